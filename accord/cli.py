@@ -1,0 +1,170 @@
+"""The ``accord`` command: ingest, status, ask (and eval, bot, feedback from their packages).
+
+Exit status: 0 success; 1 some files failed (ingest) or a threshold was missed (eval); 2 unusable
+arguments, settings or store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from accord.errors import AccordError
+from accord.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Accord: answers about cooperation documents, with sources.")
+console = Console()
+err = Console(stderr=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env, with command-line overrides; exit 2 if invalid."""
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except Exception as exc:  # pydantic ValidationError: name the setting and the reason
+        err.print(f"[red]error:[/red] invalid settings: {exc}")
+        raise typer.Exit(2) from exc
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return settings
+
+
+def fail(exc: AccordError, code: int = 2) -> typer.Exit:
+    err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    folder: Path = typer.Argument(..., help="Folder of documents to keep the index in step with."),
+    full: bool = typer.Option(False, "--full", help="Rebuild the index from nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
+    data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
+) -> None:
+    """Sync the index with FOLDER: add new, replace changed, remove deleted, skip unchanged."""
+    from accord.runtime import Runtime
+    from ingest.sync import plan_sync
+
+    settings = load_settings(data_dir=data_dir)
+    if not folder.is_dir():
+        err.print(f"[red]error:[/red] {folder} is not a folder (or cannot be read)")
+        raise typer.Exit(2)
+    rt = Runtime(settings)
+    started = time.time()
+    try:
+        store = rt.store(check_model=not full)
+        plan = plan_sync(folder, settings, rt.manifest, full=full)
+        if dry_run:
+            _print_plan(plan)
+            raise typer.Exit(0)
+        with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TextColumn("{task.fields[current]}"),
+                      console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("files", total=len(plan.todo), current="")
+            result = rt.syncer(check_model=not full).run(
+                folder, full=full, plan=plan,
+                progress=lambda src, n: bar.update(task, completed=n, current=src[-50:]))
+        del store
+    except AccordError as exc:
+        raise fail(exc) from exc
+    rt.manifest.record_run(started, str(folder.resolve()), rt.model_name, result.summary(),
+                           [f.as_dict() for f in result.failed])
+    _print_result(result)
+    rt.close()
+    raise typer.Exit(result.exit_code)
+
+
+def _print_plan(plan) -> None:
+    table = Table(title="sync plan (dry run)")
+    for col in ("add", "update", "remove", "unchanged", "failed", "skipped"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(len(x)) for x in (plan.add, plan.update, plan.remove, plan.unchanged,
+                                           plan.failed, plan.skipped)))
+    console.print(table)
+    for p in plan.todo:
+        console.print(f"  {p.action:7} {p.source}")
+    for s in plan.remove:
+        console.print(f"  remove  {s}")
+    for f in plan.failed:
+        console.print(f"  [red]fail[/red]    {f.source}: {f.reason}")
+    for f in plan.skipped:
+        console.print(f"  skip    {f.source}: {f.reason}")
+
+
+def _print_result(result) -> None:
+    for f in result.skipped:
+        console.print(f"[yellow]skipped[/yellow] {f.source}: {f.reason}")
+    for f in result.failed:
+        console.print(f"[red]failed[/red]  {f.source}: {f.reason}")
+    table = Table(title="ingest summary")
+    for col in ("added", "updated", "removed", "unchanged", "failed", "skipped", "chunks",
+                "embedded", "seconds"):
+        table.add_column(col, justify="right")
+    s = result.summary()
+    table.add_row(*(str(s[c]) for c in ("added", "updated", "removed", "unchanged", "failed",
+                                         "skipped", "chunks", "embedded", "seconds")))
+    console.print(table)
+
+
+@app.command()
+def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR.")) -> None:
+    """What the index holds: documents and chunks by type and marking, model, last sync."""
+    from accord.runtime import Runtime
+
+    settings = load_settings(data_dir=data_dir)
+    if not settings.manifest_path.exists():
+        err.print(f"no index in {settings.data_dir}: run `accord ingest FOLDER` first")
+        raise typer.Exit(2)
+    rt = Runtime(settings)
+    try:
+        chunks_in_store = rt.store().count()
+    except AccordError as exc:
+        raise fail(exc) from exc
+    table = Table(title=f"index in {settings.chroma_url or settings.chroma_dir}")
+    for col in ("type", "marking", "documents", "chunks"):
+        table.add_column(col, justify="right" if col in ("documents", "chunks") else "left")
+    docs = chunks = 0
+    for dtype, marking, n_docs, n_chunks in rt.manifest.document_stats():
+        table.add_row(dtype, marking, str(n_docs), str(n_chunks))
+        docs, chunks = docs + n_docs, chunks + n_chunks
+    table.add_row("[bold]total[/bold]", "", str(docs), str(chunks))
+    console.print(table)
+    console.print(f"chunks in the vector store: {chunks_in_store}")
+    console.print(f"embedding model: {rt.model_name}")
+    last = rt.manifest.last_run()
+    if last:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished"]))
+        console.print(f"last sync: {when} of {last['root']}: " + ", ".join(
+            f"{k} {v}" for k, v in last["summary"].items()))
+        for f in last["failures"]:
+            console.print(f"  [red]failed[/red] {f['source']}: {f['reason']}")
+    rt.close()
+
+
+for _module in ("accord.cli_ask", "evals.cli", "bot.cli"):
+    try:
+        importlib.import_module(_module).register(app)
+    except ModuleNotFoundError as _exc:  # a front end not installed in this checkout
+        if _exc.name != _module:
+            raise
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""The data that flows through Accord: documents, chunks, citations and answers.
+
+Answers carry their citations as data; front ends render them and evaluators score them, nobody
+parses citations back out of text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DOC_TYPES: tuple[str, ...] = (
+    "mou",  # memoranda of understanding, agreements, treaties, protocols
+    "minutes",  # minutes, records of conversation, cablegrams and other records
+    "statement",  # joint and press statements
+    "readout",
+    "report",
+    "other",
+)
+
+
+@dataclass
+class Document:
+    """One source file after loading: its extracted text and its metadata.
+
+    ``text`` is the canonical extracted text: every chunk offset and citation span points into it.
+    ``page_starts`` holds the character offset where each PDF page starts (empty for other files).
+    """
+
+    source: str  # path relative to the ingested root, with forward slashes
+    text: str
+    sha256: str
+    title: str = ""
+    doc_type: str = "other"
+    date: str | None = None  # ISO yyyy-mm-dd
+    parties: list[str] = field(default_factory=list)
+    marking: str = "UNMARKED"
+    page_starts: list[int] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def page_at(self, offset: int) -> int | None:
+        """Return the 1-based page holding character ``offset``, or None for non-paged files."""
+        if not self.page_starts:
+            return None
+        page = 1
+        for i, start in enumerate(self.page_starts):
+            if start <= offset:
+                page = i + 1
+            else:
+                break
+        return page
+
+
+@dataclass
+class Chunk:
+    """A passage of a document, the unit of retrieval. ``text == doc.text[char_start:char_end]``."""
+
+    id: str
+    source: str
+    text: str
+    char_start: int
+    char_end: int
+    ordinal: int
+    page: int | None = None
+    section: str | None = None
+
+    def metadata(self, doc: Document) -> dict[str, Any]:
+        """Flat metadata stored beside the chunk in the vector store (scalars only)."""
+        meta: dict[str, Any] = {
+            "source": self.source,
+            "title": doc.title,
+            "doc_type": doc.doc_type,
+            "date": doc.date or "",
+            "date_int": int(doc.date.replace("-", "")) if doc.date else 0,
+            "parties": "|".join(doc.parties),
+            "marking": doc.marking,
+            "marking_rank": _marking_rank(doc.marking),
+            "sha256": doc.sha256,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+            "ordinal": self.ordinal,
+            "page": self.page if self.page is not None else 0,
+            "section": self.section or "",
+        }
+        from accord.text import party_key
+
+        for party in doc.parties:
+            meta[party_key(party)] = True
+        return meta
+
+
+def _marking_rank(marking: str) -> int:
+    from accord.settings import marking_rank
+
+    return marking_rank(marking)
+
+
+@dataclass
+class RetrievedChunk:
+    """A chunk returned by retrieval, with its fused score and its stored metadata."""
+
+    chunk_id: str
+    text: str
+    score: float
+    metadata: dict[str, Any]
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+
+    @property
+    def source(self) -> str:
+        return str(self.metadata.get("source", ""))
+
+
+@dataclass
+class Citation:
+    """One cited passage: where it is and the exact words quoted from it."""
+
+    n: int
+    source: str
+    title: str
+    doc_type: str
+    date: str | None
+    page: int | None
+    section: str | None
+    chunk_id: str
+    quote: str
+    char_start: int  # span of ``quote`` in the document's extracted text
+    char_end: int
+    content_hash: str
+    score: float
+    marking: str = "UNMARKED"
+
+
+@dataclass
+class RetrievedSource:
+    """One entry of an answer's ranked list of retrieved documents."""
+
+    source: str
+    score: float
+    title: str = ""
+    chunk_id: str = ""
+    page: int | None = None
+
+
+@dataclass
+class Answer:
+    """What every front end receives from :func:`accord.qa.answer`."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[RetrievedSource] = field(default_factory=list)
+    latency_ms: float = 0.0
+    mode: str = "extractive"  # "extractive" or "llm"
+    notice: str | None = None  # e.g. why an LLM answer fell back to extractive
+    prompt: str | None = None  # "name@version" of the prompt used, for LLM answers
+    related: list[RetrievedSource] = field(default_factory=list)  # shown with a refusal
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape printed by ``accord ask --json``."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "notice": self.notice,
+            "prompt": self.prompt,
+            "citations": [
+                {
+                    k: v
+                    for k, v in asdict(c).items()
+                    if k
+                    in (
+                        "n", "source", "title", "doc_type", "date", "page", "section", "quote",
+                        "char_start", "char_end", "chunk_id", "score", "content_hash",
+                    )
+                }
+                for c in self.citations
+            ],
+            "retrieved": [{"source": r.source, "score": round(r.score, 6)} for r in self.retrieved],
+            "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+@dataclass
+class Filters:
+    """Metadata filters for retrieval. Empty fields do not filter.
+
+    ``max_marking`` is the audience's clearance: documents marked above it are never retrieved.
+    """
+
+    doc_types: list[str] = field(default_factory=list)
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None  # ISO date, inclusive
+    parties: list[str] = field(default_factory=list)
+    markings: list[str] = field(default_factory=list)  # only these markings
+    max_marking: str | None = None

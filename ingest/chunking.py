@@ -1,0 +1,169 @@
+"""Structure-aware chunking with exact offsets.
+
+Paragraphs, numbered articles and clauses and agenda items stay whole where they fit; a heading
+opens a new chunk and names the section of what follows it; chunks never cross a PDF page. Every
+chunk is an exact slice of the document's extracted text, and its id is a pure function of the
+document's path, content hash and the chunk's position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from accord.models import Chunk, Document
+from accord.text import sentence_spans
+
+_STRUCTURAL = re.compile(
+    r"^\s*(?:#{1,6}\s+\S|(?:ARTICLE|Article|SECTION|Section|CLAUSE|Clause|PART|Part|CHAPTER|"
+    r"Chapter|ANNEX|Annex|SCHEDULE|Schedule|APPENDIX|Appendix|(?:Agenda\s+)?(?:ITEM|Item))"
+    r"\s+[0-9IVXLC]+\b)"
+)
+_BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
+
+
+def chunk_id(source: str, sha256: str, ordinal: int) -> str:
+    """Deterministic chunk id: the same file content always yields the same ids."""
+    path_hash = hashlib.sha1(source.encode("utf-8")).hexdigest()[:10]
+    return f"{path_hash}-{sha256[:12]}-{ordinal:04d}"
+
+
+def is_heading(block: str) -> bool:
+    """A one-line block that reads as a heading: an article, an item, a title line."""
+    line = block.strip()
+    if "\n" in line or not line or len(line) > 120:
+        return False
+    if _STRUCTURAL.match(line):
+        return True
+    if line.endswith((".", ",", ";", ":")) or len(line) > 80:
+        return False
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < 3:
+        return False
+    if line.isupper():
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", line)]
+    small = {"of", "the", "and", "on", "in", "for", "to", "a", "an", "at", "by", "with", "between"}
+    caps = [w for w in words if w.lower() not in small]
+    return bool(caps) and all(w[0].isupper() for w in caps) and len(words) <= 12
+
+
+def _blocks(doc: Document) -> list[tuple[int, int]]:
+    """Paragraph spans, split also at page starts so no block crosses a page."""
+    text = doc.text
+    cuts = sorted({0, len(text), *doc.page_starts})
+    spans: list[tuple[int, int]] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        pos = a
+        for m in _BLOCK_SPLIT.finditer(text, a, b):
+            spans.append((pos, m.start()))
+            pos = m.end()
+        spans.append((pos, b))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _split_long(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]]:
+    """Split a block longer than ``max_chars`` at sentence (then word) boundaries."""
+    pieces: list[tuple[int, int]] = []
+    cur_s: int | None = None
+    cur_e = s
+    for ss, se in sentence_spans(text, s, e):
+        while se - ss > max_chars:  # one enormous "sentence": cut at a space
+            cut = text.rfind(" ", ss, ss + max_chars)
+            cut = cut if cut > ss else ss + max_chars
+            if cur_s is not None:
+                pieces.append((cur_s, cur_e))
+                cur_s = None
+            pieces.append((ss, cut))
+            ss = cut
+            while ss < se and text[ss].isspace():
+                ss += 1
+        if cur_s is not None and se - cur_s > max_chars:
+            pieces.append((cur_s, cur_e))
+            cur_s = None
+        if cur_s is None:
+            cur_s = ss
+        cur_e = se
+    if cur_s is not None and cur_e > cur_s:
+        pieces.append((cur_s, cur_e))
+    return pieces
+
+
+def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400) -> list[Chunk]:
+    """Cut ``doc`` into chunks of about ``target_chars`` (never more than ``max_chars``).
+
+    Returns chunks in document order with exact offsets, page and nearest heading.
+    """
+    text = doc.text
+    groups: list[tuple[int, int, str | None]] = []
+    cur: tuple[int, int] | None = None
+    section: str | None = None
+    cur_section: str | None = None
+    cur_page: int | None = None
+    pending_heading = False
+
+    def flush() -> None:
+        nonlocal cur
+        if cur is not None:
+            groups.append((cur[0], cur[1], cur_section))
+        cur = None
+
+    for s, e in _blocks(doc):
+        block = text[s:e]
+        page = doc.page_at(s)
+        heading = is_heading(block)
+        if page != cur_page and cur is not None:
+            flush()
+        cur_page = page
+        if heading:
+            strong = bool(_STRUCTURAL.match(block)) or block.lstrip().startswith("#")
+            if cur is not None and (strong or (e - cur[0]) > target_chars // 2) \
+                    and not pending_heading:
+                flush()
+            section = block.strip().lstrip("#").strip()
+            if cur is None:
+                cur, cur_section = (s, e), section
+            else:
+                cur = (cur[0], e)
+            pending_heading = True
+            continue
+        pieces = _split_long(text, s, e, max_chars) if e - s > max_chars else [(s, e)]
+        for ps, pe in pieces:
+            if cur is not None and not pending_heading and pe - cur[0] > target_chars:
+                flush()
+            if cur is not None and pe - cur[0] > max_chars:
+                flush()
+            if cur is None:
+                cur, cur_section = (ps, pe), section
+            else:
+                cur = (cur[0], pe)
+            pending_heading = False
+    flush()
+
+    chunks = []
+    for i, (s, e, sec) in enumerate(groups):
+        chunks.append(Chunk(
+            id=chunk_id(doc.source, doc.sha256, i), source=doc.source, text=text[s:e],
+            char_start=s, char_end=e, ordinal=i, page=doc.page_at(s), section=sec,
+        ))
+    return chunks
+
+
+def embedding_text(chunk: Chunk, doc_title: str) -> str:
+    """What the embedding model sees: the chunk with its document title and section.
+
+    A chunk of an MoU's Article 7 rarely repeats the MoU's name; prefixing the title and heading
+    lets a question about "the MoU on transborder crime" find it.
+    """
+    head = doc_title
+    if chunk.section and chunk.section not in doc_title:
+        head = f"{doc_title} — {chunk.section}" if doc_title else chunk.section
+    return f"{head}\n{chunk.text}" if head else chunk.text

@@ -1,0 +1,177 @@
+"""The sync manifest: what is indexed, at which content hash, and the chunk texts.
+
+SQLite under ``ACCORD_DATA_DIR``. A document row is written ``pending`` before its chunks reach
+Chroma and ``done`` after, in one transaction with its chunk rows, so a sync killed at any point
+is repaired by the next one. The chunk rows feed the lexical index; the stored extracted text
+lets anyone check a citation's quote against its span.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from accord.models import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, sha256 TEXT NOT NULL,
+    status TEXT NOT NULL, title TEXT, doc_type TEXT, date TEXT, parties TEXT, marking TEXT,
+    page_starts TEXT, extra TEXT, text TEXT, chunk_ids TEXT, indexed_at REAL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, ordinal INTEGER, lexical_text TEXT NOT NULL,
+    meta TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started REAL, finished REAL, root TEXT,
+    embedding_model TEXT, summary TEXT, failures TEXT
+);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+@dataclass
+class DocRecord:
+    source: str
+    fingerprint: str
+    sha256: str
+    status: str
+    chunk_ids: list[str]
+
+
+class Manifest:
+    """The manifest database. One instance per process; not shared across threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- documents -----------------------------------------------------------------------------
+    def records(self) -> dict[str, DocRecord]:
+        rows = self.db.execute(
+            "SELECT source, fingerprint, sha256, status, chunk_ids FROM documents")
+        return {r[0]: DocRecord(r[0], r[1], r[2], r[3], json.loads(r[4] or "[]")) for r in rows}
+
+    def mark_pending(self, source: str, fingerprint: str, sha256: str) -> None:
+        """Record that ``source`` is being (re)written: a crash from here on is repaired later."""
+        self.db.execute(
+            "INSERT INTO documents(source, fingerprint, sha256, status) VALUES (?,?,?,'pending') "
+            "ON CONFLICT(source) DO UPDATE SET status='pending'", (source, fingerprint, sha256))
+        self.db.commit()
+
+    def mark_done(self, doc: Document, fingerprint: str, chunks: list[Chunk],
+                  lexical_texts: list[str]) -> None:
+        """Store the document and its chunk rows, status done, in one transaction."""
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE source=?", (doc.source,))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO chunks(id, source, ordinal, lexical_text, meta) "
+                "VALUES (?,?,?,?,?)",
+                [(c.id, c.source, c.ordinal, lt, json.dumps(c.metadata(doc)))
+                 for c, lt in zip(chunks, lexical_texts, strict=True)])
+            self.db.execute(
+                "INSERT OR REPLACE INTO documents(source, fingerprint, sha256, status, title, "
+                "doc_type, date, parties, marking, page_starts, extra, text, chunk_ids, "
+                "indexed_at) VALUES (?,?,?,'done',?,?,?,?,?,?,?,?,?,?)",
+                (doc.source, fingerprint, doc.sha256, doc.title, doc.doc_type, doc.date,
+                 json.dumps(doc.parties), doc.marking, json.dumps(doc.page_starts),
+                 json.dumps(doc.extra, default=str), doc.text, json.dumps([c.id for c in chunks]),
+                 time.time()))
+            self._bump()
+
+    def remove(self, source: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE source=?", (source,))
+            self.db.execute("DELETE FROM documents WHERE source=?", (source,))
+            self._bump()
+
+    def clear(self) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM chunks")
+            self.db.execute("DELETE FROM documents")
+            self._bump()
+
+    def document(self, source: str) -> Document | None:
+        """The stored document (extracted text and metadata) as indexed, or None."""
+        row = self.db.execute(
+            "SELECT source, text, sha256, title, doc_type, date, parties, marking, page_starts, "
+            "extra FROM documents WHERE source=? AND status='done'", (source,)).fetchone()
+        if not row:
+            return None
+        return Document(source=row[0], text=row[1] or "", sha256=row[2], title=row[3] or "",
+                        doc_type=row[4] or "other", date=row[5], parties=json.loads(row[6] or "[]"),
+                        marking=row[7] or "UNMARKED", page_starts=json.loads(row[8] or "[]"),
+                        extra=json.loads(row[9] or "{}"))
+
+    def document_stats(self) -> list[tuple[str, str, int, int]]:
+        """(doc_type, marking, documents, chunks) for indexed documents."""
+        rows = self.db.execute(
+            "SELECT d.doc_type, d.marking, COUNT(DISTINCT d.source), COUNT(c.id) FROM documents d "
+            "LEFT JOIN chunks c ON c.source=d.source WHERE d.status='done' "
+            "GROUP BY d.doc_type, d.marking ORDER BY d.doc_type, d.marking")
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    # --- chunks --------------------------------------------------------------------------------
+    def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(chunk id, lexical text, metadata) for every chunk of a finished document."""
+        rows = self.db.execute(
+            "SELECT c.id, c.lexical_text, c.meta FROM chunks c JOIN documents d "
+            "ON d.source=c.source AND d.status='done' ORDER BY c.source, c.ordinal")
+        for cid, text, meta in rows:
+            yield cid, text, json.loads(meta)
+
+    def chunk_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+
+    # --- state ---------------------------------------------------------------------------------
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO state(key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)")
+
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def get_state(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES (?,?)", (key, value))
+
+    def record_run(self, started: float, root: str, model: str, summary: dict[str, Any],
+                   failures: Iterable[dict[str, str]]) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO runs(started, finished, root, embedding_model, summary, failures) "
+                "VALUES (?,?,?,?,?,?)",
+                (started, time.time(), root, model, json.dumps(summary), json.dumps(list(failures))))
+
+    def last_run(self) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT started, finished, root, embedding_model, summary, failures FROM runs "
+            "ORDER BY id DESC LIMIT 1").fetchone()
+        if not row:
+            return None
+        return {"started": row[0], "finished": row[1], "root": row[2], "embedding_model": row[3],
+                "summary": json.loads(row[4]), "failures": json.loads(row[5])}

@@ -1,0 +1,322 @@
+"""The sync job: make the index match a folder of documents.
+
+New files are added, changed files have their chunks replaced, files gone from the folder have
+their chunks removed, unchanged files are skipped without embedding. A bad file is reported by
+name with its reason and the rest go on. The manifest's pending/done protocol makes a sync that
+was killed part-way repairable by simply running it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord.errors import ConfigError, DocumentError
+from accord.models import Chunk, Document
+from accord.settings import Settings
+from ingest.chunking import chunk_document, embedding_text
+from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar, load, load_sidecar
+from ingest.manifest import Manifest
+from ingest.metadata import build_metadata
+
+log = logging.getLogger(__name__)
+LEXICAL_FILE = "lexical.pkl"
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+@dataclass
+class FileIssue:
+    source: str
+    reason: str
+    code: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "reason": self.reason, "code": self.code}
+
+
+@dataclass
+class Planned:
+    source: str
+    path: Path
+    fingerprint: str
+    action: str  # "add" or "update"
+
+
+@dataclass
+class SyncPlan:
+    todo: list[Planned] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[FileIssue] = field(default_factory=list)
+    skipped: list[FileIssue] = field(default_factory=list)
+
+    @property
+    def add(self) -> list[Planned]:
+        return [p for p in self.todo if p.action == "add"]
+
+    @property
+    def update(self) -> list[Planned]:
+        return [p for p in self.todo if p.action == "update"]
+
+
+@dataclass
+class SyncResult:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[FileIssue] = field(default_factory=list)
+    skipped: list[FileIssue] = field(default_factory=list)
+    chunks_written: int = 0
+    chunks_removed: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+    def summary(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed,
+                "unchanged": self.unchanged, "failed": len(self.failed),
+                "skipped": len(self.skipped), "chunks": self.chunks_written,
+                "chunks_removed": self.chunks_removed, "embedded": self.embedded,
+                "seconds": round(self.seconds, 2)}
+
+
+def _fingerprint(data: bytes, sidecar: bytes) -> tuple[str, str]:
+    sha = hashlib.sha256(data).hexdigest()
+    if not sidecar:
+        return sha, sha
+    return sha, hashlib.sha256(data + b"\0sidecar\0" + sidecar).hexdigest()
+
+
+def _walk(root: Path) -> list[Path]:
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=None):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                out.append(Path(dirpath) / name)
+    return out
+
+
+def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = False) -> SyncPlan:
+    """Compare the folder with the manifest. Reads and hashes every candidate file."""
+    plan = SyncPlan()
+    records = {} if full else manifest.records()
+    seen: set[str] = set()
+    limit = int(settings.max_file_mb * 1024 * 1024)
+    for path in _walk(root):
+        rel = path.relative_to(root).as_posix()
+        if is_sidecar(path):
+            continue
+        suffix = path.suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            what = f"file type {suffix!r}" if suffix else "file type (no extension)"
+            plan.skipped.append(FileIssue(rel, f"unsupported {what}", "unsupported"))
+            continue
+        try:
+            size = path.stat().st_size
+            if size > limit:
+                plan.failed.append(FileIssue(
+                    rel, f"file too large: {size / 1048576:.1f} MB exceeds the limit of "
+                    f"{settings.max_file_mb:g} MB (ACCORD_MAX_FILE_MB)", "too_large"))
+                continue
+            data = path.read_bytes()
+        except PermissionError:
+            plan.failed.append(FileIssue(rel, "unreadable: permission denied", "unreadable"))
+            continue
+        except OSError as exc:
+            plan.failed.append(FileIssue(rel, f"unreadable: {exc.strerror or exc}", "unreadable"))
+            continue
+        try:
+            _, side_raw = load_sidecar(path, rel)
+        except DocumentError as exc:
+            plan.failed.append(FileIssue(rel, exc.reason, exc.code))
+            continue
+        seen.add(rel)
+        _, fp = _fingerprint(data, side_raw)
+        rec = records.get(rel)
+        if rec and rec.status == "done" and rec.fingerprint == fp:
+            plan.unchanged.append(rel)
+        else:
+            plan.todo.append(Planned(rel, path, fp, "update" if rec else "add"))
+    plan.remove = sorted(s for s in records if s not in seen)
+    return plan
+
+
+def load_document(path: Path, rel: str) -> tuple[Document, str]:
+    """Load one file into a Document with its metadata; return it and its fingerprint.
+
+    Raises DocumentError naming the file and the reason.
+    """
+    try:
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise DocumentError(rel, "unreadable: permission denied", "unreadable") from exc
+    except OSError as exc:
+        raise DocumentError(rel, f"unreadable: {exc.strerror or exc}", "unreadable") from exc
+    sidecar, side_raw = load_sidecar(path, rel)
+    loaded = load(path, rel, data)
+    sha, fp = _fingerprint(data, side_raw)
+    meta = build_metadata(rel, loaded.text, loaded.meta, sidecar)
+    doc = Document(source=rel, text=loaded.text, sha256=sha, title=meta["title"],
+                   doc_type=meta["doc_type"], date=meta["date"], parties=meta["parties"],
+                   marking=meta["marking"], page_starts=loaded.page_starts, extra=meta["extra"])
+    if loaded.notes:
+        doc.extra["notes"] = "; ".join(loaded.notes)
+    return doc, fp
+
+
+@dataclass
+class _Prepared:
+    planned: Planned
+    doc: Document
+    fingerprint: str
+    chunks: list[Chunk]
+    texts: list[str]
+
+
+ProgressFn = Callable[[str, int], None]  # (source just finished, files finished so far)
+
+
+class Syncer:
+    """Runs one sync. Collaborators are passed in; the embedder is created only when needed."""
+
+    def __init__(self, settings: Settings, store: Any, manifest: Manifest,
+                 embedder_factory: Callable[[], Any], batch_chunks: int = 256) -> None:
+        self.settings = settings
+        self.store = store
+        self.manifest = manifest
+        self.embedder_factory = embedder_factory
+        self.batch_chunks = batch_chunks
+        self._embedder: Any = None
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            self._embedder = self.embedder_factory()
+        return self._embedder
+
+    def run(self, root: Path, full: bool = False, plan: SyncPlan | None = None,
+            progress: ProgressFn | None = None) -> SyncResult:
+        """Make the index match ``root``. Returns what was done; never raises for one bad file."""
+        t0 = time.perf_counter()
+        if not root.is_dir():
+            raise ConfigError(f"{root} is not a folder")
+        if full:
+            self.store.reset(self.settings.embedding_model or DEFAULT_MODEL_NAME)
+            self.manifest.clear()
+        plan = plan or plan_sync(root, self.settings, self.manifest, full=full)
+        res = SyncResult(unchanged=len(plan.unchanged), skipped=list(plan.skipped),
+                         failed=list(plan.failed))
+        records = self.manifest.records()
+        failed_sources = {f.source for f in plan.failed}
+        # A file that is now unusable no longer matches what the index holds: drop it too.
+        for source in plan.remove + sorted(s for s in failed_sources if s in records):
+            res.chunks_removed += self.store.delete_source(source)
+            self.manifest.remove(source)
+            res.removed += source in plan.remove
+        self._process(plan, res, records, progress)
+        self.refresh_lexical()
+        res.seconds = time.perf_counter() - t0
+        return res
+
+    def _process(self, plan: SyncPlan, res: SyncResult, records: dict, progress: ProgressFn | None
+                 ) -> None:
+        if not plan.todo:
+            return
+        loaded: queue.Queue[_Prepared | FileIssue | None] = queue.Queue(maxsize=64)
+
+        def produce() -> None:
+            # Parsing runs beside encoding: torch releases the GIL while it computes.
+            for planned in plan.todo:
+                try:
+                    doc, fp = load_document(planned.path, planned.source)
+                    chunks = chunk_document(doc, self.settings.chunk_chars,
+                                            self.settings.chunk_max_chars)
+                    texts = [embedding_text(c, doc.title) for c in chunks]
+                    loaded.put(_Prepared(planned, doc, fp, chunks, texts))
+                except DocumentError as exc:
+                    loaded.put(FileIssue(exc.path, exc.reason, exc.code))
+                except Exception as exc:  # a loader bug must not lose the other files
+                    log.exception("unexpected error loading %s", planned.source)
+                    loaded.put(FileIssue(planned.source, f"unexpected error: {exc}", "internal"))
+            loaded.put(None)
+
+        producer = threading.Thread(target=produce, name="accord-loader", daemon=True)
+        producer.start()
+        batch: list[_Prepared] = []
+        n_chunks = 0
+        finished = 0
+        while True:
+            item = loaded.get()
+            if item is None:
+                break
+            if isinstance(item, FileIssue):
+                res.failed.append(item)
+                if item.source in records:
+                    res.chunks_removed += self.store.delete_source(item.source)
+                    self.manifest.remove(item.source)
+                finished += 1
+                if progress:
+                    progress(item.source, finished)
+                continue
+            batch.append(item)
+            n_chunks += len(item.chunks)
+            if n_chunks >= self.batch_chunks:
+                finished = self._write(batch, res, records, progress, finished)
+                batch, n_chunks = [], 0
+        if batch:
+            self._write(batch, res, records, progress, finished)
+        producer.join()
+
+    def _write(self, batch: list[_Prepared], res: SyncResult, records: dict,
+               progress: ProgressFn | None, finished: int) -> int:
+        texts = [t for p in batch for t in p.texts]
+        t = time.perf_counter()
+        embeddings = self.embedder.embed_batch(texts)
+        res.encode_seconds += time.perf_counter() - t
+        res.embedded += len(texts)
+        for p in batch:  # from here a crash leaves 'pending' rows that the next run repairs
+            self.manifest.mark_pending(p.doc.source, p.fingerprint, p.doc.sha256)
+        ids = [c.id for p in batch for c in p.chunks]
+        docs = [c.text for p in batch for c in p.chunks]
+        metas = [c.metadata(p.doc) for p in batch for c in p.chunks]
+        if ids:
+            self.store.upsert(ids, embeddings, docs, metas)
+        for p in batch:
+            if p.doc.source in records:  # replaced or interrupted: drop chunks not rewritten
+                res.chunks_removed += self.store.delete_source(
+                    p.doc.source, keep=[c.id for c in p.chunks])
+            self.manifest.mark_done(p.doc, p.fingerprint, p.chunks, p.texts)
+            res.chunks_written += len(p.chunks)
+            if p.planned.action == "add":
+                res.added += 1
+            else:
+                res.updated += 1
+            finished += 1
+            if progress:
+                progress(p.doc.source, finished)
+        return finished
+
+    def refresh_lexical(self) -> None:
+        """Rebuild the saved lexical index when the manifest has changed since it was built."""
+        from vectorstore.lexical import LexicalIndex
+
+        path = self.settings.data_dir / LEXICAL_FILE
+        gen = self.manifest.generation()
+        current = LexicalIndex.load(path) if path.exists() else None
+        if current is not None and current.generation == gen:
+            return
+        LexicalIndex.build(self.manifest.iter_chunks(), generation=gen).save(path)
