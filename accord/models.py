@@ -157,6 +157,7 @@ class Answer:
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     prompt: str | None = None  # "name@version" of the prompt used, for LLM answers
     related: list[RetrievedSource] = field(default_factory=list)  # shown with a refusal
+    evidence: float = 0.0  # the best candidate's score, compared with the refusal threshold
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``accord ask --json``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -52,7 +53,10 @@ class Manifest:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(str(path), timeout=30)
+        # Query-time readers (the bot answers on several threads) share this connection
+        # under a lock.
+        self.db = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+        self.lock = threading.RLock()
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
@@ -108,9 +112,11 @@ class Manifest:
 
     def document(self, source: str) -> Document | None:
         """The stored document (extracted text and metadata) as indexed, or None."""
-        row = self.db.execute(
-            "SELECT source, text, sha256, title, doc_type, date, parties, marking, page_starts, "
-            "extra FROM documents WHERE source=? AND status='done'", (source,)).fetchone()
+        with self.lock:
+            row = self.db.execute(
+                "SELECT source, text, sha256, title, doc_type, date, parties, marking, "
+                "page_starts, extra FROM documents WHERE source=? AND status='done'",
+                (source,)).fetchone()
         if not row:
             return None
         return Document(source=row[0], text=row[1] or "", sha256=row[2], title=row[3] or "",
@@ -129,9 +135,11 @@ class Manifest:
     # --- chunks --------------------------------------------------------------------------------
     def iter_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(chunk id, lexical text, metadata) for every chunk of a finished document."""
-        rows = self.db.execute(
-            "SELECT c.id, c.lexical_text, c.meta FROM chunks c JOIN documents d "
-            "ON d.source=c.source AND d.status='done' ORDER BY c.source, c.ordinal")
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT c.id, c.lexical_text, c.meta FROM chunks c JOIN documents d "
+                "ON d.source=c.source AND d.status='done' ORDER BY c.source, c.ordinal"
+            ).fetchall()
         for cid, text, meta in rows:
             yield cid, text, json.loads(meta)
 
@@ -148,7 +156,8 @@ class Manifest:
             "SET value=CAST(CAST(value AS INTEGER)+1 AS TEXT)")
 
     def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+        with self.lock:
+            row = self.db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
     def get_state(self, key: str) -> str | None:

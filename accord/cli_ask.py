@@ -1,0 +1,80 @@
+"""``accord ask``: answer one question in the terminal, with its sources (or as JSON)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+
+from accord.errors import AccordError
+
+
+def ask(
+    question: str = typer.Argument(..., help="The question, in quotes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+    doc_type: list[str] = typer.Option([], "--type", help="Only this document type (repeatable)."),
+    since: str | None = typer.Option(None, "--since", help="Only documents dated on/after (ISO)."),
+    until: str | None = typer.Option(None, "--until", help="Only documents dated on/before (ISO)."),
+    party: list[str] = typer.Option([], "--party", help="Only documents naming this party."),
+    clearance: str | None = typer.Option(None, help="Audience clearance (overrides setting)."),
+    k: int | None = typer.Option(None, "--k", help="Chunks to retrieve (default ACCORD_TOP_K)."),
+    data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
+) -> None:
+    """Answer QUESTION from the indexed documents, citing the passages it rests on."""
+    from accord.cli import console, err, fail, load_settings
+    from accord.models import Filters
+    from accord.runtime import Runtime
+    from ingest.metadata import normalise_date, normalise_type
+
+    settings = load_settings(data_dir=data_dir, clearance=clearance)
+    types = []
+    for t in doc_type:
+        nt = normalise_type(t)
+        if nt is None:
+            err.print(f"[red]error:[/red] unknown document type {t!r} (mou, minutes, statement, "
+                      "readout, report, other)")
+            raise typer.Exit(2)
+        types.append(nt)
+    dates = {}
+    for name, value in (("--since", since), ("--until", until)):
+        if value:
+            iso = normalise_date(value)
+            if iso is None:
+                err.print(f"[red]error:[/red] {name} {value!r} is not a date (use YYYY-MM-DD)")
+                raise typer.Exit(2)
+            dates[name] = iso
+    filters = Filters(doc_types=types, since=dates.get("--since"), until=dates.get("--until"),
+                      parties=list(party))
+    if not settings.manifest_path.exists():
+        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run "
+                  "`accord ingest FOLDER` first")
+        raise typer.Exit(2)
+    rt = Runtime(settings)
+    try:
+        ans = rt.qa.answer(question, filters, k=k)
+    except AccordError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        print(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
+        return
+    console.print(escape(ans.text), highlight=False)
+    if ans.notice:
+        console.print(f"[yellow]note:[/yellow] {escape(ans.notice)}")
+    if ans.citations:
+        console.print("\n[bold]Sources[/bold]")
+        for c in ans.citations:
+            where = f"p. {c.page}" if c.page else (c.section or "")
+            console.print(f"[{c.n}] [bold]{escape(c.title)}[/bold] ({c.doc_type}, "
+                          f"{c.date or 'undated'}{', ' + escape(where) if where else ''}) "
+                          f"{escape(c.source)}", highlight=False)
+            console.print(f"    \u201c{escape(c.quote)}\u201d", highlight=False)
+    if ans.refused and ans.related:
+        console.print("\n[bold]Possibly related[/bold]")
+        for r in ans.related:
+            console.print(f"  - {escape(r.title)} ({escape(r.source)})", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)

@@ -1,0 +1,170 @@
+"""The answer pipeline every front end calls: ``QA.answer(question, filters) -> Answer``.
+
+Question checks, the audience's clearance, hybrid retrieval, then the answerer (extractive by
+default; an LLM when configured, with the extractive answer as its fallback). The Slack bot, the
+``accord ask`` command and the evaluation runner all go through here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+from accord.errors import BadQuestion, EmptyIndex
+from accord.extractive import ExtractiveAnswerer
+from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
+from accord.settings import Settings
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 2000
+
+
+def check_question(question: Any) -> str:
+    """Return the question stripped; raise BadQuestion saying why it cannot be answered."""
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestion("The question is empty: ask something about the indexed documents.")
+    q = " ".join(question.split())
+    if len(q) > MAX_QUESTION_CHARS:
+        raise BadQuestion(
+            f"The question is too long ({len(q):,} characters; the limit is "
+            f"{MAX_QUESTION_CHARS:,}). Ask one question in a sentence or two.")
+    if not re.search(r"\w", q):
+        raise BadQuestion("The question has no words, only punctuation or symbols.")
+    return q
+
+
+class QA:
+    """Answers questions from the index. Build once per process; thread-safe for answering."""
+
+    def __init__(self, settings: Settings, retriever: Any, embedder: Any, lexical: Any,
+                 documents: Any = None, answerer: Any = None) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.embedder = embedder
+        self._lexical = lexical  # callable returning the current LexicalIndex
+        self.documents = documents  # has .document(source) -> Document, for checking quotes
+        self.extractive = ExtractiveAnswerer(
+            embedder, lambda t: self._lexical().idf(t), settings.refusal_threshold)
+        self.answerer = answerer  # an LLM answerer, or None for extractive only
+
+    @classmethod
+    def from_runtime(cls, rt: Any) -> QA:
+        """Wire a QA from a Runtime's store, embedder and manifest."""
+        from vectorstore.retrieval import HybridRetriever
+
+        lexical = LexicalCache(rt.settings, rt.manifest)
+        retriever = HybridRetriever(rt.store(), rt.embedder, lexical)
+        answerer = None
+        if rt.settings.llm_provider != "none":
+            from accord.llm import build_answerer
+
+            answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
+        return cls(rt.settings, retriever, rt.embedder, lexical, rt.manifest, answerer)
+
+    def effective_filters(self, filters: Filters | None) -> Filters:
+        """The filters with the audience's clearance applied (the settings' default if unset)."""
+        f = dataclasses.replace(filters) if filters else Filters()
+        if f.max_marking is None:
+            f.max_marking = self.settings.clearance
+        return f
+
+    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None,
+                 mode: str = "hybrid") -> list[RetrievedChunk]:
+        """Ranked chunks for ``question`` under ``filters`` (clearance always applied)."""
+        q = check_question(question)
+        self._require_index()
+        return self.retriever.retrieve(q, k or self.settings.top_k, self.effective_filters(filters),
+                                       mode=mode)
+
+    def _require_index(self) -> None:
+        if len(self._lexical()) == 0:
+            raise EmptyIndex("The index is empty: run `accord ingest FOLDER` first.")
+
+    def answer(self, question: str, filters: Filters | None = None, k: int | None = None,
+               mode: str = "hybrid", history: list[str] | None = None,
+               on_token: Any = None) -> Answer:
+        """Answer ``question`` from the documents the audience may see.
+
+        Returns an Answer whose citations quote documents verbatim, or a refusal. Raises
+        BadQuestion for an unusable question and EmptyIndex when nothing is indexed.
+        """
+        t0 = time.perf_counter()
+        q = check_question(question)
+        self._require_index()
+        search_q = q
+        if history and self.answerer is not None and hasattr(self.answerer, "condense"):
+            search_q = self.answerer.condense(q, history)
+        elif history:
+            search_q = condense_plain(q, history)
+        qvec = self.embedder.embed_query(search_q)
+        chunks = self.retriever.retrieve(search_q, k or self.settings.top_k,
+                                         self.effective_filters(filters), mode=mode,
+                                         query_vector=qvec)
+        if self.answerer is not None:
+            ans = self.answerer.compose(q, chunks, qvec, self.extractive, on_token=on_token)
+        else:
+            ans = self.extractive.compose(search_q, chunks, qvec)
+        ans.question = q
+        ans.retrieved = ranked_sources(chunks)
+        ans.latency_ms = (time.perf_counter() - t0) * 1000
+        return ans
+
+
+def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:
+    """Distinct documents in the order of their best chunk."""
+    out: dict[str, RetrievedSource] = {}
+    for ch in chunks:
+        if ch.source not in out:
+            m = ch.metadata
+            out[ch.source] = RetrievedSource(ch.source, ch.score, str(m.get("title", "")),
+                                             ch.chunk_id, int(m["page"]) if m.get("page") else None)
+    return list(out.values())
+
+
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|him|her)\b", re.I)
+
+
+def condense_plain(question: str, history: list[str]) -> str:
+    """Without an LLM, a follow-up ("and who signed it?") is searched with the thread's last
+    question, so its subject carries over. A self-contained question is left alone."""
+    if not history:
+        return question
+    short = len(question.split()) <= 8
+    if short or _PRONOUN.search(question) or question.lower().startswith(("and ", "what about")):
+        return f"{history[-1]} {question}"
+    return question
+
+
+class LexicalCache:
+    """Returns the current lexical index, reloading it when the manifest's generation moves."""
+
+    def __init__(self, settings: Settings, manifest: Any) -> None:
+        self.settings = settings
+        self.manifest = manifest
+        self._index: Any = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        from ingest.sync import LEXICAL_FILE
+        from vectorstore.lexical import LexicalIndex
+
+        now = time.monotonic()
+        if self._index is not None and now - self._checked < 2.0:
+            return self._index
+        with self._lock:
+            gen = self.manifest.generation()
+            self._checked = now
+            if self._index is not None and self._index.generation == gen:
+                return self._index
+            path = self.settings.data_dir / LEXICAL_FILE
+            idx = LexicalIndex.load(path) if path.exists() else None
+            if idx is None or idx.generation != gen:
+                log.info("lexical index stale or missing; rebuilding from the manifest")
+                idx = LexicalIndex.build(self.manifest.iter_chunks(), generation=gen)
+            self._index = idx
+            return idx

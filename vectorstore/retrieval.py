@@ -1,0 +1,94 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion.
+
+Both sides apply the same metadata filters, including the audience's clearance, before ranking:
+a document above the audience's clearance never enters a ranking, so it can never be quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from accord.models import Filters, RetrievedChunk
+from accord.settings import marking_rank
+from accord.text import party_key
+from vectorstore.lexical import LexicalIndex
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
+    """Translate Filters into a Chroma ``where`` clause (None when nothing filters)."""
+    if filters is None:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.doc_types:
+        clauses.append({"doc_type": {"$in": list(filters.doc_types)}})
+    if filters.since:
+        clauses.append({"date_int": {"$gte": int(filters.since.replace("-", ""))}})
+    if filters.until:
+        clauses.append({"date_int": {"$lte": int(filters.until.replace("-", ""))}})
+        clauses.append({"date_int": {"$gt": 0}})
+    if filters.max_marking is not None:
+        clauses.append({"marking_rank": {"$lte": marking_rank(filters.max_marking)}})
+    if filters.markings:
+        clauses.append({"marking_rank": {"$in": sorted({marking_rank(m) for m in filters.markings})}})
+    if filters.parties:
+        ors = [{party_key(p): {"$eq": True}} for p in filters.parties]
+        clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class HybridRetriever:
+    """Ranks chunks for a question.
+
+    ``lexical`` is a callable returning the current LexicalIndex, so a long-running process
+    picks up a re-index without restarting.
+    """
+
+    def __init__(self, store: Any, embedder: Any, lexical: Callable[[], LexicalIndex],
+                 rrf_k: int = 60, fetch: int = 40) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.rrf_k = rrf_k
+        self.fetch = fetch
+
+    def retrieve(self, question: str, k: int, filters: Filters | None = None,
+                 mode: str = "hybrid", query_vector: np.ndarray | None = None
+                 ) -> list[RetrievedChunk]:
+        """The ``k`` best chunks for ``question``, best first, each with its fused score."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {MODES}")
+        fetch = max(self.fetch, k)
+        found: dict[str, RetrievedChunk] = {}
+        if mode in ("hybrid", "dense"):
+            qv = query_vector if query_vector is not None else self.embedder.embed_query(question)
+            for rank, (cid, text, meta, sim) in enumerate(
+                    self.store.query(qv, fetch, chroma_where(filters))):
+                found[cid] = RetrievedChunk(cid, text, 0.0, meta, dense_rank=rank, dense_score=sim)
+        if mode in ("hybrid", "lexical"):
+            lex = self.lexical()
+            for rank, (row, _score) in enumerate(lex.search(question, fetch, filters)):
+                cid = lex.ids[row]
+                if cid in found:
+                    found[cid].lexical_rank = rank
+                else:
+                    meta = lex.metas[row]
+                    text = lex.texts[row]
+                    n = int(meta.get("char_end", 0)) - int(meta.get("char_start", 0))
+                    found[cid] = RetrievedChunk(cid, text[-n:] if n > 0 else text, 0.0, dict(meta),
+                                                lexical_rank=rank)
+        for rc in found.values():
+            s = 0.0
+            if rc.dense_rank is not None:
+                s += 1.0 / (self.rrf_k + rc.dense_rank + 1)
+            if rc.lexical_rank is not None:
+                s += 1.0 / (self.rrf_k + rc.lexical_rank + 1)
+            rc.score = s
+        ranked = sorted(found.values(), key=lambda r: (-r.score, r.chunk_id))
+        return ranked[:k]
