@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         description="Where the embedded Chroma store, the manifest, the lexical index and the "
         "feedback database live.",
     )
+    docs_dir: Path | None = Field(
+        None,
+        description="The documents folder the index follows: what `/accord reindex` in Slack "
+        "and the compose ingest job sync.",
+    )
     chroma_url: str | None = Field(
         None,
         description="URL of a Chroma server (e.g. http://chroma:8000). Unset: embedded "
