@@ -1,0 +1,119 @@
+"""``accord bot`` (Socket Mode, or ``--http --port N``) and ``accord feedback export``.
+
+Registered on the main ``accord`` command by ``accord.cli`` through ``register(app)``. The entry
+point is the one place the bot's collaborators are built: settings, the Runtime (store,
+embedder, QA), the Slack WebClient and the server.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DataDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")]
+DocsDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DOCS_DIR (re-index).")]
+OutFile = Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")]
+feedback_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                           help="Feedback officers left on the bot's answers.")
+
+
+def bot(
+    http: bool = typer.Option(False, "--http", help="Serve Slack's HTTP mode instead of "
+                              "Socket Mode (needs a public URL and the signing secret)."),
+    port: int = typer.Option(3000, "--port", help="HTTP mode: the port to listen on."),
+    host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: the address to bind."),
+    workers: int = typer.Option(8, "--workers", min=1, help="Questions answered at once."),
+    data_dir: DataDir = None,
+    docs_dir: DocsDir = None,
+) -> None:
+    """Run the Slack bot: Socket Mode by default (no public URL), or HTTP with --http."""
+    from accord.cli import err, fail, load_settings
+    from accord.errors import AccordError
+    from accord.runtime import Runtime
+    from bot.app import build_app, make_client
+
+    settings = load_settings(data_dir=data_dir, docs_dir=docs_dir)
+    if not http and not settings.slack_app_token:
+        err.print("[red]error:[/red] Socket Mode needs an app-level token: set "
+                  "ACCORD_SLACK_APP_TOKEN (xapp-...), or run with --http --port N.")
+        raise typer.Exit(2)
+    rt = Runtime(settings)
+    client = make_client(settings)
+    try:
+        rt.embedder  # noqa: B018  load the model now, not on the first question
+        app = build_app(settings, rt.qa, client, workers=workers, socket_mode=not http,
+                        reindex=_reindexer(rt))
+    except AccordError as exc:
+        raise fail(exc) from exc
+    if http:
+        from bot.server import EVENTS_PATH, make_http_server
+
+        server = make_http_server(app, host, port)
+        err.print(f"Accord bot listening on http://{host}:{server.server_port}{EVENTS_PATH}")
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+            rt.close()
+        return
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
+
+    web = WebClient(base_url=client.base_url)
+    err.print("Accord bot connecting to Slack in Socket Mode")
+    try:
+        SocketModeHandler(app, settings.slack_app_token, web_client=web).start()
+    finally:
+        rt.close()
+
+
+def _reindexer(rt: Any) -> Any:
+    """Sync the index with a folder and record the run, as ``accord ingest`` does."""
+
+    def reindex(folder: Path) -> Any:
+        started = time.time()
+        result = rt.syncer().run(folder)
+        rt.manifest.record_run(started, str(folder.resolve()), rt.model_name, result.summary(),
+                               [f.as_dict() for f in result.failed])
+        return result
+
+    return reindex
+
+
+@feedback_app.command("export")
+def export(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    out: OutFile = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write every feedback click with its question, answer and citations."""
+    from accord.cli import err, load_settings
+    from bot.feedback import DB_NAME, FeedbackStore
+
+    settings = load_settings(data_dir=data_dir)
+    if fmt not in ("jsonl", "csv"):
+        err.print(f"[red]error:[/red] unknown format {fmt!r}: use jsonl or csv")
+        raise typer.Exit(2)
+    if not (settings.data_dir / DB_NAME).exists():
+        err.print(f"[red]error:[/red] no feedback in {settings.data_dir} yet")
+        raise typer.Exit(2)
+    store = FeedbackStore.in_data_dir(settings.data_dir)
+    try:
+        if out is None:
+            n = store.export(sys.stdout, fmt)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                n = store.export(fh, fmt)
+    finally:
+        store.close()
+    err.print(f"{n} feedback rows written" + (f" to {out}" if out else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``bot`` and ``feedback`` to the ``accord`` command."""
+    app.command("bot")(bot)
+    app.add_typer(feedback_app, name="feedback")

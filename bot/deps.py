@@ -1,0 +1,38 @@
+"""What the listeners share: settings, the QA pipeline, the bot's stores, the re-index hook.
+
+Built once by :func:`bot.app.build_app` and handed to each listener module's ``register``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord.models import Filters
+from accord.settings import Settings
+from bot.dedupe import Claims
+from bot.feedback import FeedbackStore
+
+# Given the documents folder, syncs the index with it and returns a result with .summary().
+Reindex = Callable[[Path], Any]
+
+
+@dataclass
+class BotDeps:
+    settings: Settings
+    qa: Any  # has .answer(question, filters=..., history=...) -> Answer
+    feedback: FeedbackStore
+    claims: Claims
+    docs_dir: Path | None = None
+    reindex: Reindex | None = None
+    reindex_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def filters(self) -> Filters:
+        """Slack users see what the deployment's clearance allows, never more."""
+        return Filters(max_marking=self.settings.clearance)
+
+    def is_admin(self, user_id: str | None) -> bool:
+        return bool(user_id) and user_id in self.settings.admin_user_ids

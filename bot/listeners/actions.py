@@ -1,0 +1,89 @@
+"""Button clicks under an answer: feedback (helpful / not helpful / wrong source) and share.
+
+A feedback click is stored with the answer it rates (``bot.feedback``) and thanked privately.
+"Share in channel" posts a private ``/accord`` answer for everyone in the channel, then removes
+the private copy; follow-ups in the shared answer's thread work like any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from slack_bolt import App
+
+from bot.blocks import FEEDBACK_ACTIONS, SHARE_ACTION, escape_mrkdwn, fallback_text, render_answer
+from bot.deps import BotDeps
+
+log = logging.getLogger(__name__)
+FEEDBACK_PATTERN = re.compile(r"^accord_feedback_")
+
+
+def register(app: App, deps: BotDeps) -> None:
+    """Attach the feedback and share action listeners to ``app``."""
+
+    def ack_action(ack: Any) -> None:
+        ack()
+
+    def store_feedback(body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+        label, rating = FEEDBACK_ACTIONS.get(action.get("action_id", ""), ("", ""))
+        if not rating:
+            return
+        user = (body.get("user") or {}).get("id")
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        try:
+            deps.feedback.add_feedback(action.get("value", ""), rating, user, channel)
+        except Exception:
+            log.exception("could not store feedback %s from %s", rating, user)
+            return
+        if channel and user:
+            try:
+                client.chat_postEphemeral(
+                    channel=channel, user=user, thread_ts=container.get("thread_ts"),
+                    text=f"Thanks \u2014 your feedback ({label.lower()}) is recorded.")
+            except Exception:
+                log.warning("could not thank %s for feedback", user, exc_info=True)
+
+    def share_answer(body: dict[str, Any], action: dict[str, Any], client: Any,
+                     respond: Any) -> None:
+        share_in_channel(deps, body, action, client, respond)
+
+    app.action(FEEDBACK_PATTERN)(ack=ack_action, lazy=[store_feedback])
+    app.action(SHARE_ACTION)(ack=ack_action, lazy=[share_answer])
+
+
+def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any,
+                     respond: Any) -> None:
+    """Post the stored answer in the channel and delete the private copy. Never raises."""
+    user = (body.get("user") or {}).get("id")
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    ans = deps.feedback.answer(action.get("value", ""))
+    try:
+        if ans is None:
+            respond(text="Sorry, that answer is no longer available; please ask again.",
+                    response_type="ephemeral", replace_original=False)
+            return
+        new_id = uuid.uuid4().hex[:16]
+        header = f"<@{user}> shared an answer to: _{escape_mrkdwn(ans.question)}_"
+        pages = render_answer(ans, new_id, header=header)
+        text = fallback_text(ans)
+        try:
+            resp = client.chat_postMessage(channel=channel, text=text, blocks=pages[0])
+        except Exception:
+            log.warning("could not post in %s; sharing through response_url", channel,
+                        exc_info=True)
+            for page in pages:
+                respond(text=text, blocks=page, response_type="in_channel",
+                        replace_original=False)
+            return
+        ts = resp["ts"]
+        for page in pages[1:]:
+            client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=page)
+        deps.feedback.record_answer(ans, user, channel, thread_ts=ts, ts=ts, answer_id=new_id)
+        respond(delete_original=True)
+    except Exception:
+        log.exception("sharing answer %s in %s failed", action.get("value"), channel)

@@ -1,0 +1,96 @@
+"""Mentions in channels, direct messages, and follow-ups in threads the bot answered.
+
+A mention or a DM is answered in a thread. A later message in a thread the bot answered needs
+no mention: it is a follow-up, answered with the thread's earlier questions as history. The
+bot's own record says which threads it answered; when it has none (another replica answered,
+or the record is gone) ``conversations.replies`` tells whether the bot spoke in the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.dedupe import message_key
+from bot.deps import BotDeps
+from bot.listeners.answering import answer_in_thread, clean_question
+
+log = logging.getLogger(__name__)
+# Message subtypes that are people writing; edits, joins and bot posts are not questions.
+_HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
+
+
+def register(app: App, deps: BotDeps) -> None:
+    """Attach the mention and message listeners to ``app``."""
+
+    def ack_event(ack: Any) -> None:
+        ack()
+
+    def answer_mention(event: dict[str, Any], client: Any, context: Any) -> None:
+        _handle(deps, client, context, event, mentioned=True)
+
+    def answer_message(event: dict[str, Any], client: Any, context: Any) -> None:
+        if event.get("subtype") not in _HUMAN_SUBTYPES or event.get("bot_id"):
+            return
+        bot_user = context.get("bot_user_id")
+        is_dm = event.get("channel_type") == "im"
+        if not is_dm and bot_user and f"<@{bot_user}>" in (event.get("text") or ""):
+            return  # a mention in a channel: the app_mention event answers it
+        _handle(deps, client, context, event, mentioned=is_dm)
+
+    app.event("app_mention")(ack=ack_event, lazy=[answer_mention])
+    app.event("message")(ack=ack_event, lazy=[answer_message])
+
+
+def _handle(deps: BotDeps, client: Any, context: Any, event: dict[str, Any],
+            mentioned: bool) -> None:
+    channel, ts = event.get("channel"), event.get("ts")
+    if not channel or not ts or event.get("bot_id"):
+        return
+    thread_ts = event.get("thread_ts") or ts
+    in_thread = thread_ts != ts
+    history: list[str] = []
+    if in_thread:
+        answered, history = thread_history(deps, client, context, channel, thread_ts, ts)
+        if not mentioned and not answered:
+            return  # a conversation among people in a thread the bot is not part of
+    elif not mentioned:
+        return
+    question = clean_question(event.get("text"))
+    if not deps.claims.claim(message_key(channel, ts)):
+        log.info("message %s in %s already answered", ts, channel)
+        return
+    answer_in_thread(client, deps, channel=channel, thread_ts=thread_ts, question=question,
+                     user=event.get("user"), history=history)
+
+
+def thread_history(deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str,
+                   before_ts: str) -> tuple[bool, list[str]]:
+    """Whether the bot answered in this thread, and the questions asked there before this one.
+
+    Returns (False, []) when the thread cannot be read; a follow-up is then left unanswered
+    rather than answered without its context.
+    """
+    asked = deps.feedback.thread_questions(channel, thread_ts)
+    if asked:
+        return True, asked
+    try:
+        resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=100)
+    except Exception:
+        log.warning("could not read thread %s in %s", thread_ts, channel, exc_info=True)
+        return False, []
+    bot_user, bot_id = context.get("bot_user_id"), context.get("bot_id")
+    answered = False
+    history: list[str] = []
+    for msg in resp.get("messages") or []:
+        from_bot = (bot_user and msg.get("user") == bot_user) or (
+            bot_id and msg.get("bot_id") == bot_id)
+        if from_bot:
+            answered = True
+        elif float(msg.get("ts", "0")) < float(before_ts):
+            q = clean_question(msg.get("text"))
+            if q:
+                history.append(q)
+    return answered, history
