@@ -1,0 +1,403 @@
+"""The citation check: deterministic rules applied to a generated answer before anyone sees it.
+
+A language model is asked to cite numbered sources as ``[n]``. Small models invent names, dates
+and source numbers, so nothing they write is shown until this check has run:
+
+1. Markers that point at no source (``[7]`` with three sources) are removed.
+2. Each sentence is tested against the source it cites. It is supported when every figure, date
+   and name it states appears in that source (its passage, title, type and date), and when enough
+   of its content words (light-stemmed; stop words and talk about "the sources" out) appear
+   there: ``coverage >= threshold``. Words repeated from the question count like any other, so
+   "the MoU was signed on 19 March 2024" does not pass on a meeting's minutes of that date.
+3. Figures, dates and names that appear in no retrieved source (nor the question) are flagged as
+   unknown; such a sentence is never kept, whatever it cites.
+4. A sentence whose cited source does not support it, or which cites nothing, is attributed to
+   the one source that does support it, if any ("recited"); otherwise it is unsupported and
+   dropped (or, in ``mark`` mode, kept visibly marked as unverified and without a citation).
+5. Each kept sentence's citation quotes the best-matching verbatim sentence of the cited chunk,
+   with its exact character span in the document, so every quote can be checked against the
+   stored text.
+
+Names are capitalised words; a capitalised first word of a sentence counts as a name only when
+the next word is capitalised too, because sentence case makes every first word look like one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from accord.extractive import _QWORDS, make_citation, stem
+from accord.models import Citation, RetrievedChunk
+from accord.text import STOPWORDS, sentence_spans, words
+
+# Calibrated on SmolLM2-135M outputs over samples/qa.jsonl (benchmarks/llm_samples.py prints
+# the distribution): supported paraphrases score 0.6-1.0, drifting sentences below 0.5.
+DEFAULT_THRESHOLD = 0.6
+
+MARKER = re.compile(
+    r"\[\s*(?:(?:source|src|doc|document)\s*)?(\d{1,3}(?:\s*(?:,|;|-|\u2013|and)\s*\d{1,3})*)\s*\]",
+    re.I)
+_REFUSAL = re.compile(
+    r"\b(?:do(?:es)? not (?:answer|contain|mention|say|specify|provide|include)|"
+    r"(?:cannot|can ?not|can't|unable to) (?:answer|find|determine)|no information|"
+    r"not (?:mentioned|specified|provided|stated|given) in)\b", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
+_NUMBER = re.compile(r"(?<![A-Za-z])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?\b")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_CAPWORD = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f'\u2019-]*")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december")
+_MONTH_OF = {m: m for m in _MONTHS} | {m[:3]: m for m in _MONTHS} | {"sept": "september"}
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())} | {
+    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "once": "1", "twice": "2",
+    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
+
+# Words about the answering itself ("Sure, based on the sources provided, ..."), not claims.
+_META = frozenset("""sure okay ok yes certainly here answer answers question questions source
+sources provided context information based given following note according""".split())
+
+Status = Literal["supported", "recited", "unsupported", "refusal", "filler"]
+
+
+@dataclass
+class Support:
+    """The verbatim sentence of source ``n`` that best matches a checked sentence."""
+
+    n: int  # the source number given to the model (1-based)
+    quote: str
+    char_start: int  # span of ``quote`` in the document's text
+    char_end: int
+    score: float
+
+
+@dataclass
+class CheckedSentence:
+    """One sentence of a generated answer and the check's verdict on it."""
+
+    text: str  # as written, without its markers
+    cited: list[int]  # valid markers as written
+    status: Status
+    reasons: list[str] = field(default_factory=list)
+    support: list[Support] = field(default_factory=list)
+    unknown_facts: list[str] = field(default_factory=list)
+    coverage: float = 0.0
+
+    @property
+    def kept(self) -> bool:
+        return self.status in ("supported", "recited")
+
+
+@dataclass
+class CheckResult:
+    """The verdicts on every sentence of an answer, and the markers that pointed nowhere."""
+
+    sentences: list[CheckedSentence]
+    bad_markers: list[int] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[CheckedSentence]:
+        return [s for s in self.sentences if s.kept]
+
+    @property
+    def claims(self) -> list[CheckedSentence]:
+        """Sentences that state something (not filler such as "Sure, here is the answer:")."""
+        return [s for s in self.sentences if s.status != "filler"]
+
+    @property
+    def removed(self) -> list[CheckedSentence]:
+        return [s for s in self.claims if not s.kept]
+
+    @property
+    def removed_share(self) -> float:
+        """Share of claim sentences the check removed (0.0 when there were none)."""
+        return len(self.removed) / len(self.claims) if self.claims else 0.0
+
+    @property
+    def refused(self) -> bool:
+        """True when the model said the sources do not answer, and said nothing else."""
+        claims = self.claims
+        return bool(claims) and all(s.status == "refusal" for s in claims)
+
+
+@dataclass
+class _Evidence:
+    """What one source (or the question) makes available to support a sentence."""
+
+    stems: set[str]
+    facts: set[str]
+    sentences: list[tuple[int, int, str, set[str], set[str]]]  # doc start, end, text, stems, facts
+
+
+def normalise(text: str) -> str:
+    """Spell ISO dates as "14 November 2023" so they meet the dates written in passages."""
+    return _ISO_DATE.sub(
+        lambda m: (f"{int(m.group(3))} {_MONTHS[int(m.group(2)) - 1].title()} {m.group(1)}"
+                   if 1 <= int(m.group(2)) <= 12 else m.group(0)), text)
+
+
+def content_stems(text: str) -> set[str]:
+    """Light-stemmed content words: no stop words, question words, digits or single letters."""
+    return {stem(w) for w in words(normalise(text))
+            if len(w) > 1 and not w.isdigit() and w not in STOPWORDS and w not in _QWORDS
+            and w not in _MONTH_OF and w not in _META}
+
+
+def claimed_facts(sentence: str) -> set[str]:
+    """The figures, dates and names a sentence states, as comparable keys.
+
+    ``n:2023`` for figures, ``m:november`` for months, ``w:arvelo`` for words of names.
+    """
+    text = normalise(sentence)
+    facts = {f"n:{_num(m.group(1))}" for m in _NUMBER.finditer(text)}
+    tokens = list(_CAPWORD.finditer(text))
+    first = re.search(r"[A-Za-z]", text)
+    for i, m in enumerate(tokens):
+        tok = m.group(0)
+        at_start = first is not None and m.start() == first.start()
+        nxt_cap = i + 1 < len(tokens) and text[m.end():tokens[i + 1].start()].strip() == ""
+        if at_start and not nxt_cap and not tok.isupper():
+            continue
+        for w in words(tok):
+            if w in _MONTH_OF:
+                facts.add(f"m:{_MONTH_OF[w]}")
+            elif len(w) > 1 and w not in STOPWORDS and w not in _META and not w.isdigit():
+                facts.add(f"w:{w}")
+    return facts
+
+
+def available_facts(text: str) -> set[str]:
+    """Every figure, month and word a passage makes available (a superset of what it claims)."""
+    text = normalise(text)
+    facts = {f"n:{_num(m.group(1))}" for m in _NUMBER.finditer(text)}
+    for w in words(text):
+        if w in _MONTH_OF:
+            facts.add(f"m:{_MONTH_OF[w]}")
+        if w in _NUMBER_WORDS:
+            facts.add(f"n:{_NUMBER_WORDS[w]}")
+        facts.add(f"w:{w}")
+    return facts
+
+
+def _num(s: str) -> str:
+    s = s.replace(",", "")
+    if "." in s:
+        return s.rstrip("0").rstrip(".")
+    return str(int(s))
+
+
+def source_header(chunk: RetrievedChunk) -> str:
+    """The metadata a source is presented with: title, type, date, section, parties."""
+    m = chunk.metadata
+    return " ".join(str(m.get(k) or "") for k in ("title", "doc_type", "date", "section")) + " " + \
+        str(m.get("parties") or "").replace("|", " ")
+
+
+def _evidence(chunk: RetrievedChunk) -> _Evidence:
+    base = int(chunk.metadata.get("char_start", 0))
+    sents = []
+    for s, e in sentence_spans(chunk.text):
+        t = chunk.text[s:e]
+        sents.append((base + s, base + e, t, content_stems(t), available_facts(t)))
+    whole = chunk.text + "\n" + source_header(chunk)
+    return _Evidence(content_stems(whole), available_facts(whole), sents)
+
+
+class CitationChecker:
+    """Checks a generated answer against the numbered sources it was given.
+
+    ``threshold`` is the share of a sentence's content words that must appear in its source.
+    ``unsupported``: "drop" removes unsupported sentences; "mark" keeps them marked as unverified
+    and without a citation. ``recite``: attribute a sentence whose cited source does not support
+    it to the one source that does.
+    """
+
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD,
+                 unsupported: Literal["drop", "mark"] = "drop", recite: bool = True) -> None:
+        self.threshold = threshold
+        self.unsupported = unsupported
+        self.recite = recite
+
+    def check(self, answer: str, sources: list[RetrievedChunk], question: str = ""
+              ) -> CheckResult:
+        """Return the verdict on each sentence of ``answer``; ``sources[n-1]`` is source [n]."""
+        evidence = [_evidence(ch) for ch in sources]
+        q_stems, q_facts = content_stems(question), available_facts(question)
+        all_facts = set().union(q_facts, *(ev.facts for ev in evidence))
+        bad: list[int] = []
+        out: list[CheckedSentence] = []
+        for text, cited in split_cited(answer):
+            valid = []
+            for n in cited:
+                if 1 <= n <= len(sources):
+                    if n not in valid:
+                        valid.append(n)
+                elif n not in bad:
+                    bad.append(n)
+            out.append(self._check_sentence(text, valid, cited, evidence, q_stems, q_facts,
+                                            all_facts))
+        return CheckResult(out, bad)
+
+    def _check_sentence(self, text: str, valid: list[int], cited: list[int],
+                        evidence: list[_Evidence], q_stems: set[str], q_facts: set[str],
+                        all_facts: set[str]) -> CheckedSentence:
+        sent = CheckedSentence(text=text, cited=valid, status="unsupported")
+        if dropped := [n for n in cited if n not in valid]:
+            sent.reasons.append(f"marker {', '.join(f'[{n}]' for n in dropped)} points at no "
+                                "source")
+        stems = content_stems(text)
+        facts = claimed_facts(text)
+        counted = {w for w in stems if w not in q_stems}
+        if _REFUSAL.search(text):
+            sent.status = "refusal"
+            sent.reasons.append("says the sources do not answer")
+            return sent
+        if not facts - q_facts and not counted:
+            sent.status = "filler"
+            sent.reasons.append("states nothing beyond the question")
+            return sent
+        unknown = sorted(f for f in facts if f not in all_facts)
+        if unknown:
+            sent.unknown_facts = [f.split(":", 1)[1] for f in unknown]
+            sent.reasons.append("not in any retrieved source: " + ", ".join(sent.unknown_facts))
+            return sent
+        if valid:
+            ok, cov, why = self._supports(stems, facts, [evidence[n - 1] for n in valid],
+                                          q_facts)
+            sent.coverage = cov
+            if ok:
+                sent.status = "supported"
+                sent.support = self._quotes(stems, facts, valid, evidence)
+                if sent.support:
+                    return sent
+                why = "no sentence of the cited source matches"
+                sent.status = "unsupported"
+            sent.reasons.append(f"cited {_markers(valid)} does not support it: {why}")
+        else:
+            sent.reasons.append("cites no source")
+        if self.recite:
+            best: tuple[float, int] | None = None
+            for n, ev in enumerate(evidence, start=1):
+                if n in valid:
+                    continue
+                ok, cov, _ = self._supports(stems, facts, [ev], q_facts)
+                if ok and (best is None or cov > best[0]):
+                    best = (cov, n)
+            if best is not None:
+                sent.status, sent.coverage = "recited", best[0]
+                sent.support = self._quotes(stems, facts, [best[1]], evidence)
+                sent.reasons.append(f"attributed to [{best[1]}], which supports it")
+                if sent.support:
+                    return sent
+                sent.status = "unsupported"
+        return sent
+
+    def _supports(self, stems: set[str], facts: set[str], evs: list[_Evidence],
+                  q_facts: set[str]) -> tuple[bool, float, str]:
+        """(supported, coverage, why not) of a sentence by the union of ``evs``."""
+        have_stems = set().union(*(ev.stems for ev in evs))
+        have_facts = set().union(q_facts, *(ev.facts for ev in evs))
+        cov = len(stems & have_stems) / len(stems) if stems else 1.0
+        missing = sorted(f.split(":", 1)[1] for f in facts if f not in have_facts)
+        if missing:
+            return False, cov, "it does not state " + ", ".join(missing)
+        if cov < self.threshold:
+            return False, cov, f"content overlap {cov:.2f} is below {self.threshold:.2f}"
+        return True, cov, ""
+
+    def _quotes(self, stems: set[str], facts: set[str], ns: list[int],
+                evidence: list[_Evidence]) -> list[Support]:
+        """The best-matching verbatim sentence of each source in ``ns`` that shares something."""
+        out = []
+        denom = 2 * len(facts) + len(stems) or 1
+        for n in ns:
+            best: Support | None = None
+            for s, e, t, st, fa in evidence[n - 1].sentences:
+                score = (2 * len(facts & fa) + len(stems & st)) / denom
+                if len(words(t)) < 3:
+                    score *= 0.5  # a heading quotes nothing an officer can check a claim by
+                if score > 0 and (best is None or score > best.score):
+                    best = Support(n, t, s, e, round(score, 4))
+            if best is not None:
+                out.append(best)
+        return out
+
+    def render(self, result: CheckResult, sources: list[RetrievedChunk]
+               ) -> tuple[str, list[Citation]]:
+        """The checked answer text with markers renumbered [1..k], and its citations.
+
+        Each distinct quoted sentence is one citation; its ``n`` is the marker in the text.
+        Unsupported sentences are left out (``drop``) or kept marked as unverified (``mark``).
+        """
+        parts: list[str] = []
+        citations: list[Citation] = []
+        index: dict[tuple[str, int], int] = {}
+        for sent in result.sentences:
+            body = sent.text.rstrip()
+            if sent.kept:
+                marks = []
+                for sup in sent.support:
+                    chunk = sources[sup.n - 1]
+                    key = (chunk.source, sup.char_start)
+                    if key not in index:
+                        index[key] = len(citations) + 1
+                        citations.append(make_citation(index[key], chunk, sup.quote,
+                                                       sup.char_start, sup.char_end, sup.score))
+                    if f"[{index[key]}]" not in marks:
+                        marks.append(f"[{index[key]}]")
+                parts.append(_with_markers(body, "".join(marks)))
+            elif self.unsupported == "mark" and sent.status == "unsupported":
+                parts.append(_with_markers(body, "[unverified: no source supports this]"))
+        return " ".join(parts), citations
+
+
+def split_cited(answer: str) -> list[tuple[str, list[int]]]:
+    """Split an answer into ``(sentence without markers, markers)`` pairs.
+
+    Markers opening a sentence ("... Aldric. [1] The ...") belong to the sentence before, when
+    that one has none of its own.
+    """
+    answer = answer.replace("\r", "")
+    out: list[tuple[str, list[int]]] = []
+    for s, e in sentence_spans(answer):
+        raw = answer[s:e]
+        lead = re.match(r"\s*(?:" + MARKER.pattern + r"\s*)+", raw, re.I)
+        if lead and out and not out[-1][1]:
+            out[-1] = (out[-1][0], _numbers(lead.group(0)))
+            raw = raw[lead.end():]
+        nums = _numbers(raw)
+        text = MARKER.sub("", raw)
+        text = _BULLET.sub("", text)
+        text = re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
+        if text and re.search(r"\w", text):
+            out.append((text, nums))
+        elif nums and out and not out[-1][1]:
+            out[-1] = (out[-1][0], nums)
+    return out
+
+
+def _numbers(text: str) -> list[int]:
+    nums: list[int] = []
+    for m in MARKER.finditer(text):
+        body = m.group(1)
+        for a, b in re.findall(r"(\d+)\s*(?:-|\u2013)\s*(\d+)", body):
+            if 0 < int(b) - int(a) < 10:
+                nums.extend(range(int(a), int(b) + 1))
+        body = re.sub(r"(\d+)\s*(?:-|\u2013)\s*(\d+)", "", body)
+        nums.extend(int(x) for x in re.findall(r"\d+", body))
+    return list(dict.fromkeys(nums))
+
+
+def _markers(ns: list[int]) -> str:
+    return "".join(f"[{n}]" for n in ns)
+
+
+def _with_markers(body: str, marks: str) -> str:
+    """Put the markers before the sentence's final punctuation: "... Port Aldric [1]."."""
+    m = re.search(r"[.!?]['\")\u2019\u201d]*$", body)
+    if m:
+        return f"{body[:m.start()]} {marks}{body[m.start():]}"
+    return f"{body} {marks}."
