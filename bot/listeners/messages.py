@@ -23,47 +23,68 @@ _HUMAN_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
 def register(app: App, deps: BotDeps) -> None:
-    """Attach the mention and message listeners to ``app``."""
+    """Attach the mention and message listeners to ``app``.
 
-    def ack_event(ack: Any) -> None:
+    The ack functions decide, inline and before Slack gets its response, whether this delivery
+    claims the message (``bot.dedupe``); the lazy functions answer only claimed messages. So once
+    a delivery has been acknowledged, a duplicate can no longer start a second answer.
+    """
+
+    def ack_mention(ack: Any, event: dict[str, Any], context: Any) -> None:
         ack()
+        context["accord_claimed"] = _claim(deps, event)
+
+    def ack_message(ack: Any, event: dict[str, Any], context: Any) -> None:
+        ack()
+        context["accord_claimed"] = (is_candidate(event, context.get("bot_user_id"))
+                                     and _claim(deps, event))
 
     def answer_mention(event: dict[str, Any], client: Any, context: Any) -> None:
-        _handle(deps, client, context, event, mentioned=True)
+        if context.get("accord_claimed"):
+            _handle(deps, client, context, event, mentioned=True)
 
     def answer_message(event: dict[str, Any], client: Any, context: Any) -> None:
-        if event.get("subtype") not in _HUMAN_SUBTYPES or event.get("bot_id"):
-            return
-        bot_user = context.get("bot_user_id")
-        is_dm = event.get("channel_type") == "im"
-        if not is_dm and bot_user and f"<@{bot_user}>" in (event.get("text") or ""):
-            return  # a mention in a channel: the app_mention event answers it
-        _handle(deps, client, context, event, mentioned=is_dm)
+        if context.get("accord_claimed"):
+            _handle(deps, client, context, event, mentioned=event.get("channel_type") == "im")
 
-    app.event("app_mention")(ack=ack_event, lazy=[answer_mention])
-    app.event("message")(ack=ack_event, lazy=[answer_message])
+    app.event("app_mention")(ack=ack_mention, lazy=[answer_mention])
+    app.event("message")(ack=ack_message, lazy=[answer_message])
+
+
+def is_candidate(event: dict[str, Any], bot_user: str | None) -> bool:
+    """A message event the message listener may answer: a person writing in a DM, or in a
+    thread without mentioning the bot (a mention in a channel is the app_mention's)."""
+    if event.get("subtype") not in _HUMAN_SUBTYPES or event.get("bot_id"):
+        return False
+    if event.get("channel_type") == "im":
+        return True
+    if bot_user and f"<@{bot_user}>" in (event.get("text") or ""):
+        return False
+    thread_ts = event.get("thread_ts")
+    return bool(thread_ts) and thread_ts != event.get("ts")
+
+
+def _claim(deps: BotDeps, event: dict[str, Any]) -> bool:
+    if not event.get("channel") or not event.get("ts"):
+        return False
+    if deps.claims.claim(message_key(event.get("channel"), event.get("ts"))):
+        return True
+    log.info("message %s in %s already being answered", event.get("ts"), event.get("channel"))
+    return False
 
 
 def _handle(deps: BotDeps, client: Any, context: Any, event: dict[str, Any],
             mentioned: bool) -> None:
-    channel, ts = event.get("channel"), event.get("ts")
-    if not channel or not ts or event.get("bot_id"):
-        return
+    channel, ts = str(event.get("channel")), str(event.get("ts"))
     thread_ts = event.get("thread_ts") or ts
-    in_thread = thread_ts != ts
     history: list[str] = []
-    if in_thread:
+    if thread_ts != ts:
         answered, history = thread_history(deps, client, context, channel, thread_ts, ts)
         if not mentioned and not answered:
-            return  # a conversation among people in a thread the bot is not part of
-    elif not mentioned:
-        return
-    question = clean_question(event.get("text"))
-    if not deps.claims.claim(message_key(channel, ts)):
-        log.info("message %s in %s already answered", ts, channel)
-        return
-    answer_in_thread(client, deps, channel=channel, thread_ts=thread_ts, question=question,
-                     user=event.get("user"), history=history)
+            return  # people talking in a thread the bot is not part of
+    answer_in_thread(client, deps, channel=channel, thread_ts=thread_ts,
+                     question=clean_question(event.get("text")), user=event.get("user"),
+                     history=history)
 
 
 def thread_history(deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str,

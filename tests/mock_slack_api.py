@@ -1,0 +1,338 @@
+"""A local stand-in for Slack's Web API that records every call (like bolt-python's
+tests/mock_web_api_server), plus helpers to send signed requests to an app.
+
+``MockSlackAPI`` is a real HTTP server on 127.0.0.1, port 0. Point a ``WebClient`` at
+``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
+assistant.threads.setStatus, conversations.replies, views.* and any other method with plausible
+JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the messages
+posted and seeded per channel so conversations.replies returns a real-looking thread.
+``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT_USER_ID = "UACCORDBOT"
+BOT_ID = "BACCORD"
+TEAM_ID = "T0ACCORD"
+
+
+@dataclass
+class Call:
+    method: str  # Web API method name, or "response_url"
+    params: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+    status: int = 200
+    error: str | None = None  # the error this call was answered with, if any
+
+
+class MockSlackAPI:
+    """Start with ``MockSlackAPI().start()``; stop with ``.stop()``."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._rate_limits: dict[str, tuple[int, str | None]] = {}
+        self._errors: dict[str, tuple[str, str | None]] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The Web API base URL (with the trailing slash WebClient expects)."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response_url/{name}"
+
+    def start(self) -> MockSlackAPI:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # ---- test controls ---------------------------------------------------------------------
+    def rate_limit_once(self, method: str, retry_after: int = 1,
+                        channel: str | None = None) -> None:
+        """The next call of ``method`` (in ``channel``, if given) gets HTTP 429 with
+        ``Retry-After: retry_after``."""
+        with self._lock:
+            self._rate_limits[method] = (retry_after, channel)
+
+    def fail_once(self, method: str, error: str, channel: str | None = None) -> None:
+        """The next call of ``method`` (in ``channel``, if given) gets
+        ``{"ok": false, "error": error}``."""
+        with self._lock:
+            self._errors[method] = (error, channel)
+
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = 30.0,
+                   what: str = "condition") -> Any:
+        """Poll ``predicate`` until it returns something truthy; return that, or fail."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+            time.sleep(0.02)
+
+    def next_ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ts)}.000100"
+
+    def add_message(self, channel: str, text: str, user: str = "UOFFICER",
+                    thread_ts: str | None = None, ts: str | None = None) -> str:
+        """Seed a message (as if a person wrote it); returns its ts."""
+        ts = ts or self.next_ts()
+        msg = {"type": "message", "user": user, "text": text, "ts": ts}
+        if thread_ts:
+            msg["thread_ts"] = thread_ts
+        with self._lock:
+            self.messages.setdefault(channel, []).append(msg)
+        return ts
+
+    def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls
+                    if c.method == method and c.status == 200 and not c.error
+                    and (where is None or where(c))]
+
+    def wait_for(self, method: str, count: int = 1, where: Callable[[Call], bool] | None = None,
+                 timeout: float = 30.0) -> list[Call]:
+        """Poll until ``count`` successful calls of ``method`` (matching ``where``) arrived.
+
+        Returns them; raises AssertionError with the calls seen so far after ``timeout``.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.calls_to(method, where)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                seen = [(c.method, c.params.get("channel"), c.params.get("thread_ts"))
+                        for c in self.calls]
+                raise AssertionError(f"expected {count} {method} calls, got {len(found)}; "
+                                     f"all calls: {seen}")
+            time.sleep(0.02)
+
+    # ---- the API -----------------------------------------------------------------------------
+    def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://accord-test.slack.com/", "team": "Accord Test",
+                    "user": "accord", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID, "is_enterprise_install": False}
+        if method == "chat.postMessage":
+            ts = self.next_ts()
+            msg = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
+                   "text": p.get("text", ""), "blocks": p.get("blocks") or []}
+            if p.get("thread_ts"):
+                msg["thread_ts"] = p["thread_ts"]
+            with self._lock:
+                self.messages.setdefault(str(p.get("channel")), []).append(msg)
+            return {"ok": True, "channel": p.get("channel"), "ts": ts, "message": msg}
+        if method == "chat.update":
+            with self._lock:
+                for msg in self.messages.get(str(p.get("channel")), []):
+                    if msg["ts"] == p.get("ts"):
+                        msg.update(text=p.get("text", ""), blocks=p.get("blocks") or [])
+            return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts"),
+                    "text": p.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self.next_ts()}
+        if method == "conversations.replies":
+            root = str(p.get("ts"))
+            with self._lock:
+                msgs = [dict(m) for m in self.messages.get(str(p.get("channel")), [])
+                        if m["ts"] == root or m.get("thread_ts") == root]
+            msgs.sort(key=lambda m: float(m["ts"]))
+            return {"ok": True, "messages": msgs, "has_more": False}
+        if method.startswith("views."):
+            return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
+        return {"ok": True}
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._handle()
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._handle()
+
+            def _handle(self) -> None:
+                parsed = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                params: dict[str, Any] = dict(parse_qsl(parsed.query))
+                ctype = self.headers.get("Content-Type") or ""
+                if raw and "json" in ctype:
+                    params.update(json.loads(raw))
+                elif raw:
+                    params.update(dict(parse_qsl(raw)))
+                for key in ("blocks", "attachments", "view"):
+                    if isinstance(params.get(key), str):
+                        try:
+                            params[key] = json.loads(params[key])
+                        except ValueError:
+                            pass
+                if parsed.path.startswith("/response_url/"):
+                    method = "response_url"
+                    params["_name"] = parsed.path.rsplit("/", 1)[-1]
+                else:
+                    method = parsed.path.removeprefix("/api/")
+                call = Call(method, params, {k.lower(): v for k, v in self.headers.items()})
+                retry_after = None
+                with api._lock:
+                    limit = api._rate_limits.get(method)
+                    if limit and limit[1] in (None, params.get("channel")):
+                        retry_after = api._rate_limits.pop(method)[0]
+                    failure = api._errors.get(method)
+                    error = None
+                    if failure and failure[1] in (None, params.get("channel")):
+                        error = api._errors.pop(method)[0]
+                if retry_after is not None:
+                    call.status = 429
+                    with api._lock:
+                        api.calls.append(call)
+                    self._send(429, {"ok": False, "error": "ratelimited"},
+                               {"Retry-After": str(retry_after)})
+                    return
+                call.error = error
+                body = ({"ok": False, "error": error} if error else
+                        {"ok": True} if method == "response_url" else api._answer(method, params))
+                with api._lock:
+                    api.calls.append(call)
+                self._send(200, body)
+
+            def _send(self, status: int, body: dict[str, Any],
+                      headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's v0 request signature headers for ``body`` (HMAC-SHA256 of v0:ts:body)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+@dataclass
+class Sent:
+    status: int
+    body: str
+    elapsed: float  # seconds from sending the request to reading the whole response
+
+
+class SignedSender:
+    """Sends Slack's request kinds to an app's HTTP endpoint, signed as Slack signs them."""
+
+    def __init__(self, url: str, secret: str, team_id: str = TEAM_ID) -> None:
+        self.url = url
+        self.secret = secret
+        self.team_id = team_id
+        self._ids = itertools.count(1)
+
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
+             timestamp: int | None = None, secret: str | None = None) -> Sent:
+        import urllib.error
+        import urllib.request
+
+        hdrs = {"Content-Type": content_type,
+                **sign(self.secret if secret is None else secret, body, timestamp),
+                **(headers or {})}
+        req = urllib.request.Request(self.url, data=body.encode("utf-8"), headers=hdrs,
+                                     method="POST")
+        t0 = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                data = resp.read().decode("utf-8")
+                return Sent(resp.status, data, time.perf_counter() - t0)
+        except urllib.error.HTTPError as exc:
+            data = exc.read().decode("utf-8")
+            return Sent(exc.code, data, time.perf_counter() - t0)
+
+    def event(self, event: dict[str, Any], event_id: str | None = None,
+              **kw: Any) -> tuple[Sent, str]:
+        """An Events API callback wrapping ``event``; returns the response and the event id."""
+        event_id = event_id or f"Ev{next(self._ids):08d}"
+        body = json.dumps({
+            "token": "legacy", "team_id": self.team_id, "api_app_id": "A0ACCORD",
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": self.team_id, "user_id": BOT_USER_ID,
+                                "is_bot": True, "enterprise_id": None}],
+        })
+        return self.post(body, "application/json", **kw), event_id
+
+    def command(self, text: str, user: str, channel: str, response_url: str,
+                command: str = "/accord") -> Sent:
+        from urllib.parse import urlencode
+
+        body = urlencode({
+            "token": "legacy", "team_id": self.team_id, "team_domain": "accord-test",
+            "channel_id": channel, "channel_name": "general", "user_id": user,
+            "user_name": user.lower(), "command": command, "text": text,
+            "api_app_id": "A0ACCORD", "response_url": response_url,
+            "trigger_id": f"trig.{next(self._ids)}"})
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def block_action(self, action_id: str, value: str, user: str, channel: str,
+                     response_url: str, message_ts: str = "",
+                     thread_ts: str | None = None, ephemeral: bool = False) -> Sent:
+        from urllib.parse import urlencode
+
+        container: dict[str, Any] = {"type": "message", "channel_id": channel,
+                                     "message_ts": message_ts, "is_ephemeral": ephemeral}
+        if thread_ts:
+            container["thread_ts"] = thread_ts
+        payload = {
+            "type": "block_actions", "team": {"id": self.team_id, "domain": "accord-test"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "api_app_id": "A0ACCORD", "token": "legacy", "container": container,
+            "trigger_id": f"trig.{next(self._ids)}", "channel": {"id": channel},
+            "response_url": response_url,
+            "actions": [{"type": "button", "action_id": action_id, "value": value,
+                         "block_id": f"accord_feedback:{value}",
+                         "text": {"type": "plain_text", "text": action_id},
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded")
