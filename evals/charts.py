@@ -60,7 +60,7 @@ def histogram(values: Sequence[float], title: str = "Latency (ms)", bins: int = 
               other: Sequence[float] = ()) -> str:
     """A histogram of ``values`` (latencies) with equal-width bins; ``other`` is drawn as an
     outline for comparison."""
-    width, height, left, bottom = 560, 220, 40, 40
+    width, height, left, bottom = 580, 220, 40, 40
     allv = list(values) + list(other)
     if not allv:
         return _svg(width, 60, ["<text x='10' y='30'>no latencies recorded</text>"],
@@ -77,9 +77,9 @@ def histogram(values: Sequence[float], title: str = "Latency (ms)", bins: int = 
 
     mine, theirs = counts(values), counts(other)
     top = max(mine + theirs) or 1
-    plot_w, plot_h = width - left - 10, height - bottom - 10
+    plot_w, plot_h = width - left - 30, height - bottom - 10
     bw = plot_w / bins
-    body = [f"<line x1='{left}' y1='{10 + plot_h}' x2='{width - 10}' y2='{10 + plot_h}' "
+    body = [f"<line x1='{left}' y1='{10 + plot_h}' x2='{left + plot_w}' y2='{10 + plot_h}' "
             "stroke='#888'/>"]
     for i in range(bins):
         x = left + i * bw
@@ -110,18 +110,18 @@ def _heat(value: float) -> str:
     return f"rgb({r},{g},{b})"
 
 
-def tag_heatmap(tags: dict[str, dict[str, float | None]], columns: Sequence[str],
+def tag_heatmap(tags: dict[str, dict[str, float | None]], columns: dict[str, str],
                 title: str = "Per-tag breakdown") -> str:
-    """A grid: one row per tag (with its question count), one column per metric, each cell
-    shaded by its 0-1 value and labelled with it."""
+    """A grid: one row per tag (with its question count), one column per metric (``columns``
+    maps summary keys to headings), each cell shaded by its 0-1 value and labelled with it."""
     label_w, cell_w, row_h, head = 170, 92, 22, 40
     width = label_w + cell_w * len(columns) + 10
     height = head + row_h * len(tags) + 10
     body = []
-    for j, col in enumerate(columns):
+    for j, heading in enumerate(columns.values()):
         x = label_w + j * cell_w + cell_w / 2
         body.append(f"<text x='{x:.0f}' y='{head - 10}' text-anchor='middle' "
-                    f"font-weight='600'>{escape(col)}</text>")
+                    f"font-weight='600'>{escape(heading)}</text>")
     for i, (tag, s) in enumerate(tags.items()):
         y = head + i * row_h
         body.append(f"<text x='{label_w - 8}' y='{y + 15}' text-anchor='end'>{escape(tag)} "

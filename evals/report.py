@@ -15,8 +15,9 @@ from typing import Any
 from evals import charts
 from evals.metrics import METRIC_INFO, METRICS
 
-TAG_COLUMNS = ("hit@5", "mrr", "ndcg@10", "answer_containment", "citation_precision",
-               "citation_validity", "refusal_recall")
+TAG_COLUMNS = {"hit@5": "hit@5", "mrr": "MRR", "ndcg@10": "nDCG@10",
+               "answer_containment": "contains", "citation_precision": "cit. prec.",
+               "citation_validity": "cit. valid", "refusal_recall": "refusal rec."}
 ROW_METRICS = (("hit@5", "hit@5"), ("answer_containment", "contains"),
                ("citation_validity", "cit. valid"), ("refusal", "refusal ok"))
 
@@ -271,8 +272,9 @@ def _definitions() -> str:
              "answerable questions with expected answers, citation metrics over questions whose "
              "answer cites something. Unanswerable questions count in the refusal metrics.</dd>"
              "<dt>Gold sources not in the index</dt><dd>kept as gold (scored as misses) and "
-             "flagged in the table.</dd><dt>Result</dt><dd>A question passes when it passes "
-             "every metric that applies to it and its refusal is correct (refused exactly when "
-             "unanswerable).</dd>")
+             "flagged in the table.</dd><dt>Result</dt><dd>A question passes when, of Hit@5, "
+             "answer containment and citation validity, it passes each that applies to it, and "
+             "its refusal is correct (refused exactly when unanswerable). results.json records "
+             "pass/fail for every metric.</dd>")
     return f"<section id='definitions'><h2>Metric definitions</h2><dl class='defs'>{items}" \
            f"{notes}</dl></section>"

@@ -21,6 +21,9 @@ RETRIEVAL_KEYS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
 ANSWER_KEYS = ("answer_containment", "answer_coverage", "answer_f1", "answer_similarity")
 CITATION_KEYS = ("citation_precision", "citation_validity")
 SUMMARY_KEYS = tuple(m.key for m in M.METRICS)
+# A question's overall verdict: found a gold document, said an expected answer, quoted exactly,
+# refused exactly when it should. The other per-metric flags are recorded but do not decide it.
+VERDICT_KEYS = ("hit@5", "answer_containment", "citation_validity", "refusal")
 
 Progress = Callable[[int, QAItem], None]
 
@@ -125,7 +128,7 @@ def _set_passes(rec: dict[str, Any]) -> None:
             passes[key] = value >= info.pass_at - 1e-12
     passes["refusal"] = rec["refused"] == (not rec["answerable"])
     rec["pass"] = passes
-    rec["passed"] = all(passes.values())
+    rec["passed"] = all(passes[k] for k in VERDICT_KEYS if k in passes)
 
 
 def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
