@@ -43,11 +43,12 @@ def register(app: App, deps: BotDeps) -> None:
     def ack_command(ack: Any, command: dict[str, Any]) -> None:
         text = (command.get("text") or "").strip()
         if not text or text.lower() == "help":
-            ack(text=HELP_TEXT)
+            ack(text=HELP_TEXT, response_type="ephemeral")
         elif text.lower() == "reindex":
-            ack(text=_reindex_ack(deps, command.get("user_id")))
+            ack(text=_reindex_ack(deps, command.get("user_id")), response_type="ephemeral")
         else:
-            ack(text=f"{PLACEHOLDER_TEXT}\n_{escape_mrkdwn(clean_question(text)[:500])}_")
+            ack(text=f"{PLACEHOLDER_TEXT}\n_{escape_mrkdwn(clean_question(text)[:500])}_",
+                response_type="ephemeral")
 
     def run_command(command: dict[str, Any], client: Any, respond: Any) -> None:
         text = (command.get("text") or "").strip()

@@ -7,6 +7,8 @@ real one built from samples/ (``sample_index``), the embedding model is the real
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -260,3 +262,97 @@ def test_failure_ends_in_an_apology_with_an_error_id_that_is_logged(bot, caplog)
     error_id = text.split("`")[1]
     logged = [r for r in caplog.records if error_id in r.getMessage()]
     assert logged and logged[0].exc_info is not None  # the trace is in the log
+
+
+# ---- 4. /accord, share, feedback, re-index -----------------------------------------------------
+
+def _wait_response(bot: Bot, name: str, n: int = 1) -> list:
+    return bot.api.wait_for("response_url", n, where=lambda c: c.params["_name"] == name)
+
+
+def test_slash_command_answers_privately_and_share_posts_in_channel(bot, sample_index):
+    q = "How often does the Joint Working Committee have to meet under the MoU?"
+    expected = escape_mrkdwn(sample_index.qa.answer(q).text[:80])
+    sent = bot.send.command(q, OFFICER, "CCMD", bot.api.response_url("cmd"))
+    assert sent.status == 200 and sent.elapsed < 3.0
+    assert PLACEHOLDER_TEXT in json.loads(sent.body)["text"]  # the ack is the "working" note
+    [private] = _wait_response(bot, "cmd")
+    assert private.params["response_type"] == "ephemeral"
+    assert expected in text_of(private.params["blocks"])
+    answer_id = buttons(private.params["blocks"])["accord_share"]
+    assert not bot.api.calls_to("chat.postMessage", lambda c: c.params["channel"] == "CCMD")
+
+    clicked = bot.send.block_action("accord_share", answer_id, OFFICER, "CCMD",
+                                    bot.api.response_url("share"), ephemeral=True)
+    assert clicked.status == 200
+    [shared] = bot.api.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "CCMD")
+    shown = text_of(shared.params["blocks"])
+    assert f"<@{OFFICER}> shared an answer" in shown and expected in shown
+    assert "accord_share" not in buttons(shared.params["blocks"])
+    [deleted] = _wait_response(bot, "share")
+    assert deleted.params.get("delete_original") is True
+
+
+def test_feedback_clicks_are_stored_and_exported(bot, tmp_path):
+    from typer.testing import CliRunner
+
+    from accord.cli import app as cli
+
+    _, ts = bot.mention("CFEED", Q_SIGNED)
+    [update] = bot.wait_answers("CFEED", ts)
+    answer_id = buttons(update.params["blocks"])["accord_feedback_helpful"]
+    for user, action in (("UREADER1", "accord_feedback_helpful"),
+                         ("UREADER2", "accord_feedback_wrong_source")):
+        sent = bot.send.block_action(action, answer_id, user, "CFEED",
+                                     bot.api.response_url("fb"), message_ts=update.params["ts"],
+                                     thread_ts=ts)
+        assert sent.status == 200
+    thanks = bot.api.wait_for("chat.postEphemeral", 2,
+                              where=lambda c: c.params["channel"] == "CFEED")
+    assert {c.params["user"] for c in thanks} == {"UREADER1", "UREADER2"}
+
+    out = tmp_path / "feedback.jsonl"
+    result = CliRunner().invoke(cli, ["feedback", "export", "--format", "jsonl", "--out",
+                                      str(out), "--data-dir", str(bot.data_dir)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()
+            if json.loads(line)["channel"] == "CFEED"]
+    assert [(r["user"], r["rating"]) for r in rows] == [("UREADER1", "helpful"),
+                                                        ("UREADER2", "wrong_source")]
+    for r in rows:
+        assert r["question"] == Q_SIGNED and "14 November 2023" in r["answer"]
+        assert r["citations"] and r["citations"][0]["quote"] and r["citations"][0]["source"]
+        assert r["asked_by"] == OFFICER and r["time"].startswith("20")
+
+    csv_out = tmp_path / "feedback.csv"
+    result = CliRunner().invoke(cli, ["feedback", "export", "--format", "csv", "--out",
+                                      str(csv_out), "--data-dir", str(bot.data_dir)])
+    assert result.exit_code == 0, result.output
+    table = [r for r in csv.DictReader(io.StringIO(csv_out.read_text()))
+             if r["channel"] == "CFEED"]
+    assert [r["rating"] for r in table] == ["helpful", "wrong_source"]
+    assert json.loads(table[0]["citations"])[0]["source"] == rows[0]["citations"][0]["source"]
+
+
+def test_reindex_is_refused_for_a_non_admin(bot):
+    sent = bot.send.command("reindex", OFFICER, "CNOADMIN", bot.api.response_url("noadmin"))
+    assert sent.status == 200
+    assert "limited to Accord's administrators" in json.loads(sent.body)["text"]
+    time.sleep(0.5)  # grace for a wrong re-index to show up; a pass cannot turn into a failure
+    assert not bot.api.calls_to("chat.postMessage", lambda c: c.params["channel"] == "CNOADMIN")
+    assert not bot.api.calls_to("response_url", lambda c: c.params["_name"] == "noadmin")
+
+
+def test_admin_reindex_runs_and_posts_its_summary(bot):
+    sent = bot.send.command("reindex", ADMIN, "CADMIN", bot.api.response_url("admin"))
+    assert sent.status == 200 and sent.elapsed < 3.0
+    assert "started" in json.loads(sent.body)["text"]
+    [summary] = bot.api.wait_for("chat.postMessage", timeout=120,
+                                 where=lambda c: c.params["channel"] == "CADMIN")
+    text = summary.params["text"]
+    assert "Re-index finished" in text and "added 1" in text and "failed 0" in text
+    again = bot.send.command("reindex", ADMIN, "CADMIN", bot.api.response_url("admin2"))
+    assert "started" in json.loads(again.body)["text"]
+    [second] = bot.api.wait_for("chat.postMessage", 2, timeout=120,
+                                where=lambda c: c.params["channel"] == "CADMIN")[1:]
+    assert "unchanged 1" in second.params["text"] and "added 0" in second.params["text"]
