@@ -43,6 +43,16 @@ class LLMTimeout(LLMUnavailable):
     code = "llm_timeout"
 
 
+def is_timeout(exc: BaseException) -> bool:
+    """True for our own deadline and for a client's read timeout (httpx, openai, requests)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError) or "timeout" in type(seen).__name__.lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 @dataclass
 class Trace:
     """What happened while answering one question (for logs, evaluations and benchmarks)."""
@@ -106,11 +116,11 @@ class LLMAnswerer:
         partial = self._partial_emitter(question, sources, on_token)
         try:
             trace.raw = self.generate(messages, partial)
-        except LLMTimeout as e:
-            return self._fall_back(fallback, trace, "timeout", str(e), t0)
         except Exception as e:  # any failure of the model or its transport
-            log.warning("LLM call failed", exc_info=True)
-            return self._fall_back(fallback, trace, "error", f"{type(e).__name__}: {e}", t0)
+            kind = "timeout" if is_timeout(e) else "error"
+            if kind == "error":
+                log.warning("LLM call failed", exc_info=True)
+            return self._fall_back(fallback, trace, kind, f"{type(e).__name__}: {e}", t0)
         if not trace.raw.strip():
             return self._fall_back(fallback, trace, "empty", "the model returned empty text", t0)
         result = trace.check = self.checker.check(trace.raw, sources, question)
