@@ -50,8 +50,10 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+|\n+")
+# a sentence ends after its punctuation, or after the [n] markers that follow it
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?;:])|(?<=\d\]))\s+(?!\[\d+\])|\n+(?!\[\d+\])")
 _MARKER = re.compile(r"\[\d+\]")
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
 
 
 def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -73,14 +75,15 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 def _best_cut(text: str, limit: int) -> int:
     window = text[: limit + 1]
-    ends = [m.end() for m in _SENTENCE_END.finditer(window) if m.end() <= limit]
+    around = text[: limit + 16]  # a marker or an escape may straddle the limit
+    ends = [m.end() for m in _SENTENCE_END.finditer(around) if m.end() <= limit]
     if ends and ends[-1] > limit // 3:
         return ends[-1]
     space = window.rfind(" ", 0, limit)
     if space > limit // 3:
         return space + 1
     cut = limit
-    for m in list(_MARKER.finditer(window)) + list(re.finditer(r"&\w{1,5};", window)):
+    for m in list(_MARKER.finditer(around)) + list(_ENTITY.finditer(around)):
         if m.start() < cut < m.end():
             cut = m.start()
     return cut

@@ -47,6 +47,11 @@ class Claims:
                 self._db.execute("DELETE FROM claims WHERE at < ?", (now - self.ttl,))
                 self._last_purge = now
             cur = self._db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?)", (key, now))
+            if cur.rowcount == 1:
+                return True
+            # claimed before: new again only if that claim has expired
+            cur = self._db.execute("UPDATE claims SET at = ? WHERE key = ? AND at < ?",
+                                   (now, key, now - self.ttl))
             return cur.rowcount == 1
 
     def close(self) -> None:
