@@ -356,3 +356,35 @@ def test_admin_reindex_runs_and_posts_its_summary(bot):
     [second] = bot.api.wait_for("chat.postMessage", 2, timeout=120,
                                 where=lambda c: c.params["channel"] == "CADMIN")[1:]
     assert "unchanged 1" in second.params["text"] and "added 0" in second.params["text"]
+
+
+def test_manifest_declares_what_the_app_listens_to():
+    from pathlib import Path
+
+    import yaml
+
+    import bot as bot_package
+
+    manifest = yaml.safe_load(
+        (Path(bot_package.__file__).parent / "manifest.yml").read_text(encoding="utf-8"))
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_mention", "message.im", "message.channels", "message.groups"}
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history",
+            "groups:history"} <= scopes
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/accord"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_socket_mode_without_an_app_token_exits_with_a_hint(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from accord.cli import app as cli
+
+    for name in ("ACCORD_SLACK_APP_TOKEN", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    result = CliRunner().invoke(cli, ["bot", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "ACCORD_SLACK_APP_TOKEN" in result.output
