@@ -90,9 +90,12 @@ def _best_cut(text: str, limit: int) -> int:
 
 
 def source_line(c: Citation) -> str:
-    """``*[n] Title* · type · date · p. 5`` then the quoted sentence, escaped, one block's text."""
+    """``*[n] Title* · type · date · p. 5 · MARKING`` then the quoted sentence and the file,
+    escaped, as one block's text."""
     where = f"p. {c.page}" if c.page else (c.section or "")
     meta = [c.doc_type, c.date or "undated"] + ([where] if where else [])
+    if c.marking and c.marking.upper() != "UNMARKED":
+        meta.append(c.marking.upper())  # officers must see a document's protective marking
     title = c.title or c.source
     quote = " ".join(c.quote.split())
     if len(quote) > QUOTE_LIMIT:

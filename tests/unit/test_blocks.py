@@ -102,6 +102,10 @@ def test_sources_show_title_type_date_page_and_quote():
     head = "*[3] MoU on Transborder Crime* \u00b7 mou \u00b7 2023-11-14 \u00b7 p. 4"
     assert line.startswith(head)
     assert "\u201cSentence number 3 of the agreement, quoted verbatim.\u201d" in line
+    assert "RESTRICTED" not in line
+    marked = cite(5)
+    marked.marking = "restricted"
+    assert "\u00b7 p. 6 \u00b7 RESTRICTED\n" in source_line(marked)
     long_quote = cite(4, quote="word " * 2000)
     assert len(source_line(long_quote)) <= SECTION_LIMIT
 
