@@ -45,7 +45,7 @@ def eval_command(
     from evals.runner import ThresholdError, parse_thresholds
 
     def usage(message: str) -> typer.Exit:
-        err.print(f"[red]error:[/red] {escape(message)}")
+        err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
         return typer.Exit(2)
 
     try:
@@ -76,7 +76,8 @@ def eval_command(
     unknown = check_sources(qaset, indexed)
     for p in qaset.problems:
         colour = "red" if p.level == "error" else "yellow"
-        err.print(f"[{colour}]{escape(p.format(qa_set))}[/{colour}]", highlight=False)
+        err.print(f"[{colour}]{escape(p.format(qa_set))}[/{colour}]", highlight=False,
+                  soft_wrap=True)
     gold_total = {s for it in qaset.items for s in it.sources}
     missing = {s for it in qaset.items for s in it.unknown_sources}
     if gold_total and missing == gold_total:
@@ -110,7 +111,7 @@ def eval_command(
     code = 0
     if qaset.errors:
         err.print(f"[red]{len(qaset.errors)} line(s) of {escape(str(qa_set))} were skipped; "
-                  f"{len(records)} question(s) evaluated[/red]")
+                  f"{len(records)} question(s) evaluated[/red]", soft_wrap=True)
         code = 1
     if unknown:
         err.print(f"[yellow]{len(unknown)} question(s) cite gold sources not in the index "
@@ -118,7 +119,7 @@ def eval_command(
     from evals.runner import check_thresholds
 
     for message in check_thresholds(results["summary"], thresholds):
-        err.print(f"[red]fail-under:[/red] {escape(message)}")
+        err.print(f"[red]fail-under:[/red] {escape(message)}", soft_wrap=True)
         code = 1
     raise typer.Exit(code)
 
