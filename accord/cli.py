@@ -113,6 +113,8 @@ def _print_result(result) -> None:
     table.add_row(*(str(s[c]) for c in ("added", "updated", "removed", "unchanged", "failed",
                                          "skipped", "chunks", "embedded", "seconds")))
     console.print(table)
+    # One plain line as well, for logs and scripts that cannot read a table.
+    console.print("summary: " + ", ".join(f"{k} {v}" for k, v in s.items()), highlight=False)
 
 
 @app.command()

@@ -81,9 +81,11 @@ class Settings(BaseSettings):
         "it the answer is a refusal. Calibrated on the QA sets (see evals/datasets/README.md).",
     )
     clearance: str = Field(
-        "TOP SECRET",
-        description="Default clearance of the CLI user: documents marked above it are never "
-        "retrieved. One of TOP SECRET, SECRET, CONFIDENTIAL, RESTRICTED, OFFICIAL, UNMARKED.",
+        "OFFICIAL",
+        description="Clearance of the audience (CLI user, Slack users, evaluations): documents "
+        "marked above it are never retrieved, so never quoted. One of TOP SECRET, SECRET, "
+        "CONFIDENTIAL, RESTRICTED, OFFICIAL, UNMARKED. Secure by default: raise it only for "
+        "deployments whose every user holds that clearance.",
     )
     llm_provider: Literal["none", "llamacpp", "ollama", "openai"] = Field(
         "none", description="none = offline extractive answerer; else the chat model backend."
