@@ -30,8 +30,8 @@ def eval_command(
     compare_to: Annotated[Path | None, typer.Option("--compare", help="results.json of another "
                                                     "run to show deltas against.")] = None,
     fail_under: Annotated[list[str] | None, typer.Option(
-        "--fail-under", help="METRIC=VALUE: exit 1 if the metric is under VALUE "
-        "(repeatable).")] = None,
+        "--fail-under", help="METRIC=VALUE or METRIC[TAG]=VALUE: exit 1 if the "
+        "metric (over the questions with TAG) is under VALUE (repeatable).")] = None,
     mode: Annotated[str, typer.Option("--mode", help="Retrieval: hybrid, dense or "
                                       "lexical.")] = "hybrid",
     clearance: Annotated[str | None, typer.Option(help="Audience clearance (overrides "
@@ -163,8 +163,7 @@ def _results(qa_path: Path, qaset: Any, records: list, settings: Any, rt: Any, k
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "duration_s": round(finished - started, 2),
         },
-        "summary": summarise(records),
-        "by_tag": summarise_by_tag(records),
+        "summary": {**summarise(records), "by_tag": summarise_by_tag(records)},
         "problems": [p.as_dict() for p in qaset.problems],
         "questions": records,
     }
@@ -193,7 +192,7 @@ def _print_summary(console: Any, results: dict[str, Any]) -> None:
     console.print(f"answerable {summary['n_answerable']}, unanswerable "
                   f"{summary['n_unanswerable']}, refused {summary['n_refused']}, citations "
                   f"{summary['n_citations']}, errors {summary['errors']}")
-    by_tag = results.get("by_tag", {})
+    by_tag = summary.get("by_tag", {})
     if by_tag:
         tags = Table(title="per tag")
         for col in ("tag", "n", "hit@5", "mrr", "answer_containment", "citation_validity"):

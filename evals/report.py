@@ -169,7 +169,7 @@ def _compare(comp: dict[str, Any]) -> str:
 def _charts(results: dict[str, Any]) -> str:
     lat = [q["latency_ms"] for q in results["questions"]]
     other_lat = (results.get("compare") or {}).get("other_latency_ms", [])
-    by_tag = results.get("by_tag", {})
+    by_tag = results["summary"].get("by_tag", {})
     heat = charts.tag_heatmap(by_tag, TAG_COLUMNS) if by_tag else \
         "<p class='muted'>No question has tags.</p>"
     return ("<section id='latency'><h2>Latency</h2>"

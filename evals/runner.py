@@ -7,6 +7,7 @@ the report and ``--compare`` read back.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -38,7 +39,10 @@ def evaluate(qa: Any, items: Sequence[QAItem], documents: Any, embedder: Any, *,
     rejects (BadQuestion) is recorded with its error and scores 0; other errors propagate.
     """
     if warm_up and items:  # model load and lexical index build are not the question's latency
-        qa.answer(items[0].question, filters, k=k, mode=mode)
+        try:
+            qa.answer(items[0].question, filters, k=k, mode=mode)
+        except BadQuestion:
+            pass
     records: list[dict[str, Any]] = []
     doc_cache: dict[str, Any] = {}
     for i, item in enumerate(items):
@@ -178,7 +182,8 @@ def compare(this: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
             out[key] = {"this": x, "other": y, "delta": d}
         return out
 
-    tags_a, tags_b = this.get("by_tag", {}), other.get("by_tag", {})
+    tags_a = this["summary"].get("by_tag", {})
+    tags_b = other.get("summary", {}).get("by_tag", {})
     theirs = {q["id"]: q for q in other.get("questions", [])}
     changed = []
     for q in this.get("questions", []):
@@ -204,14 +209,20 @@ class ThresholdError(ValueError):
     """A ``--fail-under`` argument that cannot be used."""
 
 
+_TAGGED = re.compile(r"^(?P<metric>[^\[\]]+)\[(?P<tag>[^\[\]]+)\]$")
+
+
 def parse_thresholds(specs: Sequence[str]) -> dict[str, float]:
-    """Parse ``METRIC=VALUE`` specs. Raises ThresholdError naming the bad spec and why."""
+    """Parse ``METRIC=VALUE`` or ``METRIC[TAG]=VALUE`` specs into {"METRIC" or "METRIC[TAG]":
+    minimum}. Raises ThresholdError naming the bad spec and why."""
     out: dict[str, float] = {}
     for spec in specs:
-        name, sep, value = spec.partition("=")
-        name = name.strip()
-        if not sep or not name:
+        key, sep, value = spec.partition("=")
+        key = key.strip()
+        if not sep or not key:
             raise ThresholdError(f"--fail-under {spec!r}: expected METRIC=VALUE, e.g. hit@5=0.9")
+        tagged = _TAGGED.match(key)
+        name = tagged["metric"].strip() if tagged else key
         info = M.METRIC_INFO.get(name)
         if info is None:
             known = ", ".join(m.key for m in M.METRICS if m.higher_is_better)
@@ -221,17 +232,22 @@ def parse_thresholds(specs: Sequence[str]) -> dict[str, float]:
             raise ThresholdError(f"--fail-under {spec!r}: {name} is better when lower, so a "
                                  "minimum makes no sense for it")
         try:
-            out[name] = float(value)
+            out[key] = float(value)
         except ValueError:
             raise ThresholdError(f"--fail-under {spec!r}: {value!r} is not a number") from None
     return out
 
 
 def check_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
-    """Messages for each threshold missed; a metric that was not measured counts as missed."""
+    """Messages for each threshold missed; a metric that was not measured (or a tag no question
+    carries) counts as missed."""
     missed = []
     for name, minimum in thresholds.items():
-        value = summary.get(name)
+        tagged = _TAGGED.match(name)
+        if tagged:
+            value = summary.get("by_tag", {}).get(tagged["tag"], {}).get(tagged["metric"])
+        else:
+            value = summary.get(name)
         if value is None:
             missed.append(f"{name} was not measured (no question it applies to); needed "
                           f">= {minimum}")

@@ -82,8 +82,12 @@ def test_eval_samples_writes_results_and_report(full_run, sample_index):
     assert s["n"] == len(qs) == 52 and s["n_unanswerable"] == 10
     assert [q["id"] for q in qs] == [f"s{i:02d}" for i in range(1, 53)]
     assert res["config"]["k"] == sample_index.settings.top_k and res["config"]["mode"] == "hybrid"
-    assert set(res["by_tag"]) >= {"mou", "unanswerable", "minutes"}
-    assert res["by_tag"]["unanswerable"]["n"] == 10
+    assert set(s["by_tag"]) >= {"mou", "unanswerable", "minutes"}
+    assert s["by_tag"]["unanswerable"]["n"] == 10
+    mou = [q for q in qs if "mou" in q["tags"]]
+    assert s["by_tag"]["mou"]["n"] == len(mou) == 16
+    assert s["by_tag"]["mou"]["hit@5"] == pytest.approx(
+        sum(q["metrics"]["hit@5"] for q in mou) / 16, abs=1e-4)
     for key in SUMMARY_KEYS[:-3]:
         assert s[key] is None or 0.0 <= s[key] <= 1.0, key
     assert 0 < s["latency_p50_ms"] <= s["latency_p95_ms"]
@@ -149,7 +153,8 @@ def two_runs(sample_index, subset_file, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("compare")
     data = sample_index.settings.data_dir
     a = invoke(data, str(subset_file), "--out", str(root / "a"), "--k", "2", "--mode", "lexical",
-               "--fail-under", "hit@10=0", "--fail-under", "citation_validity=0")
+               "--fail-under", "hit@10=0", "--fail-under", "citation_validity=0",
+               "--fail-under", "hit@10[mou]=0")
     b = invoke(data, str(subset_file), "--out", str(root / "b"), "--k", "10", "--compare",
                str(root / "a" / "results.json"), "--fail-under", "mrr=1.01",
                "--fail-under", "hit@10=0")
@@ -178,11 +183,12 @@ def test_compare_shows_the_deltas_between_configurations(two_runs):
         else:
             assert d["delta"] is None
     assert n_numeric >= 10
-    for tag in set(ra["by_tag"]) & set(rb["by_tag"]):
-        d = comp["by_tag"][tag]["hit@5"] if "hit@5" in comp["by_tag"][tag] else None
-        if d and d["delta"] is not None:
-            assert d["delta"] == pytest.approx(rb["by_tag"][tag]["hit@5"] -
-                                               ra["by_tag"][tag]["hit@5"], abs=1e-4)
+    tags_a, tags_b = ra["summary"]["by_tag"], rb["summary"]["by_tag"]
+    assert set(comp["by_tag"]) == set(tags_a) & set(tags_b) != set()
+    for tag, d in comp["by_tag"].items():
+        if "mrr" in d and d["mrr"]["delta"] is not None:
+            assert d["mrr"]["delta"] == pytest.approx(tags_b[tag]["mrr"] - tags_a[tag]["mrr"],
+                                                      abs=1e-4)
     before = {q["id"]: q["pass"] for q in ra["questions"]}
     flips = {(q["id"], k) for q in rb["questions"] for k, v in q["pass"].items()
              if k in before[q["id"]] and before[q["id"]][k] != v}

@@ -284,14 +284,16 @@ def test_summarise_and_per_tag():
 
 
 def test_compare_reports_this_minus_other_and_flipped_questions():
-    this = {"summary": {"hit@5": 0.9, "mrr": None, "n": 10},
+    this = {"summary": {"hit@5": 0.9, "mrr": None, "n": 10,
+                        "by_tag": {"t": {"hit@5": 1.0}, "only": {"hit@5": 1.0}}},
             "questions": [{"id": "q1", "pass": {"hit@5": True}}, {"id": "q3", "pass": {}}]}
-    other = {"summary": {"hit@5": 0.75, "mrr": 0.5, "n": 12},
+    other = {"summary": {"hit@5": 0.75, "mrr": 0.5, "n": 12, "by_tag": {"t": {"hit@5": 0.5}}},
              "questions": [{"id": "q1", "pass": {"hit@5": False}}, {"id": "q2", "pass": {}}]}
     c = R.compare(this, other)
     assert c["summary"]["hit@5"] == {"this": 0.9, "other": 0.75, "delta": 0.15}
     assert c["summary"]["mrr"]["delta"] is None
     assert c["summary"]["n"]["delta"] == -2
+    assert c["by_tag"] == {"t": {"hit@5": {"this": 1.0, "other": 0.5, "delta": 0.5}}}
     assert c["changed"] == [{"id": "q1", "metric": "hit@5", "before": False, "after": True}]
     assert c["only_this"] == ["q3"] and c["only_other"] == ["q2"]
 
@@ -306,3 +308,13 @@ def test_thresholds():
     assert R.check_thresholds(summary, {"hit@5": 0.85, "mrr": 0.4}) == []
     missed = R.check_thresholds(summary, {"hit@5": 0.9, "refusal_recall": 0.1})
     assert len(missed) == 2 and "hit@5" in missed[0] and "not measured" in missed[1]
+
+
+def test_per_tag_thresholds():
+    assert R.parse_thresholds(["hit@5[mou]=0.8"]) == {"hit@5[mou]": 0.8}
+    with pytest.raises(R.ThresholdError, match="unknown metric 'hit@4'"):
+        R.parse_thresholds(["hit@4[mou]=0.8"])
+    summary = {"hit@5": 1.0, "by_tag": {"mou": {"hit@5": 0.75}, "press": {"hit@5": 1.0}}}
+    assert R.check_thresholds(summary, {"hit@5[press]": 0.9}) == []
+    assert "0.7500" in R.check_thresholds(summary, {"hit@5[mou]": 0.8})[0]
+    assert "not measured" in R.check_thresholds(summary, {"hit@5[nosuchtag]": 0.1})[0]
