@@ -18,8 +18,7 @@ and source numbers, so nothing they write is shown until this check has run:
    with its exact character span in the document, so every quote can be checked against the
    stored text.
 
-Names are capitalised words; a capitalised first word of a sentence counts as a name only when
-the next word is capitalised too, because sentence case makes every first word look like one.
+What counts as a figure, date or name is defined in :mod:`accord.llm.facts`.
 """
 
 from __future__ import annotations
@@ -28,9 +27,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from accord.extractive import _QWORDS, make_citation, stem
+from accord.extractive import make_citation
+from accord.llm.facts import available_facts, claimed_facts, content_stems, describe
 from accord.models import Citation, RetrievedChunk
-from accord.text import STOPWORDS, sentence_spans, words
+from accord.text import sentence_spans, words
 
 # Calibrated on SmolLM2-135M outputs over samples/qa.jsonl (benchmarks/llm_samples.py prints
 # the distribution): supported paraphrases score 0.6-1.0, drifting sentences below 0.5.
@@ -44,22 +44,6 @@ _REFUSAL = re.compile(
     r"(?:cannot|can ?not|can't|unable to) (?:answer|find|determine)|no information|"
     r"not (?:mentioned|specified|provided|stated|given) in)\b", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
-_NUMBER = re.compile(r"(?<![A-Za-z])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:st|nd|rd|th)?\b")
-_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_CAPWORD = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f'\u2019-]*")
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december")
-_MONTH_OF = {m: m for m in _MONTHS} | {m[:3]: m for m in _MONTHS} | {"sept": "september"}
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())} | {
-    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "once": "1", "twice": "2",
-    "first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
-
-# Words about the answering itself ("Sure, based on the sources provided, ..."), not claims.
-_META = frozenset("""sure okay ok yes certainly here answer answers question questions source
-sources provided context information based given following note according""".split())
-
 Status = Literal["supported", "recited", "unsupported", "refusal", "filler"]
 
 
@@ -130,63 +114,6 @@ class _Evidence:
     stems: set[str]
     facts: set[str]
     sentences: list[tuple[int, int, str, set[str], set[str]]]  # doc start, end, text, stems, facts
-
-
-def normalise(text: str) -> str:
-    """Spell ISO dates as "14 November 2023" so they meet the dates written in passages."""
-    return _ISO_DATE.sub(
-        lambda m: (f"{int(m.group(3))} {_MONTHS[int(m.group(2)) - 1].title()} {m.group(1)}"
-                   if 1 <= int(m.group(2)) <= 12 else m.group(0)), text)
-
-
-def content_stems(text: str) -> set[str]:
-    """Light-stemmed content words: no stop words, question words, digits or single letters."""
-    return {stem(w) for w in words(normalise(text))
-            if len(w) > 1 and not w.isdigit() and w not in STOPWORDS and w not in _QWORDS
-            and w not in _MONTH_OF and w not in _META}
-
-
-def claimed_facts(sentence: str) -> set[str]:
-    """The figures, dates and names a sentence states, as comparable keys.
-
-    ``n:2023`` for figures, ``m:november`` for months, ``w:arvelo`` for words of names.
-    """
-    text = normalise(sentence)
-    facts = {f"n:{_num(m.group(1))}" for m in _NUMBER.finditer(text)}
-    tokens = list(_CAPWORD.finditer(text))
-    first = re.search(r"[A-Za-z]", text)
-    for i, m in enumerate(tokens):
-        tok = m.group(0)
-        at_start = first is not None and m.start() == first.start()
-        nxt_cap = i + 1 < len(tokens) and text[m.end():tokens[i + 1].start()].strip() == ""
-        if at_start and not nxt_cap and not tok.isupper():
-            continue
-        for w in words(tok):
-            if w in _MONTH_OF:
-                facts.add(f"m:{_MONTH_OF[w]}")
-            elif len(w) > 1 and w not in STOPWORDS and w not in _META and not w.isdigit():
-                facts.add(f"w:{w}")
-    return facts
-
-
-def available_facts(text: str) -> set[str]:
-    """Every figure, month and word a passage makes available (a superset of what it claims)."""
-    text = normalise(text)
-    facts = {f"n:{_num(m.group(1))}" for m in _NUMBER.finditer(text)}
-    for w in words(text):
-        if w in _MONTH_OF:
-            facts.add(f"m:{_MONTH_OF[w]}")
-        if w in _NUMBER_WORDS:
-            facts.add(f"n:{_NUMBER_WORDS[w]}")
-        facts.add(f"w:{w}")
-    return facts
-
-
-def _num(s: str) -> str:
-    s = s.replace(",", "")
-    if "." in s:
-        return s.rstrip("0").rstrip(".")
-    return str(int(s))
 
 
 def source_header(chunk: RetrievedChunk) -> str:
@@ -261,7 +188,7 @@ class CitationChecker:
             return sent
         unknown = sorted(f for f in facts if f not in all_facts)
         if unknown:
-            sent.unknown_facts = [f.split(":", 1)[1] for f in unknown]
+            sent.unknown_facts = [describe(f) for f in unknown]
             sent.reasons.append("not in any retrieved source: " + ", ".join(sent.unknown_facts))
             return sent
         if valid:
@@ -301,7 +228,7 @@ class CitationChecker:
         have_stems = set().union(*(ev.stems for ev in evs))
         have_facts = set().union(q_facts, *(ev.facts for ev in evs))
         cov = len(stems & have_stems) / len(stems) if stems else 1.0
-        missing = sorted(f.split(":", 1)[1] for f in facts if f not in have_facts)
+        missing = sorted(describe(f) for f in facts if f not in have_facts)
         if missing:
             return False, cov, "it does not state " + ", ".join(missing)
         if cov < self.threshold:

@@ -28,11 +28,11 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import make_settings
 
 from accord.llm import build_answerer
 from accord.llm.answerer import NOTICES, LLMAnswerer
 from accord.llm.citecheck import CitationChecker
+from tests.conftest import make_settings
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 pytestmark = [
@@ -213,79 +213,76 @@ def llama_server(gguf, tmp_path_factory):
 
 
 def test_llamacpp_in_process_answers_with_checked_citations(sample_index, chat_llama):
-    answerer = LLMAnswerer(chat_llama, timeout_s=60, serialize=True, stream_interval_s=0.3)
-    qa = qa_with(sample_index, answerer)
-    modes = []
+    """In-process generation, streamed and checked. On what the model really wrote: kept
+    sentences hold no unknown names or figures, every citation quotes the document at its span,
+    streamed updates are checked text only, and checking the answer again keeps all of it."""
+    answerer = LLMAnswerer(chat_llama, timeout_s=120, serialize=True, stream_interval_s=0.3)
+    qa = sample_index.qa
+    checker = CitationChecker()
+    modes, claims = [], 0
     for q in QUESTIONS:
         updates: list[tuple[float, str]] = []
-        ans = qa.answer(q, on_token=lambda t, u=updates: u.append((time.monotonic(), t)))
+        chunks = qa.retrieve(q)
+        ans, trace = answerer.run(q, chunks, qa.embedder.embed_query(q), qa.extractive,
+                                  on_token=lambda t, u=updates: u.append((time.monotonic(), t)))
+        assert trace.raw.strip(), "the model wrote nothing"
         assert not ans.refused
         assert_verifiable(sample_index, ans)
         modes.append(ans.mode)
+        result = trace.check
+        assert result is not None
+        claims += len(result.claims)
+        for s in result.kept:
+            assert not s.unknown_facts and s.support
         if ans.mode == "llm":
             assert ans.prompt == "grounded_answer@1"
-            # Streamed text is checked text only: every update is the start of the final
-            # answer's sentences, never an unchecked one, and updates are throttled.
+            again = checker.check(ans.text, trace.sources, q)
+            assert [s.text for s in again.sentences] == [s.text for s in result.kept]
+            assert all(s.kept for s in again.sentences), again
+            # Streamed text is checked text only (a prefix of the final sentences), throttled.
             for _, text in updates:
                 assert ans.text.startswith(text.rsplit(" [", 1)[0]), (text, ans.text)
             gaps = [b[0] - a[0] for a, b in zip(updates, updates[1:], strict=False)]
             assert all(g >= 0.25 for g in gaps), gaps
         else:
             assert ans.notice in NOTICES.values()
+    assert claims > 0
     assert "llm" in modes, "the small model never produced a checkable answer"
 
 
-def test_citation_check_on_real_outputs_of_the_small_model(sample_index, chat_llama):
-    """The check's verdicts on what the model really wrote: kept sentences hold no unknown
-    names or figures, and checking the rendered answer again keeps all of it (idempotent)."""
-    answerer = LLMAnswerer(chat_llama, timeout_s=60, serialize=True)
-    qa = sample_index.qa
-    checker = CitationChecker()
-    claims = removed = 0
-    for q in QUESTIONS:
-        qvec = qa.embedder.embed_query(q)
-        chunks = qa.retrieve(q)
-        ans, trace = answerer.run(q, chunks, qvec, qa.extractive)
-        assert trace.raw.strip(), "the model wrote nothing"
-        result = trace.check
-        assert result is not None
-        claims += len(result.claims)
-        removed += len(result.removed)
-        for s in result.kept:
-            assert not s.unknown_facts and s.support
-        if ans.mode == "llm":
-            again = checker.check(ans.text, trace.sources, q)
-            # Renumbered markers point at citations, not sources, so compare the sentences.
-            assert [s.text for s in again.sentences] == [s.text for s in result.kept]
-            assert all(s.status != "unsupported" or s.cited for s in again.sentences)
-    assert claims > 0
+def answer_through(rt, answerer, question):
+    """Answer as QA does, keeping the trace: the model must have written something, and the
+    officer gets a checked LLM answer or the extractive one with the notice saying why."""
+    qa = rt.qa
+    chunks = qa.retrieve(question)
+    ans, trace = answerer.run(question, chunks, qa.embedder.embed_query(question), qa.extractive)
+    assert trace.raw.strip(), "the model wrote nothing"
+    assert_verifiable(rt, ans)
+    if ans.mode == "llm":
+        assert ans.prompt == "grounded_answer@1" and trace.fallback is None
+    else:
+        assert trace.fallback in ("unsupported", "refused") and ans.notice == NOTICES[
+            trace.fallback]
+    return ans, trace
 
 
 def test_openai_provider_through_llama_cpp_server(sample_index, llama_server, tmp_path_factory):
     s = settings(tmp_path_factory, llm_provider="openai", llm_base_url=llama_server,
-                 llm_model="smollm2", llm_timeout_s=60)
-    qa = qa_with(sample_index, build_answerer(s))
-    ans = qa.answer(QUESTIONS[0])
-    assert not ans.refused
-    assert_verifiable(sample_index, ans)
-    assert ans.mode == "llm" or ans.notice == NOTICES["unsupported"], ans
-    assert "Port Aldric" in ans.text
+                 llm_model="smollm2", llm_timeout_s=120)
+    answer_through(sample_index, build_answerer(s), QUESTIONS[2])
 
 
 def test_ollama_provider_through_an_ollama_speaking_server(sample_index, ollama_server,
                                                            tmp_path_factory):
     ollama_server.mode = "llama"
     s = settings(tmp_path_factory, llm_provider="ollama", llm_base_url=ollama_server.url,
-                 llm_model="smollm2", llm_timeout_s=60)
-    qa = qa_with(sample_index, build_answerer(s))
-    ans = qa.answer(QUESTIONS[0])
-    assert_verifiable(sample_index, ans)
-    assert "Port Aldric" in ans.text
+                 llm_model="smollm2", llm_timeout_s=120)
+    answer_through(sample_index, build_answerer(s), QUESTIONS[2])
     req = ollama_server.requests[-1]
     assert req["model"] == "smollm2" and req["stream"] is True
     assert req["messages"][0]["role"] == "system"
-    assert "[1] " in req["messages"][-1]["content"] and QUESTIONS[0] in req["messages"][-1][
-        "content"]
+    user = req["messages"][-1]["content"]
+    assert user.startswith("Sources:\n\n[1] ") and QUESTIONS[2] in user
 
 
 def test_follow_up_is_condensed_by_the_model(chat_llama):

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from accord.llm.citecheck import CitationChecker, claimed_facts, split_cited
+from accord.llm.citecheck import CitationChecker, split_cited
+from accord.llm.facts import claimed_facts
 from accord.models import RetrievedChunk
 
 MOU = (
@@ -18,6 +19,7 @@ MOU = (
     "Minister of Home Affairs of the Republic of Meridia, and Dato' Arun Wiratama, Minister of "
     "Home Affairs and Public Security of the Kingdom of Sundara.")
 MINUTES = (
+    "The two sides discussed the MoU's five-year term. "
     "The first meeting of the Joint Working Committee was held in Sarapura on 19 March 2024. "
     "The Committee agreed to set up a Cybercrime Liaison Desk in Port Aldric. "
     "The Committee will meet at least once a year.")
@@ -169,3 +171,21 @@ def test_claimed_facts_ignore_sentence_case_but_not_names_at_the_start():
     assert claimed_facts("Signed on 14th November 2023.") == {"n:14", "m:november", "n:2023"}
     assert "w:tomas" in claimed_facts("Tomas Arvelo signed it.")
     assert "w:jwc" in claimed_facts("JWC meets yearly.")
+
+
+def test_a_figure_must_count_the_same_thing_as_in_the_source(sources):
+    # "two" (the two sides) and "year" (five-year term) are both in the minutes, "two years" is
+    # not: a small model's "every two years" for "at least once a year".
+    result, text, _ = check("The Committee meets every two years [2].", sources,
+                            "How often does the Committee meet?")
+    assert result.sentences[0].status == "unsupported"
+    assert result.sentences[0].unknown_facts == ["2 year"]
+    result, _, _ = check("The MoU has a term of five years [2].", sources, "How long is the MoU?")
+    assert result.sentences[0].status == "supported"
+
+
+def test_figures_in_words_and_digits_meet():
+    assert {"n:6", "u:6 month"} <= claimed_facts("Notice of 6 months is needed.")
+    from accord.llm.facts import available_facts
+
+    assert {"n:6", "u:6 month"} <= available_facts("six (6) months' written notice")
