@@ -91,6 +91,7 @@ def eval_command(
     started = time.time()
     try:
         records = _run(rt, qaset.items, k, mode, filters, err)
+        hidden = _flag_hidden(records, rt.manifest, settings.clearance)
     except AccordError as exc:
         raise fail(exc) from exc
     results = _results(qa_set, qaset, records, settings, rt, k, mode, started, indexed)
@@ -113,6 +114,10 @@ def eval_command(
         err.print(f"[red]{len(qaset.errors)} line(s) of {escape(str(qa_set))} were skipped; "
                   f"{len(records)} question(s) evaluated[/red]", soft_wrap=True)
         code = 1
+    if hidden:
+        err.print(f"[yellow]{hidden} question(s) have gold sources marked above the clearance "
+                  f"{settings.clearance}: they cannot be retrieved (flagged in the report)"
+                  "[/yellow]", soft_wrap=True)
     if unknown:
         err.print(f"[yellow]{len(unknown)} question(s) cite gold sources not in the index "
                   "(scored as misses, flagged in the report)[/yellow]")
@@ -147,6 +152,22 @@ def _run(rt: Any, items: list, k: int | None, mode: str, filters: Any, err: Any)
                         progress=lambda n, it: bar.update(task, completed=n, current=it.id))
 
 
+def _flag_hidden(records: list, manifest: Any, clearance: str) -> int:
+    """Mark each record's gold sources marked above ``clearance`` (``hidden_sources``): the
+    audience cannot see them, so a miss there is the filter working. Returns how many."""
+    from accord.settings import marking_rank
+
+    limit, markings, n = marking_rank(clearance), {}, 0
+    for rec in records:
+        for src in rec["gold_sources"]:
+            if src not in markings:
+                doc = manifest.document(src)
+                markings[src] = marking_rank(doc.marking) if doc else 0
+        rec["hidden_sources"] = [s for s in rec["gold_sources"] if markings[s] > limit]
+        n += bool(rec["hidden_sources"])
+    return n
+
+
 def _results(qa_path: Path, qaset: Any, records: list, settings: Any, rt: Any, k: int | None,
              mode: str, started: float, indexed: set[str]) -> dict[str, Any]:
     from evals.runner import summarise, summarise_by_tag
@@ -163,7 +184,8 @@ def _results(qa_path: Path, qaset: Any, records: list, settings: Any, rt: Any, k
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "duration_s": round(finished - started, 2),
         },
-        "summary": {**summarise(records), "by_tag": summarise_by_tag(records)},
+        "summary": {**summarise(records), "n_hidden_sources": sum(
+            1 for r in records if r.get("hidden_sources")), "by_tag": summarise_by_tag(records)},
         "problems": [p.as_dict() for p in qaset.problems],
         "questions": records,
     }

@@ -114,7 +114,8 @@ def _summary(summary: dict[str, Any], comp: dict[str, Any] | None) -> str:
     cards = [("questions", summary["n"]), ("answerable", summary["n_answerable"]),
              ("unanswerable", summary["n_unanswerable"]), ("refused", summary["n_refused"]),
              ("citations", summary["n_citations"]), ("errors", summary["errors"]),
-             ("gold not indexed", summary["n_unknown_sources"])]
+             ("gold not indexed", summary["n_unknown_sources"]),
+             ("gold above clearance", summary.get("n_hidden_sources", 0))]
     html = ["<section id='summary'><h2>Summary</h2><div class='cards'>"]
     html += [f"<div class='card'><b>{v}</b><span>{escape(k)}</span></div>" for k, v in cards]
     html.append("</div>")
@@ -149,6 +150,17 @@ def _compare(comp: dict[str, Any]) -> str:
         html.append(f"<tr><td>{escape(key)}</td><td class='num'>{_fmt(d['this'], kind)}</td>"
                     f"<td class='num'>{_fmt(d['other'], kind)}</td>{_delta_cell(d, key)}</tr>")
     html.append("</tbody></table>")
+    by_tag = comp.get("by_tag", {})
+    if by_tag:
+        cols = ("hit@5", "mrr", "answer_containment", "citation_validity")
+        html.append("<h3>Per-tag deltas</h3><table class='tag-deltas'><thead><tr><th>tag</th>"
+                    "<th>n</th>" + "".join(f"<th>Δ {escape(c)}</th>" for c in cols)
+                    + "</tr></thead><tbody>")
+        for tag, d in by_tag.items():
+            n = d.get("n", {}).get("this")
+            html.append(f"<tr><td>{escape(tag)}</td><td class='num'>{n}</td>"
+                        + "".join(_delta_cell(d.get(c, {}), c) for c in cols) + "</tr>")
+        html.append("</tbody></table>")
     changed = comp.get("changed", [])
     if changed:
         html.append(f"<h3>Questions whose result changed ({len(changed)})</h3><ul>")
@@ -220,6 +232,10 @@ def _row(q: dict[str, Any], changed: dict[str, list[dict[str, Any]]]) -> str:
                      for r in q["retrieved"])
     unknown = (f"<div class='no'>not in the index: {escape(', '.join(q['unknown_sources']))}"
                "</div>") if q["unknown_sources"] else ""
+    if q.get("hidden_sources"):
+        unknown += (f"<div class='no'>above the clearance: "
+                    f"{escape(', '.join(q['hidden_sources']))}</div>")
+        status.append("above-clearance")
     gold_list = escape(", ".join(q["gold_sources"])) or "<i>none</i>"
     marks = "".join(f"<td class='num'>{_mark(q['pass'].get(k))}</td>" for k, _ in ROW_METRICS)
     flips = "".join(f"<span class='badge {'pass' if c['after'] else 'fail'}'>{escape(c['metric'])}"
@@ -243,7 +259,8 @@ def _questions(questions: list[dict[str, Any]], comp: dict[str, Any] | None) -> 
         changed.setdefault(c["id"], []).append(c)
     tags = sorted({t for q in questions for t in q["tags"]})
     tag_opts = "".join(f"<option value='{escape(t)}'>{escape(t)}</option>" for t in tags)
-    statuses = ["fail", "pass", "refused", "unanswerable", "unknown-source", "error"]
+    statuses = ["fail", "pass", "refused", "unanswerable", "unknown-source", "above-clearance",
+                "error"]
     statuses += ["changed"] if comp else []
     status_opts = "".join(f"<option value='{s}'>{s}</option>" for s in statuses)
     head = "".join(f"<th>{escape(h)}</th>" for h in (
