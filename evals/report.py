@@ -94,7 +94,7 @@ def render(results: dict[str, Any]) -> str:
 def _fmt(value: Any, kind: str = "rate") -> str:
     if value is None:
         return "<span class='na'>–</span>"
-    return f"{value:.0f}" if kind == "ms" else f"{value:.3f}"
+    return f"{value:.0f}" if kind in ("ms", "count") else f"{value:.3f}"
 
 
 def _config(cfg: dict[str, Any], comp: dict[str, Any] | None) -> str:
