@@ -9,7 +9,9 @@ closest documents as possibly related.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,16 +29,90 @@ state stated""".split())
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper so "signed", "signing" and "signs" meet."""
-    for suf in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s", "ly"):
-        if len(word) > len(suf) + 3 and word.endswith(suf):
-            return word[: -len(suf)] + ("y" if suf in ("ies", "ied") else "")
-    return word
+    """A light suffix stripper so "signed", "signing", "signs" and "signature" tend to meet."""
+    w = word.lower()
+    if len(w) <= 4:
+        return w
+    for suf, rep in (("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ations", ""), ("ation", ""),
+                     ("itions", "it"), ("ition", "it"), ("ions", ""), ("ion", ""), ("ings", ""),
+                     ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""), ("ly", ""), ("ures", ""),
+                     ("ure", ""), ("es", ""), ("s", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            if suf == "s" and w.endswith(("ss", "us", "is")):
+                continue
+            w = w[: -len(suf)] + rep
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # "committ(ed)" -> "commit"
+    return w[:-1] if len(w) > 4 and w.endswith("e") else w
 
 
 def key_terms(question: str) -> list[str]:
     return list(dict.fromkeys(
-        stem(w) for w in words(question) if w not in STOPWORDS and w not in _QWORDS))
+        stem(w) for w in words(question)
+        if len(w) > 1 and w not in STOPWORDS and w not in _QWORDS))
+
+
+_ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth "
+                      "eleventh twelfth".split())
+_CAPWORD = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][A-Za-z\-]*[A-Za-z])\b")
+_DATE_RE = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|May|June|July|August|"
+    r"September|October|November|December)\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b")
+_NUM_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                     r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|once|twice|"
+                     r"dozen|half)\b", re.I)
+_NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b(?:Mr|Ms|Mrs|Dr|Minister|President|"
+                      r"Secretary|Ambassador|Prime|King|Queen|Sultan|Director)\b")
+
+
+@dataclass
+class QuestionProfile:
+    """What a question needs of a sentence that answers it."""
+
+    terms: list[str]
+    wants: str | None  # "date", "number", "name" or None
+    numbers: list[str]  # figures and ordinals the question names: the evidence must name them
+    proper: list[str]  # stems of names the question uses: the passage must use them
+
+    @classmethod
+    def of(cls, question: str) -> QuestionProfile:
+        q = question.strip()
+        low = q.lower()
+        wants = None
+        if re.match(r"(when|what date|on what date|which date|by what date|in what year|"
+                    r"which year|what year)\b", low) or re.search(r"\bby when\b", low):
+            wants = "date"
+        elif re.match(r"how (many|much|long|often|quickly|soon)\b|what (percentage|share|"
+                      r"amount|number|sum)\b|what (is|was|are|were) the (budget|cost|price|"
+                      r"value|amount|total|figure|size|number)\b", low):
+            wants = "number"
+        elif re.match(r"who(m)?\b", low):
+            wants = "name"
+        numbers = [w for w in words(q) if w.isdigit() or w in _ORDINALS]
+        proper = []
+        for m in _CAPWORD.finditer(q):
+            w = m.group(1).lower()
+            if w in STOPWORDS or w in _QWORDS or len(w) < 3:
+                continue
+            proper.append(stem(w.split("-")[0]))
+        return cls(key_terms(q), wants, numbers, list(dict.fromkeys(proper)))
+
+    def type_ok(self, sentence: str) -> bool:
+        if self.wants == "date":
+            return bool(_DATE_RE.search(sentence))
+        if self.wants == "number":
+            return bool(_NUM_RE.search(sentence))
+        if self.wants == "name":
+            return bool(_NAME_RE.search(sentence))
+        return True
+
+
+# Weights of the sentence score, and the share of the best score a further sentence needs to be
+# quoted too; calibrated on samples/qa.jsonl and evals/datasets/corpus_qa.jsonl
+# (benchmarks/calibrate.py).
+W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
+KEEP_RATIO = 0.9
 
 
 class ExtractiveAnswerer:
@@ -60,34 +136,50 @@ class ExtractiveAnswerer:
         out = []
         for ci, ch in enumerate(chunks[: self.passages]):
             base = int(ch.metadata.get("char_start", 0))
+            title = _norm(str(ch.metadata.get("title", "")))
             for s, e in sentence_spans(ch.text):
                 sent = ch.text[s:e]
                 if len(words(sent)) < 4 or is_heading(sent):
                     continue
+                if (title and _norm(sent) in title) or (base + s == 0 and sent[-1] not in ".!?"):
+                    continue  # a document's title names it, it answers nothing
                 out.append((ci, base + s, base + e, sent))
         return out[: self.max_candidates]
 
     def score(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray
               ) -> list[tuple[float, int, int, int, str]]:
-        """Scored candidates (score, chunk index, start, end, sentence), best first."""
+        """Scored candidates (score, chunk index, start, end, sentence), best first.
+
+        A sentence is not a candidate when its passage lacks a name the question uses, or when
+        neither it nor its passage has a figure the question names (a question about "Exercise
+        Harbour Shield 2025" is not answered by a sentence about the 2024 exercise).
+        """
         cands = self._candidates(chunks)
         if not cands:
             return []
-        terms = key_terms(question)
-        weights = {t: self.idf(t) for t in terms}
+        prof = QuestionProfile.of(question)
+        weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
-        sent_vecs = self.embedder.embed_batch([c[3] for c in cands])
-        sims = sent_vecs @ qvec
-        chunk_terms = [
-            {stem(w) for w in words(ch.text + " " + str(ch.metadata.get("title", "")) + " "
-                                    + str(ch.metadata.get("section", "")))}
-            for ch in chunks[: self.passages]]
+        contexts = [{stem(w) for w in words(_context_text(ch))} for ch in chunks[: self.passages]]
+        keep = []
+        for cand in cands:
+            ctx = contexts[cand[0]]
+            sent_words = {stem(w) for w in words(cand[3])}
+            if any(not _has_name(p, ctx) for p in prof.proper):
+                continue
+            if any((n not in sent_words) if n in _ORDINALS else (n not in ctx)
+                   for n in prof.numbers):
+                continue
+            keep.append((cand, sent_words))
+        if not keep:
+            return []
+        sims = self.embedder.embed_batch([c[3] for c, _ in keep]) @ qvec
         scored = []
-        for (ci, s, e, sent), sim in zip(cands, sims, strict=True):
-            st = {stem(w) for w in words(sent)}
-            sent_cov = sum(w for t, w in weights.items() if t in st) / total
-            ctx_cov = sum(w for t, w in weights.items() if t in chunk_terms[ci]) / total
-            score = 0.5 * float(sim) + 0.25 * sent_cov + 0.25 * ctx_cov - 0.01 * ci
+        for ((ci, s, e, sent), sw), sim in zip(keep, sims, strict=True):
+            sent_cov = sum(w for t, w in weights.items() if t in sw) / total
+            ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
+            score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
+                     + W_TYPE * prof.type_ok(sent) - 0.01 * ci)
             scored.append((score, ci, s, e, sent))
         scored.sort(key=lambda x: -x[0])
         return scored
@@ -102,7 +194,7 @@ class ExtractiveAnswerer:
         for cand in scored:
             if len(chosen) >= self.max_sentences:
                 break
-            if chosen and (cand[0] < max(self.threshold, 0.88 * best)):
+            if chosen and (cand[0] < max(self.threshold, KEEP_RATIO * best)):
                 break
             if any(_overlap(cand[4], c[4]) > 0.6 for c in chosen):
                 continue
@@ -114,6 +206,33 @@ class ExtractiveAnswerer:
             parts.append(f"{sent} [{n}]")
         return Answer(question=question, text=" ".join(parts), refused=False,
                       citations=citations, evidence=best)
+
+
+def _context_text(ch: RetrievedChunk) -> str:
+    """The chunk with what its document says about it: title, section and date in words."""
+    m = ch.metadata
+    date = str(m.get("date") or "")
+    if len(date) == 10:
+        y, mo, d = date.split("-")
+        date = f"{int(d)} {_MONTH_NAMES[int(mo) - 1]} {y}"
+    return f"{ch.text} {m.get('title', '')} {m.get('section', '')} {date}"
+
+
+_MONTH_NAMES = ("January February March April May June July August September October November "
+                "December").split()
+
+
+def _has_name(stem_: str, ctx: set[str]) -> bool:
+    """A name the question uses is in the passage, allowing "Meridian" for "Meridia"."""
+    if stem_ in ctx:
+        return True
+    if len(stem_) < 5:
+        return False
+    return any(len(w) >= 5 and (w.startswith(stem_) or stem_.startswith(w)) for w in ctx)
+
+
+def _norm(text: str) -> str:
+    return " ".join(words(text))
 
 
 def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: int,

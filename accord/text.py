@@ -15,7 +15,7 @@ _ABBREV = {
 # or at a line break that ends a line without punctuation (headings, list items, short lines).
 _END = re.compile(r"[.!?]['\")\]\u2019\u201d]*(?=\s)|\n")
 _ITEM = re.compile(r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b")
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['\u2019][a-z]+)?")
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -76,7 +76,9 @@ its itself just me more most my myself no nor not now of off on once only or oth
 ourselves out over own same she should so some such than that the their theirs them themselves
 then there these they this those through to too under until up very was we were what when where
 which while who whom why will with would you your yours yourself yourselves also did does tell
-me please shall may might must us upon whether""".split())
+me please shall may might must us upon whether often kind kinds either any every take took
+taken place part end give given gave get got make made way ways one also eventually similar
+really actually exactly still yet ever already non whose much many""".split())
 
 
 def content_words(text: str) -> list[str]:
