@@ -1,0 +1,77 @@
+"""docker-compose.yml: no Docker engine runs here, so parse it and run its services' commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import REPO, SAMPLES
+from tests.integration.chroma_server import chroma_command, free_port
+
+COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+
+
+def test_every_service_runs_a_real_command():
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    services = COMPOSE["services"]
+    assert {"chroma", "bot", "ingest"} <= set(services)
+    assert services["ingest"]["profiles"] == ["ingest"]
+    for name, svc in services.items():
+        cmd = svc["command"]
+        assert cmd[0] in ("accord", "chroma"), name
+        if cmd[0] == "accord":
+            res = CliRunner().invoke(app, [cmd[1], "--help"])
+            assert res.exit_code == 0, (name, res.output)
+    for svc in ("bot", "ingest"):
+        assert (REPO / services[svc]["build"] / "Dockerfile").exists()
+        env = services[svc]["environment"]
+        assert env["ACCORD_CHROMA_URL"] == "http://chroma:8000"
+        assert services[svc]["depends_on"]["chroma"]["condition"] == "service_healthy"
+    # Every variable the compose file sets is a real setting.
+    from accord.settings import Settings
+
+    fields = {f"ACCORD_{k.upper()}" for k in Settings.model_fields}
+    for svc in ("bot", "ingest"):
+        assert set(services[svc]["environment"]) <= fields
+
+
+def test_chroma_and_ingest_services_commands_work_together(tmp_path):
+    """Run the chroma service's command (on loopback) and the ingest job's command against it."""
+    chroma = list(COMPOSE["services"]["chroma"]["command"])
+    port = free_port()
+    subst = {"/chroma-data": str(tmp_path / "chroma"), "0.0.0.0": "127.0.0.1", "8000": str(port)}
+    chroma = [subst.get(a, a) for a in chroma]
+    chroma[0] = chroma_command()
+    server = subprocess.Popen(chroma, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        ingest = COMPOSE["services"]["ingest"]
+        env = {**os.environ, **ingest["environment"],
+               "ACCORD_CHROMA_URL": f"http://127.0.0.1:{port}",
+               "ACCORD_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+        cmd = [str(SAMPLES) if a == "/docs" else a for a in ingest["command"]]
+        exe = Path(sys.executable).with_name("accord")
+        res = subprocess.run([str(exe), *cmd[1:]], env=env, capture_output=True, text=True,
+                             timeout=600)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert "added 6" in " ".join(res.stdout.split())
+    finally:
+        server.terminate()
+        server.wait(10)
