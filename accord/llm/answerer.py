@@ -95,8 +95,19 @@ class LLMAnswerer:
 
     def compose(self, question: str, chunks: list[RetrievedChunk], qvec: Any, extractive: Any,
                 on_token: Callable[[str], Any] | None = None) -> Answer:
-        """An Answer for ``question`` from ``chunks``: generated and checked, or extractive."""
-        return self.run(question, chunks, qvec, extractive, on_token)[0]
+        """An Answer for ``question`` from ``chunks``: generated and checked, or extractive.
+
+        Never raises for a failure of the model or of the check: the extractive answer is
+        returned instead, with a notice.
+        """
+        try:
+            return self.run(question, chunks, qvec, extractive, on_token)[0]
+        except Exception:
+            log.exception("LLM answering failed; answering extractively")
+            fallback = extractive.compose(question, chunks, qvec)
+            if not fallback.refused:
+                fallback.notice = NOTICES["error"]
+            return fallback
 
     def run(self, question: str, chunks: list[RetrievedChunk], qvec: Any, extractive: Any,
             on_token: Callable[[str], Any] | None = None) -> tuple[Answer, Trace]:

@@ -5,7 +5,8 @@ and source numbers, so nothing they write is shown until this check has run:
 
 1. Markers that point at no source (``[7]`` with three sources) are removed.
 2. Each sentence is tested against the source it cites. It is supported when every figure, date
-   and name it states appears in that source (its passage, title, type and date), and when enough
+   and name it states appears in that source (within a window of about two sentences, or in the
+   source's title, type and date), and when enough
    of its content words (light-stemmed; stop words and talk about "the sources" out) appear
    there: ``coverage >= threshold``. Words repeated from the question count like any other, so
    "the MoU was signed on 19 March 2024" does not pass on a meeting's minutes of that date.
@@ -35,6 +36,9 @@ from accord.text import sentence_spans, words
 # Calibrated on SmolLM2-135M outputs over samples/qa.jsonl (benchmarks/llm_samples.py prints
 # the distribution): supported paraphrases score 0.6-1.0, drifting sentences below 0.5.
 DEFAULT_THRESHOLD = 0.6
+# A claim must be supported within this span of its source (two sentences at least): facts
+# scattered over a passage ("31" here, "October" there) do not make a date.
+WINDOW_CHARS = 400
 
 MARKER = re.compile(
     r"\[\s*(?:(?:source|src|doc|document)\s*)?(\d{1,3}(?:\s*(?:,|;|-|\u2013|and)\s*\d{1,3})*)\s*\]",
@@ -109,28 +113,40 @@ class CheckResult:
 
 @dataclass
 class _Evidence:
-    """What one source (or the question) makes available to support a sentence."""
+    """What one source makes available: in all, and window by window."""
 
-    stems: set[str]
+    stems: set[str]  # the whole passage and its header
     facts: set[str]
     sentences: list[tuple[int, int, str, set[str], set[str]]]  # doc start, end, text, stems, facts
+    windows: list[tuple[int, int, set[str], set[str]]]  # first, last sentence index, stems, facts
 
 
 def source_header(chunk: RetrievedChunk) -> str:
     """The metadata a source is presented with: title, type, date, section, parties."""
     m = chunk.metadata
-    return " ".join(str(m.get(k) or "") for k in ("title", "doc_type", "date", "section")) + " " + \
-        str(m.get("parties") or "").replace("|", " ")
+    fields = [str(m.get(k) or "") for k in ("title", "doc_type", "date", "section")]
+    return " ".join(fields) + " " + str(m.get("parties") or "").replace("|", " ")
 
 
-def _evidence(chunk: RetrievedChunk) -> _Evidence:
+def _evidence(chunk: RetrievedChunk, window_chars: int) -> _Evidence:
     base = int(chunk.metadata.get("char_start", 0))
     sents = []
     for s, e in sentence_spans(chunk.text):
         t = chunk.text[s:e]
         sents.append((base + s, base + e, t, content_stems(t), available_facts(t)))
-    whole = chunk.text + "\n" + source_header(chunk)
-    return _Evidence(content_stems(whole), available_facts(whole), sents)
+    header = source_header(chunk)
+    h_stems, h_facts = content_stems(header), available_facts(header)
+    windows = []
+    for i in range(len(sents)):
+        st, fa = set(h_stems), set(h_facts)
+        for j in range(i, len(sents)):
+            if j > i + 1 and sents[j][1] - sents[i][0] > window_chars:
+                break
+            st |= sents[j][3]
+            fa |= sents[j][4]
+            windows.append((i, j, set(st), set(fa)))
+    whole = chunk.text + "\n" + header
+    return _Evidence(content_stems(whole), available_facts(whole), sents, windows)
 
 
 class CitationChecker:
@@ -143,15 +159,17 @@ class CitationChecker:
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD,
-                 unsupported: Literal["drop", "mark"] = "drop", recite: bool = True) -> None:
+                 unsupported: Literal["drop", "mark"] = "drop", recite: bool = True,
+                 window_chars: int = WINDOW_CHARS) -> None:
         self.threshold = threshold
+        self.window_chars = window_chars
         self.unsupported = unsupported
         self.recite = recite
 
     def check(self, answer: str, sources: list[RetrievedChunk], question: str = ""
               ) -> CheckResult:
         """Return the verdict on each sentence of ``answer``; ``sources[n-1]`` is source [n]."""
-        evidence = [_evidence(ch) for ch in sources]
+        evidence = [_evidence(ch, self.window_chars) for ch in sources]
         q_stems, q_facts = content_stems(question), available_facts(question)
         all_facts = set().union(q_facts, *(ev.facts for ev in evidence))
         bad: list[int] = []
@@ -192,12 +210,12 @@ class CitationChecker:
             sent.reasons.append("not in any retrieved source: " + ", ".join(sent.unknown_facts))
             return sent
         if valid:
-            ok, cov, why = self._supports(stems, facts, [evidence[n - 1] for n in valid],
-                                          q_facts)
+            ok, cov, why, spans = self._supports(stems, facts,
+                                                 [evidence[n - 1] for n in valid], q_facts)
             sent.coverage = cov
             if ok:
                 sent.status = "supported"
-                sent.support = self._quotes(stems, facts, valid, evidence)
+                sent.support = self._quotes(stems, facts, valid, evidence, spans)
                 if sent.support:
                     return sent
                 why = "no sentence of the cited source matches"
@@ -206,16 +224,16 @@ class CitationChecker:
         else:
             sent.reasons.append("cites no source")
         if self.recite:
-            best: tuple[float, int] | None = None
+            best: tuple[float, int, list[tuple[int, int]]] | None = None
             for n, ev in enumerate(evidence, start=1):
                 if n in valid:
                     continue
-                ok, cov, _ = self._supports(stems, facts, [ev], q_facts)
+                ok, cov, _, spans = self._supports(stems, facts, [ev], q_facts)
                 if ok and (best is None or cov > best[0]):
-                    best = (cov, n)
+                    best = (cov, n, spans)
             if best is not None:
                 sent.status, sent.coverage = "recited", best[0]
-                sent.support = self._quotes(stems, facts, [best[1]], evidence)
+                sent.support = self._quotes(stems, facts, [best[1]], evidence, best[2])
                 sent.reasons.append(f"attributed to [{best[1]}], which supports it")
                 if sent.support:
                     return sent
@@ -223,26 +241,42 @@ class CitationChecker:
         return sent
 
     def _supports(self, stems: set[str], facts: set[str], evs: list[_Evidence],
-                  q_facts: set[str]) -> tuple[bool, float, str]:
-        """(supported, coverage, why not) of a sentence by the union of ``evs``."""
-        have_stems = set().union(*(ev.stems for ev in evs))
-        have_facts = set().union(q_facts, *(ev.facts for ev in evs))
+                  q_facts: set[str]) -> tuple[bool, float, str, list[tuple[int, int]]]:
+        """(supported, coverage, why not, window per source) of a sentence by ``evs``.
+
+        From each source the window that best covers the sentence's facts and words is taken;
+        the sentence must be supported by the union of those windows (one per cited source).
+        """
+        spans: list[tuple[int, int]] = []
+        have_stems: set[str] = set()
+        have_facts: set[str] = set(q_facts)
+        for ev in evs:
+            if not ev.windows:
+                spans.append((0, -1))
+                continue
+            i, j, st, fa = max(ev.windows, key=lambda w: (
+                2 * len(facts & w[3]) + len(stems & w[2]), -(w[1] - w[0])))
+            spans.append((i, j))
+            have_stems |= st
+            have_facts |= fa
         cov = len(stems & have_stems) / len(stems) if stems else 1.0
         missing = sorted(describe(f) for f in facts if f not in have_facts)
         if missing:
-            return False, cov, "it does not state " + ", ".join(missing)
+            return False, cov, "it does not state " + ", ".join(missing), spans
         if cov < self.threshold:
-            return False, cov, f"content overlap {cov:.2f} is below {self.threshold:.2f}"
-        return True, cov, ""
+            return (False, cov, f"content overlap {cov:.2f} is below {self.threshold:.2f}",
+                    spans)
+        return True, cov, "", spans
 
     def _quotes(self, stems: set[str], facts: set[str], ns: list[int],
-                evidence: list[_Evidence]) -> list[Support]:
-        """The best-matching verbatim sentence of each source in ``ns`` that shares something."""
+                evidence: list[_Evidence], spans: list[tuple[int, int]]) -> list[Support]:
+        """The best-matching verbatim sentence, within its supporting window, of each source
+        in ``ns`` that shares something with the claim."""
         out = []
         denom = 2 * len(facts) + len(stems) or 1
-        for n in ns:
+        for n, (i, j) in zip(ns, spans, strict=True):
             best: Support | None = None
-            for s, e, t, st, fa in evidence[n - 1].sentences:
+            for s, e, t, st, fa in evidence[n - 1].sentences[i:j + 1]:
                 score = (2 * len(facts & fa) + len(stems & st)) / denom
                 if len(words(t)) < 3:
                     score *= 0.5  # a heading quotes nothing an officer can check a claim by

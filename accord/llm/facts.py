@@ -5,7 +5,8 @@ The citation check (:mod:`accord.llm.citecheck`) compares the two. Keys:
 - ``n:2023`` a figure (digits; in passages also number words: "six (6) months" gives ``n:6``);
 - ``u:72 hour`` a figure with the word it counts, so "every two years" is not supported by a
   passage that speaks of "the two sides" and a "five-year" term;
-- ``m:november`` a month; ISO dates are spelled out first ("2023-11-14" -> "14 November 2023");
+- ``m:november`` a month, and ``d:14 november`` / ``d:november 2023`` the parts of a date that
+  must appear together; ISO dates are spelled out first ("2023-11-14" -> "14 November 2023");
 - ``w:arvelo`` a word of a name: capitalised words of the sentence; in passages, every word.
 
 A capitalised first word counts as a name only when the next word is capitalised too (or it is
@@ -41,6 +42,12 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _CAPWORD = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f'\u2019-]*")
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")
 _ORDINAL_SUFFIX = frozenset({"st", "nd", "rd", "th"})
+_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b",
+                        re.I)
+_MONTH_DAY = re.compile(r"\b" + _MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
+_MONTH_YEAR = re.compile(r"\b" + _MONTH_RE + r",?\s+(\d{4})\b", re.I)
 
 
 def normalise(text: str) -> str:
@@ -56,6 +63,25 @@ def content_stems(text: str) -> set[str]:
             if len(w) > 1 and not w[0].isdigit() and w not in STOPWORDS
             and w not in _QUESTION_WORDS and w not in MONTH_OF and w not in META_WORDS
             and w not in NUMBER_WORDS}
+
+
+def dates(text: str) -> set[str]:
+    """``d:`` keys: day with month and month with year, for each date written in ``text``."""
+    text = normalise(text)
+    out: set[str] = set()
+
+    def month(m: str) -> str:
+        return MONTH_OF.get(m.lower().rstrip("."), MONTH_OF.get(m.lower()[:3], m.lower()))
+
+    for m in _DAY_MONTH.finditer(text):
+        out.add(f"d:{int(m.group(1))} {month(m.group(2))}")
+        if m.group(3):
+            out.add(f"d:{month(m.group(2))} {m.group(3)}")
+    for m in _MONTH_DAY.finditer(text):
+        out |= {f"d:{int(m.group(2))} {month(m.group(1))}", f"d:{month(m.group(1))} {m.group(3)}"}
+    for m in _MONTH_YEAR.finditer(text):
+        out.add(f"d:{month(m.group(1))} {m.group(2)}")
+    return out
 
 
 def figures(text: str, number_words: dict[str, str]) -> set[str]:
@@ -86,7 +112,7 @@ def figures(text: str, number_words: dict[str, str]) -> set[str]:
 def claimed_facts(sentence: str) -> set[str]:
     """The figures, dates and names a sentence states, as comparable keys."""
     text = normalise(sentence)
-    facts = figures(text, CLAIM_NUMBER_WORDS)
+    facts = figures(text, CLAIM_NUMBER_WORDS) | dates(text)
     tokens = list(_CAPWORD.finditer(text))
     first = re.search(r"[A-Za-z]", text)
     for i, m in enumerate(tokens):
@@ -107,7 +133,7 @@ def claimed_facts(sentence: str) -> set[str]:
 def available_facts(text: str) -> set[str]:
     """Every figure, month and word a passage makes available (a superset of what it claims)."""
     text = normalise(text)
-    facts = figures(text, NUMBER_WORDS)
+    facts = figures(text, NUMBER_WORDS) | dates(text)
     for w in words(text):
         if w in MONTH_OF:
             facts.add(f"m:{MONTH_OF[w]}")

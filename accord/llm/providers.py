@@ -115,7 +115,9 @@ def build_chat_model(settings: Settings) -> Any:
             raise ConfigError("ACCORD_LLM_PROVIDER=ollama needs ACCORD_LLM_MODEL (e.g. llama3.1)")
         return mod.ChatOllama(
             model=settings.llm_model, base_url=settings.llm_base_url or "http://localhost:11434",
-            temperature=0.0, num_predict=MAX_TOKENS, client_kwargs={"timeout": timeout})
+            # Ollama's default context (2048 tokens) would silently cut the numbered sources.
+            temperature=0.0, num_predict=MAX_TOKENS, num_ctx=N_CTX,
+            client_kwargs={"timeout": timeout})
     if provider == "openai":
         mod = _require("langchain_openai", provider)
         if not settings.llm_model:

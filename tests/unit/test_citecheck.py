@@ -19,11 +19,11 @@ MOU = (
     "Minister of Home Affairs of the Republic of Meridia, and Dato' Arun Wiratama, Minister of "
     "Home Affairs and Public Security of the Kingdom of Sundara.")
 MINUTES = (
-    "The two sides discussed the MoU's five-year term. "
     "The first meeting of the Joint Working Committee was held in Sarapura on 19 March 2024. "
     "The Committee agreed to set up a Cybercrime Liaison Desk in Port Aldric. "
     "The Committee will meet at least once a year.")
 PRESS = (
+    "The two sides discussed the MoU's five-year term. "
     "The two delegations discussed cooperation against drug trafficking, terrorism and "
     "cybercrime. The second meeting will be held in Port Aldric in 2025.")
 QUESTION = "When was the MoU on transborder crime signed, and by whom?"
@@ -43,7 +43,7 @@ def sources() -> list[RetrievedChunk]:
               date="2023-11-14", page=5),
         chunk("minutes", MINUTES, 0, title="Minutes of the first JWC meeting",
               doc_type="minutes", date="2024-03-19"),
-        chunk("press", PRESS, 40, doc_type="statement", date="2024-03-19"),
+        chunk("press", PRESS, 40, doc_type="statement", date="2024-03-20"),
     ]
 
 
@@ -87,7 +87,7 @@ def test_a_wrong_date_is_dropped(sources):
     # 12 March 2023: March is in the minutes' date, 12 in no source at all.
     result, text, citations = check("The MoU was signed on 12 March 2023 [1].", sources)
     assert result.sentences[0].status == "unsupported"
-    assert result.sentences[0].unknown_facts == ["12"]
+    assert set(result.sentences[0].unknown_facts) == {"12", "12 march", "march 2023"}
     assert text == "" and citations == []
 
 
@@ -156,6 +156,25 @@ def test_garbage_keeps_nothing(sources):
     assert not result.kept and text == "" and citations == []
 
 
+def test_a_date_is_checked_as_a_whole_within_one_passage_window():
+    text = ("The hotline was to be set up by 31 May 2024. " + "Other business was noted. " * 20
+            + "The report is due in October 2024.")
+    src = [chunk("minutes", text, 0)]
+    result, _, _ = check("The hotline was set up by 31 October 2024 [1].", src,
+                         "By what date was the hotline to be set up?")
+    assert result.sentences[0].status == "unsupported"  # 31, October and 2024 are far apart
+    result, _, _ = check("The hotline was to be set up by 31 May 2024 [1].", src,
+                         "By what date was the hotline to be set up?")
+    assert result.sentences[0].status == "supported"
+
+
+def test_a_date_made_of_parts_that_are_all_present_is_still_wrong():
+    src = [chunk("minutes", "Reports were due on 31 May 2024 and on 4 October 2024.", 0)]
+    result, _, _ = check("Reports were due on 31 October 2024 [1].", src, "When were reports due?")
+    assert result.sentences[0].status == "unsupported"
+    assert "31 october" in result.sentences[0].unknown_facts
+
+
 def test_iso_dates_meet_written_dates(sources):
     result, _, _ = check("The MoU was signed on 2023-11-14 [1].", sources)
     assert result.sentences[0].status == "supported"
@@ -168,19 +187,20 @@ def test_split_cited_moves_leading_markers_to_the_sentence_before():
 
 
 def test_claimed_facts_ignore_sentence_case_but_not_names_at_the_start():
-    assert claimed_facts("Signed on 14th November 2023.") == {"n:14", "m:november", "n:2023"}
+    assert claimed_facts("Signed on 14th November 2023.") == {
+        "n:14", "m:november", "n:2023", "d:14 november", "d:november 2023"}
     assert "w:tomas" in claimed_facts("Tomas Arvelo signed it.")
     assert "w:jwc" in claimed_facts("JWC meets yearly.")
 
 
 def test_a_figure_must_count_the_same_thing_as_in_the_source(sources):
-    # "two" (the two sides) and "year" (five-year term) are both in the minutes, "two years" is
-    # not: a small model's "every two years" for "at least once a year".
-    result, text, _ = check("The Committee meets every two years [2].", sources,
+    # "two" (the two sides) and "year" (five-year term) are both in the press statement, "two
+    # years" is not: a small model's "every two years" for "at least once a year".
+    result, text, _ = check("The Committee meets every two years [3].", sources,
                             "How often does the Committee meet?")
     assert result.sentences[0].status == "unsupported"
     assert result.sentences[0].unknown_facts == ["2 year"]
-    result, _, _ = check("The MoU has a term of five years [2].", sources, "How long is the MoU?")
+    result, _, _ = check("The MoU has a term of five years [3].", sources, "How long is the MoU?")
     assert result.sentences[0].status == "supported"
 
 
