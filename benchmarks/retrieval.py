@@ -1,0 +1,99 @@
+"""Retrieval benchmark on the corpus QA set: dense only, BM25 only, hybrid, LangChain tutorial.
+
+    python benchmarks/retrieval.py [--qa evals/datasets/corpus_qa.jsonl] [--corpus ../shared/corpus]
+        [--accord-data /tmp/accord-bench/accord] [--langchain /tmp/accord-bench/langchain]
+
+Indexes are reused when present (benchmarks/ingest.py leaves both in /tmp/accord-bench) and
+built otherwise. Prints hit@1, hit@5, hit@10 and MRR over the answerable questions, all
+configurations in one run. The tutorial baseline is LangChain's: 1000/200 character chunks,
+HuggingFaceEmbeddings with the same model, ``similarity_search`` with k=4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks._common import CORPUS, REPO, tutorial_documents  # noqa: E402
+
+
+def metrics(ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
+    n = len(gold)
+    ranks = [next((i + 1 for i, s in enumerate(r) if s in g), None) for r, g in zip(ranked, gold,
+                                                                                     strict=True)]
+    out = {f"hit@{k}": sum(1 for x in ranks if x and x <= k) / n for k in (1, 5, 10)}
+    out["mrr"] = sum(1 / x for x in ranks if x) / n
+    return out
+
+
+def distinct_sources(sources: list[str], limit: int = 10) -> list[str]:
+    return list(dict.fromkeys(sources))[:limit]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qa", type=Path, default=REPO / "evals" / "datasets" / "corpus_qa.jsonl")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--accord-data", type=Path, default=Path("/tmp/accord-bench/accord"))
+    ap.add_argument("--langchain", type=Path, default=Path("/tmp/accord-bench/langchain"))
+    args = ap.parse_args()
+
+    from accord.models import Filters
+    from accord.runtime import Runtime
+    from accord.settings import Settings
+
+    rows = [json.loads(x) for x in args.qa.read_text().splitlines() if x.strip()]
+    rows = [r for r in rows if r.get("answerable", True) and r.get("sources")]
+    gold = [set(r["sources"]) for r in rows]
+    settings = Settings(_env_file=None, data_dir=args.accord_data, clearance="TOP SECRET")
+    rt = Runtime(settings)
+    if not settings.manifest_path.exists() or rt.manifest.chunk_count() == 0:
+        print(f"building the Accord index of {args.corpus} ...", file=sys.stderr)
+        rt.syncer().run(args.corpus)
+    qa = rt.qa
+    results = {}
+    for mode in ("dense", "lexical", "hybrid"):
+        t = time.perf_counter()
+        ranked = [distinct_sources([c.source for c in qa.retrieve(r["question"], Filters(), k=40,
+                                                                  mode=mode)]) for r in rows]
+        results[{"lexical": "bm25"}.get(mode, mode)] = (metrics(ranked, gold),
+                                                        time.perf_counter() - t)
+
+    import chromadb
+    from langchain_chroma import Chroma
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from vectorstore.embeddings import default_model_path
+
+    emb = HuggingFaceEmbeddings(model_name=default_model_path())
+    client = chromadb.PersistentClient(path=str(args.langchain))
+    names = [c.name for c in client.list_collections()]
+    if "tutorial" in names:
+        store = Chroma(client=client, collection_name="tutorial", embedding_function=emb)
+    else:
+        print("building the LangChain tutorial index ...", file=sys.stderr)
+        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200
+                                                ).split_documents(tutorial_documents(args.corpus))
+        store = Chroma.from_documents(splits, emb, client=client, collection_name="tutorial")
+    t = time.perf_counter()
+    ranked = [distinct_sources([d.metadata.get("source", "") for d in
+                                store.similarity_search(r["question"], k=4)]) for r in rows]
+    results["langchain tutorial (k=4)"] = (metrics(ranked, gold), time.perf_counter() - t)
+
+    print(f"\n{len(rows)} answerable questions from {args.qa.name}; gold = any listed source")
+    print(f"{'retrieval':26} {'hit@1':>6} {'hit@5':>6} {'hit@10':>6} {'MRR':>6} {'s/query':>8}")
+    for name, (m, secs) in results.items():
+        print(f"{name:26} {m['hit@1']:6.3f} {m['hit@5']:6.3f} {m['hit@10']:6.3f} {m['mrr']:6.3f} "
+              f"{secs / len(rows):8.3f}")
+    h = results["hybrid"][0]["hit@5"]
+    print(f"\nhybrid hit@5 {h:.3f} vs dense {results['dense'][0]['hit@5']:.3f} vs tutorial "
+          f"{results['langchain tutorial (k=4)'][0]['hit@5']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
