@@ -12,7 +12,7 @@ model by default). Printed figures:
   the checked answer the officer sees, and the extractive baseline;
 - a threshold sweep of the check's content-overlap measure (how it was calibrated).
 
-Run: ``python benchmarks/llm_samples.py [--model smollm2-135m|gemma3-270m | --model-path F]``.
+Run: ``python -m benchmarks.llm_samples [--model smollm2-135m|gemma3-270m | --model-path F]``.
 A benchmark prints figures; it is not a test and gates nothing.
 """
 
@@ -29,6 +29,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# Run as a file, this folder would come first on sys.path and benchmarks/ingest.py would hide
+# the ingest package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
 
 
 def norm(text: str) -> str:
