@@ -121,13 +121,15 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(self, embedder: Any, idf: Callable[[str], float], threshold: float,
-                 max_sentences: int = 3, passages: int = 5, max_candidates: int = 48) -> None:
+                 max_sentences: int = 3, passages: int = 5, max_candidates: int = 60,
+                 max_embedded: int = 24) -> None:
         self.embedder = embedder
         self.idf = idf
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.passages = passages
         self.max_candidates = max_candidates
+        self.max_embedded = max_embedded
 
     def _candidates(self, chunks: list[RetrievedChunk]) -> list[tuple[int, int, int, str]]:
         """(chunk index, start, end, sentence) in document offsets, from the best passages."""
@@ -173,6 +175,13 @@ class ExtractiveAnswerer:
             keep.append((cand, sent_words))
         if not keep:
             return []
+        if len(keep) > self.max_embedded:
+            # Embedding sentences is the costly step: embed only the lexically likeliest.
+            def lexical(item: tuple) -> float:
+                (ci, *_), sw = item
+                return sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci
+
+            keep = sorted(keep, key=lexical, reverse=True)[: self.max_embedded]
         sims = self.embedder.embed_batch([c[3] for c, _ in keep]) @ qvec
         scored = []
         for ((ci, s, e, sent), sw), sim in zip(keep, sims, strict=True):

@@ -14,7 +14,8 @@ _ABBREV = {
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) and whitespace,
 # or at a line break that ends a line without punctuation (headings, list items, short lines).
 _END = re.compile(r"[.!?]['\")\]\u2019\u201d]*(?=\s)|\n")
-_ITEM = re.compile(r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b")
+_ITEM = re.compile(
+    r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 
 
@@ -39,7 +40,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
                     len(line) >= 60 and not _ITEM.match(nxt))):
                 continue
         else:
-            word = re.search(r"([A-Za-z.]+)\.$", text[max(cur, stop - 12):stop].rstrip("'\")]\u2019\u201d"))
+            tail = text[max(cur, stop - 12):stop].rstrip("'\")]\u2019\u201d")
+            word = re.search(r"([A-Za-z.]+)\.$", tail)
             if word and word.group(1).lower().rstrip(".") in _ABBREV:
                 continue
             if word and re.fullmatch(r"(?:[A-Z]\.)+", word.group(1) + "."):

@@ -116,8 +116,10 @@ def main() -> None:
         print(f"{name:34} {n:7d} {s:9.1f} {n / s:9.2f} {mb:8.0f}")
     share = (a["chunks"] / a["seconds"]) / (e["chunks"] / e["seconds"])
     print(f"\naccord throughput as a share of raw encode: {share:.1%} (target >= 85%)")
-    print(f"time inside encode during the sync: {a['encode_seconds']:.1f} s of {a['seconds']:.1f} s")
-    print(f"unchanged re-sync: {r['seconds']:.2f} s = {r['seconds'] / a['seconds']:.2%} of the full "
+    print(f"time inside encode during the sync: {a['encode_seconds']:.1f} s "
+          f"of {a['seconds']:.1f} s")
+    print(f"unchanged re-sync: {r['seconds']:.2f} s = {r['seconds'] / a['seconds']:.2%} of the "
+          f"full "
           f"ingest (target < 5%); embedded {r['embedded']}, unchanged {r['unchanged']}; "
           f"peak {r['peak_rss_mb']:.0f} MB")
 

@@ -136,7 +136,8 @@ def _load_pdf(rel: str, data: bytes) -> Loaded:
             try:
                 ok = reader.decrypt("")
             except Exception as exc:  # unsupported algorithm, missing crypto library
-                raise DocumentError(rel, f"encrypted PDF, cannot decrypt: {exc}", "encrypted") from exc
+                raise DocumentError(
+                    rel, f"encrypted PDF, cannot decrypt: {exc}", "encrypted") from exc
             if not ok:
                 raise DocumentError(rel, "encrypted PDF (password required)", "encrypted")
         pages = reader.pages
@@ -232,7 +233,9 @@ def load_sidecar(path: Path, rel: str) -> tuple[dict[str, Any], bytes]:
 
     Returns (overrides, raw bytes); raises DocumentError when the sidecar is not a YAML mapping.
     """
-    for cand in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX)):
+    candidates = (path.with_name(path.name + SIDECAR_SUFFIX),
+                  path.with_name(path.stem + SIDECAR_SUFFIX))
+    for cand in candidates:
         if cand.is_file():
             raw = cand.read_bytes()
             try:

@@ -174,7 +174,8 @@ class Manifest:
             self.db.execute(
                 "INSERT INTO runs(started, finished, root, embedding_model, summary, failures) "
                 "VALUES (?,?,?,?,?,?)",
-                (started, time.time(), root, model, json.dumps(summary), json.dumps(list(failures))))
+                (started, time.time(), root, model, json.dumps(summary),
+                 json.dumps(list(failures))))
 
     def last_run(self) -> dict[str, Any] | None:
         row = self.db.execute(

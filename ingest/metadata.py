@@ -228,7 +228,8 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
         title + "\n" + text[:20000])
     if "marking" in merged or "classification" in merged:
         marking = normalise_marking(merged.get("marking") or merged.get("classification"))
-        marking = max(marking, find_marking(text), key=_rank) if "marking" not in sidecar else marking
+        if "marking" not in sidecar:  # a marking in the text is never lowered by front matter
+            marking = max(marking, find_marking(text), key=_rank)
     else:
         marking = find_marking(text)
     extra = {k: v for k, v in merged.items()

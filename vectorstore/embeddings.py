@@ -54,8 +54,8 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # OSError, ValueError, hub errors
             raise ConfigError(f"cannot load embedding model {path!r}: {exc}") from exc
         self.name = "all-MiniLM-L6-v2" if model is None else model
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension")
+        get_dim = (getattr(self._model, "get_embedding_dimension", None)
+                   or self._model.get_sentence_embedding_dimension)
         self.dimension = int(get_dim())
         self.batch_size = batch_size
 

@@ -34,7 +34,8 @@ def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
     if filters.max_marking is not None:
         clauses.append({"marking_rank": {"$lte": marking_rank(filters.max_marking)}})
     if filters.markings:
-        clauses.append({"marking_rank": {"$in": sorted({marking_rank(m) for m in filters.markings})}})
+        ranks = sorted({marking_rank(m) for m in filters.markings})
+        clauses.append({"marking_rank": {"$in": ranks}})
     if filters.parties:
         ors = [{party_key(p): {"$eq": True}} for p in filters.parties]
         clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})

@@ -75,7 +75,8 @@ class ChunkStore:
         except Exception:
             self.max_batch = 1000
         stored = (self.collection.metadata or {}).get("embedding_model")
-        if check_model and embedding_model and stored and stored not in ("unknown", embedding_model):
+        mismatch = stored and stored not in ("unknown", embedding_model)
+        if check_model and embedding_model and mismatch:
             raise ConfigError(
                 f"collection {name!r} was built with embedding model {stored!r}, not "
                 f"{embedding_model!r}: run `accord ingest --full` to rebuild it")

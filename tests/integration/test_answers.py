@@ -97,7 +97,10 @@ def test_bad_questions_are_refused_with_a_reason(sample_index, question, needle)
         sample_index.qa.answer(question)
 
 
-@pytest.mark.parametrize("question", ["بيلا ممورندوم اين دتندتاڠني؟", "谅解备忘录是什么时候签署的？"])
+@pytest.mark.parametrize("question", [
+    "بيلا ممورندوم اين دتندتاڠني؟",  # Malay in Jawi
+    "谅解备忘录是什么时候签署的？",  # Chinese
+])
 def test_other_scripts_get_an_answer_or_an_honest_refusal(sample_index, question):
     ans = sample_index.qa.answer(question)
     assert ans.refused or all(c.quote for c in ans.citations)
