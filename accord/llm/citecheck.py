@@ -128,10 +128,27 @@ def source_header(chunk: RetrievedChunk) -> str:
     return " ".join(fields) + " " + str(m.get("parties") or "").replace("|", " ")
 
 
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text``, with each table row (a line opening with "|") on its own."""
+    out = []
+    for s, e in sentence_spans(text):
+        cuts = [s, *(s + m.end() for m in re.finditer(r"\n(?=[ \t]*\|)", text[s:e])), e]
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if b > a:
+                out.append((a, b))
+    return out
+
+
+def _is_row(text: str) -> bool:
+    return text.lstrip().startswith("|")
+
+
 def _evidence(chunk: RetrievedChunk, window_chars: int) -> _Evidence:
     base = int(chunk.metadata.get("char_start", 0))
     sents = []
-    for s, e in sentence_spans(chunk.text):
+    for s, e in _spans(chunk.text):
         t = chunk.text[s:e]
         sents.append((base + s, base + e, t, content_stems(t), available_facts(t)))
     header = source_header(chunk)
@@ -142,6 +159,8 @@ def _evidence(chunk: RetrievedChunk, window_chars: int) -> _Evidence:
         for j in range(i, len(sents)):
             if j > i + 1 and sents[j][1] - sents[i][0] > window_chars:
                 break
+            if j > i and (_is_row(sents[i][2]) or _is_row(sents[j][2])):
+                break  # a table row is a record: facts of different rows do not combine
             st |= sents[j][3]
             fa |= sents[j][4]
             windows.append((i, j, set(st), set(fa)))

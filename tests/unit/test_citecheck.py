@@ -175,6 +175,20 @@ def test_a_date_made_of_parts_that_are_all_present_is_still_wrong():
     assert "31 october" in result.sentences[0].unknown_facts
 
 
+def test_table_rows_do_not_lend_each_other_facts():
+    table = ("| 2 | Set up the secure 24-hour hotline | Director, Special Branch | 31 May 2024 |\n"
+             "| 7 | Propose dates for the second meeting | Secretariat | 31 October 2024 |")
+    src = [chunk("minutes", table, 0)]
+    q = "By what date was the hotline to be set up?"
+    result, _, _ = check("The secure 24-hour hotline was to be set up by 31 October 2024 [1].",
+                         src, q)
+    assert result.sentences[0].status == "unsupported"
+    result, _, citations = check("The secure 24-hour hotline was to be set up by 31 May 2024 [1].",
+                                 src, q)
+    assert result.sentences[0].status == "supported"
+    assert citations[0].quote.startswith("| 2 |")
+
+
 def test_iso_dates_meet_written_dates(sources):
     result, _, _ = check("The MoU was signed on 2023-11-14 [1].", sources)
     assert result.sentences[0].status == "supported"
