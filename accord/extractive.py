@@ -256,14 +256,16 @@ def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: in
         marking=str(m.get("marking", "UNMARKED")))
 
 
-def related_sources(chunks: list[RetrievedChunk], limit: int = 3) -> list[RetrievedSource]:
+def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3
+                    ) -> list[RetrievedSource]:
+    """Distinct documents in the order of their best chunk (at most ``limit``)."""
     out: dict[str, RetrievedSource] = {}
     for ch in chunks:
         if ch.source not in out:
             m = ch.metadata
             out[ch.source] = RetrievedSource(ch.source, ch.score, str(m.get("title", "")),
                                              ch.chunk_id, int(m["page"]) if m.get("page") else None)
-        if len(out) >= limit:
+        if limit is not None and len(out) >= limit:
             break
     return list(out.values())
 

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from accord.errors import BadQuestion, EmptyIndex
-from accord.extractive import ExtractiveAnswerer
+from accord.extractive import ExtractiveAnswerer, related_sources
 from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
 from accord.settings import Settings
 
@@ -116,13 +116,7 @@ class QA:
 
 def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:
     """Distinct documents in the order of their best chunk."""
-    out: dict[str, RetrievedSource] = {}
-    for ch in chunks:
-        if ch.source not in out:
-            m = ch.metadata
-            out[ch.source] = RetrievedSource(ch.source, ch.score, str(m.get("title", "")),
-                                             ch.chunk_id, int(m["page"]) if m.get("page") else None)
-    return list(out.values())
+    return related_sources(chunks, limit=None)
 
 
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|him|her)\b", re.I)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
@@ -29,6 +30,51 @@ def run_phase(script: Path, phase: str, *args: str) -> dict:
 def emit(result: dict) -> None:
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print("RESULT " + json.dumps(result), flush=True)
+
+
+def bench_args(**extra: dict) -> argparse.Namespace:
+    """The options the query-side benchmarks share, plus ``extra`` (name -> add_argument kw)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qa", type=Path, default=REPO / "evals" / "datasets" / "corpus_qa.jsonl")
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--accord-data", type=Path, default=Path("/tmp/accord-bench/accord"))
+    ap.add_argument("--langchain", type=Path, default=Path("/tmp/accord-bench/langchain"))
+    for name, kw in extra.items():
+        ap.add_argument(name, **kw)
+    return ap.parse_args()
+
+
+def accord_runtime(data: Path, corpus: Path):
+    """A Runtime over an Accord index of ``corpus`` in ``data`` (built if missing)."""
+    from accord.runtime import Runtime
+    from accord.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=data, clearance="TOP SECRET")
+    rt = Runtime(settings)
+    if not settings.manifest_path.exists() or rt.manifest.chunk_count() == 0:
+        print(f"building the Accord index of {corpus} ...", file=sys.stderr)
+        rt.syncer().run(corpus)
+    return rt
+
+
+def tutorial_store(path: Path, corpus: Path):
+    """LangChain's tutorial vector store of ``corpus`` in ``path`` (built if missing):
+    1000/200 character chunks, HuggingFaceEmbeddings with the same model, Chroma."""
+    import chromadb
+    from langchain_chroma import Chroma
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from vectorstore.embeddings import default_model_path
+
+    emb = HuggingFaceEmbeddings(model_name=default_model_path())
+    client = chromadb.PersistentClient(path=str(path))
+    if "tutorial" in [c.name for c in client.list_collections()]:
+        return Chroma(client=client, collection_name="tutorial", embedding_function=emb)
+    print("building the LangChain tutorial index ...", file=sys.stderr)
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        tutorial_documents(corpus))
+    return Chroma.from_documents(splits, emb, client=client, collection_name="tutorial")
 
 
 def tutorial_documents(root: Path) -> list:

@@ -12,7 +12,6 @@ p95 <= 400 ms.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._common import CORPUS, REPO, tutorial_documents  # noqa: E402
+from benchmarks._common import accord_runtime, bench_args, tutorial_store  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -29,23 +28,10 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--qa", type=Path, default=REPO / "evals" / "datasets" / "corpus_qa.jsonl")
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--accord-data", type=Path, default=Path("/tmp/accord-bench/accord"))
-    ap.add_argument("--langchain", type=Path, default=Path("/tmp/accord-bench/langchain"))
-    ap.add_argument("--rounds", type=int, default=2)
-    args = ap.parse_args()
+    args = bench_args(**{"--rounds": {"type": int, "default": 2}})
     questions = [json.loads(x)["question"] for x in args.qa.read_text().splitlines() if x.strip()]
 
-    from accord.runtime import Runtime
-    from accord.settings import Settings
-
-    settings = Settings(_env_file=None, data_dir=args.accord_data, clearance="TOP SECRET")
-    rt = Runtime(settings)
-    if not settings.manifest_path.exists() or rt.manifest.chunk_count() == 0:
-        print(f"building the Accord index of {args.corpus} ...", file=sys.stderr)
-        rt.syncer().run(args.corpus)
+    rt = accord_runtime(args.accord_data, args.corpus)
     qa = rt.qa
     for q in questions[:3]:
         qa.answer(q)  # warm: model, lexical index, HNSW pages
@@ -56,22 +42,7 @@ def main() -> None:
             qa.answer(q)
             accord_ms.append((time.perf_counter() - t) * 1000)
 
-    import chromadb
-    from langchain_chroma import Chroma
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from vectorstore.embeddings import default_model_path
-
-    emb = HuggingFaceEmbeddings(model_name=default_model_path())
-    client = chromadb.PersistentClient(path=str(args.langchain))
-    if "tutorial" in [c.name for c in client.list_collections()]:
-        store = Chroma(client=client, collection_name="tutorial", embedding_function=emb)
-    else:
-        print("building the LangChain tutorial index ...", file=sys.stderr)
-        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200
-                                                ).split_documents(tutorial_documents(args.corpus))
-        store = Chroma.from_documents(splits, emb, client=client, collection_name="tutorial")
+    store = tutorial_store(args.langchain, args.corpus)
     for q in questions[:3]:
         store.similarity_search(q, k=4)
     lc_ms = []

@@ -11,14 +11,13 @@ HuggingFaceEmbeddings with the same model, ``similarity_search`` with k=4.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks._common import CORPUS, REPO, tutorial_documents  # noqa: E402
+from benchmarks._common import accord_runtime, bench_args, tutorial_store  # noqa: E402
 
 
 def metrics(ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
@@ -35,25 +34,13 @@ def distinct_sources(sources: list[str], limit: int = 10) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--qa", type=Path, default=REPO / "evals" / "datasets" / "corpus_qa.jsonl")
-    ap.add_argument("--corpus", type=Path, default=CORPUS)
-    ap.add_argument("--accord-data", type=Path, default=Path("/tmp/accord-bench/accord"))
-    ap.add_argument("--langchain", type=Path, default=Path("/tmp/accord-bench/langchain"))
-    args = ap.parse_args()
-
+    args = bench_args()
     from accord.models import Filters
-    from accord.runtime import Runtime
-    from accord.settings import Settings
 
     rows = [json.loads(x) for x in args.qa.read_text().splitlines() if x.strip()]
     rows = [r for r in rows if r.get("answerable", True) and r.get("sources")]
     gold = [set(r["sources"]) for r in rows]
-    settings = Settings(_env_file=None, data_dir=args.accord_data, clearance="TOP SECRET")
-    rt = Runtime(settings)
-    if not settings.manifest_path.exists() or rt.manifest.chunk_count() == 0:
-        print(f"building the Accord index of {args.corpus} ...", file=sys.stderr)
-        rt.syncer().run(args.corpus)
+    rt = accord_runtime(args.accord_data, args.corpus)
     qa = rt.qa
     results = {}
     for mode in ("dense", "lexical", "hybrid"):
@@ -63,23 +50,7 @@ def main() -> None:
         results[{"lexical": "bm25"}.get(mode, mode)] = (metrics(ranked, gold),
                                                         time.perf_counter() - t)
 
-    import chromadb
-    from langchain_chroma import Chroma
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from vectorstore.embeddings import default_model_path
-
-    emb = HuggingFaceEmbeddings(model_name=default_model_path())
-    client = chromadb.PersistentClient(path=str(args.langchain))
-    names = [c.name for c in client.list_collections()]
-    if "tutorial" in names:
-        store = Chroma(client=client, collection_name="tutorial", embedding_function=emb)
-    else:
-        print("building the LangChain tutorial index ...", file=sys.stderr)
-        splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200
-                                                ).split_documents(tutorial_documents(args.corpus))
-        store = Chroma.from_documents(splits, emb, client=client, collection_name="tutorial")
+    store = tutorial_store(args.langchain, args.corpus)
     t = time.perf_counter()
     ranked = [distinct_sources([d.metadata.get("source", "") for d in
                                 store.similarity_search(r["question"], k=4)]) for r in rows]
