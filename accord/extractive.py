@@ -113,6 +113,8 @@ class QuestionProfile:
 # (benchmarks/calibrate.py).
 W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
 KEEP_RATIO = 0.9
+# Penalties for a passage missing all the names, or all the figures, the question uses.
+P_NAME, P_FIGURE = 0.3, 0.3
 
 
 class ExtractiveAnswerer:
@@ -152,9 +154,9 @@ class ExtractiveAnswerer:
               ) -> list[tuple[float, int, int, int, str]]:
         """Scored candidates (score, chunk index, start, end, sentence), best first.
 
-        A sentence is not a candidate when its passage lacks a name the question uses, or when
-        neither it nor its passage has a figure the question names (a question about "Exercise
-        Harbour Shield 2025" is not answered by a sentence about the 2024 exercise).
+        A sentence loses score when its passage lacks names the question uses, or when neither
+        it nor its passage has a figure the question names (a question about "Exercise Harbour
+        Shield 2025" is not answered by a sentence about the 2024 exercise).
         """
         cands = self._candidates(chunks)
         if not cands:
@@ -167,28 +169,28 @@ class ExtractiveAnswerer:
         for cand in cands:
             ctx = contexts[cand[0]]
             sent_words = {stem(w) for w in words(cand[3])}
-            if any(not _has_name(p, ctx) for p in prof.proper):
-                continue
-            if any((n not in sent_words) if n in _ORDINALS else (n not in ctx)
-                   for n in prof.numbers):
-                continue
-            keep.append((cand, sent_words))
+            missing_names = sum(not _has_name(p, ctx) for p in prof.proper)
+            missing_figures = sum((n not in sent_words) if n in _ORDINALS else (n not in ctx)
+                                  for n in prof.numbers)
+            penalty = (P_NAME * missing_names / max(1, len(prof.proper))
+                       + P_FIGURE * missing_figures / max(1, len(prof.numbers)))
+            keep.append((cand, sent_words, penalty))
         if not keep:
             return []
         if len(keep) > self.max_embedded:
             # Embedding sentences is the costly step: embed only the lexically likeliest.
             def lexical(item: tuple) -> float:
-                (ci, *_), sw = item
-                return sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci
+                (ci, *_), sw, pen = item
+                return sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci - pen
 
             keep = sorted(keep, key=lexical, reverse=True)[: self.max_embedded]
-        sims = self.embedder.embed_batch([c[3] for c, _ in keep]) @ qvec
+        sims = self.embedder.embed_batch([c[3] for c, _, _ in keep]) @ qvec
         scored = []
-        for ((ci, s, e, sent), sw), sim in zip(keep, sims, strict=True):
+        for ((ci, s, e, sent), sw, penalty), sim in zip(keep, sims, strict=True):
             sent_cov = sum(w for t, w in weights.items() if t in sw) / total
             ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
             score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
-                     + W_TYPE * prof.type_ok(sent) - 0.01 * ci)
+                     + W_TYPE * prof.type_ok(sent) - 0.01 * ci - penalty)
             scored.append((score, ci, s, e, sent))
         scored.sort(key=lambda x: -x[0])
         return scored
@@ -231,9 +233,14 @@ _MONTH_NAMES = ("January February March April May June July August September Oct
                 "December").split()
 
 
+_ACRONYMS = {"mou": "memorandum", "jwc": "committ", "usa": "unit", "eu": "europ",
+             "imec": "corridor", "asean": "southeast"}
+
+
 def _has_name(stem_: str, ctx: set[str]) -> bool:
-    """A name the question uses is in the passage, allowing "Meridian" for "Meridia"."""
-    if stem_ in ctx:
+    """A name the question uses is in the passage, allowing "Meridian" for "Meridia" and the
+    common acronyms spelt out."""
+    if stem_ in ctx or _ACRONYMS.get(stem_, "\0") in ctx:
         return True
     if len(stem_) < 5:
         return False

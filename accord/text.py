@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "prof", "sir", "st", "no", "nos", "art", "arts", "para", "paras",
@@ -67,8 +68,15 @@ def _push(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits), the vocabulary of the lexical index."""
-    return [w.lower() for w in _WORD.findall(text)]
+    """Lower-cased word tokens (letters and digits), accents folded ("Micheál" = "micheal"):
+    the vocabulary of the lexical index."""
+    return [_fold(w.lower()) for w in _WORD.findall(text)]
+
+
+def _fold(word: str) -> str:
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because

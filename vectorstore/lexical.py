@@ -22,6 +22,10 @@ from accord.settings import marking_rank
 from accord.text import STOPWORDS, party_key, words
 
 
+# Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
+FORMAT_VERSION = 2
+
+
 class LexicalIndex:
     """BM25 (k1=1.2, b=0.75) over chunks, with the same metadata filters as the dense side."""
 
@@ -31,6 +35,7 @@ class LexicalIndex:
         self.texts: list[str] = []
         self.metas: list[dict[str, Any]] = []
         self.generation = -1
+        self.version = FORMAT_VERSION
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._idf: dict[str, float] = {}
         self._norm = np.zeros(0, dtype=np.float32)
@@ -147,4 +152,6 @@ class LexicalIndex:
                 obj = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             return None
-        return obj if isinstance(obj, cls) else None
+        if not isinstance(obj, cls) or getattr(obj, "version", 0) != FORMAT_VERSION:
+            return None
+        return obj
