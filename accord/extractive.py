@@ -114,7 +114,7 @@ class QuestionProfile:
 W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
 KEEP_RATIO = 0.9
 # Penalties for a passage missing all the names, or all the figures, the question uses.
-P_NAME, P_FIGURE = 0.3, 0.3
+P_NAME, P_FIGURE = 0.15, 0.3
 
 
 class ExtractiveAnswerer:

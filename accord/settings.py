@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(8, ge=1, le=100, description="Chunks retrieved for an answer.")
     refusal_threshold: float = Field(
-        0.38,
+        0.42,
         description="Minimum evidence score (0-1) for the extractive answerer to answer; below "
         "it the answer is a refusal. Calibrated on the QA sets (see evals/datasets/README.md).",
     )
