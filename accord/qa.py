@@ -140,19 +140,16 @@ class LexicalCache:
         self.settings = settings
         self.manifest = manifest
         self._index: Any = None
-        self._checked = 0.0
         self._lock = threading.Lock()
 
     def __call__(self) -> Any:
         from ingest.sync import LEXICAL_FILE
         from vectorstore.lexical import LexicalIndex
 
-        now = time.monotonic()
-        if self._index is not None and now - self._checked < 2.0:
-            return self._index
+        # One indexed SELECT per question: a document removed by a sync is never served from a
+        # stale lexical index, not even for a moment.
         with self._lock:
             gen = self.manifest.generation()
-            self._checked = now
             if self._index is not None and self._index.generation == gen:
                 return self._index
             path = self.settings.data_dir / LEXICAL_FILE
