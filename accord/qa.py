@@ -105,7 +105,8 @@ class QA:
                                          self.effective_filters(filters), mode=mode,
                                          query_vector=qvec)
         if self.answerer is not None:
-            ans = self.answerer.compose(q, chunks, qvec, self.extractive, on_token=on_token)
+            ans = self.answerer.compose(search_q, chunks, qvec, self.extractive,
+                                        on_token=on_token)
         else:
             ans = self.extractive.compose(search_q, chunks, qvec)
         ans.question = q
