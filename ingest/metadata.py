@@ -47,10 +47,14 @@ _DATE_PATTERNS = [
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
 ]
 
+# A marking line: the marking in capitals or title case ("SECRET", "Top Secret"), optionally
+# with capitalised qualifiers ("Secret and Personal", "SECRET AUSTEO", "OFFICIAL-SENSITIVE"),
+# and nothing else on the line. Lower-case prose ("official state visit") never matches.
 _MARKING_LINE = re.compile(
-    r"^[\s*_#>]*(TOP\s+SECRET|SECRET|CONFIDENTIAL|RESTRICTED|OFFICIAL)"
-    r"(?:[\s\-:/]+[A-Za-z\- ]{0,30})?[\s*_]*$",
-    re.I | re.M,
+    r"^[ \t*_#>]*(TOP[ \t]+SECRET|Top[ \t]+Secret|SECRET|Secret|CONFIDENTIAL|Confidential|"
+    r"RESTRICTED|Restricted|OFFICIAL|Official)"
+    r"(?:(?:[ \t]*[\-:/]+[ \t]*|[ \t]+)(?:and|And|AND|[A-Z][A-Za-z]*)){0,5}[ \t*_.]*$",
+    re.M,
 )
 
 # Countries and their demonyms as they appear in cooperation documents. Not exhaustive: front

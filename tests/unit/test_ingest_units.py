@@ -1,0 +1,95 @@
+"""Pure functions of ingestion: markings, metadata inference, sentence spans, chunking."""
+
+from __future__ import annotations
+
+import pytest
+
+from accord.models import Document
+from accord.text import sentence_spans
+from ingest.chunking import chunk_document, chunk_id
+from ingest.metadata import build_metadata, find_marking, find_parties, first_date, infer_type
+
+
+@pytest.mark.parametrize("text,marking", [
+    ("Canberra, 11 August 1961\n\nSecret\n\nThe Prime Minister ...", "SECRET"),
+    ("TOP SECRET AUSTEO\n\nText", "TOP SECRET"),
+    ("SECRET NEW ZEALAND EYES ONLY\n\nText", "SECRET"),
+    ("**Confidential**\n\nText", "CONFIDENTIAL"),
+    ("RESTRICTED\nMinutes", "RESTRICTED"),
+    ("OFFICIAL-SENSITIVE\nNote", "OFFICIAL"),
+    ("Text\n\nConfidential\nSecret", "SECRET"),  # the highest wins
+    ("the Prime Minister's\nofficial state visit next week", "UNMARKED"),
+    ("Secretary of State Blinken met\nSecret Service agents said", "UNMARKED"),
+    ("They held confidential talks.", "UNMARKED"),
+])
+def test_markings(text, marking):
+    assert find_marking(text) == marking
+
+
+def test_front_matter_cannot_lower_a_marking_in_the_text_but_a_sidecar_can():
+    text = "SECRET\n\nRecord of conversation."
+    assert build_metadata("a.md", text, {"marking": "OFFICIAL"}, {})["marking"] == "SECRET"
+    assert build_metadata("a.md", text, {}, {"marking": "CONFIDENTIAL"})["marking"] == \
+        "CONFIDENTIAL"
+
+
+@pytest.mark.parametrize("title,dtype", [
+    ("Readout of President Biden's Call with Prime Minister Trudeau", "readout"),
+    ("Joint Statement on the Signing of the MoU", "statement"),
+    ("Memorandum of Understanding on Transborder Crime", "mou"),
+    ("Record of Conversation between Menzies and the Tunku", "minutes"),
+    ("Cablegram from Spender to Casey", "minutes"),
+    ("Government Response to the Inquiry Report", "report"),
+    ("Remarks at a Dinner", "other"),
+])
+def test_type_inference(title, dtype):
+    assert infer_type(title, "", "x.md") == dtype
+
+
+def test_dates_and_parties():
+    assert first_date("Signed at Port Aldric on 14 November 2023 and 2 May 2019") == "2023-11-14"
+    assert first_date("Done on November 14, 2024.") == "2024-11-14"
+    assert first_date("No date, only 2024.") is None
+    assert first_date("On 31 February 2023 nothing happened, on 2023-03-01 it did") == "2023-03-01"
+    parties = find_parties("The Republic of Meridia and the Kingdom of Sundara, with U.S. and "
+                           "Malaysian support.")
+    assert parties[:2] == ["United States", "Malaysia"]
+    assert {"Meridia", "Sundara"} <= set(parties)
+
+
+def test_sentence_spans_are_exact_and_respect_abbreviations():
+    text = "Mr. Tan met Dr. Lee on 14 Nov. 2023. They agreed.\nArticle 3 - Exchange\nThe U.S. wins."
+    spans = sentence_spans(text)
+    got = [text[s:e] for s, e in spans]
+    assert got == ["Mr. Tan met Dr. Lee on 14 Nov. 2023.", "They agreed.",
+                   "Article 3 - Exchange", "The U.S. wins."]
+
+
+def _doc(text: str, page_starts=()) -> Document:
+    return Document(source="d.pdf", text=text, sha256="ab" * 32, title="MoU",
+                    page_starts=list(page_starts))
+
+
+def test_chunks_are_exact_slices_keep_articles_and_pages():
+    page1 = "MEMORANDUM OF UNDERSTANDING\n\n" + "Preamble text. " * 20
+    page2 = ("Article 1 - Objectives\n\nThe Parties shall cooperate.\n\n"
+             "Article 2 - Areas\n\nDrugs, terrorism and cybercrime.")
+    text = page1 + "\n\n" + page2
+    doc = _doc(text, [0, len(page1) + 2])
+    chunks = chunk_document(doc, target_chars=300, max_chars=600)
+    for c in chunks:
+        assert text[c.char_start:c.char_end] == c.text
+        assert c.id == chunk_id("d.pdf", doc.sha256, c.ordinal)
+    art = [c for c in chunks if c.text.startswith("Article")]
+    assert [c.section for c in art] == ["Article 1 - Objectives", "Article 2 - Areas"]
+    assert all(c.page == 2 for c in art)
+    assert chunks[0].page == 1
+    assert [c.id for c in chunk_document(doc, 300, 600)] == [c.id for c in chunks]
+
+
+def test_long_paragraph_split_at_sentences_under_the_maximum():
+    text = " ".join(f"Sentence number {i} says something about cooperation." for i in range(80))
+    chunks = chunk_document(_doc(text), target_chars=400, max_chars=600)
+    assert len(chunks) > 1
+    for c in chunks:
+        assert len(c.text) <= 600 and c.text.endswith(".")
