@@ -113,6 +113,7 @@ class QuestionProfile:
 # (benchmarks/calibrate.py).
 W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
 KEEP_RATIO = 0.9
+SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 # Penalties for a passage missing all the names, or all the figures, the question uses.
 P_NAME, P_FIGURE = 0.15, 0.3
 
@@ -124,7 +125,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Any, idf: Callable[[str], float], threshold: float,
                  max_sentences: int = 3, passages: int = 5, max_candidates: int = 60,
-                 max_embedded: int = 24) -> None:
+                 max_embedded: int = 8) -> None:
         self.embedder = embedder
         self.idf = idf
         self.threshold = threshold
@@ -184,7 +185,9 @@ class ExtractiveAnswerer:
                 return sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci - pen
 
             keep = sorted(keep, key=lexical, reverse=True)[: self.max_embedded]
-        sims = self.embedder.embed_batch([c[3] for c, _, _ in keep]) @ qvec
+        # The opening of a sentence carries its meaning; long PDF "sentences" would cost most of
+        # a question's time in padding.
+        sims = self.embedder.embed_batch([c[3][:SCORE_CHARS] for c, _, _ in keep]) @ qvec
         scored = []
         for ((ci, s, e, sent), sw, penalty), sim in zip(keep, sims, strict=True):
             sent_cov = sum(w for t, w in weights.items() if t in sw) / total
