@@ -21,7 +21,6 @@ from accord.models import Filters
 from accord.settings import marking_rank
 from accord.text import STOPWORDS, party_key, words
 
-
 # Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
 FORMAT_VERSION = 2
 
