@@ -114,6 +114,7 @@ class QuestionProfile:
 W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
 KEEP_RATIO = 0.9
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
+TYPE_SLACK = 0.15  # how far below the threshold a same-passage sentence of the asked type may be
 # Penalties for a passage missing all the names, or all the figures, the question uses.
 P_NAME, P_FIGURE = 0.15, 0.3
 
@@ -166,6 +167,8 @@ class ExtractiveAnswerer:
         weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
         contexts = [{stem(w) for w in words(_context_text(ch))} for ch in chunks[: self.passages]]
+        titles = [{stem(w) for w in words(str(ch.metadata.get("title", "")))}
+                  for ch in chunks[: self.passages]]
         keep = []
         for cand in cands:
             ctx = contexts[cand[0]]
@@ -181,8 +184,9 @@ class ExtractiveAnswerer:
         if len(keep) > self.max_embedded:
             # Embedding sentences is the costly step: embed only the lexically likeliest.
             def lexical(item: tuple) -> float:
-                (ci, *_), sw, pen = item
-                return sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci - pen
+                (ci, _, _, sent), sw, pen = item
+                return (sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci - pen
+                        + 0.3 * prof.type_ok(sent))
 
             keep = sorted(keep, key=lexical, reverse=True)[: self.max_embedded]
         # The opening of a sentence carries its meaning; long PDF "sentences" would cost most of
@@ -190,7 +194,11 @@ class ExtractiveAnswerer:
         sims = self.embedder.embed_batch([c[3][:SCORE_CHARS] for c, _, _ in keep]) @ qvec
         scored = []
         for ((ci, s, e, sent), sw, penalty), sim in zip(keep, sims, strict=True):
-            sent_cov = sum(w for t, w in weights.items() if t in sw) / total
+            # Words of the document's title say which document, not what answers: a sentence
+            # is credited for the question's other words ("signed" in "When was the MoU on
+            # transborder crime signed?").
+            focus = {t: w for t, w in weights.items() if t not in titles[ci]} or weights
+            sent_cov = sum(w for t, w in focus.items() if t in sw) / (sum(focus.values()) or 1.0)
             ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
             score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
                      + W_TYPE * prof.type_ok(sent) - 0.01 * ci - penalty)
@@ -213,6 +221,14 @@ class ExtractiveAnswerer:
             if any(_overlap(cand[4], c[4]) > 0.6 for c in chosen):
                 continue
             chosen.append(cand)
+        prof = QuestionProfile.of(question)
+        if prof.wants and not any(prof.type_ok(c[4]) for c in chosen):
+            # "When was it signed?": the best sentence says it was signed, the next one in the
+            # same passage gives the date. Quote that one too.
+            same = [c for c in scored if c[1] == chosen[0][1] and prof.type_ok(c[4])
+                    and c[0] >= self.threshold - TYPE_SLACK and c not in chosen]
+            if same and len(chosen) < self.max_sentences + 1:
+                chosen.append(same[0])
         citations = []
         parts = []
         for n, (score, ci, s, e, sent) in enumerate(chosen, start=1):

@@ -89,9 +89,11 @@ _COUNTRY_RE = re.compile(
     r"|(?<![\w.])(U\.S\.|USA|UK)(?![\w])"
 )
 # "Republic of Meridia", "Kingdom of Sundara", "Government of X": parties not in any list.
+_STATE_WORDS = ("Republic", "Kingdom", "Federation", "Commonwealth", "State", "Sultanate",
+                "Principality", "Government", "People")
+# A lookahead so that "Government of the Republic of Meridia" also yields "Republic of Meridia".
 _STATE_RE = re.compile(
-    r"\b(?:Republic|Kingdom|Federation|Commonwealth|State|Sultanate|Principality|Government)"
-    r" of (?:the )?([A-Z][a-z]+(?: [A-Z][a-z]+)?)"
+    r"(?=\b(?:" + "|".join(_STATE_WORDS) + r") of (?:the )?([A-Z][a-z]+(?: [A-Z][a-z]+)?))"
 )
 
 
@@ -188,6 +190,8 @@ def find_parties(text: str, limit: int = 12) -> list[str]:
             seen.append(name)
     for m in _STATE_RE.finditer(text):
         name = _ALIASES.get(m.group(1), m.group(1))
+        if name.split()[0] in _STATE_WORDS:
+            continue
         if name not in seen and name not in ("America",):
             seen.append(name)
     return seen[:limit]

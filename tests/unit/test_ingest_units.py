@@ -55,6 +55,7 @@ def test_dates_and_parties():
                            "Malaysian support.")
     assert parties[:2] == ["United States", "Malaysia"]
     assert {"Meridia", "Sundara"} <= set(parties)
+    assert find_parties("the Government of the Republic of Meridia") == ["Meridia"]
 
 
 def test_sentence_spans_are_exact_and_respect_abbreviations():
