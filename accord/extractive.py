@@ -166,13 +166,12 @@ class ExtractiveAnswerer:
         prof = QuestionProfile.of(question)
         weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
-        contexts = [{stem(w) for w in words(_context_text(ch))} for ch in chunks[: self.passages]]
-        titles = [{stem(w) for w in words(str(ch.metadata.get("title", "")))}
-                  for ch in chunks[: self.passages]]
+        contexts = [terms_of(_context_text(ch)) for ch in chunks[: self.passages]]
+        titles = [terms_of(str(ch.metadata.get("title", ""))) for ch in chunks[: self.passages]]
         keep = []
         for cand in cands:
             ctx = contexts[cand[0]]
-            sent_words = {stem(w) for w in words(cand[3])}
+            sent_words = terms_of(cand[3])
             missing_names = sum(not _has_name(p, ctx) for p in prof.proper)
             missing_figures = sum((n not in sent_words) if n in _ORDINALS else (n not in ctx)
                                   for n in prof.numbers)
@@ -264,6 +263,18 @@ def _has_name(stem_: str, ctx: set[str]) -> bool:
     if len(stem_) < 5:
         return False
     return any(len(w) >= 5 and (w.startswith(stem_) or stem_.startswith(w)) for w in ctx)
+
+
+def terms_of(text: str) -> set[str]:
+    """Stems of ``text``, with the acronyms officers use for what documents spell out."""
+    out = {stem(w) for w in words(text)}
+    for short, long_ in _SPELLED.items():
+        if long_ in out:
+            out.add(short)
+    return out
+
+
+_SPELLED = {"mou": "memorandum", "jwc": "committ"}
 
 
 def _norm(text: str) -> str:

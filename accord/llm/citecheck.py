@@ -380,4 +380,5 @@ def _with_markers(body: str, marks: str) -> str:
     m = re.search(r"[.!?]['\")\u2019\u201d]*$", body)
     if m:
         return f"{body[:m.start()]} {marks}{body[m.start():]}"
-    return f"{body} {marks}."
+    # No final stop to keep: add none, so checking this text again yields the same sentence.
+    return f"{body} {marks}"
