@@ -152,8 +152,8 @@ class ExtractiveAnswerer:
                 out.append((ci, base + s, base + e, sent))
         return out[: self.max_candidates]
 
-    def score(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray
-              ) -> list[tuple[float, int, int, int, str]]:
+    def score(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
+              prof: QuestionProfile | None = None) -> list[tuple[float, int, int, int, str]]:
         """Scored candidates (score, chunk index, start, end, sentence), best first.
 
         A sentence loses score when its passage lacks names the question uses, or when neither
@@ -163,7 +163,7 @@ class ExtractiveAnswerer:
         cands = self._candidates(chunks)
         if not cands:
             return []
-        prof = QuestionProfile.of(question)
+        prof = prof or QuestionProfile.of(question)
         weights = {t: self.idf(t) for t in prof.terms}
         total = sum(weights.values()) or 1.0
         contexts = [terms_of(_context_text(ch)) for ch in chunks[: self.passages]]
@@ -207,7 +207,8 @@ class ExtractiveAnswerer:
 
     def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray) -> Answer:
         """An extractive Answer (or a refusal) for ``question`` from ``chunks``."""
-        scored = self.score(question, chunks, qvec) if chunks else []
+        prof = QuestionProfile.of(question)
+        scored = self.score(question, chunks, qvec, prof) if chunks else []
         best = scored[0][0] if scored else 0.0
         if not scored or best < self.threshold:
             return refusal(question, chunks, best)
@@ -220,7 +221,6 @@ class ExtractiveAnswerer:
             if any(_overlap(cand[4], c[4]) > 0.6 for c in chosen):
                 continue
             chosen.append(cand)
-        prof = QuestionProfile.of(question)
         if prof.wants and not any(prof.type_ok(c[4]) for c in chosen):
             # "When was it signed?": the best sentence says it was signed, the next one in the
             # same passage gives the date. Quote that one too.
@@ -251,14 +251,10 @@ _MONTH_NAMES = ("January February March April May June July August September Oct
                 "December").split()
 
 
-_ACRONYMS = {"mou": "memorandum", "jwc": "committ", "usa": "unit", "eu": "europ",
-             "imec": "corridor", "asean": "southeast"}
-
-
 def _has_name(stem_: str, ctx: set[str]) -> bool:
     """A name the question uses is in the passage, allowing "Meridian" for "Meridia" and the
     common acronyms spelt out."""
-    if stem_ in ctx or _ACRONYMS.get(stem_, "\0") in ctx:
+    if stem_ in ctx or _SPELLED.get(stem_, "\0") in ctx:
         return True
     if len(stem_) < 5:
         return False
@@ -274,7 +270,9 @@ def terms_of(text: str) -> set[str]:
     return out
 
 
-_SPELLED = {"mou": "memorandum", "jwc": "committ"}
+# Acronyms officers use -> a stem of what documents spell out.
+_SPELLED = {"mou": "memorandum", "jwc": "committ", "usa": "unit", "eu": "europ",
+            "imec": "corridor", "asean": "southeast"}
 
 
 def _norm(text: str) -> str:

@@ -106,6 +106,13 @@ def _groups(n: int, scores: Sequence[float] | None) -> list[tuple[int, int]]:
     return tie_groups(scores)
 
 
+def _gold_groups(ranked: Sequence[str], gold_set: set[str],
+                 scores: Sequence[float] | None) -> list[tuple[int, int, int]]:
+    """(start, end, gold documents in it) for each tie group of the ranking, in order."""
+    return [(a, b, sum(1 for s in ranked[a:b] if s in gold_set))
+            for a, b in _groups(len(ranked), scores)]
+
+
 def hit_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
              scores: Sequence[float] | None = None) -> float | None:
     """1.0 if a gold source is among the first ``k`` (expected value under ties); None if no
@@ -113,8 +120,7 @@ def hit_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
     gold_set = set(gold)
     if not gold_set:
         return None
-    for a, b in _groups(len(ranked), scores):
-        g = sum(1 for s in ranked[a:b] if s in gold_set)
+    for a, b, g in _gold_groups(ranked, gold_set, scores):
         if g == 0:
             continue
         if a >= k:
@@ -132,8 +138,7 @@ def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
     if not gold_set:
         return None
     found = 0.0
-    for a, b in _groups(len(ranked), scores):
-        g = sum(1 for s in ranked[a:b] if s in gold_set)
+    for a, b, g in _gold_groups(ranked, gold_set, scores):
         slots = max(0, min(k - a, b - a))
         found += g * slots / (b - a)
     return found / len(gold_set)
@@ -145,8 +150,7 @@ def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str],
     gold_set = set(gold)
     if not gold_set:
         return None
-    for a, b in _groups(len(ranked), scores):
-        g = sum(1 for s in ranked[a:b] if s in gold_set)
+    for a, b, g in _gold_groups(ranked, gold_set, scores):
         if g == 0:
             continue
         m = b - a
