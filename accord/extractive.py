@@ -10,12 +10,15 @@ closest documents as possibly related.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from accord.answerability import Needs, acronyms, analyse
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.text import STOPWORDS, sentence_spans, words
 
@@ -24,8 +27,8 @@ REFUSAL = ("The indexed documents do not answer this question. "
 
 # Question words that say what kind of answer is wanted; they are not what a passage must contain.
 _QWORDS = frozenset("""what when where which who whom whose why how many much did does do is are
-was were has have had according document documents say said mention mentioned agreed agree
-state stated""".split())
+was were has have had according document documents say said mention mentioned state
+stated""".split())
 
 
 def stem(word: str) -> str:
@@ -47,10 +50,13 @@ def stem(word: str) -> str:
     return w[:-1] if len(w) > 4 and w.endswith("e") else w
 
 
-def key_terms(question: str) -> list[str]:
-    return list(dict.fromkeys(
-        stem(w) for w in words(question)
-        if len(w) > 1 and w not in STOPWORDS and w not in _QWORDS))
+def key_terms(question: str) -> dict[str, str]:
+    """The question's content words by stem: {stem: the word as asked}."""
+    out: dict[str, str] = {}
+    for w in words(question):
+        if len(w) > 1 and w not in STOPWORDS and w not in _QWORDS:
+            out.setdefault(stem(w), w)
+    return out
 
 
 _ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth "
@@ -63,17 +69,19 @@ _NUM_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|el
                      r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|once|twice|"
                      r"dozen|half)\b", re.I)
 _NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b(?:Mr|Ms|Mrs|Dr|Minister|President|"
-                      r"Secretary|Ambassador|Prime|King|Queen|Sultan|Director)\b")
+                      r"Secretary|Ambassador|Prime|King|Queen|Sultan|Director|Party|Parties|Government|"
+                      r"Ministry|Committee|Council|Commission|Agency|Bureau|Department)\b")
 
 
 @dataclass
 class QuestionProfile:
     """What a question needs of a sentence that answers it."""
 
-    terms: list[str]
+    terms: dict[str, str]  # stem -> the word as asked (its IDF is the word's)
     wants: str | None  # "date", "number", "name" or None
     numbers: list[str]  # figures and ordinals the question names: the evidence must name them
     proper: list[str]  # stems of names the question uses: the passage must use them
+    needs: Needs  # what the passage and the sentence must contain (accord.answerability)
 
     @classmethod
     def of(cls, question: str) -> QuestionProfile:
@@ -96,7 +104,8 @@ class QuestionProfile:
             if w in STOPWORDS or w in _QWORDS or len(w) < 3:
                 continue
             proper.append(stem(w.split("-")[0]))
-        return cls(key_terms(q), wants, numbers, list(dict.fromkeys(proper)))
+        proper = list(dict.fromkeys(proper))
+        return cls(key_terms(q), wants, numbers, proper, analyse(q, stem, proper, wants))
 
     def type_ok(self, sentence: str) -> bool:
         if self.wants == "date":
@@ -115,8 +124,11 @@ W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
 KEEP_RATIO = 0.9
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 TYPE_SLACK = 0.15  # how far below the threshold a same-passage sentence of the asked type may be
-# Penalties for a passage missing all the names, or all the figures, the question uses.
-P_NAME, P_FIGURE = 0.15, 0.3
+# Penalty for a passage missing all the figures the question uses; for a passage of a document
+# that amends another ("Protocol amending the MoU") when the question does not ask about the
+# amendment: the MoU itself answers "when was the MoU signed?".
+P_FIGURE, P_AMENDING = 0.3, 0.05
+_AMENDING = frozenset({"protocol", "amend", "addendum", "supplementary", "annex", "revis"})
 
 
 class ExtractiveAnswerer:
@@ -126,14 +138,49 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Any, idf: Callable[[str], float], threshold: float,
                  max_sentences: int = 3, passages: int = 5, max_candidates: int = 60,
-                 max_embedded: int = 8) -> None:
+                 max_embedded: int = 8, document_text: Callable[[str], str] | None = None,
+                 vocabulary: Callable[[], Any] | None = None) -> None:
         self.embedder = embedder
+        self.document_text = document_text
+        self.vocabulary = vocabulary  # the index's words (a new object when the index changes)
+        self._stems: tuple[Any, set[str]] | None = None
+        self._doc_terms: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+        self._lock = threading.Lock()
         self.idf = idf
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.passages = passages
         self.max_candidates = max_candidates
         self.max_embedded = max_embedded
+
+    def index_has(self, stem_: str) -> bool:
+        """Some indexed document uses a word with this stem (or one sharing its opening)."""
+        if self.vocabulary is None:
+            return True
+        vocab = self.vocabulary()
+        with self._lock:
+            if self._stems is None or self._stems[0] is not vocab:
+                self._stems = (vocab, {stem(w) for w in vocab})
+            stems = self._stems[1]
+        return stem_ in stems or (len(stem_) >= 5 and any(
+            s.startswith(stem_[: max(5, len(stem_) - 2)]) for s in stems))
+
+    def document_terms(self, chunk: RetrievedChunk) -> set[str]:
+        """Stems and acronyms of the whole document a chunk comes from (cached per revision):
+        a name the question uses may be in the document's opening, not in every passage."""
+        if self.document_text is None:
+            return set()
+        key = (chunk.source, str(chunk.metadata.get("sha256", "")))
+        with self._lock:
+            terms = self._doc_terms.get(key)
+        if terms is None:
+            text = self.document_text(chunk.source)
+            terms = terms_of(text) | acronyms(text)
+            with self._lock:
+                self._doc_terms[key] = terms
+                if len(self._doc_terms) > 256:
+                    self._doc_terms.popitem(last=False)
+        return terms
 
     def _candidates(self, chunks: list[RetrievedChunk]) -> list[tuple[int, int, int, str]]:
         """(chunk index, start, end, sentence) in document offsets, from the best passages."""
@@ -153,30 +200,48 @@ class ExtractiveAnswerer:
         return out[: self.max_candidates]
 
     def score(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
-              prof: QuestionProfile | None = None) -> list[tuple[float, int, int, int, str]]:
+              prof: QuestionProfile | None = None, gaps: list[str] | None = None
+              ) -> list[tuple[float, int, int, int, str]]:
         """Scored candidates (score, chunk index, start, end, sentence), best first.
 
-        A sentence loses score when its passage lacks names the question uses, or when neither
-        it nor its passage has a figure the question names (a question about "Exercise Harbour
-        Shield 2025" is not answered by a sentence about the 2024 exercise).
+        Only sentences that meet what the question asks for are scored (names, the thing and
+        event asked about, amounts, a name's number: accord.answerability); what the others
+        lacked is appended to ``gaps``. A sentence loses score when neither it nor its passage
+        has a figure the question names.
         """
         cands = self._candidates(chunks)
         if not cands:
             return []
         prof = prof or QuestionProfile.of(question)
-        weights = {t: self.idf(t) for t in prof.terms}
+        weights = {t: self.idf(w) for t, w in prof.terms.items()}
         total = sum(weights.values()) or 1.0
         contexts = [terms_of(_context_text(ch)) for ch in chunks[: self.passages]]
         titles = [terms_of(str(ch.metadata.get("title", ""))) for ch in chunks[: self.passages]]
+        documents = [contexts[i] | self.document_terms(ch) for i, ch in
+                     enumerate(chunks[: self.passages])]
+        needs = prof.needs
+        never = needs.index_gaps(self.index_has) if needs.index_terms else []
+        if never:
+            if gaps is not None:
+                gaps.extend(never)
+            return []
+        passage_gaps = [needs.document_gaps(documents[i])
+                        or [needs.passage_gap(ch.text, stem)] for i, ch in
+                        enumerate(chunks[: self.passages])]
         keep = []
         for cand in cands:
             ctx = contexts[cand[0]]
             sent_words = terms_of(cand[3])
-            missing_names = sum(not _has_name(p, ctx) for p in prof.proper)
+            missing = passage_gaps[cand[0]]
+            if not missing[0]:
+                missing = [needs.sentence_gap(cand[3], sent_words)]
+            if missing[0]:
+                if gaps is not None:
+                    gaps.extend(missing)
+                continue
             missing_figures = sum((n not in sent_words) if n in _ORDINALS else (n not in ctx)
                                   for n in prof.numbers)
-            penalty = (P_NAME * missing_names / max(1, len(prof.proper))
-                       + P_FIGURE * missing_figures / max(1, len(prof.numbers)))
+            penalty = P_FIGURE * missing_figures / max(1, len(prof.numbers))
             keep.append((cand, sent_words, penalty))
         if not keep:
             return []
@@ -200,7 +265,8 @@ class ExtractiveAnswerer:
             sent_cov = sum(w for t, w in focus.items() if t in sw) / (sum(focus.values()) or 1.0)
             ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
             score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
-                     + W_TYPE * prof.type_ok(sent) - 0.01 * ci - penalty)
+                     + W_TYPE * prof.type_ok(sent) - 0.01 * ci - penalty
+                     - P_AMENDING * _amending(titles[ci], prof.terms))
             scored.append((score, ci, s, e, sent))
         scored.sort(key=lambda x: -x[0])
         return scored
@@ -208,10 +274,11 @@ class ExtractiveAnswerer:
     def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray) -> Answer:
         """An extractive Answer (or a refusal) for ``question`` from ``chunks``."""
         prof = QuestionProfile.of(question)
-        scored = self.score(question, chunks, qvec, prof) if chunks else []
+        gaps: list[str] = []
+        scored = self.score(question, chunks, qvec, prof, gaps) if chunks else []
         best = scored[0][0] if scored else 0.0
         if not scored or best < self.threshold:
-            return refusal(question, chunks, best)
+            return refusal(question, chunks, best, gaps if not scored else [])
         chosen: list[tuple[float, int, int, int, str]] = []
         for cand in scored:
             if len(chosen) >= self.max_sentences:
@@ -251,28 +318,29 @@ _MONTH_NAMES = ("January February March April May June July August September Oct
                 "December").split()
 
 
-def _has_name(stem_: str, ctx: set[str]) -> bool:
-    """A name the question uses is in the passage, allowing "Meridian" for "Meridia" and the
-    common acronyms spelt out."""
-    if stem_ in ctx or _SPELLED.get(stem_, "\0") in ctx:
-        return True
-    if len(stem_) < 5:
-        return False
-    return any(len(w) >= 5 and (w.startswith(stem_) or stem_.startswith(w)) for w in ctx)
+def _amending(title: set[str], terms: dict[str, str]) -> bool:
+    """The title names an amending document and the question does not ask about one."""
+    return bool(title & _AMENDING) and not (set(terms) & _AMENDING)
 
 
 def terms_of(text: str) -> set[str]:
-    """Stems of ``text``, with the acronyms officers use for what documents spell out."""
+    """Stems of ``text``, with the acronyms officers use and what they stand for, both ways:
+    "MoU" in a question meets "Memorandum of Understanding", and "JWC" in a document meets
+    "Joint Working Committee"."""
     out = {stem(w) for w in words(text)}
     for short, long_ in _SPELLED.items():
-        if long_ in out:
+        if long_[0] in out:
             out.add(short)
+        if short in out:
+            out.update(long_)
     return out
 
 
-# Acronyms officers use -> a stem of what documents spell out.
-_SPELLED = {"mou": "memorandum", "jwc": "committ", "usa": "unit", "eu": "europ",
-            "imec": "corridor", "asean": "southeast"}
+# Acronyms officers use -> stems of what documents spell out (the first is enough to count the
+# acronym: "the Committee" is the JWC in its own minutes).
+_SPELLED = {"mou": ("memorandum", "understand"), "jwc": ("committ", "joint", "work"),
+            "usa": ("unit", "stat"), "eu": ("europ", "union"), "imec": ("corridor",),
+            "asean": ("southeast", "asian", "nation")}
 
 
 def _norm(text: str) -> str:
@@ -305,11 +373,17 @@ def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3
     return list(out.values())
 
 
-def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0) -> Answer:
-    ans = Answer(question=question, text=REFUSAL if chunks else
-                 "The indexed documents do not answer this question.", refused=True,
-                 related=related_sources(chunks), evidence=evidence)
-    return ans
+def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,
+            gaps: list[str] | None = None) -> Answer:
+    """A refusal listing the closest documents; ``gaps`` (what the closest passages lacked, such
+    as "budget" or "Harbour Shield 2025") are named so the officer sees why."""
+    text = REFUSAL if chunks else "The indexed documents do not answer this question."
+    named = list(dict.fromkeys(gaps or []))[:3]
+    if named:
+        text += " The closest passages do not mention " + ", ".join(
+            f"“{g}”" if " (" not in g else g for g in named) + "."
+    return Answer(question=question, text=text, refused=True, related=related_sources(chunks),
+                  evidence=evidence)
 
 
 def _overlap(a: str, b: str) -> float:

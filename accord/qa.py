@@ -48,7 +48,9 @@ class QA:
         self._lexical = lexical  # callable returning the current LexicalIndex
         self.documents = documents  # has .document(source) -> Document, for checking quotes
         self.extractive = ExtractiveAnswerer(
-            embedder, lambda t: self._lexical().idf(t), settings.refusal_threshold)
+            embedder, lambda t: self._lexical().idf(t), settings.refusal_threshold,
+            document_text=lambda source: self._lexical().document_text(source),
+            vocabulary=lambda: self._lexical().vocabulary())
         self.answerer = answerer  # an LLM answerer, or None for extractive only
 
     @classmethod

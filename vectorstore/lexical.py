@@ -41,6 +41,7 @@ class LexicalIndex:
         self._doc_type = np.zeros(0, dtype=object)
         self._date = np.zeros(0, dtype=np.int64)
         self._mrank = np.zeros(0, dtype=np.int64)
+        self._rows_by_source: dict[str, list[int]] | None = None
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]], generation: int = 0
@@ -76,6 +77,21 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def document_text(self, source: str) -> str:
+        """The indexed text of one document (its chunks in order), "" if it is not indexed."""
+        if not hasattr(self, "_rows_by_source") or self._rows_by_source is None:
+            rows: dict[str, list[int]] = {}
+            for i, meta in enumerate(self.metas):
+                rows.setdefault(str(meta.get("source", "")), []).append(i)
+            self._rows_by_source = rows
+        rows_ = sorted(self._rows_by_source.get(source, []),
+                       key=lambda i: int(self.metas[i].get("char_start", 0) or 0))
+        return "\n".join(self.texts[i] for i in rows_)
+
+    def vocabulary(self) -> dict[str, Any]:
+        """The indexed words (keys; the same object until the index is rebuilt)."""
+        return self._postings
 
     def document_frequency(self, term: str) -> int:
         p = self._postings.get(term)

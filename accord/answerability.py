@@ -1,0 +1,205 @@
+"""Does a passage answer the question at all? Checks of what a question asks for.
+
+A sentence can be close in meaning to a question and still not answer it: "How many people were
+convicted after Operation Clearwater?" is near "Operation Clearwater ... led to the arrest of 41
+suspects", and "When will Exercise Harbour Shield 2025 be held?" is near the sentence about the
+2024 exercise. Similarity alone cannot tell these apart, so the extractive answerer quotes a
+sentence only when it also meets what the question asks for:
+
+- names: every name the question uses (capitalised words, not at its start) is in the passage;
+- the thing asked about: "how many X", "how much X", "what is the X of", "who is the X of": X is
+  in the passage, unless X is a generic word (people, number, result);
+- the event asked about: in "when"/"where" questions every content word outside the document's
+  title is in the passage (the date of *what*);
+- amounts of money: "how much money/funding", "what budget/price" need an amount with a currency
+  or a scale (million, billion) in the sentence;
+- a name with a number ("Harbour Shield 2025"): a sentence giving the same name with another
+  number is about something else;
+- direction: "Sundara's Ambassador to Meridia" is not "the Ambassador of Meridia to Sundara".
+
+Each unmet check has a reason that the refusal shows, so an officer sees what was missing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from accord.text import STOPWORDS, words
+
+# Words a passage need not contain for the question to be answered: what kind of answer is wanted
+# ("which city", "how long"), generic nouns, and how bilateral documents name the two sides.
+GENERIC = frozenset("""people person persons time times result results outcome outcomes kind
+kinds type types way ways number numbers amount amounts total name names date dates year years
+day days month months thing things role roles status purpose purposes reason reasons aim aims
+goal goals detail details long often quickly soon far city cities country countries place
+places side sides party parties two both each either other two countries nation nations term
+terms main key new current currently original originally finally eventually exactly
+approximately roughly according""".split())
+_MONTHS_DAYS = frozenset("""january february march april may june july august september october
+november december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
+thursday friday saturday sunday""".split())
+
+_MONEY_Q = re.compile(
+    r"^(?:by )?how much (?:(?:money|funding|funds|investment|compensation|aid|financing|"
+    r"assistance)\b|did .{1,60}\b(?:invest|pay|spend|commit|lose|raise|cost|fund|give|pledge)"
+    r"\w*\b)|^what (?:is|was|were|are) the (?:\w+ )?(?:budget|cost|costs|price|value)\b|"
+    r"\bin (?:us )?(?:dollars|euros|pounds)\b|\bper tonne\b", re.I)
+_MONEY_A = re.compile(
+    r"[$\u20ac\u00a3\u00a5]\s?\d|(?<![\d.,])\d[\d,.]*\s*(thousand|million|billion|trillion|bn|m)"
+    r"\b|\b(USD|EUR|GBP|AUD|NZD|SGD|MYR|IDR|THB|VND|PHP|INR|JPY|CNY|KRW)(?:\b|\s?\d)|"
+    r"\b\d[\d,.]*\s*(dollars?|euros?|pounds?|yen|ringgit|rupiah|baht|rupees?|pesos?|won|dong|"
+    r"francs?|rupa)\b", re.I)
+_HEAD = re.compile(
+    r"^(?:by )?how (?:many|much)(?: of)? (?P<a>(?:the )?[\w\s'-]+?)(?= did| do| does| were| was|"
+    r" are| is| has| have| had| will| must| can| could| should| would| in| under| by| after|"
+    r" before| at| to|\?|$)|"
+    r"^(?:what|which|who) (?:is|was|are|were) (?:the )?(?P<b>[\w\s'-]+?)(?= of| for| in| at| on|"
+    r" to| between| under| that|\?|$)", re.I)
+_NAME_NUMBER = re.compile(r"\b([A-Z][\w-]+)\s+(\d{1,4}(?:/\d{2})?)(?![\w+/-]|[.,]\d)")
+# Words of role titles: a question may describe a person by a role the document does not spell
+# out ("the British High Commissioner" for "Head"), so they are not names to look for.
+_ROLE = frozenset("""prime minister ministers president vice deputy secretary general high
+commissioner ambassador chancellor premier king queen sultan sir lord principal advisor adviser
+director chairman chair governor senator counsellor envoy special representative
+spokesperson""".split())
+_DIRECTION_Q = re.compile(r"\b([A-Z][\w-]+)'s\s+([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:to|in)\s+"
+                          r"(?:the\s+)?([A-Z][\w-]+)")
+
+
+@dataclass
+class Needs:
+    """What the document, the passage and the sentence must contain to answer one question.
+
+    Terms are {stem: the word as asked}. Checked in the whole document: the names the question
+    uses and the thing "how many/much X" or "what is the X of" asks about. In the passage: the
+    participle of a passive question ("were convicted") in a past form, and a name with its
+    number. In the sentence: the role "who is the X" asks about, an amount of money, the
+    direction of a title. In the index: the event words of "when"/"where" questions.
+    """
+
+    document_terms: dict[str, str] = field(default_factory=dict)
+    sentence_terms: dict[str, str] = field(default_factory=dict)
+    index_terms: dict[str, str] = field(default_factory=dict)
+    participles: dict[str, str] = field(default_factory=dict)
+    money: bool = False
+    name_numbers: list[tuple[str, str]] = field(default_factory=list)  # (name word, figure)
+    direction: tuple[str, str, str] | None = None  # (owner, title, counterpart)
+
+    def index_gaps(self, has_stem) -> list[str]:
+        """Words of the question the indexed documents never use (``has_stem(stem)``)."""
+        return [w for t, w in self.index_terms.items() if not has_stem(t)]
+
+    def document_gaps(self, terms: set[str]) -> list[str]:
+        """The question's words (as asked) the document lacks."""
+        return [w for t, w in self.document_terms.items() if not _has(t, terms)]
+
+    def passage_gap(self, passage: str, stem) -> str | None:
+        for t, w in self.participles.items():
+            if not any(stem(x) == t or x == w for x in re.findall(r"[a-z]+(?:ed|en)\b",
+                                                                   passage.lower())):
+                return w
+        for name, figure in self.name_numbers:
+            if not re.search(rf"\b{re.escape(name)}\s+{re.escape(figure)}\b", passage, re.I):
+                found = re.findall(rf"\b{re.escape(name)}\s+(\d{{1,4}})\b", passage, re.I)
+                return (f"{name} {figure} (the passage is about {name} {found[0]})" if found
+                        else f"{name} {figure}")
+        return None
+
+    def sentence_gap(self, sentence: str, terms: set[str]) -> str | None:
+        """Why ``sentence`` (its stems ``terms``) cannot be the answer, or None."""
+        for t, w in self.sentence_terms.items():
+            if not _has(t, terms):
+                return w
+        if self.money and not _MONEY_A.search(sentence):
+            return "an amount of money"
+        if self.direction:
+            owner, title, other = self.direction
+            m = re.search(rf"\b{re.escape(title)}\s+of\s+(?:the\s+)?(?:[A-Z]\w+\s+of\s+)?"
+                          rf"([A-Z][\w-]+)\s+(?:to|in)\s+(?:the\s+)?(?:[A-Z]\w+\s+of\s+)?"
+                          rf"([A-Z][\w-]+)", sentence)
+            if m and _same(m.group(1), other) and _same(m.group(2), owner):
+                return f"{owner}'s {title} to {other} (the passage names the reverse)"
+        return None
+
+
+_AUX = r"(?:did|do|does|is|was|were|are|has|have|had|will|can|could|must|should|would)"
+_PASSIVE = re.compile(r"^(?:how many [\w\s'-]+? (?:were|was|have been|had been|has been)|"
+                      r"(?:was|were|has|have|had) [\w\s'-]+?(?: been)?)"
+                      r"(?: \w+ly)? (\w+(?:ed|en))\b", re.I)
+
+
+def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
+    """The checks ``question`` needs. ``stem`` is the answerer's stemmer; ``proper`` the stems of
+    the names the question uses; ``wants`` the answer type (date, number, name or None)."""
+    q = question.strip()
+    needs = Needs()
+    for p in proper:
+        w = _word_for(p, q, stem)
+        if w.lower() not in _MONTHS_DAYS and w.lower() not in _ROLE:
+            needs.document_terms[p] = w
+    m = _HEAD.match(q)
+    head = (m.group("a") or m.group("b")) if m else ""
+    if re.match(rf"(?:{_AUX}|to)\b", head, re.I):
+        head = ""  # "how much did the UAE commit": no noun is asked about
+    target = needs.sentence_terms if re.match(r"who(m)?\b", q, re.I) else needs.document_terms
+    for w in words(head):
+        if w not in STOPWORDS and w not in GENERIC and len(w) > 2:
+            target.setdefault(stem(w), w)
+    if re.match(r"(when|where)\b", q, re.I):
+        for w in words(q)[1:]:
+            if w not in STOPWORDS and w not in GENERIC and len(w) > 2 and not w.isdigit():
+                needs.index_terms.setdefault(stem(w), w)
+    p = _PASSIVE.match(q)
+    if p and p.group(1).lower() not in ("been", "taken", "given", "seen"):
+        needs.participles[stem(p.group(1).lower())] = p.group(1).lower()
+    needs.money = bool(_MONEY_Q.search(q))
+    needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q) if n.lower() not in
+                          ("in", "on", "by", "of", "since", "until", "before", "after")
+                          and not _is_month(n)]
+    d = _DIRECTION_Q.search(q)
+    needs.direction = (d.group(1), d.group(2), d.group(3)) if d else None
+    return needs
+
+
+def _is_month(word: str) -> bool:
+    return word.lower()[:3] in {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
+                                "oct", "nov", "dec"}
+
+
+def _word_for(stem_: str, question: str, stem) -> str:
+    for w in re.findall(r"[\w-]+", question):
+        if stem(w.split("-")[0].lower()) == stem_:
+            return w
+    return stem_
+
+
+def _same(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a.startswith(b[:5]) or b.startswith(a[:5])
+
+
+def _has(term: str, context: set[str]) -> bool:
+    """``term`` (a stem) is in ``context``, or a word sharing its first letters ("ratif-y" and
+    "ratif-ication"), or one it begins ("Thai" and "Thailand")."""
+    if term in context:
+        return True
+    if len(term) < 4:
+        return False
+    n = max(5, len(term) - 2)
+    return any(len(w) >= 4 and (w[:n] == term[:n] if len(term) >= 5 else w.startswith(term))
+               for w in context)
+
+
+_CAP_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+|the\s+|for\s+)*[A-Z][\w-]*)+")
+
+
+def acronyms(text: str) -> set[str]:
+    """Acronyms of the capitalised names in ``text`` ("United Arab Emirates" -> "uae"), so a
+    question saying "UAE" meets a document that spells it out."""
+    out = set()
+    for m in _CAP_RUN.finditer(text):
+        caps = [w for w in m.group(0).split() if w[:1].isupper()]
+        if 2 <= len(caps) <= 6:
+            out.add("".join(w[0] for w in caps).lower())
+    return out
