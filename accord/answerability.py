@@ -74,7 +74,8 @@ class Needs:
     Terms are {stem: the word as asked}. Checked in the whole document: the names the question
     uses and the thing "how many/much X" or "what is the X of" asks about. In the passage: the
     participle of a passive question ("were convicted") in a past form, and a name with its
-    number. In the sentence: the role "who is the X" asks about, an amount of money, the
+    number. In the document also an ordinal with what it counts ("the third meeting"). In the
+    sentence: the role "who is the X" asks about, an amount of money, the
     direction of a title. In the index: the event words of "when"/"where" questions.
     """
 
@@ -84,15 +85,22 @@ class Needs:
     participles: dict[str, str] = field(default_factory=dict)
     money: bool = False
     name_numbers: list[tuple[str, str]] = field(default_factory=list)  # (name word, figure)
+    ordinals: list[tuple[str, list[str]]] = field(default_factory=list)  # ("third", ["meeting"])
     direction: tuple[str, str, str] | None = None  # (owner, title, counterpart)
 
     def index_gaps(self, has_stem) -> list[str]:
         """Words of the question the indexed documents never use (``has_stem(stem)``)."""
         return [w for t, w in self.index_terms.items() if not has_stem(t)]
 
-    def document_gaps(self, terms: set[str]) -> list[str]:
-        """The question's words (as asked) the document lacks."""
-        return [w for t, w in self.document_terms.items() if not _has(t, terms)]
+    def document_gaps(self, terms: set[str], text: str) -> list[str]:
+        """What of the question the document (its stems ``terms``, its ``text``) lacks."""
+        gaps = [w for t, w in self.document_terms.items() if not _has(t, terms)]
+        for ordinal, nouns_ in self.ordinals:
+            nouns = "|".join(_SIDES if n in _SIDE_WORDS else re.escape(n[:5]) for n in nouns_)
+            first = "first|inaugural" if ordinal == "first" else ordinal
+            if not re.search(rf"\b(?:{first})\s+(?:\S+\s+){{0,4}}(?:{nouns})", text, re.I):
+                gaps.append(f"{ordinal} {nouns_[-1]}")
+        return gaps
 
     def passage_gap(self, passage: str, stem) -> str | None:
         for t, w in self.participles.items():
@@ -123,6 +131,14 @@ class Needs:
         return None
 
 
+# An ordinal and the words it counts, past names and figures: "the first JWC meeting", "the
+# first I2U2 leaders' meeting" (either word will do).
+_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+                      r"eleventh|twelfth)\s+((?:(?:[A-Z][\w.+-]*|\d[\w.+-]*)\s+){0,3}"
+                      r"[a-z]+(?:'?\s+[a-z]+)?)")
+# "A third country" is "a third Party" or "a third State" in treaty language.
+_SIDE_WORDS = frozenset("country countries party parties state states nation nations".split())
+_SIDES = "countr|part|state|nation"
 _AUX = r"(?:did|do|does|is|was|were|are|has|have|had|will|can|could|must|should|would)"
 _PASSIVE = re.compile(r"^(?:how many [\w\s'-]+? (?:were|was|have been|had been|has been)|"
                       r"(?:was|were|has|have|had) [\w\s'-]+?(?: been)?)"
@@ -157,6 +173,11 @@ def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
     needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q) if n.lower() not in
                           ("in", "on", "by", "of", "since", "until", "before", "after")
                           and not _is_month(n)]
+    for m in _ORDINAL.finditer(q):
+        nouns = [n for n in re.findall(r"[a-z]+", m.group(2)) if n not in STOPWORDS
+                 and (n not in GENERIC or n in _SIDE_WORDS)]
+        if nouns:
+            needs.ordinals.append((m.group(1).lower(), nouns))
     d = _DIRECTION_Q.search(q)
     needs.direction = (d.group(1), d.group(2), d.group(3)) if d else None
     return needs

@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,7 @@ class QuestionProfile:
     numbers: list[str]  # figures and ordinals the question names: the evidence must name them
     proper: list[str]  # stems of names the question uses: the passage must use them
     needs: Needs  # what the passage and the sentence must contain (accord.answerability)
+    also: list[str] = field(default_factory=list)  # further kinds asked for ("and by whom?")
 
     @classmethod
     def of(cls, question: str) -> QuestionProfile:
@@ -97,30 +98,54 @@ class QuestionProfile:
             wants = "number"
         elif re.match(r"who(m)?\b", low):
             wants = "name"
-        numbers = [w for w in words(q) if w.isdigit() or w in _ORDINALS]
-        proper = []
+        # "When was it signed, and by whom?" also wants a name.
+        also = [_ALSO[m] for m in re.findall(r"\b(?:and|,) (?:by |to |with )?(when|whom|who|"
+                                              r"how many|how much)\b", low)
+                if _ALSO[m] != wants]
+        numbers = [w for w in words(q) if w.isdigit()]
+        # Names: of a two-word name ("Myron Cowen", "Harbour Shield") the second word, which
+        # documents repeat ("Cowen"); of longer ones ("Joint Working Committee") every word.
+        groups: list[list[str]] = []
+        last_end = -2
         for m in _CAPWORD.finditer(q):
             w = m.group(1).lower()
             if w in STOPWORDS or w in _QWORDS or len(w) < 3:
+                last_end = -2
                 continue
-            proper.append(stem(w.split("-")[0]))
-        proper = list(dict.fromkeys(proper))
-        return cls(key_terms(q), wants, numbers, proper, analyse(q, stem, proper, wants))
+            if groups and q[last_end:m.start()].strip() == "":
+                groups[-1].append(w)
+            else:
+                groups.append([w])
+            last_end = m.end()
+        proper = list(dict.fromkeys(
+            stem(w.split("-")[0]) for g in groups for w in (g[-1:] if len(g) == 2 else g)))
+        return cls(key_terms(q), wants, numbers, proper, analyse(q, stem, proper, wants),
+                   list(dict.fromkeys(also)))
 
-    def type_ok(self, sentence: str) -> bool:
-        if self.wants == "date":
+    def type_ok(self, sentence: str, wants: str | None = None) -> bool:
+        wants = wants or self.wants
+        if wants == "date":
             return bool(_DATE_RE.search(sentence))
-        if self.wants == "number":
+        if wants == "number":
             return bool(_NUM_RE.search(sentence))
-        if self.wants == "name":
+        if wants == "name":
             return bool(_NAME_RE.search(sentence))
         return True
+
+    def type_score(self, sentence: str) -> float:
+        """The share of the kinds of answer asked for (date, number, name) the sentence has."""
+        kinds = [k for k in [self.wants, *self.also] if k]
+        return sum(self.type_ok(sentence, k) for k in kinds) / len(kinds) if kinds else 1.0
+
+
+_ALSO = {"when": "date", "whom": "name", "who": "name", "how many": "number",
+         "how much": "number"}
 
 
 # Weights of the sentence score, and the share of the best score a further sentence needs to be
 # quoted too; calibrated on samples/qa.jsonl and evals/datasets/corpus_qa.jsonl
 # (benchmarks/calibrate.py).
-W_SIM, W_SENT, W_CTX, W_TYPE = 0.5, 0.2, 0.2, 0.1
+W_SIM, W_SENT, W_CTX, W_TYPE, W_TITLE = 0.5, 0.2, 0.2, 0.1, 0.1
 KEEP_RATIO = 0.9
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 TYPE_SLACK = 0.15  # how far below the threshold a same-passage sentence of the asked type may be
@@ -137,14 +162,14 @@ class ExtractiveAnswerer:
     mode = "extractive"
 
     def __init__(self, embedder: Any, idf: Callable[[str], float], threshold: float,
-                 max_sentences: int = 3, passages: int = 5, max_candidates: int = 60,
+                 max_sentences: int = 3, passages: int = 8, max_candidates: int = 60,
                  max_embedded: int = 8, document_text: Callable[[str], str] | None = None,
                  vocabulary: Callable[[], Any] | None = None) -> None:
         self.embedder = embedder
         self.document_text = document_text
         self.vocabulary = vocabulary  # the index's words (a new object when the index changes)
         self._stems: tuple[Any, set[str]] | None = None
-        self._doc_terms: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
+        self._doc_terms: OrderedDict[tuple[str, str], tuple[set[str], str]] = OrderedDict()
         self._lock = threading.Lock()
         self.idf = idf
         self.threshold = threshold
@@ -165,17 +190,18 @@ class ExtractiveAnswerer:
         return stem_ in stems or (len(stem_) >= 5 and any(
             s.startswith(stem_[: max(5, len(stem_) - 2)]) for s in stems))
 
-    def document_terms(self, chunk: RetrievedChunk) -> set[str]:
-        """Stems and acronyms of the whole document a chunk comes from (cached per revision):
-        a name the question uses may be in the document's opening, not in every passage."""
+    def document_terms(self, chunk: RetrievedChunk) -> tuple[set[str], str]:
+        """Stems and acronyms, and the text, of the whole document a chunk comes from (cached
+        per revision): a name the question uses may be in the document's opening, not in
+        every passage."""
         if self.document_text is None:
-            return set()
+            return set(), ""
         key = (chunk.source, str(chunk.metadata.get("sha256", "")))
         with self._lock:
             terms = self._doc_terms.get(key)
         if terms is None:
             text = self.document_text(chunk.source)
-            terms = terms_of(text) | acronyms(text)
+            terms = (terms_of(text) | acronyms(text), text)
             with self._lock:
                 self._doc_terms[key] = terms
                 if len(self._doc_terms) > 256:
@@ -217,16 +243,16 @@ class ExtractiveAnswerer:
         total = sum(weights.values()) or 1.0
         contexts = [terms_of(_context_text(ch)) for ch in chunks[: self.passages]]
         titles = [terms_of(str(ch.metadata.get("title", ""))) for ch in chunks[: self.passages]]
-        documents = [contexts[i] | self.document_terms(ch) for i, ch in
-                     enumerate(chunks[: self.passages])]
+        documents = [self.document_terms(ch) for ch in chunks[: self.passages]]
         needs = prof.needs
         never = needs.index_gaps(self.index_has) if needs.index_terms else []
         if never:
             if gaps is not None:
                 gaps.extend(never)
             return []
-        passage_gaps = [needs.document_gaps(documents[i])
-                        or [needs.passage_gap(ch.text, stem)] for i, ch in
+        passage_gaps = [needs.document_gaps(contexts[i] | documents[i][0],
+                                            f"{documents[i][1]}\n{_context_text(ch)}")
+                        or [needs.passage_gap(_context_text(ch), stem)] for i, ch in
                         enumerate(chunks[: self.passages])]
         keep = []
         for cand in cands:
@@ -239,8 +265,7 @@ class ExtractiveAnswerer:
                 if gaps is not None:
                     gaps.extend(missing)
                 continue
-            missing_figures = sum((n not in sent_words) if n in _ORDINALS else (n not in ctx)
-                                  for n in prof.numbers)
+            missing_figures = sum(n not in ctx for n in prof.numbers)
             penalty = P_FIGURE * missing_figures / max(1, len(prof.numbers))
             keep.append((cand, sent_words, penalty))
         if not keep:
@@ -253,6 +278,9 @@ class ExtractiveAnswerer:
                         + 0.3 * prof.type_ok(sent))
 
             keep = sorted(keep, key=lexical, reverse=True)[: self.max_embedded]
+        # The document's title naming what the question names ("the JWC ... at its first
+        # meeting" and "Minutes of the First Meeting of the Joint Working Committee").
+        title_cov = [sum(w for t, w in weights.items() if t in title) / total for title in titles]
         # The opening of a sentence carries its meaning; long PDF "sentences" would cost most of
         # a question's time in padding.
         sims = self.embedder.embed_batch([c[3][:SCORE_CHARS] for c, _, _ in keep]) @ qvec
@@ -265,7 +293,8 @@ class ExtractiveAnswerer:
             sent_cov = sum(w for t, w in focus.items() if t in sw) / (sum(focus.values()) or 1.0)
             ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
             score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
-                     + W_TYPE * prof.type_ok(sent) - 0.01 * ci - penalty
+                     + W_TYPE * prof.type_score(sent) + W_TITLE * title_cov[ci]
+                     - 0.01 * ci - penalty
                      - P_AMENDING * _amending(titles[ci], prof.terms))
             scored.append((score, ci, s, e, sent))
         scored.sort(key=lambda x: -x[0])
