@@ -23,6 +23,7 @@ Each unmet check has a reason that the refusal shows, so an officer sees what wa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from accord.text import STOPWORDS, words
@@ -35,7 +36,8 @@ day days month months thing things role roles status purpose purposes reason rea
 goal goals detail details long often quickly soon far city cities country countries place
 places side sides party parties two both each either other two countries nation nations term
 terms main key new current currently original originally finally eventually exactly
-approximately roughly according""".split())
+approximately roughly according become became becomes happen happened occur occurred begin
+began start started come came""".split())
 _MONTHS_DAYS = frozenset("""january february march april may june july august september october
 november december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
 thursday friday saturday sunday""".split())
@@ -72,14 +74,16 @@ class Needs:
     """What the document, the passage and the sentence must contain to answer one question.
 
     Terms are {stem: the word as asked}. Checked in the whole document: the names the question
-    uses and the thing "how many/much X" or "what is the X of" asks about. In the passage: the
-    participle of a passive question ("were convicted") in a past form, and a name with its
-    number. In the document also an ordinal with what it counts ("the third meeting"). In the
-    sentence: the role "who is the X" asks about, an amount of money, the
-    direction of a title. In the index: the event words of "when"/"where" questions.
+    uses, the thing "how many/much X" or "what is the X of" asks about, and an ordinal with
+    what it counts ("the third meeting"). In the passage: a name with its number ("Harbour
+    Shield 2025") and what a passive question says was done to ("the extradition treaty"). In
+    the sentence: the role "who is the X" asks about, the participle of a passive question
+    ("were convicted", "was it signed") in a past form, an amount of money, the direction of a
+    title. In the index: the event words of "when"/"where" questions.
     """
 
     document_terms: dict[str, str] = field(default_factory=dict)
+    passage_terms: dict[str, str] = field(default_factory=dict)
     sentence_terms: dict[str, str] = field(default_factory=dict)
     index_terms: dict[str, str] = field(default_factory=dict)
     participles: dict[str, str] = field(default_factory=dict)
@@ -87,6 +91,7 @@ class Needs:
     name_numbers: list[tuple[str, str]] = field(default_factory=list)  # (name word, figure)
     ordinals: list[tuple[str, list[str]]] = field(default_factory=list)  # ("third", ["meeting"])
     direction: tuple[str, str, str] | None = None  # (owner, title, counterpart)
+    stem: Callable[[str], str] = field(default=str.lower, repr=False)
 
     def index_gaps(self, has_stem) -> list[str]:
         """Words of the question the indexed documents never use (``has_stem(stem)``)."""
@@ -102,10 +107,10 @@ class Needs:
                 gaps.append(f"{ordinal} {nouns_[-1]}")
         return gaps
 
-    def passage_gap(self, passage: str, stem) -> str | None:
-        for t, w in self.participles.items():
-            if not any(stem(x) == t or x == w for x in re.findall(r"[a-z]+(?:ed|en)\b",
-                                                                   passage.lower())):
+    def passage_gap(self, passage: str, terms: set[str]) -> str | None:
+        """What of the question the passage (its ``passage`` text and stems ``terms``) lacks."""
+        for t, w in self.passage_terms.items():
+            if not _has(t, terms):
                 return w
         for name, figure in self.name_numbers:
             if not re.search(rf"\b{re.escape(name)}\s+{re.escape(figure)}\b", passage, re.I):
@@ -119,6 +124,11 @@ class Needs:
         for t, w in self.sentence_terms.items():
             if not _has(t, terms):
                 return w
+        for t, w in self.participles.items():
+            low = sentence.lower()
+            if not re.search(rf"\b{w}\b", low) and not any(
+                    self.stem(x) == t for x in re.findall(r"[a-z]+ed\b", low)):
+                return w
         if self.money and not _MONEY_A.search(sentence):
             return "an amount of money"
         if self.direction:
@@ -126,8 +136,8 @@ class Needs:
             m = re.search(rf"\b{re.escape(title)}\s+of\s+(?:the\s+)?(?:[A-Z]\w+\s+of\s+)?"
                           rf"([A-Z][\w-]+)\s+(?:to|in)\s+(?:the\s+)?(?:[A-Z]\w+\s+of\s+)?"
                           rf"([A-Z][\w-]+)", sentence)
-            if m and _same(m.group(1), other) and _same(m.group(2), owner):
-                return f"{owner}'s {title} to {other} (the passage names the reverse)"
+            if m and not (_same(m.group(1), owner) and _same(m.group(2), other)):
+                return f"{owner}'s {title} to {other}"
         return None
 
 
@@ -139,17 +149,24 @@ _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|
 # "A third country" is "a third Party" or "a third State" in treaty language.
 _SIDE_WORDS = frozenset("country countries party parties state states nation nations".split())
 _SIDES = "countr|part|state|nation"
+_AUX_WORDS = frozenset("did do does is was were are has have had will can could must should "
+                       "would been being many much".split())
 _AUX = r"(?:did|do|does|is|was|were|are|has|have|had|will|can|could|must|should|would)"
-_PASSIVE = re.compile(r"^(?:how many [\w\s'-]+? (?:were|was|have been|had been|has been)|"
-                      r"(?:was|were|has|have|had) [\w\s'-]+?(?: been)?)"
-                      r"(?: \w+ly)? (\w+(?:ed|en))\b", re.I)
+# A passive question asks whether, or when, something was done: "Was X extradited?", "How many
+# people were convicted?", "When was the treaty signed?". The participle is lower case.
+_PASSIVE = re.compile(r"^(?:[Hh]ow many [\w\s'-]+? (?:were|was|have been|had been|has been)|"
+                      r"(?:[Ww]hen |[Ww]here )?(?:[Ww]as|[Ww]ere|[Hh]as|[Hh]ave|[Hh]ad) "
+                      r"[\w\s'-]+?(?: been)?)(?: [a-z]+ly)? ([a-z]{3,}ed|" + "|".join(
+                          "taken given written chosen spoken broken driven frozen hidden stolen "
+                          "seen done made held met sent paid built brought kept left lost sold "
+                          "told won struck sworn drawn shown known begun".split()) + r")\b")
 
 
 def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
     """The checks ``question`` needs. ``stem`` is the answerer's stemmer; ``proper`` the stems of
     the names the question uses; ``wants`` the answer type (date, number, name or None)."""
     q = question.strip()
-    needs = Needs()
+    needs = Needs(stem=stem)
     for p in proper:
         w = _word_for(p, q, stem)
         if w.lower() not in _MONTHS_DAYS and w.lower() not in _ROLE:
@@ -167,8 +184,12 @@ def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
             if w not in STOPWORDS and w not in GENERIC and len(w) > 2 and not w.isdigit():
                 needs.index_terms.setdefault(stem(w), w)
     p = _PASSIVE.match(q)
-    if p and p.group(1).lower() not in ("been", "taken", "given", "seen"):
-        needs.participles[stem(p.group(1).lower())] = p.group(1).lower()
+    if p:
+        needs.participles[stem(p.group(1))] = p.group(1)
+        # What was done to ("When was the extradition treaty signed?"): in the passage.
+        for w in words(q[: p.start(1)])[1:]:
+            if w not in STOPWORDS and w not in GENERIC and len(w) > 2 and w not in _AUX_WORDS:
+                needs.passage_terms.setdefault(stem(w), w)
     needs.money = bool(_MONEY_Q.search(q))
     needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q) if n.lower() not in
                           ("in", "on", "by", "of", "since", "until", "before", "after")

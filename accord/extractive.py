@@ -9,6 +9,7 @@ closest documents as possibly related.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -17,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import snowballstemmer
 
-from accord.answerability import Needs, acronyms, analyse
+from accord.answerability import Needs, _has, acronyms, analyse
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.text import STOPWORDS, sentence_spans, words
 
@@ -31,23 +33,14 @@ was were has have had according document documents say said mention mentioned st
 stated""".split())
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """A light suffix stripper so "signed", "signing", "signs" and "signature" tend to meet."""
-    w = word.lower()
-    if len(w) <= 4:
-        return w
-    for suf, rep in (("ies", "y"), ("ied", "y"), ("sses", "ss"), ("ations", ""), ("ation", ""),
-                     ("itions", "it"), ("ition", "it"), ("ions", ""), ("ion", ""), ("ings", ""),
-                     ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""), ("ly", ""), ("ures", ""),
-                     ("ure", ""), ("es", ""), ("s", "")):
-        if w.endswith(suf) and len(w) - len(suf) >= 3:
-            if suf == "s" and w.endswith(("ss", "us", "is")):
-                continue
-            w = w[: -len(suf)] + rep
-            break
-    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
-        w = w[:-1]  # "committ(ed)" -> "commit"
-    return w[:-1] if len(w) > 4 and w.endswith("e") else w
+    """The Snowball (Porter 2) stem of a word, so "signed", "signing" and "signs" meet, and
+    "offer" and "offered" do too."""
+    return _SNOWBALL.stemWord(word.lower())
+
+
+_SNOWBALL = snowballstemmer.stemmer("english")
 
 
 def key_terms(question: str) -> dict[str, str]:
@@ -68,9 +61,13 @@ _DATE_RE = re.compile(
 _NUM_RE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|once|twice|"
                      r"dozen|half)\b", re.I)
-_NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+|\b(?:Mr|Ms|Mrs|Dr|Minister|President|"
-                      r"Secretary|Ambassador|Prime|King|Queen|Sultan|Director|Party|Parties|Government|"
-                      r"Ministry|Committee|Council|Commission|Agency|Bureau|Department)\b")
+# Who: a person by title or role, or a body ("the host Party"); a place name is not a who.
+_NAME_RE = re.compile(
+    r"\b(?:Mr|Ms|Mrs|Dr|Sir|Lord|Minister|President|Secretary|Ambassador|Prime|King|Queen|Sultan|"
+    r"Director|Chancellor|Premier|Senator|Governor|Commissioner|Counsellor|Envoy|Advisor|Adviser|"
+    r"Chair|Chairman|Leader|Party|Parties|Government|Ministry|Committee|Council|Commission|"
+    r"Agency|Bureau|Department|Office|Police|Court)\b|\b[A-Z][a-z]+\s+[A-Z][a-z]+\s+(?:said|"
+    r"told|noted|stated|announced|signed|met|called|welcomed|agreed)\b")
 
 
 @dataclass
@@ -83,6 +80,7 @@ class QuestionProfile:
     proper: list[str]  # stems of names the question uses: the passage must use them
     needs: Needs  # what the passage and the sentence must contain (accord.answerability)
     also: list[str] = field(default_factory=list)  # further kinds asked for ("and by whom?")
+    did: set[str] = field(default_factory=set)  # stems after "did": what is asked to have happened
 
     @classmethod
     def of(cls, question: str) -> QuestionProfile:
@@ -106,21 +104,29 @@ class QuestionProfile:
         # Names: of a two-word name ("Myron Cowen", "Harbour Shield") the second word, which
         # documents repeat ("Cowen"); of longer ones ("Joint Working Committee") every word.
         groups: list[list[str]] = []
-        last_end = -2
+        last_end: int | None = None
         for m in _CAPWORD.finditer(q):
             w = m.group(1).lower()
             if w in STOPWORDS or w in _QWORDS or len(w) < 3:
-                last_end = -2
+                last_end = None
                 continue
-            if groups and q[last_end:m.start()].strip() == "":
-                groups[-1].append(w)
+            if groups and last_end is not None and q[last_end:m.start()].strip() == "":
+                groups[-1].append(m.group(1))
             else:
-                groups.append([w])
+                groups.append([m.group(1)])
             last_end = m.end()
         proper = list(dict.fromkeys(
-            stem(w.split("-")[0]) for g in groups for w in (g[-1:] if len(g) == 2 else g)))
+            stem(part) for g in groups for w in (g[-1:] if _person(g) else g)
+            for part in w.split("-") if len(part) >= 3))
+        did = re.search(r"\bdid\b(.*)", low)
         return cls(key_terms(q), wants, numbers, proper, analyse(q, stem, proper, wants),
-                   list(dict.fromkeys(also)))
+                   list(dict.fromkeys(also)), set(key_terms(did.group(1))) if did else set())
+
+    def happened(self, sentence: str) -> bool:
+        """The sentence reports as done what a "did" question asks about ("The Committee agreed
+        to hold ..."), not as a provision ("on terms to be agreed by the JWC")."""
+        return bool(self.did) and any(
+            stem(m.group(1)) in self.did for m in _PAST.finditer(sentence))
 
     def type_ok(self, sentence: str, wants: str | None = None) -> bool:
         wants = wants or self.wants
@@ -138,6 +144,7 @@ class QuestionProfile:
         return sum(self.type_ok(sentence, k) for k in kinds) / len(kinds) if kinds else 1.0
 
 
+_PAST = re.compile(r"(?<!\bbe )(?<!\bbeen )(?<!\bbeing )\b([a-z]+ed)\b")
 _ALSO = {"when": "date", "whom": "name", "who": "name", "how many": "number",
          "how much": "number"}
 
@@ -145,14 +152,14 @@ _ALSO = {"when": "date", "whom": "name", "who": "name", "how many": "number",
 # Weights of the sentence score, and the share of the best score a further sentence needs to be
 # quoted too; calibrated on samples/qa.jsonl and evals/datasets/corpus_qa.jsonl
 # (benchmarks/calibrate.py).
-W_SIM, W_SENT, W_CTX, W_TYPE, W_TITLE = 0.5, 0.2, 0.2, 0.1, 0.1
+W_SIM, W_SENT, W_CTX, W_TYPE, W_TITLE, W_PAST = 0.5, 0.2, 0.2, 0.1, 0.1, 0.05
 KEEP_RATIO = 0.9
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 TYPE_SLACK = 0.15  # how far below the threshold a same-passage sentence of the asked type may be
 # Penalty for a passage missing all the figures the question uses; for a passage of a document
 # that amends another ("Protocol amending the MoU") when the question does not ask about the
 # amendment: the MoU itself answers "when was the MoU signed?".
-P_FIGURE, P_AMENDING = 0.3, 0.05
+P_FIGURE, P_AMENDING, P_NAME = 0.3, 0.05, 0.15
 _AMENDING = frozenset({"protocol", "amend", "addendum", "supplementary", "annex", "revis"})
 
 
@@ -252,7 +259,7 @@ class ExtractiveAnswerer:
             return []
         passage_gaps = [needs.document_gaps(contexts[i] | documents[i][0],
                                             f"{documents[i][1]}\n{_context_text(ch)}")
-                        or [needs.passage_gap(_context_text(ch), stem)] for i, ch in
+                        or [needs.passage_gap(_context_text(ch), contexts[i])] for i, ch in
                         enumerate(chunks[: self.passages])]
         keep = []
         for cand in cands:
@@ -266,7 +273,9 @@ class ExtractiveAnswerer:
                     gaps.extend(missing)
                 continue
             missing_figures = sum(n not in ctx for n in prof.numbers)
-            penalty = P_FIGURE * missing_figures / max(1, len(prof.numbers))
+            missing_names = sum(not _has(p, ctx) for p in prof.proper)
+            penalty = (P_FIGURE * missing_figures / max(1, len(prof.numbers))
+                       + P_NAME * missing_names / max(1, len(prof.proper)))
             keep.append((cand, sent_words, penalty))
         if not keep:
             return []
@@ -294,6 +303,7 @@ class ExtractiveAnswerer:
             ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
             score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
                      + W_TYPE * prof.type_score(sent) + W_TITLE * title_cov[ci]
+                     + W_PAST * prof.happened(sent)
                      - 0.01 * ci - penalty
                      - P_AMENDING * _amending(titles[ci], prof.terms))
             scored.append((score, ci, s, e, sent))
@@ -314,7 +324,7 @@ class ExtractiveAnswerer:
                 break
             if chosen and (cand[0] < max(self.threshold, KEEP_RATIO * best)):
                 break
-            if any(_overlap(cand[4], c[4]) > 0.6 for c in chosen):
+            if any(_adds_little(cand[4], c[4]) for c in chosen):
                 continue
             chosen.append(cand)
         if prof.wants and not any(prof.type_ok(c[4]) for c in chosen):
@@ -347,6 +357,11 @@ _MONTH_NAMES = ("January February March April May June July August September Oct
                 "December").split()
 
 
+def _person(group: list[str]) -> bool:
+    """Two capitalised words that may be a given name and a surname ("Myron Cowen")."""
+    return len(group) == 2 and all(re.fullmatch(r"[A-Z][a-z]+", w) for w in group)
+
+
 def _amending(title: set[str], terms: dict[str, str]) -> bool:
     """The title names an amending document and the question does not ask about one."""
     return bool(title & _AMENDING) and not (set(terms) & _AMENDING)
@@ -367,8 +382,8 @@ def terms_of(text: str) -> set[str]:
 
 # Acronyms officers use -> stems of what documents spell out (the first is enough to count the
 # acronym: "the Committee" is the JWC in its own minutes).
-_SPELLED = {"mou": ("memorandum", "understand"), "jwc": ("committ", "joint", "work"),
-            "usa": ("unit", "stat"), "eu": ("europ", "union"), "imec": ("corridor",),
+_SPELLED = {"mou": ("memorandum", "understand"), "jwc": ("committe", "joint", "work"),
+            "usa": ("unit", "state"), "eu": ("european", "union"), "imec": ("corridor",),
             "asean": ("southeast", "asian", "nation")}
 
 
@@ -415,7 +430,9 @@ def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,
                   evidence=evidence)
 
 
-def _overlap(a: str, b: str) -> float:
-    wa, wb = set(words(a)), set(words(b))
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
-
+def _adds_little(new: str, old: str) -> bool:
+    """``new`` repeats ``old``: under a third of its content words are not in ``old`` (a second
+    sentence naming who signed is kept beside one naming where and when)."""
+    wn = set(words(new)) - STOPWORDS
+    fresh = wn - set(words(old))
+    return len(fresh) < max(2, len(wn) / 3)
