@@ -58,7 +58,8 @@ _HEAD = re.compile(
     r" before| at| to|\?|$)|"
     r"^(?:what|which|who) (?:is|was|are|were) (?:the )?(?P<b>[\w\s'-]+?)(?= of| for| in| at| on|"
     r" to| between| under| that|\?|$)", re.I)
-_NAME_NUMBER = re.compile(r"\b([A-Z][\w-]+)\s+(\d{1,4}(?:/\d{2})?)(?![\w+/-]|[.,]\d)")
+_NAME_NUMBER = re.compile(r"\b((?:[A-Z][\w-]+\s+){0,3}[A-Z][\w-]+)\s+(\d{1,4}(?:/\d{2})?)"
+                          r"(?![\w+/-]|[.,]\d)")
 # Words of role titles: a question may describe a person by a role the document does not spell
 # out ("the British High Commissioner" for "Head"), so they are not names to look for.
 _ROLE = frozenset("""prime minister ministers president vice deputy secretary general high
@@ -88,7 +89,7 @@ class Needs:
     index_terms: dict[str, str] = field(default_factory=dict)
     participles: dict[str, str] = field(default_factory=dict)
     money: bool = False
-    name_numbers: list[tuple[str, str]] = field(default_factory=list)  # (name word, figure)
+    name_numbers: list[tuple[str, str]] = field(default_factory=list)  # (name, figure)
     ordinals: list[tuple[str, list[str]]] = field(default_factory=list)  # ("third", ["meeting"])
     direction: tuple[str, str, str] | None = None  # (owner, title, counterpart)
     stem: Callable[[str], str] = field(default=str.lower, repr=False)
@@ -113,8 +114,9 @@ class Needs:
             if not _has(t, terms):
                 return w
         for name, figure in self.name_numbers:
-            if not re.search(rf"\b{re.escape(name)}\s+{re.escape(figure)}\b", passage, re.I):
-                found = re.findall(rf"\b{re.escape(name)}\s+(\d{{1,4}})\b", passage, re.I)
+            last = re.escape(name.split()[-1])  # documents may shorten "Exercise Harbour Shield"
+            if not re.search(rf"\b{last}\s+{re.escape(figure)}\b", passage, re.I):
+                found = re.findall(rf"\b{last}\s+(\d{{1,4}})\b", passage, re.I)
                 return (f"{name} {figure} (the passage is about {name} {found[0]})" if found
                         else f"{name} {figure}")
         return None
@@ -191,9 +193,9 @@ def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
             if w not in STOPWORDS and w not in GENERIC and len(w) > 2 and w not in _AUX_WORDS:
                 needs.passage_terms.setdefault(stem(w), w)
     needs.money = bool(_MONEY_Q.search(q))
-    needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q) if n.lower() not in
-                          ("in", "on", "by", "of", "since", "until", "before", "after")
-                          and not _is_month(n)]
+    needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q)
+                          if not _is_month(n.split()[-1]) and n.split()[-1].lower() not in
+                          ("in", "on", "by", "of", "since", "until", "before", "after")]
     for m in _ORDINAL.finditer(q):
         nouns = [n for n in re.findall(r"[a-z]+", m.group(2)) if n not in STOPWORDS
                  and (n not in GENERIC or n in _SIDE_WORDS)]

@@ -84,13 +84,13 @@ def main() -> None:
     for spec, data in zip(args.sets, args.data_dir, strict=True):
         qa_path, root = spec.split(":", 1)
         sets.append((qa_path, *prepare(Path(qa_path), Path(root), data)))
-    current = (ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.P_NAME, ex.P_FIGURE)
+    current = (ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.W_TITLE, ex.P_NAME, ex.P_FIGURE)
     thr0 = sets[0][1].threshold
     best = None
-    grid = itertools.product((0.5,), (0.2, 0.3), (0.2,), (0.1, 0.2), (0.15, 0.3, 0.5),
-                             (0.15, 0.3))
+    grid = itertools.product((0.5,), (0.2, 0.3), (0.2,), (0.1, 0.2), (0.0, 0.1, 0.2),
+                             (0.0, 0.15), (0.15, 0.3))
     for weights in grid:
-        ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.P_NAME, ex.P_FIGURE = weights
+        ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.W_TITLE, ex.P_NAME, ex.P_FIGURE = weights
         for thr in np.arange(0.30, 0.70, 0.02):
             res = [evaluate(a, p, float(thr)) for _, a, p in sets]
             ok = all(ar <= 0.05 for _, ar, _ in res)
@@ -98,8 +98,8 @@ def main() -> None:
             if best is None or objective > best[0]:
                 best = (objective, weights, float(thr), res)
     for label, (weights, thr) in (("current", (current, thr0)), ("best", best[1:3])):
-        ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.P_NAME, ex.P_FIGURE = weights
-        print(f"{label}: weights (sim, sent, ctx, type, p_name, p_figure) = {weights}, "
+        ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.W_TITLE, ex.P_NAME, ex.P_FIGURE = weights
+        print(f"{label}: weights (sim, sent, ctx, type, title, p_name, p_figure) = {weights}, "
               f"threshold {thr:.2f}")
         for qa_path, a, p in sets:
             g, ar, ur = evaluate(a, p, thr)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from accord.extractive import stem
+from accord.question import stem
 from accord.text import STOPWORDS, words
 
 _QUESTION_WORDS = frozenset("""what when where which who whom whose why how many much did does
