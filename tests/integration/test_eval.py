@@ -21,6 +21,10 @@ from typer.testing import CliRunner
 from evals.qaset import load_qaset
 from tests.conftest import SAMPLES_QA
 
+_ROWS = [json.loads(x) for x in SAMPLES_QA.read_text().splitlines() if x.strip()]
+N_QUESTIONS = len(_ROWS)
+N_UNANSWERABLE = sum(not r.get("answerable", True) for r in _ROWS)
+
 SUBSET = ("s01", "s15", "s29", "s39", "s43", "s47")
 SUMMARY_KEYS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10", "answer_containment",
                 "answer_f1", "answer_similarity", "citation_precision", "citation_validity",
@@ -79,15 +83,15 @@ def test_eval_samples_writes_results_and_report(full_run, sample_index):
     res = full_run["results"]
     s, qs = res["summary"], res["questions"]
     assert all(k in s for k in SUMMARY_KEYS)
-    assert s["n"] == len(qs) == 52 and s["n_unanswerable"] == 10
-    assert [q["id"] for q in qs] == [f"s{i:02d}" for i in range(1, 53)]
+    assert s["n"] == len(qs) == N_QUESTIONS and s["n_unanswerable"] == N_UNANSWERABLE
+    assert [q["id"] for q in qs] == [f"s{i:02d}" for i in range(1, N_QUESTIONS + 1)]
     assert res["config"]["k"] == sample_index.settings.top_k and res["config"]["mode"] == "hybrid"
     assert set(s["by_tag"]) >= {"mou", "unanswerable", "minutes"}
-    assert s["by_tag"]["unanswerable"]["n"] == 10
+    assert s["by_tag"]["unanswerable"]["n"] == N_UNANSWERABLE
     mou = [q for q in qs if "mou" in q["tags"]]
-    assert s["by_tag"]["mou"]["n"] == len(mou) == 16
+    assert s["by_tag"]["mou"]["n"] == len(mou) == sum("mou" in r["tags"] for r in _ROWS)
     hits = [q["metrics"]["hit@5"] for q in mou if q["answerable"]]
-    assert len(hits) == 14
+    assert len(hits) == sum("mou" in r["tags"] and r["answerable"] for r in _ROWS)
     assert all(q["metrics"]["hit@5"] is None for q in mou if not q["answerable"])
     assert s["by_tag"]["mou"]["hit@5"] == pytest.approx(sum(hits) / len(hits), abs=1e-4)
     for key in SUMMARY_KEYS[:-3]:
@@ -116,7 +120,8 @@ def test_eval_samples_writes_results_and_report(full_run, sample_index):
     unans = [q for q in qs if not q["answerable"]]
     refused = [q for q in qs if q["refused"]]
     assert s["n_refused"] == len(refused)
-    assert s["refusal_recall"] == pytest.approx(sum(q["refused"] for q in unans) / 10, abs=1e-4)
+    assert s["refusal_recall"] == pytest.approx(
+        sum(q["refused"] for q in unans) / N_UNANSWERABLE, abs=1e-4)
     if refused:
         assert s["refusal_precision"] == pytest.approx(
             sum(not q["answerable"] for q in refused) / len(refused), abs=1e-4)
@@ -137,7 +142,7 @@ def test_citation_validity_agrees_with_the_indexed_text(full_run, sample_index):
 
 def test_report_html_is_one_self_contained_file(full_run):
     html = (full_run["dir"] / "report.html").read_text()
-    assert html.count("<tr class='q'") == 52
+    assert html.count("<tr class='q'") == N_QUESTIONS
     for part in ("metric-bars", "latency-histogram", "tag-heatmap", "id='f-text'",
                  "id='definitions'"):
         assert part in html, part
@@ -219,11 +224,11 @@ def test_clearance_hides_documents_above_it(sample_index, subset_file, tmp_path)
     seen = {src["source"] for q in res["questions"] for src in q["retrieved"]}
     seen |= {c["source"] for q in res["questions"] for c in q["citations"]}
     assert seen and all(sample_index.manifest.document(s).marking == "UNMARKED" for s in seen)
-    # gold sources above UNMARKED: s15 (the RESTRICTED minutes, beside the public press
-    # statement), s29 (CONFIDENTIAL record), s39 (RESTRICTED report)
+    # gold sources above UNMARKED: s01 and s15 (the RESTRICTED minutes, beside the public MoU
+    # and press statement), s29 (CONFIDENTIAL record), s39 (RESTRICTED report); s43 has none
     hidden = {q["id"]: q["hidden_sources"] for q in res["questions"]}
-    assert hidden["s15"] == ["jwc-minutes-2024-03.md"] and hidden["s01"] == []
-    assert res["summary"]["n_hidden_sources"] == 3  # s15, s29, s39
+    assert hidden["s15"] == hidden["s01"] == ["jwc-minutes-2024-03.md"] and hidden["s43"] == []
+    assert res["summary"]["n_hidden_sources"] == 4  # s01, s15, s29, s39
     assert "above the clearance UNMARKED" in " ".join(r.stderr.split())
 
 

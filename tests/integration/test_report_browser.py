@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_eval import full_run_dir
+from tests.integration.test_eval import N_QUESTIONS, full_run_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -97,9 +97,9 @@ def test_dom_has_the_charts_and_every_question_row(report, tmp_path):
         assert re.search(rf'<svg[^>]*class="chart {cls}"', dom), cls
     assert len(re.findall(r'<rect class="bar"', dom)) >= 10  # one per 0-1 metric measured
     assert len(re.findall(r'<rect class="hist-bar"', dom)) == 12
-    assert len(re.findall(r'<tr class="q"', dom)) == 52
+    assert len(re.findall(r'<tr class="q"', dom)) == N_QUESTIONS
     assert len(re.findall(r'<blockquote class="quote', dom)) >= 1
     # the filter script ran: it writes the row count
-    assert re.search(r'id="f-count"[^>]*>showing 52 of 52<', dom)
+    assert re.search(rf'id="f-count"[^>]*>showing {N_QUESTIONS} of {N_QUESTIONS}<', dom)
     for key in ("hit@5", "mrr", "ndcg@10", "citation_validity", "refusal_recall"):
         assert f'id="def-{key}"' in dom
