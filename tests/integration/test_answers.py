@@ -82,6 +82,23 @@ def test_clearance_keeps_marked_documents_out(sample_index):
         assert level == "RESTRICTED" or "jwc-minutes-2024-03.md" not in seen
 
 
+@pytest.mark.parametrize("filters", [
+    Filters(max_marking="OFFICIAL"), Filters(max_marking="RESTRICTED"),
+    Filters(doc_types=["statement"]), Filters(since="2024-06-01", max_marking="CONFIDENTIAL"),
+    Filters(parties=["Sundara"], max_marking="OFFICIAL")])
+def test_dense_search_filtered_here_equals_chromas_filtered_search(sample_index, filters):
+    from vectorstore.retrieval import chroma_where
+
+    retriever, store = sample_index.qa.retriever, sample_index.store()
+    where = chroma_where(filters)
+    for q in ("When was the MoU signed?", "Operation Clearwater", "online scams deadline"):
+        qv = sample_index.embedder.embed_query(q)
+        for fetch in (3, 5, 40):  # over-fetch kept, and too few kept so Chroma filters
+            ours = [hit[0] for hit in retriever.dense(qv, fetch, where)]
+            chromas = [hit[0] for hit in store.query(qv, fetch, where)]
+            assert ours == chromas, (q, fetch)
+
+
 def test_filters_by_type_date_and_party(sample_index):
     qa = sample_index.qa
     got = qa.retrieve("cooperation against transborder crime", Filters(doc_types=["mou"]), k=20)
