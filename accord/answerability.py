@@ -94,9 +94,9 @@ class Needs:
     direction: tuple[str, str, str] | None = None  # (owner, title, counterpart)
     stem: Callable[[str], str] = field(default=str.lower, repr=False)
 
-    def index_gaps(self, has_stem) -> list[str]:
-        """Words of the question the indexed documents never use (``has_stem(stem)``)."""
-        return [w for t, w in self.index_terms.items() if not has_stem(t)]
+    def index_gaps(self, has) -> list[str]:
+        """Words of the question the indexed documents never use (``has(stem, word)``)."""
+        return [w for t, w in self.index_terms.items() if not has(t, w)]
 
     def document_gaps(self, terms: set[str], text: str) -> list[str]:
         """What of the question the document (its stems ``terms``, its ``text``) lacks."""

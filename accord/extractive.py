@@ -10,6 +10,7 @@ what the closest passages lacked and lists the closest documents as possibly rel
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -51,9 +52,10 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.document_text = document_text
         self.vocabulary = vocabulary  # the index's words (a new object when the index changes)
-        self._stems: tuple[Any, set[str]] | None = None
+        self._sorted: tuple[Any, list[str]] | None = None
         self._doc_terms: OrderedDict[tuple[str, str], tuple[set[str], str]] = OrderedDict()
         self._lock = threading.Lock()
+        self.doc_cache_size = 256  # documents whose words are kept for the answerability checks
         self.idf = idf
         self.threshold = threshold
         self.max_sentences = max_sentences
@@ -61,17 +63,20 @@ class ExtractiveAnswerer:
         self.max_candidates = max_candidates
         self.max_embedded = max_embedded
 
-    def index_has(self, stem_: str) -> bool:
-        """Some indexed document uses a word with this stem (or one sharing its opening)."""
+    def index_has(self, stem_: str, word: str) -> bool:
+        """Some indexed document uses ``word``, or a word opening like its stem ("ratif-ied")."""
         if self.vocabulary is None:
             return True
         vocab = self.vocabulary()
         with self._lock:
-            if self._stems is None or self._stems[0] is not vocab:
-                self._stems = (vocab, {stem(w) for w in vocab})
-            stems = self._stems[1]
-        return stem_ in stems or (len(stem_) >= 5 and any(
-            s.startswith(stem_[: max(5, len(stem_) - 2)]) for s in stems))
+            if self._sorted is None or self._sorted[0] is not vocab:
+                self._sorted = (vocab, sorted(vocab))  # once per index generation
+            ordered = self._sorted[1]
+        if word.lower() in vocab:
+            return True
+        prefix = stem_[: max(4, len(stem_) - 1)]
+        i = bisect.bisect_left(ordered, prefix)
+        return i < len(ordered) and ordered[i].startswith(prefix)
 
     def document_terms(self, chunk: RetrievedChunk) -> tuple[set[str], str]:
         """Stems and acronyms, and the text, of the whole document a chunk comes from (cached
@@ -87,7 +92,7 @@ class ExtractiveAnswerer:
             terms = (terms_of(text) | acronyms(text), text)
             with self._lock:
                 self._doc_terms[key] = terms
-                if len(self._doc_terms) > 256:
+                if len(self._doc_terms) > self.doc_cache_size:
                     self._doc_terms.popitem(last=False)
         return terms
 
@@ -242,7 +247,7 @@ def terms_of(text: str) -> set[str]:
     """Stems of ``text``, with the acronyms officers use and what they stand for, both ways:
     "MoU" in a question meets "Memorandum of Understanding", and "JWC" in a document meets
     "Joint Working Committee"."""
-    out = {stem(w) for w in words(text)}
+    out = {stem(w) for w in set(words(text))}
     for short, long_ in _SPELLED.items():
         if long_[0] in out:
             out.add(short)

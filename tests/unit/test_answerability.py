@@ -64,7 +64,10 @@ def test_money_name_number_and_ordinals():
 def test_when_questions_need_words_the_index_has():
     n = needs("When did the Sundaran parliament ratify the transborder crime MoU?")
     index = {stem(w) for w in "the sundaran mou on transborder crime".split()}
-    assert set(n.index_gaps(lambda t: t in index)) == {"parliament", "ratify"}
+    assert set(n.index_gaps(lambda t, w: t in index)) == {"parliament", "ratify"}
+    vocab = dict.fromkeys("the sundaran mou transborder crime ratification".split())
+    answerer = ExtractiveAnswerer(None, lambda w: 1.0, 0.4, vocabulary=lambda: vocab)
+    assert set(n.index_gaps(answerer.index_has)) == {"parliament"}
 
 
 def test_acronyms_both_ways():
