@@ -101,12 +101,8 @@ class Needs:
     def document_gaps(self, terms: set[str], text: str) -> list[str]:
         """What of the question the document (its stems ``terms``, its ``text``) lacks."""
         gaps = [w for t, w in self.document_terms.items() if not _has(t, terms)]
-        for ordinal, nouns_ in self.ordinals:
-            nouns = "|".join(_SIDES if n in _SIDE_WORDS else re.escape(n[:5]) for n in nouns_)
-            first = "first|inaugural" if ordinal == "first" else ordinal
-            if not re.search(rf"\b(?:{first})\s+(?:\S+\s+){{0,4}}(?:{nouns})", text, re.I):
-                gaps.append(f"{ordinal} {nouns_[-1]}")
-        return gaps
+        return gaps + [g for o, n in self.ordinals
+                       if not _side(n) and (g := _ordinal_gap(o, n, text))]
 
     def passage_gap(self, passage: str, terms: set[str]) -> str | None:
         """What of the question the passage (its ``passage`` text and stems ``terms``) lacks."""
@@ -131,6 +127,9 @@ class Needs:
             if not re.search(rf"\b{w}\b", low) and not any(
                     self.stem(x) == t for x in re.findall(r"[a-z]+ed\b", low)):
                 return w
+        for o, n in self.ordinals:  # "a third country" is about the sentence's parties
+            if _side(n) and (gap := _ordinal_gap(o, n, sentence)):
+                return gap
         if self.money and not _MONEY_A.search(sentence):
             return "an amount of money"
         if self.direction:
@@ -204,6 +203,19 @@ def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
     d = _DIRECTION_Q.search(q)
     needs.direction = (d.group(1), d.group(2), d.group(3)) if d else None
     return needs
+
+
+def _side(nouns: list[str]) -> bool:
+    return any(n in _SIDE_WORDS for n in nouns)
+
+
+def _ordinal_gap(ordinal: str, nouns_: list[str], text: str) -> str | None:
+    """``text`` lacks the ordinal with one of the words it counts ("the first ... meeting")."""
+    nouns = "|".join(_SIDES if n in _SIDE_WORDS else re.escape(n[:5]) for n in nouns_)
+    first = "first|inaugural" if ordinal == "first" else ordinal
+    if re.search(rf"\b(?:{first})\s+(?:\S+\s+){{0,4}}(?:{nouns})", text, re.I):
+        return None
+    return f"{ordinal} {nouns_[-1]}"
 
 
 def _is_month(word: str) -> bool:

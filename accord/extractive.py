@@ -11,6 +11,7 @@ what the closest passages lacked and lists the closest documents as possibly rel
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -104,7 +105,10 @@ class ExtractiveAnswerer:
         for ci, ch in enumerate(chunks[: self.passages]):
             base = int(ch.metadata.get("char_start", 0))
             title = _norm(str(ch.metadata.get("title", "")))
-            for s, e in sentence_spans(ch.text):
+            spans = sentence_spans(ch.text)
+            for s, e in signature_blocks(ch.text, spans):
+                out.append((ci, base + s, base + e, ch.text[s:e]))
+            for s, e in spans:
                 sent = ch.text[s:e]
                 if len(words(sent)) < 4 or is_heading(sent):
                     continue
@@ -215,6 +219,14 @@ class ExtractiveAnswerer:
                     and c[0] >= self.threshold - TYPE_SLACK and c not in chosen]
             if same and len(chosen) < self.max_sentences + 1:
                 chosen.append(same[0])
+        for kind in prof.also:
+            # "When was it signed, and by whom?": the best sentences give the date; quote the
+            # best one that names the signatories too.
+            if not any(prof.type_ok(c[4], kind) for c in chosen):
+                more = [c for c in scored if prof.type_ok(c[4], kind) and c not in chosen
+                        and c[0] >= self.threshold]
+                if more and len(chosen) < self.max_sentences + 1:
+                    chosen.append(more[0])
         citations = []
         parts = []
         for n, (score, ci, s, e, sent) in enumerate(chosen, start=1):
@@ -236,6 +248,38 @@ def _context_text(ch: RetrievedChunk) -> str:
 
 _MONTH_NAMES = ("January February March April May June July August September October November "
                 "December").split()
+
+
+_SIGN_START = re.compile(r"(IN WITNESS WHEREOF|In witness whereof|DONE (at|in)|Done (at|in)|"
+                         r"SIGNED (at|in)|Signed (at|in))\b")
+_SIGN_LINE = re.compile(r"(FOR|For|ON BEHALF OF|On behalf of|DONE|Done|\(signed\)|\(Signed\))\b")
+_FOOTER = re.compile(r"\bPage \d+\b|^\d+$")
+
+
+def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans of signing blocks ("IN WITNESS WHEREOF ... DONE at Port Aldric on 14 November 2023
+    ... FOR THE GOVERNMENT OF ... (signed) Tomas Arvelo, Minister of Home Affairs"), quoted
+    whole: they say where, when and by whom an instrument was signed, in lines too short to be
+    sentences."""
+    out = []
+    i = 0
+    while i < len(spans):
+        s, e = spans[i]
+        if not _SIGN_START.match(text[s:e]):
+            i += 1
+            continue
+        j, names = i + 1, 0
+        while j < len(spans) and j - i < 14:
+            line = text[spans[j][0]:spans[j][1]]
+            if _FOOTER.search(line) or not (len(line) <= 90 or _SIGN_START.match(line)
+                                            or _SIGN_LINE.match(line)):
+                break
+            names += bool(_SIGN_LINE.match(line))
+            j += 1
+        if names:
+            out.append((s, spans[j - 1][1]))
+        i = j
+    return out
 
 
 def _amending(title: set[str], terms: dict[str, str]) -> bool:

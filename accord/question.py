@@ -52,8 +52,21 @@ _NAME_RE = re.compile(
     r"\b(?:Mr|Ms|Mrs|Dr|Sir|Lord|Minister|President|Secretary|Ambassador|Prime|King|Queen|Sultan|"
     r"Director|Chancellor|Premier|Senator|Governor|Commissioner|Counsellor|Envoy|Advisor|Adviser|"
     r"Chair|Chairman|Leader|Party|Parties|Government|Ministry|Committee|Council|Commission|"
-    r"Agency|Bureau|Department|Office|Police|Court)\b|\b[A-Z][a-z]+\s+[A-Z][a-z]+\s+(?:said|"
-    r"told|noted|stated|announced|signed|met|called|welcomed|agreed)\b")
+    r"Agency|Bureau|Department|Office|Police|Court)\b")
+# ... or a two-word name doing what people do ("Jon Finer met"), not the end of a longer
+# capitalised title ("... Combating Transborder Crime signed at").
+_SAYS = re.compile(r"\b[A-Z][a-z]+\s+[A-Z][a-z]+\s+(?:said|told|noted|stated|announced|signed|"
+                   r"met|called|welcomed|agreed)\b")
+
+
+def _names_someone(sentence: str) -> bool:
+    if _NAME_RE.search(sentence):
+        return True
+    for m in _SAYS.finditer(sentence):
+        before = sentence[: m.start()].split()
+        if not before or not before[-1][:1].isupper():
+            return True
+    return False
 
 
 @dataclass
@@ -121,7 +134,7 @@ class QuestionProfile:
         if wants == "number":
             return bool(_NUM_RE.search(sentence))
         if wants == "name":
-            return bool(_NAME_RE.search(sentence))
+            return _names_someone(sentence)
         return True
 
     def type_score(self, sentence: str) -> float:
