@@ -102,3 +102,22 @@ def test_refusal_names_what_was_missing():
     out = ans.compose("When was Exercise Harbour Shield 2024 held?", [chunk], np.ones(4) / 2)
     assert not out.refused and out.citations[0].quote.startswith("Exercise Harbour Shield 2024")
     assert refusal("q", []).text == "The indexed documents do not answer this question."
+
+
+def test_signing_block_is_one_quote():
+    from accord.extractive import signature_blocks
+    from accord.text import sentence_spans
+
+    text = ("4. The termination shall not affect programmes under way.\n"
+            "IN WITNESS WHEREOF, the undersigned have signed this Memorandum of Understanding.\n"
+            "DONE at Port Aldric on 14 November 2023, in two originals.\n"
+            "FOR THE GOVERNMENT OF THE REPUBLIC OF MERIDIA\n(signed)\nTomas Arvelo\n"
+            "Minister of Home Affairs\n"
+            "Meridia-Sundara MoU on Transborder Crime - Page 5")
+    (s, e), = signature_blocks(text, sentence_spans(text))
+    assert text[s:e].startswith("IN WITNESS WHEREOF") and text[s:e].endswith("Home Affairs")
+    assert signature_blocks("DONE at Sarapura on 3 June 2025.", [(0, 32)]) == []  # no signatory
+    prof = QuestionProfile.of("When was the MoU signed, and by whom?")
+    assert prof.wants == "date" and prof.also == ["name"]
+    assert prof.type_ok(text[s:e], "name")
+    assert not prof.type_ok("the MoU on Combating Transborder Crime signed at Port Aldric", "name")
