@@ -38,7 +38,7 @@ TYPE_SLACK = 0.15  # how far below the threshold a same-passage sentence of the 
 # that amends another ("Protocol amending the MoU") when the question does not ask about the
 # amendment: the MoU itself answers "when was the MoU signed?".
 P_FIGURE, P_AMENDING, P_NAME = 0.3, 0.05, 0.15
-_AMENDING = frozenset({"protocol", "amend", "addendum", "supplementary", "annex", "revis"})
+_AMENDING = frozenset({"protocol", "amend", "addendum", "supplementari", "annex", "revis"})  # stems
 
 
 class ExtractiveAnswerer:
