@@ -4,18 +4,13 @@ A sentence can be close in meaning to a question and still not answer it: "How m
 convicted after Operation Clearwater?" is near "Operation Clearwater ... led to the arrest of 41
 suspects", and "When will Exercise Harbour Shield 2025 be held?" is near the sentence about the
 2024 exercise. Similarity alone cannot tell these apart, so the extractive answerer quotes a
-sentence only when it also meets what the question asks for:
-
-- names: every name the question uses (capitalised words, not at its start) is in the passage;
-- the thing asked about: "how many X", "how much X", "what is the X of", "who is the X of": X is
-  in the passage, unless X is a generic word (people, number, result);
-- the event asked about: in "when"/"where" questions every content word outside the document's
-  title is in the passage (the date of *what*);
-- amounts of money: "how much money/funding", "what budget/price" need an amount with a currency
-  or a scale (million, billion) in the sentence;
-- a name with a number ("Harbour Shield 2025"): a sentence giving the same name with another
-  number is about something else;
-- direction: "Sundara's Ambassador to Meridia" is not "the Ambassador of Meridia to Sundara".
+sentence only when it also meets what the question asks for. ``analyse(question)`` returns the
+question's ``Needs``; each is checked at its own level (whole document, passage, sentence, or the
+whole index; see ``Needs``): the names it uses, the thing "how many X" or "what is the X of"
+asks about, an ordinal with what it counts, a name with its number ("Harbour Shield 2025"), the
+participle and subject of a passive question, the role "who is the X" asks about, an amount of
+money, the direction of a title ("Sundara's Ambassador to Meridia"), and the event words of
+"when"/"where" questions.
 
 Each unmet check has a reason that the refusal shows, so an officer sees what was missing.
 """
@@ -23,7 +18,7 @@ Each unmet check has a reason that the refusal shows, so an officer sees what wa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from accord.text import STOPWORDS, words
@@ -41,6 +36,7 @@ began start started come came""".split())
 _MONTHS_DAYS = frozenset("""january february march april may june july august september october
 november december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
 thursday friday saturday sunday""".split())
+_PREPOSITIONS = frozenset("in on by of since until before after".split())
 
 _MONEY_Q = re.compile(
     r"^(?:by )?how much (?:(?:money|funding|funds|investment|compensation|aid|financing|"
@@ -98,16 +94,20 @@ class Needs:
         """Words of the question the indexed documents never use (``has(stem, word)``)."""
         return [w for t, w in self.index_terms.items() if not has(t, w)]
 
-    def document_gaps(self, terms: set[str], text: str) -> list[str]:
-        """What of the question the document (its stems ``terms``, its ``text``) lacks."""
-        gaps = [w for t, w in self.document_terms.items() if not _has(t, terms)]
-        return gaps + [g for o, n in self.ordinals
-                       if not _side(n) and (g := _ordinal_gap(o, n, text))]
+    def document_gaps(self, terms: set[str], texts: Sequence[str]) -> list[str]:
+        """What of the question the document (its stems ``terms``, its ``texts``) lacks."""
+        gaps = [w for t, w in self.document_terms.items() if not has_term(t, terms)]
+        for o, n in self.ordinals:
+            if not _side(n):
+                missing = [_ordinal_gap(o, n, text) for text in texts]
+                if all(missing):
+                    gaps.append(missing[0])
+        return gaps
 
     def passage_gap(self, passage: str, terms: set[str]) -> str | None:
         """What of the question the passage (its ``passage`` text and stems ``terms``) lacks."""
         for t, w in self.passage_terms.items():
-            if not _has(t, terms):
+            if not has_term(t, terms):
                 return w
         for name, figure in self.name_numbers:
             last = re.escape(name.split()[-1])  # documents may shorten "Exercise Harbour Shield"
@@ -120,7 +120,7 @@ class Needs:
     def sentence_gap(self, sentence: str, terms: set[str]) -> str | None:
         """Why ``sentence`` (its stems ``terms``) cannot be the answer, or None."""
         for t, w in self.sentence_terms.items():
-            if not _has(t, terms):
+            if not has_term(t, terms):
                 return w
         for t, w in self.participles.items():
             low = sentence.lower()
@@ -150,9 +150,9 @@ _ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|
 # "A third country" is "a third Party" or "a third State" in treaty language.
 _SIDE_WORDS = frozenset("country countries party parties state states nation nations".split())
 _SIDES = "countr|part|state|nation"
-_AUX_WORDS = frozenset("did do does is was were are has have had will can could must should "
-                       "would been being many much".split())
-_AUX = r"(?:did|do|does|is|was|were|are|has|have|had|will|can|could|must|should|would)"
+_AUX_VERBS = "did do does is was were are has have had will can could must should would".split()
+_AUX = "(?:" + "|".join(_AUX_VERBS) + ")"
+_AUX_WORDS = frozenset(_AUX_VERBS) | {"been", "being", "many", "much"}
 # A passive question asks whether, or when, something was done: "Was X extradited?", "How many
 # people were convicted?", "When was the treaty signed?". The participle is lower case.
 _PASSIVE = re.compile(r"^(?:[Hh]ow many [\w\s'-]+? (?:were|was|have been|had been|has been)|"
@@ -163,13 +163,12 @@ _PASSIVE = re.compile(r"^(?:[Hh]ow many [\w\s'-]+? (?:were|was|have been|had bee
                           "told won struck sworn drawn shown known begun".split()) + r")\b")
 
 
-def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
-    """The checks ``question`` needs. ``stem`` is the answerer's stemmer; ``proper`` the stems of
-    the names the question uses; ``wants`` the answer type (date, number, name or None)."""
+def analyse(question: str, stem: Callable[[str], str], proper: dict[str, str]) -> Needs:
+    """The checks ``question`` needs. ``stem`` is the answerer's stemmer; ``proper`` the names
+    the question uses, {stem: word}."""
     q = question.strip()
     needs = Needs(stem=stem)
-    for p in proper:
-        w = _word_for(p, q, stem)
+    for p, w in proper.items():
         if w.lower() not in _MONTHS_DAYS and w.lower() not in _ROLE:
             needs.document_terms[p] = w
     m = _HEAD.match(q)
@@ -193,8 +192,7 @@ def analyse(question: str, stem, proper: list[str], wants: str | None) -> Needs:
                 needs.passage_terms.setdefault(stem(w), w)
     needs.money = bool(_MONEY_Q.search(q))
     needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q)
-                          if not _is_month(n.split()[-1]) and n.split()[-1].lower() not in
-                          ("in", "on", "by", "of", "since", "until", "before", "after")]
+                          if n.split()[-1].lower() not in _MONTHS_DAYS | _PREPOSITIONS]
     for m in _ORDINAL.finditer(q):
         nouns = [n for n in re.findall(r"[a-z]+", m.group(2)) if n not in STOPWORDS
                  and (n not in GENERIC or n in _SIDE_WORDS)]
@@ -218,24 +216,12 @@ def _ordinal_gap(ordinal: str, nouns_: list[str], text: str) -> str | None:
     return f"{ordinal} {nouns_[-1]}"
 
 
-def _is_month(word: str) -> bool:
-    return word.lower()[:3] in {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
-                                "oct", "nov", "dec"}
-
-
-def _word_for(stem_: str, question: str, stem) -> str:
-    for w in re.findall(r"[\w-]+", question):
-        if stem(w.split("-")[0].lower()) == stem_:
-            return w
-    return stem_
-
-
 def _same(a: str, b: str) -> bool:
     a, b = a.lower(), b.lower()
     return a.startswith(b[:5]) or b.startswith(a[:5])
 
 
-def _has(term: str, context: set[str]) -> bool:
+def has_term(term: str, context: set[str]) -> bool:
     """``term`` (a stem) is in ``context``, or a word sharing its first letters ("ratif-y" and
     "ratif-ication"), or one it begins ("Thai" and "Thailand")."""
     if term in context:

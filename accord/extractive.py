@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from accord.answerability import _has, acronyms
+from accord.answerability import acronyms, has_term
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.question import QuestionProfile, stem
 from accord.text import STOPWORDS, sentence_spans, words
@@ -79,6 +79,11 @@ class ExtractiveAnswerer:
         i = bisect.bisect_left(ordered, prefix)
         return i < len(ordered) and ordered[i].startswith(prefix)
 
+    def forget_documents(self) -> None:
+        """Empty the cache of documents' words (benchmarks measure the cost of a cold cache)."""
+        with self._lock:
+            self._doc_terms.clear()
+
     def document_terms(self, chunk: RetrievedChunk) -> tuple[set[str], str]:
         """Stems and acronyms, and the text, of the whole document a chunk comes from (cached
         per revision): a name the question uses may be in the document's opening, not in
@@ -131,34 +136,35 @@ class ExtractiveAnswerer:
         if not cands:
             return []
         prof = prof or QuestionProfile.of(question)
-        weights = {t: self.idf(w) for t, w in prof.terms.items()}
-        total = sum(weights.values()) or 1.0
-        contexts = [terms_of(_context_text(ch)) for ch in chunks[: self.passages]]
-        titles = [terms_of(str(ch.metadata.get("title", ""))) for ch in chunks[: self.passages]]
-        documents = [self.document_terms(ch) for ch in chunks[: self.passages]]
+        gaps = [] if gaps is None else gaps
         needs = prof.needs
         never = needs.index_gaps(self.index_has) if needs.index_terms else []
         if never:
-            if gaps is not None:
-                gaps.extend(never)
+            gaps.extend(never)
             return []
-        passage_gaps = [needs.document_gaps(contexts[i] | documents[i][0],
-                                            f"{documents[i][1]}\n{_context_text(ch)}")
-                        or [needs.passage_gap(_context_text(ch), contexts[i])] for i, ch in
-                        enumerate(chunks[: self.passages])]
+        weights = {t: self.idf(w) for t, w in prof.terms.items()}
+        total = sum(weights.values()) or 1.0
+        passages = chunks[: self.passages]
+        texts = [_context_text(ch) for ch in passages]
+        contexts = [terms_of(text) for text in texts]
+        titles = [terms_of(str(ch.metadata.get("title", ""))) for ch in passages]
+        # What each passage (and its document) lacks; the first of them is enough to skip it.
+        passage_gaps = []
+        for ctx, text, ch in zip(contexts, texts, passages, strict=True):
+            doc_terms, doc_text = self.document_terms(ch)
+            lacks = needs.document_gaps(ctx | doc_terms, (doc_text, text))
+            passage_gaps.append(lacks or [g for g in [needs.passage_gap(text, ctx)] if g])
         keep = []
         for cand in cands:
             ctx = contexts[cand[0]]
             sent_words = terms_of(cand[3])
-            missing = passage_gaps[cand[0]]
-            if not missing[0]:
-                missing = [needs.sentence_gap(cand[3], sent_words)]
-            if missing[0]:
-                if gaps is not None:
-                    gaps.extend(missing)
+            missing = passage_gaps[cand[0]] or [
+                g for g in [needs.sentence_gap(cand[3], sent_words)] if g]
+            if missing:
+                gaps.extend(missing)
                 continue
             missing_figures = sum(n not in ctx for n in prof.numbers)
-            missing_names = sum(not _has(p, ctx) for p in prof.proper)
+            missing_names = sum(not has_term(p, ctx) for p in prof.proper)
             penalty = (P_FIGURE * missing_figures / max(1, len(prof.numbers))
                        + P_NAME * missing_names / max(1, len(prof.proper)))
             keep.append((cand, sent_words, penalty))

@@ -76,7 +76,7 @@ class QuestionProfile:
     terms: dict[str, str]  # stem -> the word as asked (its IDF is the word's)
     wants: str | None  # "date", "number", "name" or None
     numbers: list[str]  # figures and ordinals the question names: the evidence must name them
-    proper: list[str]  # stems of names the question uses: the passage must use them
+    proper: dict[str, str]  # names the question uses, {stem: the word as asked}
     needs: Needs  # what the passage and the sentence must contain (accord.answerability)
     also: list[str] = field(default_factory=list)  # further kinds asked for ("and by whom?")
     did: set[str] = field(default_factory=set)  # stems after "did": what is asked to have happened
@@ -114,11 +114,14 @@ class QuestionProfile:
             else:
                 groups.append([m.group(1)])
             last_end = m.end()
-        proper = list(dict.fromkeys(
-            stem(part) for g in groups for w in (g[-1:] if _person(g) else g)
-            for part in w.split("-") if len(part) >= 3))
+        proper: dict[str, str] = {}
+        for g in groups:
+            for w in (g[-1:] if _person(g) else g):
+                for part in w.split("-"):
+                    if len(part) >= 3:
+                        proper.setdefault(stem(part), part)
         did = re.search(r"\bdid\b(.*)", low)
-        return cls(key_terms(q), wants, numbers, proper, analyse(q, stem, proper, wants),
+        return cls(key_terms(q), wants, numbers, proper, analyse(q, stem, proper),
                    list(dict.fromkeys(also)), set(key_terms(did.group(1))) if did else set())
 
     def happened(self, sentence: str) -> bool:

@@ -113,6 +113,12 @@ def _gold_groups(ranked: Sequence[str], gold_set: set[str],
             for a, b in _groups(len(ranked), scores)]
 
 
+def _first_gold_group(ranked: Sequence[str], gold_set: set[str],
+                      scores: Sequence[float] | None) -> tuple[int, int, int] | None:
+    """(start, end, gold documents in it) of the first tie group holding gold, or None."""
+    return next(((a, b, g) for a, b, g in _gold_groups(ranked, gold_set, scores) if g), None)
+
+
 def hit_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
              scores: Sequence[float] | None = None) -> float | None:
     """1.0 if a gold source is among the first ``k`` (expected value under ties); None if no
@@ -120,15 +126,13 @@ def hit_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
     gold_set = set(gold)
     if not gold_set:
         return None
-    for a, b, g in _gold_groups(ranked, gold_set, scores):
-        if g == 0:
-            continue
-        if a >= k:
-            return 0.0
-        m, slots = b - a, min(k - a, b - a)
-        # Probability that at least one of the g gold documents lands in the first `slots`.
-        return 1.0 - math.comb(m - g, slots) / math.comb(m, slots)
-    return 0.0
+    first = _first_gold_group(ranked, gold_set, scores)
+    if first is None or first[0] >= k:
+        return 0.0
+    a, b, g = first
+    m, slots = b - a, min(k - a, b - a)
+    # Probability that at least one of the g gold documents lands in the first `slots`.
+    return 1.0 - math.comb(m - g, slots) / math.comb(m, slots)
 
 
 def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
@@ -150,14 +154,14 @@ def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str],
     gold_set = set(gold)
     if not gold_set:
         return None
-    for a, b, g in _gold_groups(ranked, gold_set, scores):
-        if g == 0:
-            continue
-        m = b - a
-        # P(the first gold document sits at offset j of the group) = C(m-j-1, g-1) / C(m, g).
-        return sum(math.comb(m - j - 1, g - 1) / math.comb(m, g) / (a + j + 1)
-                   for j in range(m - g + 1))
-    return 0.0
+    first = _first_gold_group(ranked, gold_set, scores)
+    if first is None:
+        return 0.0
+    a, b, g = first
+    m = b - a
+    # P(the first gold document sits at offset j of the group) = C(m-j-1, g-1) / C(m, g).
+    return sum(math.comb(m - j - 1, g - 1) / math.comb(m, g) / (a + j + 1)
+               for j in range(m - g + 1))
 
 
 def first_gold_rank(ranked: Sequence[str], gold: Iterable[str]) -> int | None:
