@@ -152,7 +152,7 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
     rt.close()
 
 
-for _module in ("accord.cli_ask", "evals.cli", "bot.cli"):
+for _module in ("accord.cli_ask", "accord.cli_access", "evals.cli", "bot.cli"):
     try:
         importlib.import_module(_module).register(app)
     except ModuleNotFoundError as _exc:  # a front end not installed in this checkout

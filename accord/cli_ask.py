@@ -18,17 +18,28 @@ def ask(
     since: str | None = typer.Option(None, "--since", help="Only documents dated on/after (ISO)."),
     until: str | None = typer.Option(None, "--until", help="Only documents dated on/before (ISO)."),
     party: list[str] = typer.Option([], "--party", help="Only documents naming this party."),
-    clearance: str | None = typer.Option(None, help="Audience clearance (overrides setting)."),
+    clearance: str | None = typer.Option(
+        None, help="Audience clearance (overrides ACCORD_CLEARANCE): a level of the markings "
+        "ladder or a national name for one."),
+    caveat: list[str] = typer.Option(
+        [], "--caveat", help="A caveat the audience holds (repeatable; overrides "
+        "ACCORD_CAVEATS): AUSTEO, NZEO, 'REL TO SGP' ..."),
     k: int | None = typer.Option(None, "--k", help="Chunks to retrieve (default ACCORD_TOP_K)."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Answer QUESTION from the indexed documents, citing the passages it rests on."""
+    from accord.audit import Origin
     from accord.cli import console, err, fail, load_settings
     from accord.models import Filters
     from accord.runtime import Runtime
     from ingest.metadata import normalise_date, normalise_type
 
-    settings = load_settings(data_dir=data_dir, clearance=clearance)
+    settings = load_settings(data_dir=data_dir)
+    try:
+        audience = settings.cli_audience(clearance, list(caveat) if caveat else None)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --clearance: {exc}")
+        raise typer.Exit(2) from exc
     types = []
     for t in doc_type:
         nt = normalise_type(t)
@@ -53,7 +64,8 @@ def ask(
         raise typer.Exit(2)
     rt = Runtime(settings)
     try:
-        ans = rt.qa.answer(question, filters, k=k)
+        ans = rt.qa.answer(question, filters, k=k, audience=audience,
+                           origin=Origin("cli", _os_user(), None))
     except AccordError as exc:
         raise fail(exc) from exc
     if as_json:
@@ -74,6 +86,15 @@ def ask(
         console.print("\n[bold]Possibly related[/bold]")
         for r in ans.related:
             console.print(f"  - {escape(r.title)} ({escape(r.source)})", highlight=False)
+
+
+def _os_user() -> str | None:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a container without a passwd entry
+        return None
 
 
 def register(app: typer.Typer) -> None:

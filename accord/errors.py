@@ -57,3 +57,16 @@ class LLMUnavailable(AccordError):
     """The configured LLM failed, timed out or returned nothing usable."""
 
     code = "llm_unavailable"
+
+
+class IndexNeedsResync(AccordError):
+    """The index was marked by other marking rules than the ones in force: until a sync re-marks
+    it, a document may sit below its marking, so nothing is answered from it."""
+
+    code = "index_needs_resync"
+
+
+class PolicyError(AccordError):
+    """The audience policy file cannot be used; the message names the file, line and reason."""
+
+    code = "audience_policy"

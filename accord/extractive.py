@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from accord.access import unpack_caveats
 from accord.answerability import acronyms, has_term
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.question import QuestionProfile, stem
@@ -326,7 +327,7 @@ def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: in
         page=(int(m["page"]) if m.get("page") else None), section=(m.get("section") or None),
         chunk_id=chunk.chunk_id, quote=quote, char_start=start, char_end=end,
         content_hash=str(m.get("sha256", "")), score=round(float(score), 4),
-        marking=str(m.get("marking", "UNMARKED")))
+        marking=str(m.get("marking", "UNMARKED")), caveats=unpack_caveats(m.get("caveats")))
 
 
 def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3
@@ -336,8 +337,10 @@ def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3
     for ch in chunks:
         if ch.source not in out:
             m = ch.metadata
-            out[ch.source] = RetrievedSource(ch.source, ch.score, str(m.get("title", "")),
-                                             ch.chunk_id, int(m["page"]) if m.get("page") else None)
+            out[ch.source] = RetrievedSource(
+                ch.source, ch.score, str(m.get("title", "")), ch.chunk_id,
+                int(m["page"]) if m.get("page") else None, str(m.get("marking", "UNMARKED")),
+                unpack_caveats(m.get("caveats")))
         if limit is not None and len(out) >= limit:
             break
     return list(out.values())

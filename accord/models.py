@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from accord.access import Audience, pack_caveats
+
 DOC_TYPES: tuple[str, ...] = (
     "mou",  # memoranda of understanding, agreements, treaties, protocols
     "minutes",  # minutes, records of conversation, cablegrams and other records
@@ -37,6 +39,9 @@ class Document:
     marking: str = "UNMARKED"
     page_starts: list[int] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+    caveats: list[str] = field(default_factory=list)  # each must be held by a reader
+    marking_rank: int = 0  # the marking's place on the ladder of the rules that read it
+    marking_evidence: list[dict[str, Any]] = field(default_factory=list)  # see accord.markings
 
     def page_at(self, offset: int) -> int | None:
         """Return the 1-based page holding character ``offset``, or None for non-paged files."""
@@ -74,7 +79,9 @@ class Chunk:
             "date_int": int(doc.date.replace("-", "")) if doc.date else 0,
             "parties": "|".join(doc.parties),
             "marking": doc.marking,
-            "marking_rank": _marking_rank(doc.marking),
+            "marking_rank": doc.marking_rank,
+            "caveats": pack_caveats(doc.caveats),
+            "caveat_n": len(doc.caveats),
             "sha256": doc.sha256,
             "char_start": self.char_start,
             "char_end": self.char_end,
@@ -87,12 +94,6 @@ class Chunk:
         for party in doc.parties:
             meta[party_key(party)] = True
         return meta
-
-
-def _marking_rank(marking: str) -> int:
-    from accord.settings import marking_rank
-
-    return marking_rank(marking)
 
 
 @dataclass
@@ -130,6 +131,7 @@ class Citation:
     content_hash: str
     score: float
     marking: str = "UNMARKED"
+    caveats: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +143,8 @@ class RetrievedSource:
     title: str = ""
     chunk_id: str = ""
     page: int | None = None
+    marking: str = "UNMARKED"
+    caveats: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -175,7 +179,8 @@ class Answer:
                     if k
                     in (
                         "n", "source", "title", "doc_type", "date", "page", "section", "quote",
-                        "char_start", "char_end", "chunk_id", "score", "content_hash",
+                        "char_start", "char_end", "chunk_id", "score", "content_hash", "marking",
+                        "caveats",
                     )
                 }
                 for c in self.citations
@@ -189,7 +194,8 @@ class Answer:
 class Filters:
     """Metadata filters for retrieval. Empty fields do not filter.
 
-    ``max_marking`` is the audience's clearance: documents marked above it are never retrieved.
+    ``audience`` says who will read the answer: documents it may not see are never retrieved.
+    Unset, :class:`accord.qa.QA` applies the settings' CLI audience.
     """
 
     doc_types: list[str] = field(default_factory=list)
@@ -197,4 +203,4 @@ class Filters:
     until: str | None = None  # ISO date, inclusive
     parties: list[str] = field(default_factory=list)
     markings: list[str] = field(default_factory=list)  # only these markings
-    max_marking: str | None = None
+    audience: Audience | None = None

@@ -14,7 +14,9 @@ import threading
 import time
 from typing import Any
 
-from accord.errors import BadQuestion, EmptyIndex
+from accord.access import Audience, can_see
+from accord.audit import AuditLog, Origin
+from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, related_sources
 from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
 from accord.settings import Settings
@@ -41,8 +43,11 @@ class QA:
     """Answers questions from the index. Build once per process; thread-safe for answering."""
 
     def __init__(self, settings: Settings, retriever: Any, embedder: Any, lexical: Any,
-                 documents: Any = None, answerer: Any = None) -> None:
+                 documents: Any = None, answerer: Any = None, audit: AuditLog | None = None
+                 ) -> None:
         self.settings = settings
+        self.rules = settings.rules()
+        self.audit = audit  # every answer leaves a row here when set
         self.retriever = retriever
         self.embedder = embedder
         self._lexical = lexical  # callable returning the current LexicalIndex
@@ -59,19 +64,21 @@ class QA:
         from vectorstore.retrieval import HybridRetriever
 
         lexical = LexicalCache(rt.settings, rt.manifest)
-        retriever = HybridRetriever(rt.store(), rt.embedder, lexical)
+        retriever = HybridRetriever(rt.store(), rt.embedder, lexical, rt.settings.rules())
         answerer = None
         if rt.settings.llm_provider != "none":
             from accord.llm import build_answerer
 
             answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
-        return cls(rt.settings, retriever, rt.embedder, lexical, rt.manifest, answerer)
+        return cls(rt.settings, retriever, rt.embedder, lexical, rt.manifest, answerer,
+                   audit=rt.audit)
 
-    def effective_filters(self, filters: Filters | None) -> Filters:
-        """The filters with the audience's clearance applied (the settings' default if unset)."""
+    def effective_filters(self, filters: Filters | None, audience: Audience | None = None
+                          ) -> Filters:
+        """The filters with the audience applied: ``audience``, else the one in ``filters``,
+        else the settings' CLI audience."""
         f = dataclasses.replace(filters) if filters else Filters()
-        if f.max_marking is None:
-            f.max_marking = self.settings.clearance
+        f.audience = audience or f.audience or self.settings.cli_audience()
         return f
 
     def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None,
@@ -85,26 +92,38 @@ class QA:
     def _require_index(self) -> None:
         if len(self._lexical()) == 0:
             raise EmptyIndex("The index is empty: run `accord ingest FOLDER` first.")
+        if self.documents is not None and hasattr(self.documents, "get_state"):
+            from ingest.sync import RULES_STATE
+
+            if self.documents.get_state(RULES_STATE) != self.rules.digest:
+                raise IndexNeedsResync(
+                    "The index was marked by other security-marking rules than the ones in "
+                    f"force ({self.rules.source}); until it is re-marked a document could be "
+                    "shown below its marking. Run `accord ingest FOLDER` (no re-embedding).")
 
     def answer(self, question: str, filters: Filters | None = None, k: int | None = None,
                mode: str = "hybrid", history: list[str] | None = None,
-               on_token: Any = None) -> Answer:
-        """Answer ``question`` from the documents the audience may see.
+               on_token: Any = None, audience: Audience | None = None,
+               origin: Origin | None = None) -> Answer:
+        """Answer ``question`` from the documents ``audience`` may see (default: the one in
+        ``filters``, else the settings' CLI audience), and record it in the audit log.
 
         Returns an Answer whose citations quote documents verbatim, or a refusal. Raises
-        BadQuestion for an unusable question and EmptyIndex when nothing is indexed.
+        BadQuestion for an unusable question, EmptyIndex when nothing is indexed and
+        IndexNeedsResync when the index was marked by other marking rules.
         """
         t0 = time.perf_counter()
         q = check_question(question)
         self._require_index()
+        filters = self.effective_filters(filters, audience)
+        assert filters.audience is not None
         search_q = q
         if history and self.answerer is not None and hasattr(self.answerer, "condense"):
             search_q = self.answerer.condense(q, history)
         elif history:
             search_q = condense_plain(q, history)
         qvec = self.embedder.embed_query(search_q)
-        chunks = self.retriever.retrieve(search_q, k or self.settings.top_k,
-                                         self.effective_filters(filters), mode=mode,
+        chunks = self.retriever.retrieve(search_q, k or self.settings.top_k, filters, mode=mode,
                                          query_vector=qvec)
         if self.answerer is not None:
             ans = self.answerer.compose(search_q, chunks, qvec, self.extractive,
@@ -113,8 +132,43 @@ class QA:
             ans = self.extractive.compose(search_q, chunks, qvec)
         ans.question = q
         ans.retrieved = ranked_sources(chunks)
+        self._final_check(ans, filters.audience)
         ans.latency_ms = (time.perf_counter() - t0) * 1000
+        if self.audit is not None:
+            model = self.settings.llm_model or (str(self.settings.llm_model_path)
+                                                if self.settings.llm_model_path else None)
+            self.audit.record_answer(ans, filters.audience, origin or Origin(),
+                                     model if ans.mode == "llm" else None)
         return ans
+
+    def visible(self, source: str, audience: Audience) -> bool:
+        """Whether ``audience`` may see the indexed document ``source`` as the index holds it
+        now. A document the index does not know is not visible."""
+        if self.documents is None or not hasattr(self.documents, "access"):
+            return False
+        found = self.documents.access(source)
+        return found is not None and can_see(self.rules, audience, found[0], found[1])
+
+    def _final_check(self, ans: Answer, audience: Audience) -> None:
+        """Retrieval already kept out what the audience may not see; this checks the finished
+        answer once more against the index's own record of each document, so that no later
+        change (a re-mark during the answer, a bug) can put one in front of the wrong readers."""
+        if self.documents is None or not hasattr(self.documents, "access"):
+            return
+        sources = {c.source for c in ans.citations} | {r.source for r in ans.retrieved} | {
+            r.source for r in ans.related}
+        hidden = {s for s in sources if not self.visible(s, audience)}
+        if not hidden:
+            return
+        log.error("final access check removed %d document(s) retrieval had passed for %s",
+                  len(hidden), audience.describe())
+        ans.retrieved = [r for r in ans.retrieved if r.source not in hidden]
+        ans.related = [r for r in ans.related if r.source not in hidden]
+        if any(c.source in hidden for c in ans.citations):
+            ans.citations = []
+            ans.text = ("The answer could not be shown: a source it rested on is not available "
+                        "to this audience.")
+            ans.refused = True
 
 
 def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:

@@ -24,6 +24,7 @@ class Runtime:
         self._manifest: Any = None
         self._qa: Any = None
         self._llm = llm
+        self._audit: Any = None
 
     @property
     def model_name(self) -> str:
@@ -77,6 +78,19 @@ class Runtime:
             self._qa = QA.from_runtime(self)
         return self._qa
 
+    @property
+    def audit(self) -> Any:
+        """The audit log under the data dir (every answer appends a row)."""
+        if self._audit is None:
+            from accord.audit import AuditLog
+
+            self._audit = AuditLog.in_data_dir(self.settings.data_dir,
+                                               self.settings.audit_retention_days,
+                                               self.settings.secrets)
+        return self._audit
+
     def close(self) -> None:
+        if self._audit is not None:
+            self._audit.close()
         if self._manifest is not None:
             self._manifest.close()

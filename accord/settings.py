@@ -9,24 +9,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Highest first. A document is visible to an audience cleared at its level or above.
-MARKINGS: tuple[str, ...] = ("TOP SECRET", "SECRET", "CONFIDENTIAL", "RESTRICTED", "OFFICIAL")
-UNMARKED = "UNMARKED"
-CLEARANCES: tuple[str, ...] = (*MARKINGS, UNMARKED)
-
-
-def marking_rank(marking: str | None) -> int:
-    """Return the sensitivity rank of a marking: 0 for unmarked, 5 for TOP SECRET."""
-    if not marking or marking.upper() == UNMARKED:
-        return 0
-    m = marking.upper()
-    return len(MARKINGS) - MARKINGS.index(m) if m in MARKINGS else 0
-
+if TYPE_CHECKING:
+    from accord.access import Audience
+    from accord.markings import Rules
 
 class Settings(BaseSettings):
     """Accord's configuration. Defaults run fully offline on one machine."""
@@ -82,12 +72,34 @@ class Settings(BaseSettings):
         "the answerability checks (accord/answerability.py), not by this threshold; calibrated "
         "with benchmarks/calibrate.py on the QA sets (see evals/datasets/README.md).",
     )
+    markings_file: Path | None = Field(
+        None,
+        description="Security-marking rules (ladder, national schemes, caveats) as YAML. Unset: "
+        "accord/data/markings.yaml. Changing the rules re-marks every document at the next "
+        "ingest; until then the index refuses to answer.",
+    )
     clearance: str = Field(
         "OFFICIAL",
-        description="Clearance of the audience (CLI user, Slack users, evaluations): documents "
-        "marked above it are never retrieved, so never quoted. One of TOP SECRET, SECRET, "
-        "CONFIDENTIAL, RESTRICTED, OFFICIAL, UNMARKED. Secure by default: raise it only for "
-        "deployments whose every user holds that clearance.",
+        description="Clearance of the CLI and evaluation audience: documents marked above it "
+        "are never retrieved, so never quoted. A level of the markings ladder (UNMARKED, "
+        "OFFICIAL, OFFICIAL-SENSITIVE, RESTRICTED, CONFIDENTIAL, SECRET, TOP SECRET) or a "
+        "national name for one (SULIT, PROTECTED ...). Slack audiences come from the audience "
+        "policy instead.",
+    )
+    caveats: str = Field(
+        "",
+        description="Caveats the CLI and evaluation audience holds, comma-separated (AUSTEO, "
+        "NZEO, REL TO SGP). A document with a caveat is shown only to audiences holding it.",
+    )
+    audience_policy: Path | None = Field(
+        None,
+        description="YAML file giving Slack channels, users and user groups their clearance "
+        "and caveats (see README, Access control). Unset: every Slack audience gets "
+        "`clearance`, and Slack Connect channels the bottom of the ladder.",
+    )
+    audit_retention_days: int = Field(
+        0, ge=0,
+        description="Audit records older than this many days are deleted; 0 keeps them all.",
     )
     llm_provider: Literal["none", "llamacpp", "ollama", "openai"] = Field(
         "none", description="none = offline extractive answerer; else the chat model backend."
@@ -123,12 +135,41 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Python logging level.")
 
-    @field_validator("clearance")
-    @classmethod
-    def _known_clearance(cls, v: str) -> str:
-        if v.upper() not in CLEARANCES:
-            raise ValueError(f"unknown clearance {v!r}; use one of {', '.join(CLEARANCES)}")
-        return v.upper()
+    @model_validator(mode="after")
+    def _known_clearance(self) -> Settings:
+        from accord.access import parse_caveats, parse_clearance
+        from accord.markings import MarkingRulesError, load_rules
+
+        try:
+            rules = load_rules(self.markings_file)
+        except MarkingRulesError as exc:
+            raise ValueError(str(exc)) from exc
+        self.clearance = parse_clearance(rules, self.clearance)
+        self.caveats = ",".join(sorted(parse_caveats(rules, self.caveats.split(","))))
+        return self
+
+    def rules(self) -> Rules:
+        """The marking rules these settings name (read once per process)."""
+        from accord.markings import load_rules
+
+        return load_rules(self.markings_file)
+
+    def cli_audience(self, clearance: str | None = None,
+                     caveats: list[str] | None = None) -> Audience:
+        """The audience of a CLI or evaluation run: the settings', or the given overrides."""
+        from accord.access import Audience, parse_caveats, parse_clearance
+
+        rules = self.rules()
+        level = parse_clearance(rules, clearance) if clearance else self.clearance
+        held = (parse_caveats(rules, caveats) if caveats is not None
+                else parse_caveats(rules, self.caveats.split(",")))
+        return Audience(level, held, "command line")
+
+    @property
+    def secrets(self) -> list[str]:
+        """Secret values that must never be written to a log or the audit record."""
+        return [s for s in (self.slack_bot_token, self.slack_signing_secret,
+                            self.slack_app_token, self.llm_api_key) if s]
 
     @property
     def admin_user_ids(self) -> set[str]:

@@ -35,6 +35,7 @@ def main() -> None:
     qa = rt.qa
     for q in questions[:3]:
         qa.answer(q)  # warm: model, lexical index, HNSW pages
+    from accord.access import Audience
     from accord.models import Filters
 
     accord_ms, official_ms = [], []
@@ -45,7 +46,7 @@ def main() -> None:
             accord_ms.append((time.perf_counter() - t) * 1000)
             # An OFFICIAL audience: the marking filter runs inside Chroma's search.
             t = time.perf_counter()
-            qa.answer(q, Filters(max_marking="OFFICIAL"))
+            qa.answer(q, Filters(audience=Audience("OFFICIAL")))
             official_ms.append((time.perf_counter() - t) * 1000)
 
     # The extractive answerer caches each document's words (answerability checks); the worst
@@ -54,7 +55,7 @@ def main() -> None:
     for q in questions:
         qa.extractive.forget_documents()
         t = time.perf_counter()
-        qa.answer(q, Filters(max_marking="OFFICIAL"))
+        qa.answer(q, Filters(audience=Audience("OFFICIAL")))
         cold_ms.append((time.perf_counter() - t) * 1000)
 
     store = tutorial_store(args.langchain, args.corpus)

@@ -38,6 +38,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from accord.errors import ConfigError
 from accord.settings import Settings
+from bot.audience import AudienceResolver, Policy
 from bot.dedupe import DB_NAME as CLAIMS_DB
 from bot.dedupe import Claims, event_dedupe_middleware
 from bot.deps import BotDeps, Reindex
@@ -68,7 +69,7 @@ def with_retries(client: WebClient, rate_limit_retries: int = 3) -> WebClient:
 def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
               docs_dir: Path | None = None, reindex: Reindex | None = None,
               feedback: FeedbackStore | None = None, claims: Claims | None = None,
-              workers: int = 8, socket_mode: bool = False) -> App:
+              workers: int = 8, socket_mode: bool = False, policy: Policy | None = None) -> App:
     """Return the slack-bolt App answering from ``qa``.
 
     ``client`` is the WebClient the app posts with (built from ``settings`` if None; retry
@@ -76,7 +77,9 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
     ``/accord reindex`` syncs with ``reindex(folder)``, which returns a result with
     ``.summary()``. Feedback and event claims live under ``settings.data_dir`` unless given.
     ``socket_mode`` skips request signing (Socket Mode has no HTTP requests to verify).
-    Raises ConfigError when the bot token, or the signing secret in HTTP mode, is missing.
+    ``policy`` gives Slack audiences their clearance (default: :func:`load_policy`).
+    Raises ConfigError when the bot token, or the signing secret in HTTP mode, is missing, and
+    PolicyError when the audience policy file cannot be used.
     """
     client = with_retries(client or make_client(settings))
     token = settings.slack_bot_token or client.token
@@ -86,8 +89,10 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
     if not socket_mode and not secret:
         raise ConfigError("No Slack signing secret: set ACCORD_SLACK_SIGNING_SECRET, or run "
                           "in Socket Mode with ACCORD_SLACK_APP_TOKEN.")
+    policy = policy or load_policy(settings)
     deps = BotDeps(
         settings=settings, qa=qa,
+        audiences=AudienceResolver(policy, settings.rules(), client),
         feedback=feedback or FeedbackStore.in_data_dir(settings.data_dir),
         claims=claims or Claims(Path(settings.data_dir) / CLAIMS_DB),
         docs_dir=docs_dir or settings.docs_dir, reindex=reindex)
@@ -102,6 +107,17 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
     register_all(app, deps)
     app.accord_deps = deps  # type: ignore[attr-defined]  # for the CLI and tests
     return app
+
+
+def load_policy(settings: Settings) -> Policy:
+    """The audience policy ``settings`` name, or everyone at ``settings.clearance`` when none.
+
+    Raises PolicyError naming the file, the line and the reason when the file cannot be used.
+    """
+    rules = settings.rules()
+    if settings.audience_policy is None:
+        return Policy.default_only(rules, settings.clearance)
+    return Policy.load(settings.audience_policy, rules)
 
 
 def _with_slash(url: str) -> str:

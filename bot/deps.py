@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accord.models import Filters
 from accord.settings import Settings
+from bot.audience import AudienceResolver
 from bot.dedupe import Claims
 from bot.feedback import FeedbackStore
 
@@ -23,16 +23,13 @@ Reindex = Callable[[Path], Any]
 @dataclass
 class BotDeps:
     settings: Settings
-    qa: Any  # has .answer(question, filters=..., history=...) -> Answer
+    qa: Any  # has .answer(question, history=..., audience=..., origin=...) -> Answer
     feedback: FeedbackStore
     claims: Claims
+    audiences: AudienceResolver
     docs_dir: Path | None = None
     reindex: Reindex | None = None
     reindex_lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def filters(self) -> Filters:
-        """Slack users see what the deployment's clearance allows, never more."""
-        return Filters(max_marking=self.settings.clearance)
 
     def is_admin(self, user_id: str | None) -> bool:
         return bool(user_id) and user_id in self.settings.admin_user_ids

@@ -35,7 +35,10 @@ def eval_command(
     mode: Annotated[str, typer.Option("--mode", help="Retrieval: hybrid, dense or "
                                       "lexical.")] = "hybrid",
     clearance: Annotated[str | None, typer.Option(help="Audience clearance (overrides "
-                                                  "setting).")] = None,
+                                                  "ACCORD_CLEARANCE).")] = None,
+    caveat: Annotated[list[str] | None, typer.Option(
+        "--caveat", help="A caveat the audience holds (repeatable; overrides "
+        "ACCORD_CAVEATS).")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")] = None,
 ) -> None:
     """Evaluate the assistant on QA_SET: retrieval, answers, citations, refusals, latency."""
@@ -61,7 +64,11 @@ def eval_command(
     except QASetError as exc:
         raise usage(str(exc)) from exc
     other = _read_compare(compare_to, usage) if compare_to else None
-    settings = load_settings(data_dir=data_dir, clearance=clearance)
+    settings = load_settings(data_dir=data_dir)
+    try:
+        audience = settings.cli_audience(clearance, list(caveat) if caveat else None)
+    except ValueError as exc:
+        raise usage(f"--clearance: {exc}") from exc
     if not settings.manifest_path.exists():
         raise usage(f"no index in {settings.data_dir}: run `accord ingest FOLDER` first")
 
@@ -87,14 +94,14 @@ def eval_command(
     if not qaset.items:
         raise usage(f"{qa_set}: no usable question")
 
-    filters = Filters(max_marking=settings.clearance)
+    filters = Filters(audience=audience)
     started = time.time()
     try:
         records = _run(rt, qaset.items, k, mode, filters, err)
-        hidden = _flag_hidden(records, rt.manifest, settings.clearance)
+        hidden = _flag_hidden(records, rt.qa, audience)
     except AccordError as exc:
         raise fail(exc) from exc
-    results = _results(qa_set, qaset, records, settings, rt, k, mode, started, indexed)
+    results = _results(qa_set, qaset, records, settings, rt, k, mode, started, indexed, audience)
     if other is not None:
         from evals.runner import compare
 
@@ -116,7 +123,7 @@ def eval_command(
         code = 1
     if hidden:
         err.print(f"[yellow]{hidden} question(s) have gold sources marked above the clearance "
-                  f"{settings.clearance}: they cannot be retrieved (flagged in the report)"
+                  f"{audience.describe()}: they cannot be retrieved (flagged in the report)"
                   "[/yellow]", soft_wrap=True)
     if unknown:
         err.print(f"[yellow]{len(unknown)} question(s) cite gold sources not in the index "
@@ -152,31 +159,30 @@ def _run(rt: Any, items: list, k: int | None, mode: str, filters: Any, err: Any)
                         progress=lambda n, it: bar.update(task, completed=n, current=it.id))
 
 
-def _flag_hidden(records: list, manifest: Any, clearance: str) -> int:
-    """Mark each record's gold sources marked above ``clearance`` (``hidden_sources``): the
-    audience cannot see them, so a miss there is the filter working. Returns how many."""
-    from accord.settings import marking_rank
-
-    limit, markings, n = marking_rank(clearance), {}, 0
+def _flag_hidden(records: list, qa: Any, audience: Any) -> int:
+    """Mark each record's gold sources the audience may not see (``hidden_sources``): a miss
+    there is the filter working. Returns how many records have one."""
+    visible: dict[str, bool] = {}
+    n = 0
     for rec in records:
         for src in rec["gold_sources"]:
-            if src not in markings:
-                doc = manifest.document(src)
-                markings[src] = marking_rank(doc.marking) if doc else 0
-        rec["hidden_sources"] = [s for s in rec["gold_sources"] if markings[s] > limit]
+            if src not in visible:
+                visible[src] = qa.visible(src, audience) or qa.documents.access(src) is None
+        rec["hidden_sources"] = [s for s in rec["gold_sources"] if not visible[s]]
         n += bool(rec["hidden_sources"])
     return n
 
 
 def _results(qa_path: Path, qaset: Any, records: list, settings: Any, rt: Any, k: int | None,
-             mode: str, started: float, indexed: set[str]) -> dict[str, Any]:
+             mode: str, started: float, indexed: set[str], audience: Any) -> dict[str, Any]:
     from evals.runner import summarise, summarise_by_tag
 
     finished = time.time()
     return {
         "config": {
             "qa_set": str(qa_path), "qa_sha256": hashlib.sha256(qa_path.read_bytes()).hexdigest(),
-            "mode": mode, "k": k or settings.top_k, "clearance": settings.clearance,
+            "mode": mode, "k": k or settings.top_k, "clearance": audience.clearance,
+            "caveats": sorted(audience.caveats),
             "data_dir": str(settings.data_dir), "collection": settings.collection,
             "embedding_model": rt.model_name, "llm_provider": settings.llm_provider,
             "refusal_threshold": settings.refusal_threshold, "documents": len(indexed),

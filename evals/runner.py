@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from accord.audit import Origin
 from accord.errors import BadQuestion
 from accord.models import Answer, Filters
 from evals import metrics as M
@@ -31,16 +32,19 @@ Progress = Callable[[int, QAItem], None]
 
 def evaluate(qa: Any, items: Sequence[QAItem], documents: Any, embedder: Any, *,
              k: int | None = None, mode: str = "hybrid", filters: Filters | None = None,
-             progress: Progress | None = None, warm_up: bool = True) -> list[dict[str, Any]]:
+             progress: Progress | None = None, warm_up: bool = True,
+             origin: Origin | None = None) -> list[dict[str, Any]]:
     """Answer every item with ``qa.answer`` and return one scored record per item, in order.
 
     ``documents.document(source)`` gives the indexed Document used to check citation spans;
     ``embedder.embed_batch`` embeds answers for the similarity metric. A question the pipeline
     rejects (BadQuestion) is recorded with its error and scores 0; other errors propagate.
+    Every answer is audited as ``origin`` (default: front end ``eval``).
     """
+    origin = origin or Origin("eval")
     if warm_up and items:  # model load and lexical index build are not the question's latency
         try:
-            qa.answer(items[0].question, filters, k=k, mode=mode)
+            qa.answer(items[0].question, filters, k=k, mode=mode, origin=origin)
         except BadQuestion:
             pass
     records: list[dict[str, Any]] = []
@@ -49,7 +53,7 @@ def evaluate(qa: Any, items: Sequence[QAItem], documents: Any, embedder: Any, *,
         t0 = time.perf_counter()
         error = None
         try:
-            ans = qa.answer(item.question, filters, k=k, mode=mode)
+            ans = qa.answer(item.question, filters, k=k, mode=mode, origin=origin)
         except BadQuestion as exc:
             ans, error = Answer(item.question, "", refused=False), exc.message
         latency = (time.perf_counter() - t0) * 1000

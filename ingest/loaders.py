@@ -28,6 +28,9 @@ class Loaded:
     page_starts: list[int] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # front matter, PDF/HTML/docx properties
     notes: list[str] = field(default_factory=list)  # e.g. "decoded as cp1252"
+    # Text outside the body where markings are printed (Word headers and footers, HTML header
+    # and footer elements, classification meta tags): read for markings, not indexed.
+    marking_zones: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_sidecar(path: Path) -> bool:
@@ -178,6 +181,13 @@ def _load_html(rel: str, raw: str) -> Loaded:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
+    zones: list[tuple[str, str]] = []
+    for tag in soup.find_all("meta"):
+        name = str(tag.get("name") or tag.get("property") or "").lower()
+        if any(k in name for k in ("classification", "marking", "dlm", "security", "caveat")):
+            zones.append((f"<meta name={name!r}>", str(tag.get("content") or "")))
+    for tag in soup.find_all(["header", "footer"]):
+        zones.append((f"<{tag.name}>", tag.get_text("\n", strip=True)))
     for tag in soup(["script", "style", "noscript", "template", "nav", "footer"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -195,7 +205,7 @@ def _load_html(rel: str, raw: str) -> Loaded:
     if not blocks:
         blocks = [" ".join(body.get_text(" ", strip=True).split())]
     meta: dict[str, Any] = {"html_title": title or (h1.get_text(" ", strip=True) if h1 else "")}
-    return Loaded(text=_tidy("\n\n".join(blocks)), meta=meta)
+    return Loaded(text=_tidy("\n\n".join(blocks)), meta=meta, marking_zones=zones)
 
 
 def _load_docx(rel: str, data: bytes) -> Loaded:
@@ -225,7 +235,23 @@ def _load_docx(rel: str, data: bytes) -> Loaded:
     meta: dict[str, Any] = {"docx_title": (props.title or "").strip()}
     if props.created:
         meta["docx_created"] = props.created.date().isoformat()
-    return Loaded(text=_tidy("\n\n".join(blocks)), meta=meta)
+    zones: list[tuple[str, str]] = []
+    for n, sec in enumerate(d.sections, start=1):
+        for kind in ("header", "first_page_header", "even_page_header", "footer",
+                     "first_page_footer", "even_page_footer"):
+            try:
+                part = getattr(sec, kind)
+                lines = [p.text for p in part.paragraphs if p.text.strip()]
+                for table in part.tables:
+                    lines.extend(c.text for row in table.rows for c in row.cells if c.text.strip())
+            except Exception:  # a damaged header must not lose the document
+                continue
+            if lines:
+                zones.append((f"section {n} {kind.replace('_', ' ')}", "\n".join(lines)))
+    if props.category or props.keywords or props.subject:
+        zones.append(("document properties", "\n".join(
+            x for x in (props.category, props.keywords, props.subject) if x)))
+    return Loaded(text=_tidy("\n\n".join(blocks)), meta=meta, marking_zones=zones)
 
 
 def load_sidecar(path: Path, rel: str) -> tuple[dict[str, Any], bytes]:

@@ -23,7 +23,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     source TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, sha256 TEXT NOT NULL,
     status TEXT NOT NULL, title TEXT, doc_type TEXT, date TEXT, parties TEXT, marking TEXT,
-    page_starts TEXT, extra TEXT, text TEXT, chunk_ids TEXT, indexed_at REAL
+    page_starts TEXT, extra TEXT, text TEXT, chunk_ids TEXT, indexed_at REAL,
+    caveats TEXT, marking_rank INTEGER, marking_evidence TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, ordinal INTEGER, lexical_text TEXT NOT NULL,
@@ -60,6 +61,11 @@ class Manifest:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(documents)")}
+        for column, kind in (("caveats", "TEXT"), ("marking_rank", "INTEGER"),
+                             ("marking_evidence", "TEXT")):
+            if column not in have:  # an index from before access control: re-marked on sync
+                self.db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
         self.db.commit()
 
     def close(self) -> None:
@@ -91,11 +97,13 @@ class Manifest:
             self.db.execute(
                 "INSERT OR REPLACE INTO documents(source, fingerprint, sha256, status, title, "
                 "doc_type, date, parties, marking, page_starts, extra, text, chunk_ids, "
-                "indexed_at) VALUES (?,?,?,'done',?,?,?,?,?,?,?,?,?,?)",
+                "indexed_at, caveats, marking_rank, marking_evidence) "
+                "VALUES (?,?,?,'done',?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc.source, fingerprint, doc.sha256, doc.title, doc.doc_type, doc.date,
                  json.dumps(doc.parties), doc.marking, json.dumps(doc.page_starts),
                  json.dumps(doc.extra, default=str), doc.text, json.dumps([c.id for c in chunks]),
-                 time.time()))
+                 time.time(), json.dumps(doc.caveats), doc.marking_rank,
+                 json.dumps(doc.marking_evidence)))
             self._bump()
 
     def remove(self, source: str) -> None:
@@ -115,14 +123,36 @@ class Manifest:
         with self.lock:
             row = self.db.execute(
                 "SELECT source, text, sha256, title, doc_type, date, parties, marking, "
-                "page_starts, extra FROM documents WHERE source=? AND status='done'",
-                (source,)).fetchone()
+                "page_starts, extra, caveats, marking_rank, marking_evidence FROM documents "
+                "WHERE source=? AND status='done'", (source,)).fetchone()
         if not row:
             return None
         return Document(source=row[0], text=row[1] or "", sha256=row[2], title=row[3] or "",
                         doc_type=row[4] or "other", date=row[5], parties=json.loads(row[6] or "[]"),
                         marking=row[7] or "UNMARKED", page_starts=json.loads(row[8] or "[]"),
-                        extra=json.loads(row[9] or "{}"))
+                        extra=json.loads(row[9] or "{}"), caveats=json.loads(row[10] or "[]"),
+                        marking_rank=int(row[11] or 0),
+                        marking_evidence=json.loads(row[12] or "[]"))
+
+    def access(self, source: str) -> tuple[str, list[str]] | None:
+        """(marking, caveats) of an indexed document as the index holds them, or None."""
+        with self.lock:
+            row = self.db.execute(
+                "SELECT marking, caveats FROM documents WHERE source=? AND status='done'",
+                (source,)).fetchone()
+        if not row or row[1] is None:
+            return None  # not indexed, or indexed before caveats were recorded
+        return str(row[0]), list(json.loads(row[1]))
+
+    def markings(self) -> list[dict[str, Any]]:
+        """Every indexed document with its marking, caveats and evidence, by source."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT source, title, marking, caveats, marking_evidence FROM documents "
+                "WHERE status='done' ORDER BY source").fetchall()
+        return [{"source": r[0], "title": r[1] or "", "marking": r[2] or "UNMARKED",
+                 "caveats": json.loads(r[3] or "[]"), "evidence": json.loads(r[4] or "[]")}
+                for r in rows]
 
     def document_stats(self) -> list[tuple[str, str, int, int]]:
         """(doc_type, marking, documents, chunks) for indexed documents."""
@@ -142,6 +172,14 @@ class Manifest:
             ).fetchall()
         for cid, text, meta in rows:
             yield cid, text, json.loads(meta)
+
+    def chunk_texts(self, source: str) -> list[tuple[str, str]]:
+        """(chunk id, embedded text) of ``source``'s chunks in order, as last written."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT id, lexical_text FROM chunks WHERE source=? ORDER BY ordinal",
+                (source,)).fetchall()
+        return [(r[0], r[1]) for r in rows]
 
     def chunk_count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from accord.markings import Evidence, MarkingResult, Rules, decide, find_markings, load_rules
 from accord.models import DOC_TYPES
-from accord.settings import MARKINGS, UNMARKED
 
 _TYPE_ALIASES = {
     "mou": "mou", "mou_agreement": "mou", "agreement": "mou", "treaty": "mou", "protocol": "mou",
@@ -46,16 +48,6 @@ _DATE_PATTERNS = [
     re.compile(r"\b" + _MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"),  # November 14, 2024
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
 ]
-
-# A marking line: the marking in capitals or title case ("SECRET", "Top Secret"), optionally
-# with capitalised qualifiers ("Secret and Personal", "SECRET AUSTEO", "OFFICIAL-SENSITIVE"),
-# and nothing else on the line. Lower-case prose ("official state visit") never matches.
-_MARKING_LINE = re.compile(
-    r"^[ \t*_#>]*(TOP[ \t]+SECRET|Top[ \t]+Secret|SECRET|Secret|CONFIDENTIAL|Confidential|"
-    r"RESTRICTED|Restricted|OFFICIAL|Official)"
-    r"(?:(?:[ \t]*[\-:/]+[ \t]*|[ \t]+)(?:and|And|AND|[A-Z][A-Za-z]*)){0,5}[ \t*_.]*$",
-    re.M,
-)
 
 # Countries and their demonyms as they appear in cooperation documents. Not exhaustive: front
 # matter or a sidecar can name the parties exactly.
@@ -155,30 +147,6 @@ def first_date(text: str) -> str | None:
     return best[1] if best else None
 
 
-def find_marking(text: str) -> str:
-    """The highest security marking written on its own line in the document's head or foot.
-
-    Markings sit at the top (and often the bottom) of a page; a line that is only a marking is
-    required so that "the Secretary" or "confidential talks" in prose never mark a document.
-    """
-    probe = text[:800] + "\n" + text[-400:]
-    found = {re.sub(r"\s+", " ", m.group(1)).upper() for m in _MARKING_LINE.finditer(probe)}
-    for marking in MARKINGS:
-        if marking in found:
-            return marking
-    return UNMARKED
-
-
-def normalise_marking(value: Any) -> str:
-    v = re.sub(r"\s+", " ", str(value or "").strip()).upper()
-    if not v or v in ("NONE", "UNCLASSIFIED", "UNMARKED", "PUBLIC"):
-        return UNMARKED
-    for marking in MARKINGS:
-        if v.startswith(marking):
-            return marking
-    return UNMARKED
-
-
 def find_parties(text: str, limit: int = 12) -> list[str]:
     """Countries and states named in ``text``, in order of first mention."""
     seen: list[str] = []
@@ -215,11 +183,64 @@ def _title_from_text(text: str, source: str) -> str:
     return PurePosixPath(source).stem.replace("-", " ").replace("_", " ")
 
 
-def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[str, Any]) -> dict:
-    """Combine what the loader found with inference from the text; the sidecar overrides all.
+def read_marking(rules: Rules, text: str, front: dict[str, Any], sidecar: dict[str, Any],
+                 page_starts: Sequence[int] = (), folder_defaults: Sequence[FolderDefault] = (),
+                 extra_zones: Sequence[tuple[str, str]] = ()) -> MarkingResult:
+    """The document's marking and caveats from its text, front matter, sidecar and folders.
 
-    Returns a dict with title, doc_type, date, parties, marking and extra (remaining scalars).
+    The highest level found wins and caveats add up (fail closed); a value that cannot be mapped
+    is the top of the ladder, with a problem in its evidence. A sidecar may lower the marking
+    only by saying so (``marking_override: true``).
     """
+    declared: list[Evidence] = []
+    for kind, values in (("front matter", front), ("sidecar", sidecar)):
+        declared.extend(_declared(rules, kind, values))
+    for fd in folder_defaults:
+        declared.extend(_declared(rules, "folder default", fd.values, where=fd.path))
+    if sidecar.get("marking_override") is True:
+        found = _declared(rules, "sidecar override", sidecar)
+        level = rules.highest(e.marking for e in found)
+        caveats = sorted({c for e in found for c in e.caveats})
+        return decide(rules, [], [], Evidence("sidecar override", "marking_override: true",
+                                              "; ".join(e.line for e in found), level, caveats))
+    text_evidence = find_markings(rules, text, page_starts, extra_zones)
+    return decide(rules, text_evidence, declared)
+
+
+@dataclass
+class FolderDefault:
+    """A folder's floor for the documents under it (``_folder.meta.yaml``)."""
+
+    path: str  # the defaults file, relative to the ingested root
+    values: dict[str, Any]
+
+
+def _declared(rules: Rules, kind: str, values: dict[str, Any], where: str = "") -> list[Evidence]:
+    out: list[Evidence] = []
+    for key in rules.marking_keys:
+        if key in values and values[key] not in (None, ""):
+            level, caveats, problem = rules.read_value(values[key])
+            out.append(Evidence(kind, where or f"key {key!r}", str(values[key]), level, caveats,
+                                problem))
+    for key in rules.caveat_keys:
+        if key in values and values[key] not in (None, ""):
+            caveats, problems = rules.normalise_caveats(values[key])
+            out.append(Evidence(kind, where or f"key {key!r}", str(values[key]), rules.bottom,
+                                caveats, "; ".join(problems) or None))
+    return out
+
+
+def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[str, Any],
+                   rules: Rules | None = None, page_starts: Sequence[int] = (),
+                   folder_defaults: Sequence[FolderDefault] = (),
+                   extra_zones: Sequence[tuple[str, str]] = ()) -> dict:
+    """Combine what the loader found with inference from the text; the sidecar overrides all
+    but the marking, which only rises (see :func:`read_marking`).
+
+    Returns a dict with title, doc_type, date, parties, marking, caveats, marking_rank,
+    marking_evidence and extra (remaining scalars).
+    """
+    rules = rules or load_rules()
     merged = {**meta, **sidecar}
     title = str(merged.get("title") or merged.get("pdf_title") or merged.get("html_title")
                 or merged.get("docx_title") or "").strip()
@@ -234,20 +255,12 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
     date = date or first_date(text[:20000])
     parties = _as_list(merged.get("parties") or merged.get("countries")) or find_parties(
         title + "\n" + text[:20000])
-    if "marking" in merged or "classification" in merged:
-        marking = normalise_marking(merged.get("marking") or merged.get("classification"))
-        if "marking" not in sidecar:  # a marking in the text is never lowered by front matter
-            marking = max(marking, find_marking(text), key=_rank)
-    else:
-        marking = find_marking(text)
+    marking = read_marking(rules, text, meta, sidecar, page_starts, folder_defaults, extra_zones)
+    reserved = {"title", "doc_type", "type", "date", "doc_date", "marking_override",
+                *rules.marking_keys, *rules.caveat_keys}
     extra = {k: v for k, v in merged.items()
-             if isinstance(v, (str, int, float, bool)) and k not in
-             ("title", "doc_type", "type", "date", "doc_date", "marking", "classification")}
+             if isinstance(v, (str, int, float, bool)) and k not in reserved}
     return {"title": title, "doc_type": dtype, "date": date, "parties": parties,
-            "marking": marking, "extra": extra}
-
-
-def _rank(marking: str) -> int:
-    from accord.settings import marking_rank
-
-    return marking_rank(marking)
+            "marking": marking.marking, "caveats": marking.caveats,
+            "marking_rank": rules.rank(marking.marking),
+            "marking_evidence": [e.as_dict() for e in marking.evidence], "extra": extra}

@@ -19,16 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import yaml
+
 from accord.errors import ConfigError, DocumentError
+from accord.markings import Rules
 from accord.models import Chunk, Document
 from accord.settings import Settings
 from ingest.chunking import chunk_document, embedding_text
 from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar, load, load_sidecar
 from ingest.manifest import Manifest
-from ingest.metadata import build_metadata
+from ingest.metadata import FolderDefault, build_metadata
 
 log = logging.getLogger(__name__)
 LEXICAL_FILE = "lexical.pkl"
+RULES_STATE = "marking_rules"  # digest of the marking rules every indexed document was read by
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
 
@@ -93,11 +98,63 @@ class SyncResult:
                 "seconds": round(self.seconds, 2)}
 
 
-def _fingerprint(data: bytes, sidecar: bytes) -> tuple[str, str]:
+def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str, str]:
+    """(sha256 of the file, fingerprint of everything its index entry depends on: the file,
+    its sidecar, the folder defaults above it and the marking rules)."""
     sha = hashlib.sha256(data).hexdigest()
-    if not sidecar:
-        return sha, sha
-    return sha, hashlib.sha256(data + b"\0sidecar\0" + sidecar).hexdigest()
+    return sha, hashlib.sha256(data + b"\0sidecar\0" + sidecar + b"\0context\0"
+                               + context).hexdigest()
+
+
+class FolderDefaults:
+    """The ``_folder.meta.yaml`` floors above each document, read once per folder."""
+
+    def __init__(self, root: Path, rules: Rules) -> None:
+        self.root = root
+        self.rules = rules
+        self._cache: dict[Path, tuple[FolderDefault | None, bytes]] = {}
+
+    def _read(self, folder: Path) -> tuple[FolderDefault | None, bytes]:
+        if folder not in self._cache:
+            path = folder / self.rules.folder_defaults_file
+            if not path.is_file():
+                self._cache[folder] = (None, b"")
+            else:
+                rel = path.relative_to(self.root).as_posix()
+                raw = path.read_bytes()
+                try:
+                    values = yaml.safe_load(raw.decode("utf-8")) or {}
+                except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                    raise DocumentError(rel, f"invalid folder defaults: {exc}",
+                                        "folder_defaults") from exc
+                if not isinstance(values, dict):
+                    raise DocumentError(rel, "folder defaults file is not a mapping",
+                                        "folder_defaults")
+                self._cache[folder] = (FolderDefault(rel, {str(k): v for k, v in values.items()}),
+                                       raw)
+        return self._cache[folder]
+
+    def above(self, path: Path, rel: str) -> tuple[list[FolderDefault], bytes]:
+        """The folder defaults that apply to ``path`` (root first) and their raw bytes.
+
+        Raises DocumentError naming ``rel`` and the bad defaults file when one cannot be read:
+        the documents under it are not indexed rather than indexed without their floor.
+        """
+        out: list[FolderDefault] = []
+        raw = b""
+        folder = path.parent
+        chain = [folder, *folder.parents]
+        for f in reversed(chain):
+            if f != self.root and self.root not in f.parents:
+                continue
+            try:
+                fd, data = self._read(f)
+            except DocumentError as exc:
+                raise DocumentError(rel, f"{exc.path}: {exc.reason}", exc.code) from exc
+            if fd is not None:
+                out.append(fd)
+                raw += b"\0" + fd.path.encode() + b"\0" + data
+        return out, raw
 
 
 def _walk(root: Path) -> list[Path]:
@@ -116,6 +173,8 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
     records = {} if full else manifest.records()
     seen: set[str] = set()
     limit = int(settings.max_file_mb * 1024 * 1024)
+    rules = settings.rules()
+    folders = FolderDefaults(root, rules)
     for path in _walk(root):
         rel = path.relative_to(root).as_posix()
         if is_sidecar(path):
@@ -141,11 +200,12 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
             continue
         try:
             _, side_raw = load_sidecar(path, rel)
+            _, folder_raw = folders.above(path, rel)
         except DocumentError as exc:
             plan.failed.append(FileIssue(rel, exc.reason, exc.code))
             continue
         seen.add(rel)
-        _, fp = _fingerprint(data, side_raw)
+        _, fp = _fingerprint(data, side_raw, rules.digest.encode() + folder_raw)
         rec = records.get(rel)
         if rec and rec.status == "done" and rec.fingerprint == fp:
             plan.unchanged.append(rel)
@@ -155,7 +215,8 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
     return plan
 
 
-def load_document(path: Path, rel: str) -> tuple[Document, str]:
+def load_document(path: Path, rel: str, rules: Rules,
+                  folders: FolderDefaults | None = None) -> tuple[Document, str]:
     """Load one file into a Document with its metadata; return it and its fingerprint.
 
     Raises DocumentError naming the file and the reason.
@@ -167,12 +228,19 @@ def load_document(path: Path, rel: str) -> tuple[Document, str]:
     except OSError as exc:
         raise DocumentError(rel, f"unreadable: {exc.strerror or exc}", "unreadable") from exc
     sidecar, side_raw = load_sidecar(path, rel)
+    defaults, folder_raw = folders.above(path, rel) if folders else ([], b"")
     loaded = load(path, rel, data)
-    sha, fp = _fingerprint(data, side_raw)
-    meta = build_metadata(rel, loaded.text, loaded.meta, sidecar)
+    sha, fp = _fingerprint(data, side_raw, rules.digest.encode() + folder_raw)
+    meta = build_metadata(rel, loaded.text, loaded.meta, sidecar, rules, loaded.page_starts,
+                          defaults, loaded.marking_zones)
     doc = Document(source=rel, text=loaded.text, sha256=sha, title=meta["title"],
                    doc_type=meta["doc_type"], date=meta["date"], parties=meta["parties"],
-                   marking=meta["marking"], page_starts=loaded.page_starts, extra=meta["extra"])
+                   marking=meta["marking"], page_starts=loaded.page_starts, extra=meta["extra"],
+                   caveats=meta["caveats"], marking_rank=meta["marking_rank"],
+                   marking_evidence=meta["marking_evidence"])
+    for ev in meta["marking_evidence"]:
+        if ev.get("problem"):
+            log.warning("%s: marking %s: %s", rel, ev["line"], ev["problem"])
     if loaded.notes:
         doc.extra["notes"] = "; ".join(loaded.notes)
     return doc, fp
@@ -227,22 +295,26 @@ class Syncer:
             res.chunks_removed += self.store.delete_source(source)
             self.manifest.remove(source)
             res.removed += source in plan.remove
-        self._process(plan, res, records, progress)
+        self._process(root, plan, res, records, progress)
         self.refresh_lexical()
+        # Every document now carries markings read by these rules: the index may answer again.
+        self.manifest.set_state(RULES_STATE, self.settings.rules().digest)
         res.seconds = time.perf_counter() - t0
         return res
 
-    def _process(self, plan: SyncPlan, res: SyncResult, records: dict, progress: ProgressFn | None
-                 ) -> None:
+    def _process(self, root: Path, plan: SyncPlan, res: SyncResult, records: dict,
+                 progress: ProgressFn | None) -> None:
         if not plan.todo:
             return
         loaded: queue.Queue[_Prepared | FileIssue | None] = queue.Queue(maxsize=64)
+        rules = self.settings.rules()
+        folders = FolderDefaults(root, rules)
 
         def produce() -> None:
             # Parsing runs beside encoding: torch releases the GIL while it computes.
             for planned in plan.todo:
                 try:
-                    doc, fp = load_document(planned.path, planned.source)
+                    doc, fp = load_document(planned.path, planned.source, rules, folders)
                     chunks = chunk_document(doc, self.settings.chunk_chars,
                                             self.settings.chunk_max_chars)
                     texts = [embedding_text(c, doc.title) for c in chunks]
@@ -283,11 +355,30 @@ class Syncer:
 
     def _write(self, batch: list[_Prepared], res: SyncResult, records: dict,
                progress: ProgressFn | None, finished: int) -> int:
-        texts = [t for p in batch for t in p.texts]
+        # A document whose chunks are what the index already holds (only its sidecar, folder
+        # defaults or the marking rules changed) keeps its vectors: no re-embedding.
+        kept: dict[str, np.ndarray] = {}
+        for p in batch:
+            if p.doc.source in records and records[p.doc.source].sha256 == p.doc.sha256:
+                stored = self.manifest.chunk_texts(p.doc.source)
+                if stored == [(c.id, t) for c, t in zip(p.chunks, p.texts, strict=True)]:
+                    vectors = self.store.embeddings([c.id for c in p.chunks])
+                    if vectors is not None:
+                        kept[p.doc.source] = vectors
+        texts = [t for p in batch if p.doc.source not in kept for t in p.texts]
         t = time.perf_counter()
-        embeddings = self.embedder.embed_batch(texts)
+        fresh = self.embedder.embed_batch(texts) if texts else np.zeros((0, 0), np.float32)
         res.encode_seconds += time.perf_counter() - t
         res.embedded += len(texts)
+        parts, at = [], 0
+        for p in batch:
+            if p.doc.source in kept:
+                parts.append(kept[p.doc.source])
+            else:
+                parts.append(fresh[at:at + len(p.texts)])
+                at += len(p.texts)
+        parts = [x for x in parts if len(x)]
+        embeddings = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
         for p in batch:  # from here a crash leaves 'pending' rows that the next run repairs
             self.manifest.mark_pending(p.doc.source, p.fingerprint, p.doc.sha256)
         ids = [c.id for p in batch for c in p.chunks]

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from accord.access import chunk_visible
+from accord.markings import Rules
 from accord.models import Filters
-from accord.settings import marking_rank
 from accord.text import STOPWORDS, party_key, words
 
 # Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class LexicalIndex:
@@ -41,6 +42,7 @@ class LexicalIndex:
         self._doc_type = np.zeros(0, dtype=object)
         self._date = np.zeros(0, dtype=np.int64)
         self._mrank = np.zeros(0, dtype=np.int64)
+        self._guarded = np.zeros(0, dtype=np.int64)  # rows with caveats: checked one by one
         self._rows_by_source: dict[str, list[int]] | None = None
 
     @classmethod
@@ -70,8 +72,11 @@ class LexicalIndex:
             idx._idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         idx._doc_type = np.asarray([m.get("doc_type", "") for m in idx.metas], dtype=object)
         idx._date = np.asarray([int(m.get("date_int", 0) or 0) for m in idx.metas], dtype=np.int64)
-        idx._mrank = np.asarray([int(m.get("marking_rank", 0) or 0) for m in idx.metas],
-                                dtype=np.int64)
+        # A chunk without the access fields (an older index) ranks above every ladder.
+        idx._mrank = np.asarray([int(m["marking_rank"]) if "marking_rank" in m else 1 << 30
+                                 for m in idx.metas], dtype=np.int64)
+        idx._guarded = np.asarray([i for i, m in enumerate(idx.metas)
+                                   if m.get("caveats") or "caveats" not in m], dtype=np.int64)
         idx.generation = generation
         return idx
 
@@ -103,8 +108,12 @@ class LexicalIndex:
             return self._idf[term]
         return math.log(1 + (len(self.ids) + 0.5) / 0.5)
 
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Boolean mask of chunks passing ``filters``, or None when nothing filters."""
+    def mask(self, filters: Filters | None, rules: Rules | None = None) -> np.ndarray | None:
+        """Boolean mask of chunks passing ``filters``, or None when nothing filters.
+
+        With an audience in ``filters``, ``rules`` is required: a chunk passes only when
+        :func:`accord.access.chunk_visible` says the audience may see it.
+        """
         if filters is None:
             return None
         m = np.ones(len(self.ids), dtype=bool)
@@ -118,12 +127,18 @@ class LexicalIndex:
         if filters.until:
             m &= (self._date <= int(filters.until.replace("-", ""))) & (self._date > 0)
             used = True
-        if filters.max_marking is not None:
-            m &= self._mrank <= marking_rank(filters.max_marking)
+        if filters.audience is not None:
+            if rules is None:
+                raise ValueError("an audience filter needs the marking rules")
+            m &= self._mrank <= rules.rank(filters.audience.clearance)
+            for row in self._guarded:
+                if m[row]:
+                    m[row] = chunk_visible(rules, filters.audience, self.metas[row])
             used = True
         if filters.markings:
-            allowed = {marking_rank(x) for x in filters.markings}
-            m &= np.isin(self._mrank, list(allowed))
+            allowed = {x.upper() for x in filters.markings}
+            m &= np.asarray([str(meta.get("marking", "")) in allowed for meta in self.metas],
+                            dtype=bool)
             used = True
         if filters.parties:
             keys = [party_key(p) for p in filters.parties]
@@ -131,8 +146,8 @@ class LexicalIndex:
             used = True
         return m if used else None
 
-    def search(self, query: str, k: int, filters: Filters | None = None
-               ) -> list[tuple[int, float]]:
+    def search(self, query: str, k: int, filters: Filters | None = None,
+               rules: Rules | None = None) -> list[tuple[int, float]]:
         """Top ``k`` (row, BM25 score) for ``query``; rows index ``ids``/``texts``/``metas``."""
         if not self.ids:
             return []
@@ -143,7 +158,7 @@ class LexicalIndex:
                 continue
             docs, tf = p
             scores[docs] += self._idf[term] * tf * (self.k1 + 1) / (tf + self._norm[docs])
-        mask = self.mask(filters)
+        mask = self.mask(filters, rules)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         nz = int(np.count_nonzero(scores))

@@ -1,7 +1,9 @@
 """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion.
 
-Both sides apply the same metadata filters, including the audience's clearance, before ranking:
-a document above the audience's clearance never enters a ranking, so it can never be quoted.
+Both sides apply the same metadata filters before ranking, and the audience's access through one
+predicate (:func:`accord.access.chunk_visible`): a document the audience may not see never
+enters a ranking, so it can never be quoted, listed or counted. A search without an audience is
+refused rather than run unfiltered.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ from typing import Any
 
 import numpy as np
 
+from accord.access import chunk_visible
+from accord.markings import Rules
 from accord.models import Filters, RetrievedChunk
-from accord.settings import marking_rank
 from accord.text import party_key
 from vectorstore.lexical import LexicalIndex
 
 MODES = ("hybrid", "dense", "lexical")
-TOP_RANK = marking_rank("TOP SECRET")
 OVERFETCH = 2  # unfiltered results searched per filtered result wanted (HybridRetriever.dense)
 
 
-def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
-    """Translate Filters into a Chroma ``where`` clause (None when nothing filters)."""
+def chroma_where(filters: Filters | None, rules: Rules | None = None
+                 ) -> dict[str, Any] | None:
+    """Translate Filters into a Chroma ``where`` clause (None when nothing filters).
+
+    The audience becomes what Chroma can express (marking rank; no caveats at all for an
+    audience holding none); :func:`accord.access.chunk_visible` still checks every hit.
+    """
     if filters is None:
         return None
     clauses: list[dict[str, Any]] = []
@@ -33,12 +40,14 @@ def chroma_where(filters: Filters | None) -> dict[str, Any] | None:
     if filters.until:
         clauses.append({"date_int": {"$lte": int(filters.until.replace("-", ""))}})
         clauses.append({"date_int": {"$gt": 0}})
-    if filters.max_marking is not None and marking_rank(filters.max_marking) < TOP_RANK:
-        # (TOP SECRET sees everything: no clause, so Chroma searches unfiltered, much faster)
-        clauses.append({"marking_rank": {"$lte": marking_rank(filters.max_marking)}})
+    if filters.audience is not None:
+        if rules is None:
+            raise ValueError("an audience filter needs the marking rules")
+        clauses.append({"marking_rank": {"$lte": rules.rank(filters.audience.clearance)}})
+        if not filters.audience.caveats:
+            clauses.append({"caveat_n": {"$eq": 0}})
     if filters.markings:
-        ranks = sorted({marking_rank(m) for m in filters.markings})
-        clauses.append({"marking_rank": {"$in": ranks}})
+        clauses.append({"marking": {"$in": sorted({m.upper() for m in filters.markings})}})
     if filters.parties:
         ors = [{party_key(p): {"$eq": True}} for p in filters.parties]
         clauses.append(ors[0] if len(ors) == 1 else {"$or": ors})
@@ -75,8 +84,9 @@ class HybridRetriever:
     """
 
     def __init__(self, store: Any, embedder: Any, lexical: Callable[[], LexicalIndex],
-                 rrf_k: int = 60, fetch: int = 40) -> None:
+                 rules: Rules, rrf_k: int = 60, fetch: int = 40) -> None:
         self.store = store
+        self.rules = rules
         self.embedder = embedder
         self.lexical = lexical
         self.rrf_k = rrf_k
@@ -85,19 +95,27 @@ class HybridRetriever:
     def retrieve(self, question: str, k: int, filters: Filters | None = None,
                  mode: str = "hybrid", query_vector: np.ndarray | None = None
                  ) -> list[RetrievedChunk]:
-        """The ``k`` best chunks for ``question``, best first, each with its fused score."""
+        """The ``k`` best chunks for ``question`` that ``filters.audience`` may see, best first,
+        each with its fused score. Raises ValueError when no audience is given."""
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {MODES}")
+        if filters is None or filters.audience is None:
+            raise ValueError("retrieval needs an audience: who will read the results?")
+        audience = filters.audience
         fetch = max(self.fetch, k)
         found: dict[str, RetrievedChunk] = {}
         if mode in ("hybrid", "dense"):
             qv = query_vector if query_vector is not None else self.embedder.embed_query(question)
-            for rank, (cid, text, meta, sim) in enumerate(
-                    self.dense(qv, fetch, chroma_where(filters))):
+            hits = [h for h in self.dense(qv, fetch, chroma_where(filters, self.rules))
+                    if chunk_visible(self.rules, audience, h[2])]
+            for rank, (cid, text, meta, sim) in enumerate(hits):
                 found[cid] = RetrievedChunk(cid, text, 0.0, meta, dense_rank=rank, dense_score=sim)
         if mode in ("hybrid", "lexical"):
             lex = self.lexical()
-            for rank, (row, _score) in enumerate(lex.search(question, fetch, filters)):
+            for rank, (row, _score) in enumerate(lex.search(question, fetch, filters,
+                                                            self.rules)):
+                if not chunk_visible(self.rules, audience, lex.metas[row]):
+                    continue  # the mask already dropped it; this is the belt to its braces
                 cid = lex.ids[row]
                 if cid in found:
                     found[cid].lexical_rank = rank

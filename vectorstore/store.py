@@ -148,6 +148,16 @@ class ChunkStore:
         return {i: (d or "", dict(m or {})) for i, d, m in
                 zip(res["ids"], res["documents"], res["metadatas"], strict=False)}
 
+    def embeddings(self, ids: Sequence[str]) -> np.ndarray | None:
+        """The stored vectors of ``ids`` in that order, or None if any is missing."""
+        if not ids:
+            return np.zeros((0, 0), dtype=np.float32)
+        res = self.collection.get(ids=list(ids), include=["embeddings"])
+        by_id = dict(zip(res["ids"], res["embeddings"], strict=False))
+        if any(i not in by_id or by_id[i] is None for i in ids):
+            return None
+        return np.asarray([by_id[i] for i in ids], dtype=np.float32)
+
     def reset(self, embedding_model: str | None = None) -> None:
         """Drop and recreate the collection (``accord ingest --full``)."""
         meta = dict(self.collection.metadata or {})

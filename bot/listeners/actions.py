@@ -14,6 +14,8 @@ from typing import Any
 
 from slack_bolt import App
 
+from accord.audit import Origin
+from bot.audience import is_dm
 from bot.blocks import FEEDBACK_ACTIONS, SHARE_ACTION, escape_mrkdwn, fallback_text, render_answer
 from bot.deps import BotDeps
 
@@ -55,6 +57,27 @@ def register(app: App, deps: BotDeps) -> None:
     app.action(SHARE_ACTION)(ack=ack_action, lazy=[share_answer])
 
 
+def share_blocked(deps: BotDeps, ans: Any, audience: Any) -> list[tuple[str, str]]:
+    """(source, marking) of every cited or listed document ``audience`` may not see, as the
+    index holds it now (a document no longer indexed counts as not visible)."""
+    shown = [(c.source, c.marking) for c in ans.citations] + [
+        (r.source, r.marking) for r in ans.related]
+    out: list[tuple[str, str]] = []
+    for source, marking in shown:
+        if (source, marking) not in out and not deps.qa.visible(source, audience):
+            out.append((source, marking))
+    return out
+
+
+def share_refused_text(blocked: list[tuple[str, str]], audience: Any) -> str:
+    marks = sorted({m for _, m in blocked})
+    return (":no_entry: Not shared: this answer rests on "
+            f"{len(blocked)} document{'s' if len(blocked) != 1 else ''} marked "
+            f"{', '.join(marks)} that not everyone in this channel may read (the channel is "
+            f"cleared for {audience.describe()}). Ask in the channel to get an answer from what "
+            "it may see.")
+
+
 def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any,
                      respond: Any) -> None:
     """Post the stored answer in the channel and delete the private copy. Never raises."""
@@ -67,6 +90,27 @@ def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any]
             respond(text="Sorry, that answer is no longer available; please ask again.",
                     response_type="ephemeral", replace_original=False)
             return
+        channel_audience = deps.audiences.for_thread(channel, user, is_dm(channel))
+        blocked = share_blocked(deps, ans, channel_audience)
+        audit = getattr(deps.qa, "audit", None)
+        cited = [{"source": s, "marking": m} for s, m in blocked]
+        if blocked:
+            log.info("share of %s in %s refused: %d document(s) above %s", action.get("value"),
+                     channel, len(blocked), channel_audience.describe())
+            if audit is not None:
+                audit.record_event("share_refused", Origin("slack", user, channel),
+                                   channel_audience, ans.question, cited,
+                                   note=f"answer {action.get('value')}")
+            respond(text=share_refused_text(blocked, channel_audience),
+                    response_type="ephemeral", replace_original=False)
+            return
+        # What the channel may not see stays out of the shared copy, listed or not.
+        ans.retrieved = [r for r in ans.retrieved if deps.qa.visible(r.source, channel_audience)]
+        if audit is not None:
+            audit.record_event("share", Origin("slack", user, channel), channel_audience,
+                               ans.question, [{"source": c.source, "marking": c.marking}
+                                              for c in ans.citations],
+                               note=f"answer {action.get('value')}")
         new_id = uuid.uuid4().hex[:16]
         header = f"<@{user}> shared an answer to: _{escape_mrkdwn(ans.question)}_"
         pages = render_answer(ans, new_id, header=header)

@@ -13,7 +13,8 @@ import re
 import uuid
 from typing import Any
 
-from accord.errors import BadQuestion, EmptyIndex
+from accord.audit import Origin
+from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from bot.blocks import (
     PLACEHOLDER_TEXT,
     apology_text,
@@ -47,8 +48,11 @@ def new_error_id() -> str:
 
 
 def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str,
-                     question: str, user: str | None, history: list[str] | None = None) -> None:
-    """Post a placeholder in the thread, answer ``question``, and replace the placeholder.
+                     question: str, user: str | None, history: list[str] | None = None,
+                     dm: bool = False) -> None:
+    """Post a placeholder in the thread, answer ``question`` for everyone in the conversation
+    (the channel's audience, never more than the asker's; the asker's own in a DM), and replace
+    the placeholder.
 
     Never raises: problems are shown in the thread (a notice for an unusable question or an
     empty index, an apology with an error id for anything else).
@@ -58,9 +62,11 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
         resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
                                        text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())
         placeholder_ts = resp["ts"]
+        audience = deps.audiences.for_thread(channel, user, dm)
         try:
-            ans = deps.qa.answer(question, filters=deps.filters(), history=history or None)
-        except (BadQuestion, EmptyIndex) as exc:
+            ans = deps.qa.answer(question, history=history or None, audience=audience,
+                                 origin=Origin("slack", user, channel))
+        except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
             log.info("not answered (%s): %s", exc.code, exc.message)
             _replace(client, channel, thread_ts, placeholder_ts, notice_text(exc.message))
             return

@@ -13,7 +13,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from accord.errors import BadQuestion, EmptyIndex
+from accord.audit import Origin
+from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from bot.blocks import (
     PLACEHOLDER_TEXT,
     apology_text,
@@ -77,16 +78,20 @@ def _reindex_ack(deps: BotDeps, user: str | None) -> str:
 
 
 def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> None:
-    """Answer a slash-command question through its response_url, ephemerally. Never raises."""
+    """Answer a slash-command question through its response_url, ephemerally, for the asker's
+    own audience (only the asker sees it; Share re-checks it against the channel). Never
+    raises."""
     question = clean_question(command.get("text"))
+    user, channel = command.get("user_id"), command.get("channel_id")
     try:
-        ans = deps.qa.answer(question, filters=deps.filters())
+        ans = deps.qa.answer(question, audience=deps.audiences.private(user),
+                             origin=Origin("slack", user, channel))
         answer_id = deps.feedback.record_answer(ans, command.get("user_id"),
                                                 command.get("channel_id"), None)
         text = fallback_text(ans)
         for page in render_answer(ans, answer_id, share=True):
             respond(text=text, blocks=page, response_type="ephemeral", replace_original=False)
-    except (BadQuestion, EmptyIndex) as exc:
+    except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
         respond(text=notice_text(exc.message), response_type="ephemeral")
     except Exception:
         error_id = new_error_id()

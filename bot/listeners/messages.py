@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.audience import is_dm
 from bot.dedupe import message_key
 from bot.deps import BotDeps
 from bot.listeners.answering import answer_in_thread, clean_question
@@ -84,7 +85,7 @@ def _handle(deps: BotDeps, client: Any, context: Any, event: dict[str, Any],
             return  # people talking in a thread the bot is not part of
     answer_in_thread(client, deps, channel=channel, thread_ts=thread_ts,
                      question=clean_question(event.get("text")), user=event.get("user"),
-                     history=history)
+                     history=history, dm=is_dm(channel, event.get("channel_type")))
 
 
 def thread_history(deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str,

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from accord.access import Audience
 from accord.errors import BadQuestion, EmptyIndex
 from accord.models import Filters
 from accord.runtime import Runtime
@@ -72,10 +73,10 @@ def test_sample_quality(answers):
 
 def test_clearance_keeps_marked_documents_out(sample_index):
     q = "What did the home ministers discuss about Viktor Saldanha's extradition?"
-    open_ = sample_index.qa.answer(q, Filters(max_marking="TOP SECRET"))
+    open_ = sample_index.qa.answer(q, Filters(audience=Audience("TOP SECRET")))
     assert "record-of-conversation-2024-11.md" in {r.source for r in open_.retrieved}
     for level in ("OFFICIAL", "RESTRICTED"):
-        ans = sample_index.qa.answer(q, Filters(max_marking=level))
+        ans = sample_index.qa.answer(q, Filters(audience=Audience(level)))
         seen = {r.source for r in ans.retrieved} | {c.source for c in ans.citations} | {
             r.source for r in ans.related}
         assert "record-of-conversation-2024-11.md" not in seen  # CONFIDENTIAL
@@ -83,14 +84,15 @@ def test_clearance_keeps_marked_documents_out(sample_index):
 
 
 @pytest.mark.parametrize("filters", [
-    Filters(max_marking="OFFICIAL"), Filters(max_marking="RESTRICTED"),
-    Filters(doc_types=["statement"]), Filters(since="2024-06-01", max_marking="CONFIDENTIAL"),
-    Filters(parties=["Sundara"], max_marking="OFFICIAL")])
+    Filters(audience=Audience("OFFICIAL")), Filters(audience=Audience("RESTRICTED")),
+    Filters(doc_types=["statement"]),
+    Filters(since="2024-06-01", audience=Audience("CONFIDENTIAL")),
+    Filters(parties=["Sundara"], audience=Audience("OFFICIAL"))])
 def test_dense_search_filtered_here_equals_chromas_filtered_search(sample_index, filters):
     from vectorstore.retrieval import chroma_where
 
     retriever, store = sample_index.qa.retriever, sample_index.store()
-    where = chroma_where(filters)
+    where = chroma_where(filters, sample_index.settings.rules())
     for q in ("When was the MoU signed?", "Operation Clearwater", "online scams deadline"):
         qv = sample_index.embedder.embed_query(q)
         for fetch in (3, 5, 40):  # over-fetch kept, and too few kept so Chroma filters

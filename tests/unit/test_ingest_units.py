@@ -1,4 +1,5 @@
-"""Pure functions of ingestion: markings, metadata inference, sentence spans, chunking."""
+"""Pure functions of ingestion: metadata inference, sentence spans, chunking (markings:
+test_markings.py)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,7 @@ import pytest
 from accord.models import Document
 from accord.text import sentence_spans
 from ingest.chunking import chunk_document, chunk_id
-from ingest.metadata import build_metadata, find_marking, find_parties, first_date, infer_type
-
-
-@pytest.mark.parametrize("text,marking", [
-    ("Canberra, 11 August 1961\n\nSecret\n\nThe Prime Minister ...", "SECRET"),
-    ("TOP SECRET AUSTEO\n\nText", "TOP SECRET"),
-    ("SECRET NEW ZEALAND EYES ONLY\n\nText", "SECRET"),
-    ("**Confidential**\n\nText", "CONFIDENTIAL"),
-    ("RESTRICTED\nMinutes", "RESTRICTED"),
-    ("OFFICIAL-SENSITIVE\nNote", "OFFICIAL"),
-    ("Text\n\nConfidential\nSecret", "SECRET"),  # the highest wins
-    ("the Prime Minister's\nofficial state visit next week", "UNMARKED"),
-    ("Secretary of State Blinken met\nSecret Service agents said", "UNMARKED"),
-    ("They held confidential talks.", "UNMARKED"),
-])
-def test_markings(text, marking):
-    assert find_marking(text) == marking
-
-
-def test_front_matter_cannot_lower_a_marking_in_the_text_but_a_sidecar_can():
-    text = "SECRET\n\nRecord of conversation."
-    assert build_metadata("a.md", text, {"marking": "OFFICIAL"}, {})["marking"] == "SECRET"
-    assert build_metadata("a.md", text, {}, {"marking": "CONFIDENTIAL"})["marking"] == \
-        "CONFIDENTIAL"
+from ingest.metadata import find_parties, first_date, infer_type
 
 
 @pytest.mark.parametrize("title,dtype", [

@@ -1,0 +1,143 @@
+"""``accord markings`` and ``accord audit export``: what each document is marked, and why; what
+was answered, to whom."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+audit_app = typer.Typer(add_completion=False, no_args_is_help=True,
+                        help="The audit record of every answer given.")
+
+
+def markings(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of objects with "
+                                 "source, title, marking, caveats, evidence and problems."),
+    folder: Path | None = typer.Option(None, "--dir", help="Read the markings of the files in "
+                                       "this folder as the next ingest would, without an index."),
+    problems_only: bool = typer.Option(False, "--problems", help="Only documents whose marking "
+                                       "could not be mapped (placed at the top of the ladder)."),
+    data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
+) -> None:
+    """Every document with its marking, caveats and the evidence (the line and where it was
+    found, or front matter, sidecar, folder default, none found). Exit 1 when a marking could not
+    be mapped."""
+    from accord.cli import console, err, load_settings
+
+    settings = load_settings(data_dir=data_dir)
+    if folder is not None:
+        if not folder.is_dir():
+            err.print(f"[red]error:[/red] {folder} is not a folder (or cannot be read)")
+            raise typer.Exit(2)
+        rows = _read_folder(folder, settings, err)
+    else:
+        if not settings.manifest_path.exists():
+            err.print(f"[red]error:[/red] no index in {settings.data_dir}: run "
+                      "`accord ingest FOLDER` first, or read a folder with --dir")
+            raise typer.Exit(2)
+        from ingest.manifest import Manifest
+
+        manifest = Manifest(settings.manifest_path)
+        rows = manifest.markings()
+        manifest.close()
+    for row in rows:
+        row["problems"] = [f"{e['line']!r}: {e['problem']}" for e in row["evidence"]
+                           if e.get("problem")]
+    if problems_only:
+        rows = [r for r in rows if r["problems"]]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        table = Table(title="markings")
+        for col in ("source", "marking", "caveats", "evidence"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            table.add_row(escape(r["source"]), r["marking"], ", ".join(r["caveats"]),
+                          escape("\n".join(_describe(e) for e in r["evidence"])))
+        console.print(table)
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["marking"]] = counts.get(r["marking"], 0) + 1
+        console.print("summary: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+                      + f", unmappable {sum(bool(r['problems']) for r in rows)}", highlight=False)
+    for r in rows:
+        for p in r["problems"]:
+            err.print(f"[yellow]unmappable marking[/yellow] {escape(r['source'])}: {escape(p)}",
+                      highlight=False, soft_wrap=True)
+    raise typer.Exit(1 if any(r["problems"] for r in rows) else 0)
+
+
+def _describe(e: dict[str, Any]) -> str:
+    if e["kind"] == "none found":
+        return "none found"
+    text = f"{e['kind']} ({e['where']}): {e['line']}"
+    return text + (f" [{e['problem']}]" if e.get("problem") else "")
+
+
+def _read_folder(folder: Path, settings: Any, err: Any) -> list[dict[str, Any]]:
+    from accord.errors import DocumentError
+    from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar
+    from ingest.sync import FolderDefaults, _walk, load_document
+
+    rules = settings.rules()
+    folders = FolderDefaults(folder, rules)
+    rows = []
+    for path in _walk(folder):
+        if is_sidecar(path) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            continue
+        rel = path.relative_to(folder).as_posix()
+        try:
+            doc, _ = load_document(path, rel, rules, folders)
+        except DocumentError as exc:
+            err.print(f"[red]failed[/red] {escape(rel)}: {escape(exc.reason)}", highlight=False)
+            continue
+        rows.append({"source": rel, "title": doc.title, "marking": doc.marking,
+                     "caveats": doc.caveats, "evidence": doc.marking_evidence})
+    return rows
+
+
+@audit_app.command("export")
+def audit_export(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    since: str | None = typer.Option(None, "--since", help="Only rows at or after this ISO date "
+                                     "or date-time (UTC)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
+) -> None:
+    """Write the audit record: one row per answer (and per Slack share)."""
+    from accord.audit import DB_NAME, AuditLog
+    from accord.cli import err, load_settings
+    from ingest.metadata import normalise_date
+
+    settings = load_settings(data_dir=data_dir)
+    if fmt not in ("jsonl", "csv"):
+        err.print(f"[red]error:[/red] unknown format {fmt!r}: use jsonl or csv")
+        raise typer.Exit(2)
+    if since is not None and normalise_date(since[:10]) is None:
+        err.print(f"[red]error:[/red] --since {since!r} is not a date (use YYYY-MM-DD)")
+        raise typer.Exit(2)
+    if not (settings.data_dir / DB_NAME).exists():
+        err.print(f"[red]error:[/red] no audit record in {settings.data_dir} yet")
+        raise typer.Exit(2)
+    log = AuditLog.in_data_dir(settings.data_dir, settings.audit_retention_days)
+    try:
+        if out is None:
+            n = log.export(sys.stdout, fmt, since)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                n = log.export(fh, fmt, since)
+    finally:
+        log.close()
+    err.print(f"{n} audit rows written" + (f" to {out}" if out else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``markings`` and ``audit`` to the ``accord`` command."""
+    app.command("markings")(markings)
+    app.add_typer(audit_app, name="audit")
