@@ -57,9 +57,9 @@ class Runtime:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from vectorstore.embeddings import SentenceTransformerEmbedder
+            from vectorstore.embeddings import shared_embedder
 
-            self._embedder = SentenceTransformerEmbedder(
+            self._embedder = shared_embedder(
                 self.settings.embedding_model, self.settings.embedding_device,
                 self.settings.embedding_batch_size)
         return self._embedder

@@ -3,8 +3,9 @@ tests/mock_web_api_server), plus helpers to send signed requests to an app.
 
 ``MockSlackAPI`` is a real HTTP server on 127.0.0.1, port 0. Point a ``WebClient`` at
 ``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
-assistant.threads.setStatus, conversations.replies, views.* and any other method with plausible
-JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the messages
+assistant.threads.setStatus, conversations.replies, conversations.info (``shared_channels`` are
+Slack Connect), usergroups.users.list (``usergroups``), views.* and any other method with
+plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the messages
 posted and seeded per channel so conversations.replies returns a real-looking thread.
 ``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
 """
@@ -44,6 +45,8 @@ class MockSlackAPI:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages
+        self.shared_channels: set[str] = set()  # Slack Connect: conversations.info says shared
+        self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list: group -> members
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._rate_limits: dict[str, tuple[int, str | None]] = {}
@@ -169,6 +172,18 @@ class MockSlackAPI:
                         if m["ts"] == root or m.get("thread_ts") == root]
             msgs.sort(key=lambda m: float(m["ts"]))
             return {"ok": True, "messages": msgs, "has_more": False}
+        if method == "conversations.info":
+            cid = str(p.get("channel"))
+            ext = cid in self.shared_channels
+            return {"ok": True, "channel": {
+                "id": cid, "is_channel": cid.startswith("C"), "is_im": cid.startswith("D"),
+                "is_shared": ext, "is_ext_shared": ext, "is_org_shared": False,
+                "is_pending_ext_shared": False}}
+        if method == "usergroups.users.list":
+            group = str(p.get("usergroup"))
+            if group not in self.usergroups:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(self.usergroups[group])}
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
         return {"ok": True}

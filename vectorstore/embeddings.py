@@ -7,6 +7,7 @@ model name or path.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -70,3 +71,18 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
+
+
+_SHARED: dict[tuple[str | None, str, int], SentenceTransformerEmbedder] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_embedder(model: str | None = None, device: str = "cpu", batch_size: int = 64
+                    ) -> SentenceTransformerEmbedder:
+    """One loaded model per process and configuration: a process that builds several runtimes
+    (the test suite, a bot that re-indexes) loads the weights once."""
+    key = (model, device, batch_size)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = SentenceTransformerEmbedder(model, device, batch_size)
+        return _SHARED[key]
