@@ -141,6 +141,17 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
     table.add_row("[bold]total[/bold]", "", str(docs), str(chunks))
     console.print(table)
     console.print(f"chunks in the vector store: {chunks_in_store}")
+    from ingest.sync import RULES_STATE
+
+    rules = settings.rules()
+    if rt.manifest.get_state(RULES_STATE) != rules.digest:
+        err.print(f"[yellow]warning:[/yellow] the index was marked by other marking rules than "
+                  f"{rules.source}: it answers nothing until `accord ingest FOLDER` re-marks it")
+    problems = [r["source"] for r in rt.manifest.markings()
+                if any(e.get("problem") for e in r["evidence"])]
+    if problems:
+        err.print(f"[yellow]{len(problems)} document(s) carry a marking nobody could map and sit "
+                  f"at {rules.top}[/yellow]: see `accord markings --problems`")
     console.print(f"embedding model: {rt.model_name}")
     last = rt.manifest.last_run()
     if last:

@@ -78,8 +78,11 @@ def ask(
         console.print("\n[bold]Sources[/bold]")
         for c in ans.citations:
             where = f"p. {c.page}" if c.page else (c.section or "")
+            mark = " ".join([c.marking] + list(c.caveats)) if c.marking != "UNMARKED" or \
+                c.caveats else ""
             console.print(f"[{c.n}] [bold]{escape(c.title)}[/bold] ({c.doc_type}, "
-                          f"{c.date or 'undated'}{', ' + escape(where) if where else ''}) "
+                          f"{c.date or 'undated'}{', ' + escape(where) if where else ''}"
+                          f"{', ' + escape(mark) if mark else ''}) "
                           f"{escape(c.source)}", highlight=False)
             console.print(f"    \u201c{escape(c.quote)}\u201d", highlight=False)
     if ans.refused and ans.related:

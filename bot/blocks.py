@@ -96,6 +96,8 @@ def source_line(c: Citation) -> str:
     meta = [c.doc_type, c.date or "undated"] + ([where] if where else [])
     if c.marking and c.marking.upper() != "UNMARKED":
         meta.append(c.marking.upper())  # officers must see a document's protective marking
+    if c.caveats:
+        meta.append(" ".join(c.caveats))
     title = c.title or c.source
     quote = " ".join(c.quote.split())
     if len(quote) > QUOTE_LIMIT:

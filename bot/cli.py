@@ -34,19 +34,23 @@ def bot(
     from accord.cli import err, fail, load_settings
     from accord.errors import AccordError
     from accord.runtime import Runtime
-    from bot.app import build_app, make_client
+    from bot.app import build_app, load_policy, make_client
 
     settings = load_settings(data_dir=data_dir, docs_dir=docs_dir)
     if not http and not settings.slack_app_token:
         err.print("[red]error:[/red] Socket Mode needs an app-level token: set "
                   "ACCORD_SLACK_APP_TOKEN (xapp-...), or run with --http --port N.")
         raise typer.Exit(2)
+    try:
+        policy = load_policy(settings)  # a bad policy file stops the bot before anything loads
+    except AccordError as exc:
+        raise fail(exc) from exc
     rt = Runtime(settings)
     client = make_client(settings)
     try:
         rt.embedder  # noqa: B018  load the model now, not on the first question
         app = build_app(settings, rt.qa, client, workers=workers, socket_mode=not http,
-                        reindex=_reindexer(rt))
+                        reindex=_reindexer(rt), policy=policy)
     except AccordError as exc:
         raise fail(exc) from exc
     if http:

@@ -5,8 +5,8 @@ tests/mock_web_api_server), plus helpers to send signed requests to an app.
 ``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
 assistant.threads.setStatus, conversations.replies, conversations.info (``shared_channels`` are
 Slack Connect), usergroups.users.list (``usergroups``), views.* and any other method with
-plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the messages
-posted and seeded per channel so conversations.replies returns a real-looking thread.
+plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the
+messages posted and seeded per channel so conversations.replies returns a real-looking thread.
 ``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
 """
 

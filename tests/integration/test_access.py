@@ -389,3 +389,19 @@ def test_changed_rules_or_folder_defaults_re_mark_without_re_embedding(embedder,
     again = rt.syncer().run(docs)
     assert again.unchanged == n_docs and again.updated == 0
     rt.close()
+
+
+def test_the_bot_stops_at_start_on_a_bad_policy_file_naming_the_line(tmp_path, monkeypatch):
+    import time
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("default: OFFICIAL\nchannels:\n  C0JWC0001: {clearance: SECRIT}\n")
+    monkeypatch.chdir(tmp_path)  # no .env here
+    t0 = time.perf_counter()
+    result = CliRunner().invoke(cli, ["bot", "--http", "--data-dir", str(tmp_path)], env={
+        "ACCORD_AUDIENCE_POLICY": str(policy), "ACCORD_SLACK_BOT_TOKEN": "xoxb-x",
+        "ACCORD_SLACK_SIGNING_SECRET": "s"})
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert "policy.yaml:3" in out and "unknown clearance 'SECRIT'" in out
+    assert time.perf_counter() - t0 < 5  # stopped before loading the model
