@@ -41,7 +41,8 @@ from accord.questions import Name, Part
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
-    "miss_idf", "kind_sent", "kind_pass", "neg", "num_pass", "rank")
+    "name_min", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent", "kind_near",
+    "kind_pass", "neg", "num_pass", "num_sent", "rank")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -160,27 +161,77 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     names = part.names
     name_doc = (sum(name_share(n, document, lex) for n in names) / len(names)) if names else 1.0
     name_pass = (sum(name_share(n, passage, lex) for n in names) / len(names)) if names else 1.0
+    shares = [name_share(n, document, lex) for n in names]
+    name_min = min(shares) if shares else 1.0
     missing = [w for t, w in weights.items() if t not in document.stems]
     miss = max(missing) / max_idf if missing and max_idf else 0.0
+    pmissing = [w for t, w in weights.items() if t not in passage.stems]
+    pmiss = max(pmissing) / max_idf if pmissing and max_idf else 0.0
     neg = (not part.negative) and bool(set(words(sentence)) & lex.negation)
-    nums = [n for n in part.numbers]
+    nums = [n if n.isdigit() else stem(n) for n in part.numbers]
     num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
+    num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
+    # What is asked about, beside who and what is named: "convicted", "budget", "killed".
+    name_stems = {s for n in names for s in n.stems}
+    acts = {t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()}
+    kind_sent = has_kind(part.kind, sentence, lex)
     return np.asarray([
         sim, psim, coverage(weights, sent.stems), coverage(weights, passage.stems),
-        coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass, miss,
-        float(has_kind(part.kind, sentence, lex)), float(has_kind(part.kind, passage.text, lex)),
-        float(neg), num_pass, 1.0 / (1 + rank)], dtype=np.float64)
+        coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass,
+        name_min, miss, pmiss, coverage(acts, sent.stems), coverage(acts, document.stems),
+        float(kind_sent),
+        float(kind_sent and kind_near(part.kind, sentence, weights, lex)),
+        float(has_kind(part.kind, passage.text, lex)), float(neg), num_pass, num_sent,
+        1.0 / (1 + rank)],
+        dtype=np.float64)
+
+
+def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
+              window: int = 8) -> bool:
+    """The kind of answer asked for stands near one of the part's words in the sentence ("41
+    suspects were convicted", not a figure at the other end of a long sentence)."""
+    if kind in ("what", "yes_no"):
+        return True
+    toks = _WORD.findall(sentence)
+    near = [i for i, t in enumerate(toks) if stem(t) in weights]
+    if not near:
+        return False
+    for i in range(len(toks)):
+        if any(abs(i - j) <= window for j in near):
+            piece = " ".join(toks[max(0, i - 2): i + 3])
+            if has_kind(kind, piece, lex):
+                return True
+    return False
+
+
+DECIDER_EXTRA: tuple[str, ...] = ("p_best", "margin", "p_mean3")
 
 
 @dataclass
 class Decision:
-    """A logistic model over FEATURES and the two thresholds that class a part's best sentence."""
+    """Two logistic models: the ranker scores every candidate sentence over FEATURES; the decider
+    reads the best one (its FEATURES, its ranker probability, its margin over the next and the
+    mean of the top three) and says how likely the part is answered. Two thresholds on the
+    decider's probability class the part: answer, weak, none."""
 
     weights: np.ndarray
     bias: float
     answer_at: float
     weak_at: float
     source: str = ""
+    decider: np.ndarray | None = None  # weights over FEATURES + DECIDER_EXTRA
+    decider_bias: float = 0.0
+
+    def decide(self, probabilities: np.ndarray, xs: np.ndarray) -> tuple[int, float]:
+        """(index of the best candidate, probability that it answers the part)."""
+        order = np.argsort(-probabilities, kind="stable")
+        i = int(order[0])
+        if self.decider is None:
+            return i, float(probabilities[i])
+        p = probabilities[order]
+        extra = np.asarray([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), float(np.mean(p[:3]))])
+        z = float(np.concatenate([xs[i], extra]) @ self.decider + self.decider_bias)
+        return i, sigmoid(z)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Decision:
@@ -190,8 +241,11 @@ class Decision:
         missing = [f for f in FEATURES if f not in w]
         if missing:
             raise ValueError(f"{p}: no weight for {', '.join(missing)}")
+        dec = data.get("decider")
         return cls(np.asarray([float(w[f]) for f in FEATURES]), float(data["bias"]),
-                   float(data["answer_at"]), float(data["weak_at"]), str(p))
+                   float(data["answer_at"]), float(data["weak_at"]), str(p),
+                   np.asarray([float(dec["weights"][f]) for f in FEATURES + DECIDER_EXTRA])
+                   if dec else None, float(dec["bias"]) if dec else 0.0)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         z = np.clip(x @ self.weights + self.bias, -30, 30)

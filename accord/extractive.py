@@ -55,6 +55,7 @@ class Candidate:
     x: np.ndarray = field(repr=False)
     p: float = 0.0
     kind_ok: bool = True
+    answered: float | None = None  # on the best candidate: how likely it answers the part
 
 
 @dataclass
@@ -171,9 +172,12 @@ class ExtractiveAnswerer:
             x = features(part, weights, sent, float(sims[i]), psim, ctx[ci], docs[ci],
                          titles[ci], ci, max_idf, self.lex)
             out.append(Candidate(ci, s, e, sent, x, kind_ok=bool(x[FEATURES.index("kind_sent")])))
-        probs = self.decision.probability(np.vstack([c.x for c in out]))
+        xs = np.vstack([c.x for c in out])
+        probs = self.decision.probability(xs)
         for c, p in zip(out, probs, strict=True):
             c.p = float(p)
+        best, answered = self.decision.decide(probs, xs)
+        out[best].answered = answered
         out.sort(key=lambda c: -c.p)
         return out
 
@@ -186,16 +190,17 @@ class ExtractiveAnswerer:
         if not cands:
             return PartResult(part, NONE, [], 0.0, list(chunks), self._gaps(part, chunks))
         best = cands[0]
-        verdict = self.decision.verdict(best.p, best.kind_ok)
+        confidence = best.answered if best.answered is not None else best.p
+        verdict = self.decision.verdict(confidence, best.kind_ok)
         if verdict == WEAK and not best.kind_ok:
             # The best sentence lacks the kind of answer (a date for "when"): a close one of
             # the same passage that has it answers, if it is likely enough.
             same = [c for c in cands if c.kind_ok and c.chunk == best.chunk
-                    and c.p >= self.decision.answer_at * KEEP_RATIO]
-            if same:
+                    and c.p >= best.p * KEEP_RATIO]
+            if same and confidence >= self.decision.answer_at:
                 best, verdict = same[0], ANSWER
         if verdict == NONE:
-            return PartResult(part, NONE, [], best.p, list(chunks),
+            return PartResult(part, NONE, [], confidence, list(chunks),
                               self._gaps(part, chunks), cands)
         chosen = [best]
         limit = max_sentences or self.max_sentences
@@ -203,12 +208,12 @@ class ExtractiveAnswerer:
             for c in cands:
                 if len(chosen) >= limit:
                     break
-                if c is best or c.p < max(self.decision.answer_at, KEEP_RATIO * best.p):
+                if c is best or c.p < KEEP_RATIO * best.p:
                     continue
                 if any(_adds_little(c.sentence, o.sentence, self.lex) for o in chosen):
                     continue
                 chosen.append(c)
-        return PartResult(part, verdict, chosen, best.p, list(chunks), [], cands)
+        return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
 
     def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
                 parsed: ParsedQuestion | None = None) -> Answer:

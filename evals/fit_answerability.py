@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.answerability import FEATURES, MODEL_FILE, Decision, logistic_fit
+from accord.answerability import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, logistic_fit
 from accord.lexicon import lexicon
 from accord.questions import parse
 
@@ -102,9 +102,9 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
                                                             for a in answers))
                 labels.append(y)
                 rows.append((c.x, y, it["id"]))
-            parts.append({"kind": part.kind, "cands": [(c.x, c.kind_ok, y, chunks[c.chunk].source)
-                                                       for c, y in zip(cands, labels,
-                                                                       strict=True)]})
+            parts.append({"kind": part.kind, "cands": [
+                (c.x, c.kind_ok, y, chunks[c.chunk].source) for c, y in zip(cands, labels,
+                                                                           strict=True)]})
         questions.append({"id": it["id"], "answerable": answerable, "gold": gold,
                           "parts": parts, "swap": it["id"].endswith("~swap")})
     rt.close()
@@ -124,9 +124,8 @@ def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float,
                 if not part["cands"]:
                     continue
                 xs = np.vstack([c[0] for c in part["cands"]])
-                ps = d.probability(xs)
-                i = int(np.argmax(ps))
-                if d.verdict(float(ps[i]), part["cands"][i][1]) == "answer":
+                i, conf = d.decide(d.probability(xs), xs)
+                if d.verdict(conf, part["cands"][i][1]) == "answer":
                     answered = True
             w = 0.5 if q["swap"] else 1.0
             if q["answerable"]:
@@ -168,7 +167,29 @@ def main(argv: list[str] | None = None) -> None:
     pos = max(y.sum(), 1)
     sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * max(len(y) - pos, 1)))
     w, b = logistic_fit(x, y, l2=args.l2, sample_weight=sw)
-    decision = Decision(w, b, 0.5, 0.5)
+    ranker = Decision(w, b, 0.5, 0.5)
+    # The decider: does the ranker's best sentence answer the part? Label 1 when the question
+    # is answerable and that sentence comes from a gold document.
+    dx, dy, dw = [], [], []
+    for q in questions:
+        for part in q["parts"]:
+            if not part["cands"]:
+                continue
+            xs = np.vstack([c[0] for c in part["cands"]])
+            ps = ranker.probability(xs)
+            order = np.argsort(-ps, kind="stable")
+            i = int(order[0])
+            extra = [ps[i], ps[i] - (ps[order[1]] if len(ps) > 1 else 0.0),
+                     float(np.mean(ps[order[:3]]))]
+            dx.append(np.concatenate([xs[i], extra]))
+            dy.append(float(q["answerable"] and part["cands"][i][3] in q["gold"]))
+            dw.append(0.5 if q["swap"] else 1.0)
+    dxa, dya = np.vstack(dx), np.asarray(dy)
+    pos_d = max(dya.sum(), 1)
+    dsw = np.asarray(dw) * np.where(dya == 1, len(dya) / (2 * pos_d),
+                                    len(dya) / (2 * max(len(dya) - pos_d, 1)))
+    dwts, dbias = logistic_fit(dxa, dya, l2=args.l2, sample_weight=dsw)
+    decision = Decision(w, b, 0.5, 0.5, decider=dwts, decider_bias=dbias)
     t, stats = choose_thresholds(decision, questions)
     out = {
         "note": "Fitted by evals/fit_answerability.py; do not edit by hand.",
@@ -176,6 +197,10 @@ def main(argv: list[str] | None = None) -> None:
         "questions": len(questions),
         "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
         "bias": round(b, 5), "answer_at": round(t, 3),
+        "decider": {"weights": {f: round(float(v), 5) for f, v in
+                                zip(FEATURES + DECIDER_EXTRA, dwts, strict=True)},
+                    "bias": round(dbias, 5), "parts": int(len(dya)),
+                    "positives": int(dya.sum())},
         "weak_at": round(max(0.02, t - WEAK_BAND), 3), "fit": stats,
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

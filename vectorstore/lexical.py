@@ -24,7 +24,7 @@ from accord.models import Filters
 from accord.text import words
 
 # Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class LexicalIndex:
@@ -109,6 +109,8 @@ class LexicalIndex:
         if rules is None:
             raise ValueError("filtering needs the marking rules")
         key = signature(filters)
+        if getattr(self, "_masks", None) is None:
+            self._masks = {}
         cached = self._masks.get(key)
         if cached is None:
             cached = np.fromiter((passes(filters, rules, m) for m in self.metas), dtype=bool,
