@@ -42,7 +42,7 @@ MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
     "name_min", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent", "kind_near",
-    "kind_pass", "neg", "num_pass", "num_sent", "rank")
+    "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -129,7 +129,9 @@ def has_kind(kind: str, text: str, lex: Lexicon) -> bool:
     if kind == "who":
         return names_someone(text, lex)
     if kind == "where":
-        return any(m.start() > 0 for m in _cap_run(lex.name_connectors).finditer(text)) or any(
+        preps = "|".join(sorted(lex.place_prepositions))
+        return bool(re.search(rf"\b(?:{preps})\s+(?:the\s+)?[A-Z][a-z]", text, re.I)
+                    and re.search(rf"\b(?:{preps})\s+(?:the\s+)?[A-Z][a-z]", text)) or any(
             w in lex.country_names for w in words(text))
     return True
 
@@ -167,7 +169,10 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     miss = max(missing) / max_idf if missing and max_idf else 0.0
     pmissing = [w for t, w in weights.items() if t not in passage.stems]
     pmiss = max(pmissing) / max_idf if pmissing and max_idf else 0.0
-    neg = (not part.negative) and bool(set(words(sentence)) & lex.negation)
+    # A denial answers a yes/no question ("has no plans to ..."); elsewhere it says what is not
+    # the case ("shall not cover ..." for "what does it cover?").
+    neg = (not part.negative and part.kind != "yes_no"
+           and bool(set(words(sentence)) & lex.negation))
     nums = [n if n.isdigit() else stem(n) for n in part.numbers]
     num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
     num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
@@ -181,9 +186,20 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
         name_min, miss, pmiss, coverage(acts, sent.stems), coverage(acts, document.stems),
         float(kind_sent),
         float(kind_sent and kind_near(part.kind, sentence, weights, lex)),
-        float(has_kind(part.kind, passage.text, lex)), float(neg), num_pass, num_sent,
+        float(has_kind(part.kind, passage.text, lex)), float(neg),
+        float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
         1.0 / (1 + rank)],
         dtype=np.float64)
+
+
+def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: int = 3) -> bool:
+    """A negation stands right before one of the part's words ("shall not cover" for a question
+    about what is covered): the sentence says what is not the case."""
+    toks = [t.lower() for t in _WORD.findall(sentence)]
+    for i, t in enumerate(toks):
+        if t in lex.negation and any(stem(x) in terms for x in toks[i + 1: i + 1 + window]):
+            return True
+    return False
 
 
 def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,

@@ -128,7 +128,7 @@ class ExtractiveAnswerer:
             base = int(ch.metadata.get("char_start", 0))
             title = _norm(str(ch.metadata.get("title", "")))
             spans = sentence_spans(ch.text)
-            for s, e in signature_blocks(ch.text, spans):
+            for s, e in signature_blocks(ch.text, spans) + list_blocks(ch.text, spans):
                 out.append((ci, base + s, base + e, ch.text[s:e]))
             for s, e in spans:
                 sent = ch.text[s:e]
@@ -342,6 +342,31 @@ def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
         if names:
             out.append((s, spans[j - 1][1]))
         i = j
+    return out
+
+
+_ITEM_START = re.compile(r"\s*(?:\([a-z0-9]{1,4}\)|[a-z0-9]{1,3}[.)]|[-*\u2022\u2013])\s")
+
+
+def list_blocks(text: str, spans: list[tuple[int, int]], max_items: int = 14
+                ) -> list[tuple[int, int]]:
+    """Spans of enumerations quoted whole: a sentence ending with a colon and the list items
+    after it ("The Parties shall cooperate in the following areas: (a) ...; (b) ..."). The
+    lead-in names the topic, the items hold the answer; neither answers alone."""
+    out = []
+    for i, (s, e) in enumerate(spans):
+        if not text[s:e].rstrip().endswith(":"):
+            continue
+        j, items = i + 1, 0
+        while j < len(spans) and items <= max_items:
+            line = text[spans[j][0]:spans[j][1]]
+            if _ITEM_START.match(line):
+                items += 1
+            elif not (items and line[:1].islower()):  # an item wrapped onto the next line
+                break
+            j += 1
+        if items >= 2:  # a lead-in and at least two items
+            out.append((s, spans[j - 1][1]))
     return out
 
 

@@ -53,6 +53,7 @@ class Lexicon:
     number_words: frozenset[str]
     money: frozenset[str]
     ordinals: frozenset[str]
+    place_prepositions: frozenset[str]
     negation: frozenset[str]
     name_connectors: frozenset[str]
     part_openers: frozenset[str]
@@ -110,7 +111,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         titles=_set(data, "titles"),
         months=_set(data, "months"), weekdays=_set(data, "weekdays"),
         number_words=_set(data, "number_words"), money=_set(data, "money"),
-        ordinals=_set(data, "ordinals"),
+        ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
         negation=_set(data, "negation"), name_connectors=_set(data, "name_connectors"),
         part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
         acronyms=acronyms, country_names=countries, kinds=tuple(kinds),
