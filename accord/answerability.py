@@ -1,247 +1,315 @@
-"""Does a passage answer the question at all? Checks of what a question asks for.
+"""Does a sentence answer a part of a question? Features any question has, and a fitted decision.
 
-A sentence can be close in meaning to a question and still not answer it: "How many people were
-convicted after Operation Clearwater?" is near "Operation Clearwater ... led to the arrest of 41
-suspects", and "When will Exercise Harbour Shield 2025 be held?" is near the sentence about the
-2024 exercise. Similarity alone cannot tell these apart, so the extractive answerer quotes a
-sentence only when it also meets what the question asks for. ``analyse(question)`` returns the
-question's ``Needs``; each is checked at its own level (whole document, passage, sentence, or the
-whole index; see ``Needs``): the names it uses, the thing "how many X" or "what is the X of"
-asks about, an ordinal with what it counts, a name with its number ("Harbour Shield 2025"), the
-participle and subject of a passive question, the role "who is the X" asks about, an amount of
-money, the direction of a title ("Sundara's Ambassador to Meridia"), and the event words of
-"when"/"where" questions.
+For each candidate sentence (in its passage, in its document) the features are:
 
-Each unmet check has a reason that the refusal shows, so an officer sees what was missing.
+- ``sim``: meaning: cosine similarity of the sentence and the question part;
+- ``psim``: the passage's own similarity to the question (dense retrieval), 0 when lexical only;
+- ``sent_cov``, ``pass_cov``, ``doc_cov``, ``title_cov``: the share of the part's informative
+  words (weighted by rarity, IDF) that the sentence, the passage, the whole document and its
+  title hold, matched by exact stem or a declared alias, never by prefix;
+- ``name_doc``, ``name_pass``: the share of the part's names the document and the passage hold
+  (exact stems, acronyms both ways, a country by its other names);
+- ``miss_idf``: how rare the rarest of the part's words missing from the document is;
+- ``kind_sent``, ``kind_pass``: the sentence (passage) holds the kind of answer the part asks for:
+  a date for "when", a figure for "how many", a person or body for "who", a place for "where";
+- ``neg``: the sentence excludes or denies ("shall not cover") where the question does not ask
+  about an exclusion;
+- ``num_pass``: the share of the part's figures the passage holds;
+- ``rank``: 1/(1+rank) of the passage in retrieval.
+
+``Decision`` turns them into a probability with weights fitted on data (a logistic regression,
+``evals/fit_answerability.py``; weights and thresholds in ``accord/data/answerability.json``) and
+classes each part: answered, weak (the closest the documents come, said as such) or not in the
+documents.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
-from accord.text import STOPWORDS, words
+import numpy as np
 
-# Words a passage need not contain for the question to be answered: what kind of answer is wanted
-# ("which city", "how long"), generic nouns, and how bilateral documents name the two sides.
-GENERIC = frozenset("""people person persons time times result results outcome outcomes kind
-kinds type types way ways number numbers amount amounts total name names date dates year years
-day days month months thing things role roles status purpose purposes reason reasons aim aims
-goal goals detail details long often quickly soon far city cities country countries place
-places side sides party parties two both each either other two countries nation nations term
-terms main key new current currently original originally finally eventually exactly
-approximately roughly according become became becomes happen happened occur occurred begin
-began start started come came""".split())
-_MONTHS_DAYS = frozenset("""january february march april may june july august september october
-november december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday
-thursday friday saturday sunday""".split())
-_PREPOSITIONS = frozenset("in on by of since until before after".split())
+from accord.lexicon import Lexicon, lexicon, stem
+from accord.questions import Name, Part
 
-_MONEY_Q = re.compile(
-    r"^(?:by )?how much (?:(?:money|funding|funds|investment|compensation|aid|financing|"
-    r"assistance)\b|did .{1,60}\b(?:invest|pay|spend|commit|lose|raise|cost|fund|give|pledge)"
-    r"\w*\b)|^what (?:is|was|were|are) the (?:\w+ )?(?:budget|cost|costs|price|value)\b|"
-    r"\bin (?:us )?(?:dollars|euros|pounds)\b|\bper tonne\b", re.I)
-_MONEY_A = re.compile(
-    r"[$\u20ac\u00a3\u00a5]\s?\d|(?<![\d.,])\d[\d,.]*\s*(thousand|million|billion|trillion|bn|m)"
-    r"\b|\b(USD|EUR|GBP|AUD|NZD|SGD|MYR|IDR|THB|VND|PHP|INR|JPY|CNY|KRW)(?:\b|\s?\d)|"
-    r"\b\d[\d,.]*\s*(dollars?|euros?|pounds?|yen|ringgit|rupiah|baht|rupees?|pesos?|won|dong|"
-    r"francs?|rupa)\b", re.I)
-_HEAD = re.compile(
-    r"^(?:by )?how (?:many|much)(?: of)? (?P<a>(?:the )?[\w\s'-]+?)(?= did| do| does| were| was|"
-    r" are| is| has| have| had| will| must| can| could| should| would| in| under| by| after|"
-    r" before| at| to|\?|$)|"
-    r"^(?:what|which|who) (?:is|was|are|were) (?:the )?(?P<b>[\w\s'-]+?)(?= of| for| in| at| on|"
-    r" to| between| under| that|\?|$)", re.I)
-_NAME_NUMBER = re.compile(r"\b((?:[A-Z][\w-]+\s+){0,3}[A-Z][\w-]+)\s+(\d{1,4}(?:/\d{2})?)"
-                          r"(?![\w+/-]|[.,]\d)")
-# Words of role titles: a question may describe a person by a role the document does not spell
-# out ("the British High Commissioner" for "Head"), so they are not names to look for.
-_ROLE = frozenset("""prime minister ministers president vice deputy secretary general high
-commissioner ambassador chancellor premier king queen sultan sir lord principal advisor adviser
-director chairman chair governor senator counsellor envoy special representative
-spokesperson""".split())
-_DIRECTION_Q = re.compile(r"\b([A-Z][\w-]+)'s\s+([A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)\s+(?:to|in)\s+"
-                          r"(?:the\s+)?([A-Z][\w-]+)")
+MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
+FEATURES: tuple[str, ...] = (
+    "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
+    "name_min", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent", "kind_near",
+    "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank")
+ANSWER, WEAK, NONE = "answer", "weak", "none"
+
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
+_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
+_DIGIT = re.compile(r"\d")
+_CURRENCY = re.compile(r"[$€£¥]\s?\d|\b(?:[A-Z]{3})\s?\d|\d\s?(?:[A-Z]{3})\b")
+
+
+@functools.lru_cache(maxsize=4)
+def _cap_run(connectors: frozenset[str]) -> re.Pattern[str]:
+    """Runs of capitalised words, with the lexicon's name connectors inside ("Ministry of Home
+    Affairs")."""
+    inner = "|".join(sorted(map(re.escape, connectors)))
+    return re.compile(rf"\b[A-Z][\w'’-]*(?:\s+(?:(?:{inner})\s+)*[A-Z][\w'’-]*)+")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def stems_of(text: str) -> set[str]:
+    return {stem(w) for w in set(words(text))}
+
+
+def acronyms_of(text: str) -> set[str]:
+    """Acronyms of the capitalised names in ``text`` ("United Arab Emirates" -> "uae")."""
+    out = set()
+    for m in _cap_run(lexicon().name_connectors).finditer(text):
+        caps = [w for w in m.group(0).split() if w[:1].isupper()]
+        if 2 <= len(caps) <= 7:
+            out.add("".join(w[0] for w in caps).lower())
+    return out
 
 
 @dataclass
-class Needs:
-    """What the document, the passage and the sentence must contain to answer one question.
+class TextTerms:
+    """What a text holds, for matching a question against it."""
 
-    Terms are {stem: the word as asked}. Checked in the whole document: the names the question
-    uses, the thing "how many/much X" or "what is the X of" asks about, and an ordinal with
-    what it counts ("the third meeting"). In the passage: a name with its number ("Harbour
-    Shield 2025") and what a passive question says was done to ("the extradition treaty"). In
-    the sentence: the role "who is the X" asks about, the participle of a passive question
-    ("were convicted", "was it signed") in a past form, an amount of money, the direction of a
-    title. In the index: the event words of "when"/"where" questions.
-    """
+    stems: set[str]
+    acronyms: set[str]
+    text: str
 
-    document_terms: dict[str, str] = field(default_factory=dict)
-    passage_terms: dict[str, str] = field(default_factory=dict)
-    sentence_terms: dict[str, str] = field(default_factory=dict)
-    index_terms: dict[str, str] = field(default_factory=dict)
-    participles: dict[str, str] = field(default_factory=dict)
-    money: bool = False
-    name_numbers: list[tuple[str, str]] = field(default_factory=list)  # (name, figure)
-    ordinals: list[tuple[str, list[str]]] = field(default_factory=list)  # ("third", ["meeting"])
-    direction: tuple[str, str, str] | None = None  # (owner, title, counterpart)
-    stem: Callable[[str], str] = field(default=str.lower, repr=False)
-
-    def index_gaps(self, has) -> list[str]:
-        """Words of the question the indexed documents never use (``has(stem, word)``)."""
-        return [w for t, w in self.index_terms.items() if not has(t, w)]
-
-    def document_gaps(self, terms: set[str], texts: Sequence[str]) -> list[str]:
-        """What of the question the document (its stems ``terms``, its ``texts``) lacks."""
-        gaps = [w for t, w in self.document_terms.items() if not has_term(t, terms)]
-        for o, n in self.ordinals:
-            if not _side(n):
-                missing = [_ordinal_gap(o, n, text) for text in texts]
-                if all(missing):
-                    gaps.append(missing[0])
-        return gaps
-
-    def passage_gap(self, passage: str, terms: set[str]) -> str | None:
-        """What of the question the passage (its ``passage`` text and stems ``terms``) lacks."""
-        for t, w in self.passage_terms.items():
-            if not has_term(t, terms):
-                return w
-        for name, figure in self.name_numbers:
-            last = re.escape(name.split()[-1])  # documents may shorten "Exercise Harbour Shield"
-            if not re.search(rf"\b{last}\s+{re.escape(figure)}\b", passage, re.I):
-                found = re.findall(rf"\b{last}\s+(\d{{1,4}})\b", passage, re.I)
-                return (f"{name} {figure} (the passage is about {name} {found[0]})" if found
-                        else f"{name} {figure}")
-        return None
-
-    def sentence_gap(self, sentence: str, terms: set[str]) -> str | None:
-        """Why ``sentence`` (its stems ``terms``) cannot be the answer, or None."""
-        for t, w in self.sentence_terms.items():
-            if not has_term(t, terms):
-                return w
-        for t, w in self.participles.items():
-            low = sentence.lower()
-            if not re.search(rf"\b{w}\b", low) and not any(
-                    self.stem(x) == t for x in re.findall(r"[a-z]+ed\b", low)):
-                return w
-        for o, n in self.ordinals:  # "a third country" is about the sentence's parties
-            if _side(n) and (gap := _ordinal_gap(o, n, sentence)):
-                return gap
-        if self.money and not _MONEY_A.search(sentence):
-            return "an amount of money"
-        if self.direction:
-            owner, title, other = self.direction
-            m = re.search(rf"\b{re.escape(title)}\s+of\s+(?:the\s+)?(?:[A-Z]\w+\s+of\s+)?"
-                          rf"([A-Z][\w-]+)\s+(?:to|in)\s+(?:the\s+)?(?:[A-Z]\w+\s+of\s+)?"
-                          rf"([A-Z][\w-]+)", sentence)
-            if m and not (_same(m.group(1), owner) and _same(m.group(2), other)):
-                return f"{owner}'s {title} to {other}"
-        return None
+    @classmethod
+    def of(cls, text: str) -> TextTerms:
+        return cls(stems_of(text), acronyms_of(text), text)
 
 
-# An ordinal and the words it counts, past names and figures: "the first JWC meeting", "the
-# first I2U2 leaders' meeting" (either word will do).
-_ORDINAL = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
-                      r"eleventh|twelfth)\s+((?:(?:[A-Z][\w.+-]*|\d[\w.+-]*)\s+){0,3}"
-                      r"[a-z]+(?:'?\s+[a-z]+)?)")
-# "A third country" is "a third Party" or "a third State" in treaty language.
-_SIDE_WORDS = frozenset("country countries party parties state states nation nations".split())
-_SIDES = "countr|part|state|nation"
-_AUX_VERBS = "did do does is was were are has have had will can could must should would".split()
-_AUX = "(?:" + "|".join(_AUX_VERBS) + ")"
-_AUX_WORDS = frozenset(_AUX_VERBS) | {"been", "being", "many", "much"}
-# A passive question asks whether, or when, something was done: "Was X extradited?", "How many
-# people were convicted?", "When was the treaty signed?". The participle is lower case.
-_PASSIVE = re.compile(r"^(?:[Hh]ow many [\w\s'-]+? (?:were|was|have been|had been|has been)|"
-                      r"(?:[Ww]hen |[Ww]here )?(?:[Ww]as|[Ww]ere|[Hh]as|[Hh]ave|[Hh]ad) "
-                      r"[\w\s'-]+?(?: been)?)(?: [a-z]+ly)? ([a-z]{3,}ed|" + "|".join(
-                          "taken given written chosen spoken broken driven frozen hidden stolen "
-                          "seen done made held met sent paid built brought kept left lost sold "
-                          "told won struck sworn drawn shown known begun".split()) + r")\b")
+def name_share(name: Name, held: TextTerms, lex: Lexicon) -> float:
+    """How much of ``name`` the text holds: 1.0 when its acronym or its expansion is there, else
+    the share of its words held exactly (a country also by its other names)."""
+    if name.acronym and (name.acronym in held.stems or name.acronym in held.acronyms):
+        return 1.0
+    expansion = lex.acronyms.get(name.text.replace(".", "").lower())
+    if expansion and all(s in held.stems for s in expansion):
+        return 1.0
+    if not name.stems:
+        return 1.0
+    hits = 0
+    for s, word in zip(name.stems, _name_words(name, lex), strict=False):
+        if s in held.stems or lex.country_stems(word) & held.stems:
+            hits += 1
+    return hits / len(name.stems)
 
 
-def analyse(question: str, stem: Callable[[str], str], proper: dict[str, str]) -> Needs:
-    """The checks ``question`` needs. ``stem`` is the answerer's stemmer; ``proper`` the names
-    the question uses, {stem: word}."""
-    q = question.strip()
-    needs = Needs(stem=stem)
-    for p, w in proper.items():
-        if w.lower() not in _MONTHS_DAYS and w.lower() not in _ROLE:
-            needs.document_terms[p] = w
-    m = _HEAD.match(q)
-    head = (m.group("a") or m.group("b")) if m else ""
-    if re.match(rf"(?:{_AUX}|to)\b", head, re.I):
-        head = ""  # "how much did the UAE commit": no noun is asked about
-    target = needs.sentence_terms if re.match(r"who(m)?\b", q, re.I) else needs.document_terms
-    for w in words(head):
-        if w not in STOPWORDS and w not in GENERIC and len(w) > 2:
-            target.setdefault(stem(w), w)
-    if re.match(r"(when|where)\b", q, re.I):
-        for w in words(q)[1:]:
-            if w not in STOPWORDS and w not in GENERIC and len(w) > 2 and not w.isdigit():
-                needs.index_terms.setdefault(stem(w), w)
-    p = _PASSIVE.match(q)
-    if p:
-        needs.participles[stem(p.group(1))] = p.group(1)
-        # What was done to ("When was the extradition treaty signed?"): in the passage.
-        for w in words(q[: p.start(1)])[1:]:
-            if w not in STOPWORDS and w not in GENERIC and len(w) > 2 and w not in _AUX_WORDS:
-                needs.passage_terms.setdefault(stem(w), w)
-    needs.money = bool(_MONEY_Q.search(q))
-    needs.name_numbers = [(n, f) for n, f in _NAME_NUMBER.findall(q)
-                          if n.split()[-1].lower() not in _MONTHS_DAYS | _PREPOSITIONS]
-    for m in _ORDINAL.finditer(q):
-        nouns = [n for n in re.findall(r"[a-z]+", m.group(2)) if n not in STOPWORDS
-                 and (n not in GENERIC or n in _SIDE_WORDS)]
-        if nouns:
-            needs.ordinals.append((m.group(1).lower(), nouns))
-    d = _DIRECTION_Q.search(q)
-    needs.direction = (d.group(1), d.group(2), d.group(3)) if d else None
-    return needs
+def _name_words(name: Name, lex: Lexicon) -> list[str]:
+    return [p for t in name.text.split() if t.lower() not in lex.name_connectors
+            for p in re.split(r"[-’']", t) if p]
 
 
-def _side(nouns: list[str]) -> bool:
-    return any(n in _SIDE_WORDS for n in nouns)
+def has_kind(kind: str, text: str, lex: Lexicon) -> bool:
+    """``text`` holds the kind of answer asked for."""
+    if kind == "when":
+        low = set(words(text))
+        return bool(_YEAR.search(text) or _NUMERIC_DATE.search(text) or low & lex.months
+                    - {"may"} or ("may" in low and re.search(r"\b\d{1,2}\s+May\b|\bMay\s+\d",
+                                                             text)))
+    if kind in ("how_many", "how_long"):
+        return bool(_DIGIT.search(text) or set(words(text)) & lex.number_words)
+    if kind == "how_much":
+        return bool(_CURRENCY.search(text) or (_DIGIT.search(text) or set(words(text))
+                                                & lex.number_words) and set(words(text))
+                    & lex.money or re.search(r"\d\s?%|\bper ?cent\b", text))
+    if kind == "who":
+        return names_someone(text, lex)
+    if kind == "where":
+        preps = "|".join(sorted(lex.place_prepositions))
+        return bool(re.search(rf"\b(?:{preps})\s+(?:the\s+)?[A-Z][a-z]", text, re.I)
+                    and re.search(rf"\b(?:{preps})\s+(?:the\s+)?[A-Z][a-z]", text)) or any(
+            w in lex.country_names for w in words(text))
+    return True
 
 
-def _ordinal_gap(ordinal: str, nouns_: list[str], text: str) -> str | None:
-    """``text`` lacks the ordinal with one of the words it counts ("the first ... meeting")."""
-    nouns = "|".join(_SIDES if n in _SIDE_WORDS else re.escape(n[:5]) for n in nouns_)
-    first = "first|inaugural" if ordinal == "first" else ordinal
-    if re.search(rf"\b(?:{first})\s+(?:\S+\s+){{0,4}}(?:{nouns})", text, re.I):
-        return None
-    return f"{ordinal} {nouns_[-1]}"
+def names_someone(text: str, lex: Lexicon) -> bool:
+    """A person (a title before a capitalised word, or a run of capitalised words that is not
+    the sentence's opening) or a body ("the Committee", "Ministry of ...")."""
+    toks = _WORD.findall(text)
+    for i, t in enumerate(toks):
+        low = t.lower()
+        if low in lex.bodies and t[:1].isupper():
+            return True
+        if low in lex.titles and i + 1 < len(toks) and toks[i + 1][:1].isupper():
+            return True
+    return any(m.start() > 0 and len(m.group(0).split()) >= 2
+               for m in _cap_run(lex.name_connectors).finditer(text))
 
 
-def _same(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    return a.startswith(b[:5]) or b.startswith(a[:5])
+def coverage(terms: dict[str, float], held: set[str]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in held) / total if total else 1.0
 
 
-def has_term(term: str, context: set[str]) -> bool:
-    """``term`` (a stem) is in ``context``, or a word sharing its first letters ("ratif-y" and
-    "ratif-ication"), or one it begins ("Thai" and "Thailand")."""
-    if term in context:
+def features(part: Part, weights: dict[str, float], sentence: str, sim: float, psim: float,
+             passage: TextTerms, document: TextTerms, title: set[str], rank: int,
+             max_idf: float, lex: Lexicon) -> np.ndarray:
+    """The feature vector (in FEATURES order) of one candidate sentence."""
+    sent = TextTerms.of(sentence)
+    names = part.names
+    name_doc = (sum(name_share(n, document, lex) for n in names) / len(names)) if names else 1.0
+    name_pass = (sum(name_share(n, passage, lex) for n in names) / len(names)) if names else 1.0
+    shares = [name_share(n, document, lex) for n in names]
+    name_min = min(shares) if shares else 1.0
+    missing = [w for t, w in weights.items() if t not in document.stems]
+    miss = max(missing) / max_idf if missing and max_idf else 0.0
+    pmissing = [w for t, w in weights.items() if t not in passage.stems]
+    pmiss = max(pmissing) / max_idf if pmissing and max_idf else 0.0
+    # A denial answers a yes/no question ("has no plans to ..."); elsewhere it says what is not
+    # the case ("shall not cover ..." for "what does it cover?").
+    neg = (not part.negative and part.kind != "yes_no"
+           and bool(set(words(sentence)) & lex.negation))
+    nums = [n if n.isdigit() else stem(n) for n in part.numbers]
+    num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
+    num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
+    # What is asked about, beside who and what is named: "convicted", "budget", "killed".
+    name_stems = {s for n in names for s in n.stems}
+    acts = {t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()}
+    kind_sent = has_kind(part.kind, sentence, lex)
+    return np.asarray([
+        sim, psim, coverage(weights, sent.stems), coverage(weights, passage.stems),
+        coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass,
+        name_min, miss, pmiss, coverage(acts, sent.stems), coverage(acts, document.stems),
+        float(kind_sent),
+        float(kind_sent and kind_near(part.kind, sentence, weights, lex)),
+        float(has_kind(part.kind, passage.text, lex)), float(neg),
+        float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
+        1.0 / (1 + rank)],
+        dtype=np.float64)
+
+
+def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: int = 3) -> bool:
+    """A negation stands right before one of the part's words ("shall not cover" for a question
+    about what is covered): the sentence says what is not the case."""
+    toks = [t.lower() for t in _WORD.findall(sentence)]
+    for i, t in enumerate(toks):
+        if t in lex.negation and any(stem(x) in terms for x in toks[i + 1: i + 1 + window]):
+            return True
+    return False
+
+
+def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
+              window: int = 8) -> bool:
+    """The kind of answer asked for stands near one of the part's words in the sentence ("41
+    suspects were convicted", not a figure at the other end of a long sentence)."""
+    if kind in ("what", "yes_no"):
         return True
-    if len(term) < 4:
+    toks = _WORD.findall(sentence)
+    near = [i for i, t in enumerate(toks) if stem(t) in weights]
+    if not near:
         return False
-    n = max(5, len(term) - 2)
-    return any(len(w) >= 4 and (w[:n] == term[:n] if len(term) >= 5 else w.startswith(term))
-               for w in context)
+    for i in range(len(toks)):
+        if any(abs(i - j) <= window for j in near):
+            piece = " ".join(toks[max(0, i - 2): i + 3])
+            if has_kind(kind, piece, lex):
+                return True
+    return False
 
 
-_CAP_RUN = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:of\s+|and\s+|the\s+|for\s+)*[A-Z][\w-]*)+")
+DECIDER_EXTRA: tuple[str, ...] = ("p_best", "margin", "p_mean3")
 
 
-def acronyms(text: str) -> set[str]:
-    """Acronyms of the capitalised names in ``text`` ("United Arab Emirates" -> "uae"), so a
-    question saying "UAE" meets a document that spells it out."""
-    out = set()
-    for m in _CAP_RUN.finditer(text):
-        caps = [w for w in m.group(0).split() if w[:1].isupper()]
-        if 2 <= len(caps) <= 6:
-            out.add("".join(w[0] for w in caps).lower())
-    return out
+@dataclass
+class Decision:
+    """Two logistic models: the ranker scores every candidate sentence over FEATURES; the decider
+    reads the best one (its FEATURES, its ranker probability, its margin over the next and the
+    mean of the top three) and says how likely the part is answered. Two thresholds on the
+    decider's probability class the part: answer, weak, none."""
+
+    weights: np.ndarray
+    bias: float
+    answer_at: float
+    weak_at: float
+    source: str = ""
+    decider: np.ndarray | None = None  # weights over FEATURES + DECIDER_EXTRA
+    decider_bias: float = 0.0
+
+    def decide(self, probabilities: np.ndarray, xs: np.ndarray) -> tuple[int, float]:
+        """(index of the best candidate, probability that it answers the part)."""
+        order = np.argsort(-probabilities, kind="stable")
+        i = int(order[0])
+        if self.decider is None:
+            return i, float(probabilities[i])
+        p = probabilities[order]
+        extra = np.asarray([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), float(np.mean(p[:3]))])
+        z = float(np.concatenate([xs[i], extra]) @ self.decider + self.decider_bias)
+        return i, sigmoid(z)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Decision:
+        p = path or MODEL_FILE
+        data = json.loads(p.read_text(encoding="utf-8"))
+        w = data["weights"]
+        missing = [f for f in FEATURES if f not in w]
+        if missing:
+            raise ValueError(f"{p}: no weight for {', '.join(missing)}")
+        dec = data.get("decider")
+        return cls(np.asarray([float(w[f]) for f in FEATURES]), float(data["bias"]),
+                   float(data["answer_at"]), float(data["weak_at"]), str(p),
+                   np.asarray([float(dec["weights"][f]) for f in FEATURES + DECIDER_EXTRA])
+                   if dec else None, float(dec["bias"]) if dec else 0.0)
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = np.clip(x @ self.weights + self.bias, -30, 30)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def verdict(self, p: float, kind_ok: bool) -> str:
+        """answer, weak or none for a best sentence of probability ``p``. A sentence without the
+        kind of answer asked for (no date for "when", nobody for "who") is at most weak."""
+        if p >= self.answer_at and kind_ok:
+            return ANSWER
+        if p >= self.weak_at:
+            return WEAK
+        return NONE
+
+
+def idf_weights(part: Part, idf: Callable[[str], float]) -> dict[str, float]:
+    """The part's informative words by stem, each weighed by its rarity in the index."""
+    return {t: max(idf(w), 0.1) for t, w in part.terms.items()}
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 500,
+                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method; returns (weights, bias)."""
+    n, d = x.shape
+    xb = np.hstack([x, np.ones((n, 1))])
+    w = np.zeros(d + 1)
+    sw = np.ones(n) if sample_weight is None else sample_weight
+    reg = np.full(d + 1, l2)
+    reg[-1] = 0.0
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-np.clip(xb @ w, -30, 30)))
+        g = xb.T @ (sw * (p - y)) + reg * w
+        h = (xb * (sw * p * (1 - p))[:, None]).T @ xb + np.diag(reg + 1e-9)
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def mean(xs: Iterable[float]) -> float:
+    xs = list(xs)
+    return sum(xs) / len(xs) if xs else 0.0
+
+
+__all__ = ["ANSWER", "FEATURES", "NONE", "WEAK", "Decision", "TextTerms", "features",
+           "has_kind", "idf_weights", "lexicon", "logistic_fit", "name_share", "names_someone"]

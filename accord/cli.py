@@ -141,7 +141,7 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
     table.add_row("[bold]total[/bold]", "", str(docs), str(chunks))
     console.print(table)
     console.print(f"chunks in the vector store: {chunks_in_store}")
-    from ingest.sync import RULES_STATE
+    from accord.state import RULES_STATE
 
     rules = settings.rules()
     if rt.manifest.get_state(RULES_STATE) != rules.digest:

@@ -1,45 +1,75 @@
 """The offline extractive answerer: the answer is made only of sentences quoted from sources.
 
-Each candidate sentence of the best retrieved chunks that meets what the question asks for
-(accord.answerability) is scored by its meaning (cosine similarity with the question) and by how
-much of the question's rarer words it and its passage contain. The best one to four sentences
-become the answer, each with its [n] marker; nothing is written that is not in a document. When
-no sentence meets the question, or the evidence is too weak, the answer is a refusal that says
-what the closest passages lacked and lists the closest documents as possibly related.
+For each part of a question (``accord.questions``: "(a) ... (b) ...", "..., and by whom?"),
+every candidate sentence of the best retrieved passages gets the features of
+``accord.answerability`` (meaning, the part's words and names in the sentence, passage and
+document, the kind of answer asked for, exclusions, rank) and a probability from the fitted
+``Decision``. The best becomes the part's answer, with up to two more that add to it; a best
+sentence below the answer threshold but above the weak one is given as "the closest the
+documents come", and below that the part is "not in the documents". Nothing is written that is
+not in a document, except those labels.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from accord.access import unpack_caveats
-from accord.answerability import acronyms, has_term
+from accord.answerability import (
+    ANSWER,
+    FEATURES,
+    NONE,
+    WEAK,
+    Decision,
+    TextTerms,
+    features,
+    has_kind,
+    idf_weights,
+    name_share,
+)
+from accord.lexicon import Lexicon, lexicon
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
-from accord.question import QuestionProfile, stem
-from accord.text import STOPWORDS, sentence_spans, words
+from accord.ports import Embedder
+from accord.questions import ParsedQuestion, Part, parse
+from accord.text import is_heading, sentence_spans, words
 
 REFUSAL = ("The indexed documents do not answer this question. "
            "The closest documents are listed below as possibly related.")
-
-# Weights of the sentence score, and the share of the best score a further sentence needs to be
-# quoted too; calibrated on samples/qa.jsonl and evals/datasets/corpus_qa.jsonl
-# (benchmarks/calibrate.py).
-W_SIM, W_SENT, W_CTX, W_TYPE, W_TITLE, W_PAST = 0.5, 0.2, 0.2, 0.1, 0.1, 0.05
-KEEP_RATIO = 0.9
+WEAK_LEAD = "The documents do not answer this directly. The closest they come is:"
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
-TYPE_SLACK = 0.15  # how far below the threshold a same-passage sentence of the asked type may be
-# Penalty for a passage missing all the figures the question uses; for a passage of a document
-# that amends another ("Protocol amending the MoU") when the question does not ask about the
-# amendment: the MoU itself answers "when was the MoU signed?".
-P_FIGURE, P_AMENDING, P_NAME = 0.3, 0.05, 0.15
-_AMENDING = frozenset({"protocol", "amend", "addendum", "supplementari", "annex", "revis"})  # stems
+KEEP_RATIO = 0.85  # a further sentence is quoted when this close to the best
+
+
+@dataclass
+class Candidate:
+    chunk: int
+    start: int  # offsets in the document
+    end: int
+    sentence: str
+    x: np.ndarray = field(repr=False)
+    p: float = 0.0
+    kind_ok: bool = True
+    answered: float | None = None  # on the best candidate: how likely it answers the part
+
+
+@dataclass
+class PartResult:
+    """How one part was answered: the verdict, the quoted candidates, the best probability and
+    what the closest passages lacked."""
+
+    part: Part
+    verdict: str
+    chosen: list[Candidate]
+    best: float
+    chunks: list[RetrievedChunk]
+    gaps: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 class ExtractiveAnswerer:
@@ -47,72 +77,58 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, embedder: Any, idf: Callable[[str], float], threshold: float,
-                 max_sentences: int = 3, passages: int = 8, max_candidates: int = 60,
-                 max_embedded: int = 8, document_text: Callable[[str], str] | None = None,
-                 vocabulary: Callable[[], Any] | None = None) -> None:
+    def __init__(self, embedder: Embedder, idf: Callable[[str], float],
+                 decision: Decision | None = None, *, max_sentences: int = 3,
+                 passages: int = 8, max_candidates: int = 80, max_embedded: int = 12,
+                 document_text: Callable[[str], str] | None = None,
+                 lex: Lexicon | None = None) -> None:
         self.embedder = embedder
-        self.document_text = document_text
-        self.vocabulary = vocabulary  # the index's words (a new object when the index changes)
-        self._sorted: tuple[Any, list[str]] | None = None
-        self._doc_terms: OrderedDict[tuple[str, str], tuple[set[str], str]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.doc_cache_size = 256  # documents whose words are kept for the answerability checks
         self.idf = idf
-        self.threshold = threshold
+        self.decision = decision or Decision.load()
+        self.document_text = document_text
+        self.lex = lex or lexicon()
         self.max_sentences = max_sentences
         self.passages = passages
         self.max_candidates = max_candidates
         self.max_embedded = max_embedded
+        self._doc_terms: OrderedDict[tuple[str, str], TextTerms] = OrderedDict()
+        self._lock = threading.Lock()
+        self.doc_cache_size = 256  # documents whose words are kept
 
-    def index_has(self, stem_: str, word: str) -> bool:
-        """Some indexed document uses ``word``, or a word opening like its stem ("ratif-ied")."""
-        if self.vocabulary is None:
-            return True
-        vocab = self.vocabulary()
-        with self._lock:
-            if self._sorted is None or self._sorted[0] is not vocab:
-                self._sorted = (vocab, sorted(vocab))  # once per index generation
-            ordered = self._sorted[1]
-        if word.lower() in vocab:
-            return True
-        prefix = stem_[: max(4, len(stem_) - 1)]
-        i = bisect.bisect_left(ordered, prefix)
-        return i < len(ordered) and ordered[i].startswith(prefix)
+    @property
+    def threshold(self) -> float:
+        return self.decision.answer_at
 
     def forget_documents(self) -> None:
         """Empty the cache of documents' words (benchmarks measure the cost of a cold cache)."""
         with self._lock:
             self._doc_terms.clear()
 
-    def document_terms(self, chunk: RetrievedChunk) -> tuple[set[str], str]:
-        """Stems and acronyms, and the text, of the whole document a chunk comes from (cached
-        per revision): a name the question uses may be in the document's opening, not in
-        every passage."""
-        if self.document_text is None:
-            return set(), ""
+    def document_terms(self, chunk: RetrievedChunk) -> TextTerms:
+        """What the whole document of ``chunk`` holds (cached per revision): a name the question
+        uses may be in the document's opening, not in every passage."""
         key = (chunk.source, str(chunk.metadata.get("sha256", "")))
         with self._lock:
             terms = self._doc_terms.get(key)
         if terms is None:
-            text = self.document_text(chunk.source)
-            terms = (terms_of(text) | acronyms(text), text)
+            text = self.document_text(chunk.source) if self.document_text else chunk.text
+            terms = TextTerms.of(text + " " + str(chunk.metadata.get("title", "")))
             with self._lock:
                 self._doc_terms[key] = terms
                 if len(self._doc_terms) > self.doc_cache_size:
                     self._doc_terms.popitem(last=False)
         return terms
 
-    def _candidates(self, chunks: list[RetrievedChunk]) -> list[tuple[int, int, int, str]]:
-        """(chunk index, start, end, sentence) in document offsets, from the best passages."""
-        from ingest.chunking import is_heading
+    # -- candidates and their features ------------------------------------------------------
 
+    def _spans(self, chunks: Sequence[RetrievedChunk]) -> list[tuple[int, int, int, str]]:
+        """(chunk index, start, end, sentence) in document offsets, from the best passages."""
         out = []
         for ci, ch in enumerate(chunks[: self.passages]):
             base = int(ch.metadata.get("char_start", 0))
             title = _norm(str(ch.metadata.get("title", "")))
             spans = sentence_spans(ch.text)
-            for s, e in signature_blocks(ch.text, spans):
+            for s, e in signature_blocks(ch.text, spans) + list_blocks(ch.text, spans):
                 out.append((ci, base + s, base + e, ch.text[s:e]))
             for s, e in spans:
                 sent = ch.text[s:e]
@@ -123,124 +139,164 @@ class ExtractiveAnswerer:
                 out.append((ci, base + s, base + e, sent))
         return out[: self.max_candidates]
 
-    def score(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
-              prof: QuestionProfile | None = None, gaps: list[str] | None = None
-              ) -> list[tuple[float, int, int, int, str]]:
-        """Scored candidates (score, chunk index, start, end, sentence), best first.
+    def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray
+                   ) -> list[Candidate]:
+        """Every candidate sentence with its features and probability, best first."""
+        spans = self._spans(chunks)
+        if not spans:
+            return []
+        weights = idf_weights(part, self.idf)
+        max_idf = max([self.idf("\x00unseen")] + list(weights.values()))
+        passages = list(chunks[: self.passages])
+        ctx = [TextTerms.of(_context_text(ch)) for ch in passages]
+        docs = [self.document_terms(ch) for ch in passages]
+        titles = [TextTerms.of(str(ch.metadata.get("title", ""))).stems for ch in passages]
+        # Embedding sentences is the costly step: embed the lexically likeliest only.
+        lexical = []
+        for ci, _s, _e, sent in spans:
+            held = TextTerms.of(sent).stems
+            lexical.append(sum(w for t, w in weights.items() if t in held) - 0.05 * ci
+                           + 0.5 * has_kind(part.kind, sent, self.lex))
+        order = np.argsort(-np.asarray(lexical), kind="stable")
+        embed_ids = [int(i) for i in order[: self.max_embedded]]
+        sims = np.zeros(len(spans))
+        if embed_ids:
+            vecs = self.embedder.embed_batch([spans[i][3][:SCORE_CHARS] for i in embed_ids])
+            sims[embed_ids] = vecs @ qvec
+            rest = [i for i in range(len(spans)) if i not in set(embed_ids)]
+            sims[rest] = float(np.min(sims[embed_ids])) - 0.05
+        out = []
+        for i, (ci, s, e, sent) in enumerate(spans):
+            ch = passages[ci]
+            psim = float(ch.dense_score) if ch.dense_score is not None else 0.0
+            x = features(part, weights, sent, float(sims[i]), psim, ctx[ci], docs[ci],
+                         titles[ci], ci, max_idf, self.lex)
+            out.append(Candidate(ci, s, e, sent, x, kind_ok=bool(x[FEATURES.index("kind_sent")])))
+        xs = np.vstack([c.x for c in out])
+        probs = self.decision.probability(xs)
+        for c, p in zip(out, probs, strict=True):
+            c.p = float(p)
+        best, answered = self.decision.decide(probs, xs)
+        out[best].answered = answered
+        out.sort(key=lambda c: -c.p)
+        return out
 
-        Only sentences that meet what the question asks for are scored (names, the thing and
-        event asked about, amounts, a name's number: accord.answerability); what the others
-        lacked is appended to ``gaps``. A sentence loses score when neither it nor its passage
-        has a figure the question names.
-        """
-        cands = self._candidates(chunks)
+    # -- answering --------------------------------------------------------------------------
+
+    def answer_part(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
+                    max_sentences: int | None = None) -> PartResult:
+        """The verdict for one part and the sentences it quotes."""
+        cands = self.candidates(part, chunks, qvec) if chunks else []
         if not cands:
-            return []
-        prof = prof or QuestionProfile.of(question)
-        gaps = [] if gaps is None else gaps
-        needs = prof.needs
-        never = needs.index_gaps(self.index_has) if needs.index_terms else []
-        if never:
-            gaps.extend(never)
-            return []
-        weights = {t: self.idf(w) for t, w in prof.terms.items()}
-        total = sum(weights.values()) or 1.0
-        passages = chunks[: self.passages]
-        texts = [_context_text(ch) for ch in passages]
-        contexts = [terms_of(text) for text in texts]
-        titles = [terms_of(str(ch.metadata.get("title", ""))) for ch in passages]
-        # What each passage (and its document) lacks; the first of them is enough to skip it.
-        passage_gaps = []
-        for ctx, text, ch in zip(contexts, texts, passages, strict=True):
-            doc_terms, doc_text = self.document_terms(ch)
-            lacks = needs.document_gaps(ctx | doc_terms, (doc_text, text))
-            passage_gaps.append(lacks or [g for g in [needs.passage_gap(text, ctx)] if g])
-        keep = []
-        for cand in cands:
-            ctx = contexts[cand[0]]
-            sent_words = terms_of(cand[3])
-            missing = passage_gaps[cand[0]] or [
-                g for g in [needs.sentence_gap(cand[3], sent_words)] if g]
-            if missing:
-                gaps.extend(missing)
-                continue
-            missing_figures = sum(n not in ctx for n in prof.numbers)
-            missing_names = sum(not has_term(p, ctx) for p in prof.proper)
-            penalty = (P_FIGURE * missing_figures / max(1, len(prof.numbers))
-                       + P_NAME * missing_names / max(1, len(prof.proper)))
-            keep.append((cand, sent_words, penalty))
-        if not keep:
-            return []
-        if len(keep) > self.max_embedded:
-            # Embedding sentences is the costly step: embed only the lexically likeliest.
-            def lexical(item: tuple) -> float:
-                (ci, _, _, sent), sw, pen = item
-                return (sum(w for t, w in weights.items() if t in sw) / total - 0.05 * ci - pen
-                        + 0.3 * prof.type_ok(sent))
+            return PartResult(part, NONE, [], 0.0, list(chunks), self._gaps(part, chunks))
+        best = cands[0]
+        confidence = best.answered if best.answered is not None else best.p
+        verdict = self.decision.verdict(confidence, best.kind_ok)
+        if verdict == WEAK and not best.kind_ok:
+            # The best sentence lacks the kind of answer (a date for "when"): a close one of
+            # the same passage that has it answers, if it is likely enough.
+            same = [c for c in cands if c.kind_ok and c.chunk == best.chunk
+                    and c.p >= best.p * KEEP_RATIO]
+            if same and confidence >= self.decision.answer_at:
+                best, verdict = same[0], ANSWER
+        if verdict == NONE:
+            return PartResult(part, NONE, [], confidence, list(chunks),
+                              self._gaps(part, chunks), cands)
+        chosen = [best]
+        limit = max_sentences or self.max_sentences
+        if verdict == ANSWER:
+            for c in cands:
+                if len(chosen) >= limit:
+                    break
+                if c is best or c.p < KEEP_RATIO * best.p:
+                    continue
+                if any(_adds_little(c.sentence, o.sentence, self.lex) for o in chosen):
+                    continue
+                chosen.append(c)
+        return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
 
-            keep = sorted(keep, key=lexical, reverse=True)[: self.max_embedded]
-        # The document's title naming what the question names ("the JWC ... at its first
-        # meeting" and "Minutes of the First Meeting of the Joint Working Committee").
-        title_cov = [sum(w for t, w in weights.items() if t in title) / total for title in titles]
-        # The opening of a sentence carries its meaning; long PDF "sentences" would cost most of
-        # a question's time in padding.
-        sims = self.embedder.embed_batch([c[3][:SCORE_CHARS] for c, _, _ in keep]) @ qvec
-        scored = []
-        for ((ci, s, e, sent), sw, penalty), sim in zip(keep, sims, strict=True):
-            # Words of the document's title say which document, not what answers: a sentence
-            # is credited for the question's other words ("signed" in "When was the MoU on
-            # transborder crime signed?").
-            focus = {t: w for t, w in weights.items() if t not in titles[ci]} or weights
-            sent_cov = sum(w for t, w in focus.items() if t in sw) / (sum(focus.values()) or 1.0)
-            ctx_cov = sum(w for t, w in weights.items() if t in contexts[ci]) / total
-            score = (W_SIM * float(sim) + W_SENT * sent_cov + W_CTX * ctx_cov
-                     + W_TYPE * prof.type_score(sent) + W_TITLE * title_cov[ci]
-                     + W_PAST * prof.happened(sent)
-                     - 0.01 * ci - penalty
-                     - P_AMENDING * _amending(titles[ci], prof.terms))
-            scored.append((score, ci, s, e, sent))
-        scored.sort(key=lambda x: -x[0])
-        return scored
+    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
+                parsed: ParsedQuestion | None = None) -> Answer:
+        """An extractive Answer for ``question`` from ``chunks`` (every part answered from the
+        same passages; :meth:`compose_parts` takes passages per part)."""
+        parsed = parsed or parse(question, self.lex)
+        return self.compose_parts(question, [(p, chunks, qvec) for p in parsed.parts])
 
-    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray) -> Answer:
-        """An extractive Answer (or a refusal) for ``question`` from ``chunks``."""
-        prof = QuestionProfile.of(question)
-        gaps: list[str] = []
-        scored = self.score(question, chunks, qvec, prof, gaps) if chunks else []
-        best = scored[0][0] if scored else 0.0
-        if not scored or best < self.threshold:
-            return refusal(question, chunks, best, gaps if not scored else [])
-        chosen: list[tuple[float, int, int, int, str]] = []
-        for cand in scored:
-            if len(chosen) >= self.max_sentences:
-                break
-            if chosen and (cand[0] < max(self.threshold, KEEP_RATIO * best)):
-                break
-            if any(_adds_little(cand[4], c[4]) for c in chosen):
-                continue
-            chosen.append(cand)
-        if prof.wants and not any(prof.type_ok(c[4]) for c in chosen):
-            # "When was it signed?": the best sentence says it was signed, the next one in the
-            # same passage gives the date. Quote that one too.
-            same = [c for c in scored if c[1] == chosen[0][1] and prof.type_ok(c[4])
-                    and c[0] >= self.threshold - TYPE_SLACK and c not in chosen]
-            if same and len(chosen) < self.max_sentences + 1:
-                chosen.append(same[0])
-        for kind in prof.also:
-            # "When was it signed, and by whom?": the best sentences give the date; quote the
-            # best one that names the signatories too.
-            if not any(prof.type_ok(c[4], kind) for c in chosen):
-                more = [c for c in scored if prof.type_ok(c[4], kind) and c not in chosen
-                        and c[0] >= self.threshold]
-                if more and len(chosen) < self.max_sentences + 1:
-                    chosen.append(more[0])
-        citations = []
-        parts = []
-        for n, (score, ci, s, e, sent) in enumerate(chosen, start=1):
-            citations.append(make_citation(n, chunks[ci], sent, s, e, score))
-            parts.append(f"{sent} [{n}]")
-        return Answer(question=question, text=" ".join(parts), refused=False,
-                      citations=citations, evidence=best)
+    def compose_parts(self, question: str,
+                      parts: Sequence[tuple[Part, Sequence[RetrievedChunk], np.ndarray]]
+                      ) -> Answer:
+        """One Answer from the parts, each with its own passages and question vector."""
+        multi = len(parts) > 1
+        results = [self.answer_part(p, ch, qv, 2 if multi else None) for p, ch, qv in parts]
+        all_chunks = [c for r in results for c in r.chunks]
+        best = max((r.best for r in results), default=0.0)
+        if all(r.verdict == NONE for r in results):
+            gaps = [g for r in results for g in r.gaps]
+            ans = refusal(question, _unique_chunks(all_chunks), best, gaps)
+            ans.parts = [_part_summary(r, []) for r in results]
+            return ans
+        citations: list[Citation] = []
+        index: dict[tuple[str, int], int] = {}
+        lines = []
+        summaries = []
+        for label, r in zip(_labels(len(results)), results, strict=True):
+            quotes = []
+            ns = []
+            for c in r.chosen:
+                ch = r.chunks[c.chunk]
+                key = (ch.source, c.start)
+                if key not in index:
+                    index[key] = len(citations) + 1
+                    citations.append(make_citation(index[key], ch, c.sentence, c.start, c.end,
+                                                   c.p))
+                quotes.append(f"{c.sentence} [{index[key]}]")
+                ns.append(index[key])
+            body = " ".join(quotes)
+            if r.verdict == ANSWER and r.part.kind == "when" and r.chosen and not any(
+                    has_kind("when", c.sentence, self.lex) for c in r.chosen):
+                date = r.chunks[r.chosen[0].chunk].metadata.get("date")
+                body += f" (the document is dated {date})" if date else ""
+            if r.verdict == WEAK:
+                body = f"{WEAK_LEAD} {body}"
+            elif r.verdict == NONE:
+                body = "The indexed documents do not say."
+            lines.append(f"{label} {body}".strip() if multi else body)
+            summaries.append(_part_summary(r, ns))
+        weak = all(r.verdict != ANSWER for r in results)
+        return Answer(question=question, text="\n".join(lines), refused=False,
+                      citations=citations, evidence=best, weak=weak, parts=summaries,
+                      related=related_sources(_unique_chunks(all_chunks)) if weak else [])
+
+    def _gaps(self, part: Part, chunks: Sequence[RetrievedChunk]) -> list[str]:
+        """What the closest passages lack: the part's names their documents do not hold, else
+        its rarest word none of them holds."""
+        if not chunks:
+            return []
+        docs = [self.document_terms(ch) for ch in chunks[:3]]
+        gaps = [n.text for n in part.names
+                if all(name_share(n, d, self.lex) < 0.5 for d in docs)]
+        if not gaps:
+            weights = idf_weights(part, self.idf)
+            missing = [(w, part.terms[t]) for t, w in weights.items()
+                       if not any(t in d.stems for d in docs)]
+            gaps = [word for _, word in sorted(missing, reverse=True)[:1]]
+        return gaps
+
+
+def _labels(n: int) -> list[str]:
+    return [f"({chr(ord('a') + i)})" for i in range(n)] if n > 1 else [""]
+
+
+def _part_summary(r: PartResult, ns: list[int]) -> dict:
+    return {"part": r.part.text, "kind": r.part.kind, "verdict": r.verdict,
+            "probability": round(r.best, 4), "citations": ns}
+
+
+def _unique_chunks(chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
+    seen: dict[str, RetrievedChunk] = {}
+    for c in sorted(chunks, key=lambda c: -c.score):
+        seen.setdefault(c.chunk_id, c)
+    return list(seen.values())
 
 
 def _context_text(ch: RetrievedChunk) -> str:
@@ -289,29 +345,29 @@ def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
-def _amending(title: set[str], terms: dict[str, str]) -> bool:
-    """The title names an amending document and the question does not ask about one."""
-    return bool(title & _AMENDING) and not (set(terms) & _AMENDING)
+_ITEM_START = re.compile(r"\s*(?:\([a-z0-9]{1,4}\)|[a-z0-9]{1,3}[.)]|[-*\u2022\u2013])\s")
 
 
-def terms_of(text: str) -> set[str]:
-    """Stems of ``text``, with the acronyms officers use and what they stand for, both ways:
-    "MoU" in a question meets "Memorandum of Understanding", and "JWC" in a document meets
-    "Joint Working Committee"."""
-    out = {stem(w) for w in set(words(text))}
-    for short, long_ in _SPELLED.items():
-        if long_[0] in out:
-            out.add(short)
-        if short in out:
-            out.update(long_)
+def list_blocks(text: str, spans: list[tuple[int, int]], max_items: int = 14
+                ) -> list[tuple[int, int]]:
+    """Spans of enumerations quoted whole: a sentence ending with a colon and the list items
+    after it ("The Parties shall cooperate in the following areas: (a) ...; (b) ..."). The
+    lead-in names the topic, the items hold the answer; neither answers alone."""
+    out = []
+    for i, (s, e) in enumerate(spans):
+        if not text[s:e].rstrip().endswith(":"):
+            continue
+        j, items = i + 1, 0
+        while j < len(spans) and items <= max_items:
+            line = text[spans[j][0]:spans[j][1]]
+            if _ITEM_START.match(line):
+                items += 1
+            elif not (items and line[:1].islower()):  # an item wrapped onto the next line
+                break
+            j += 1
+        if items >= 2:  # a lead-in and at least two items
+            out.append((s, spans[j - 1][1]))
     return out
-
-
-# Acronyms officers use -> stems of what documents spell out (the first is enough to count the
-# acronym: "the Committee" is the JWC in its own minutes).
-_SPELLED = {"mou": ("memorandum", "understand"), "jwc": ("committe", "joint", "work"),
-            "usa": ("unit", "state"), "eu": ("european", "union"), "imec": ("corridor",),
-            "asean": ("southeast", "asian", "nation")}
 
 
 def _norm(text: str) -> str:
@@ -359,9 +415,9 @@ def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,
                   evidence=evidence)
 
 
-def _adds_little(new: str, old: str) -> bool:
+def _adds_little(new: str, old: str, lex: Lexicon) -> bool:
     """``new`` repeats ``old``: under a third of its content words are not in ``old`` (a second
     sentence naming who signed is kept beside one naming where and when)."""
-    wn = set(words(new)) - STOPWORDS
+    wn = set(words(new)) - lex.stopwords
     fresh = wn - set(words(old))
     return len(fresh) < max(2, len(wn) / 3)

@@ -161,7 +161,9 @@ class Answer:
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     prompt: str | None = None  # "name@version" of the prompt used, for LLM answers
     related: list[RetrievedSource] = field(default_factory=list)  # shown with a refusal
-    evidence: float = 0.0  # the best candidate's score, compared with the refusal threshold
+    evidence: float = 0.0  # the best candidate's probability of answering (accord.answerability)
+    weak: bool = False  # quotes only the closest passages, said as such: not an answer
+    parts: list[dict[str, Any]] = field(default_factory=list)  # per part: text, kind, verdict
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``accord ask --json``."""
@@ -169,6 +171,8 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
+            "weak": self.weak,
+            "parts": self.parts,
             "mode": self.mode,
             "notice": self.notice,
             "prompt": self.prompt,

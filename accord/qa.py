@@ -12,17 +12,26 @@ import logging
 import re
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from accord.access import Audience, can_see
+from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
 from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, related_sources
 from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
+from accord.ports import Answerer, Embedder, Retriever
+from accord.questions import parse
 from accord.settings import Settings
+from accord.state import LEXICAL_FILE, RULES_STATE
+
+if TYPE_CHECKING:
+    from ingest.manifest import Manifest
+    from vectorstore.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 10_000  # parliamentary questions run long
 
 
 def check_question(question: Any) -> str:
@@ -42,9 +51,10 @@ def check_question(question: Any) -> str:
 class QA:
     """Answers questions from the index. Build once per process; thread-safe for answering."""
 
-    def __init__(self, settings: Settings, retriever: Any, embedder: Any, lexical: Any,
-                 documents: Any = None, answerer: Any = None, audit: AuditLog | None = None
-                 ) -> None:
+    def __init__(self, settings: Settings, retriever: Retriever, embedder: Embedder,
+                 lexical: Callable[[], LexicalIndex], documents: Manifest | None = None,
+                 answerer: Answerer | None = None, audit: AuditLog | None = None,
+                 decision: Decision | None = None) -> None:
         self.settings = settings
         self.rules = settings.rules()
         self.audit = audit  # every answer leaves a row here when set
@@ -53,9 +63,8 @@ class QA:
         self._lexical = lexical  # callable returning the current LexicalIndex
         self.documents = documents  # has .document(source) -> Document, for checking quotes
         self.extractive = ExtractiveAnswerer(
-            embedder, lambda t: self._lexical().idf(t), settings.refusal_threshold,
-            document_text=lambda source: self._lexical().document_text(source),
-            vocabulary=lambda: self._lexical().vocabulary())
+            embedder, lambda t: self._lexical().idf(t), decision,
+            document_text=lambda source: self._lexical().document_text(source))
         self.answerer = answerer  # an LLM answerer, or None for extractive only
 
     @classmethod
@@ -92,9 +101,7 @@ class QA:
     def _require_index(self) -> None:
         if len(self._lexical()) == 0:
             raise EmptyIndex("The index is empty: run `accord ingest FOLDER` first.")
-        if self.documents is not None and hasattr(self.documents, "get_state"):
-            from ingest.sync import RULES_STATE
-
+        if self.documents is not None:
             if self.documents.get_state(RULES_STATE) != self.rules.digest:
                 raise IndexNeedsResync(
                     "The index was marked by other security-marking rules than the ones in "
@@ -118,18 +125,30 @@ class QA:
         filters = self.effective_filters(filters, audience)
         assert filters.audience is not None
         search_q = q
-        if history and self.answerer is not None and hasattr(self.answerer, "condense"):
+        if history and self.answerer is not None:
             search_q = self.answerer.condense(q, history)
         elif history:
             search_q = condense_plain(q, history)
-        qvec = self.embedder.embed_query(search_q)
-        chunks = self.retriever.retrieve(search_q, k or self.settings.top_k, filters, mode=mode,
-                                         query_vector=qvec)
-        if self.answerer is not None:
-            ans = self.answerer.compose(search_q, chunks, qvec, self.extractive,
-                                        on_token=on_token)
+        parsed = parse(search_q, self.extractive.lex)
+        k = k or self.settings.top_k
+        if self.answerer is not None or len(parsed.parts) == 1:
+            focus = parsed.parts[0].search if len(parsed.parts) == 1 else search_q
+            qvec = self.embedder.embed_query(focus)
+            chunks = self.retriever.retrieve(focus, k, filters, mode=mode, query_vector=qvec)
+            if self.answerer is not None:
+                ans = self.answerer.compose(search_q, chunks, qvec, self.extractive,
+                                            on_token=on_token)
+            else:
+                ans = self.extractive.compose(search_q, chunks, qvec, parsed)
         else:
-            ans = self.extractive.compose(search_q, chunks, qvec)
+            # Each part is searched and answered on its own: "(a) whether ... (b) when ...".
+            vecs = self.embedder.embed_batch([p.search for p in parsed.parts])
+            per_part = [(p, self.retriever.retrieve(p.search, k, filters, mode=mode,
+                                                    query_vector=v), v)
+                        for p, v in zip(parsed.parts, vecs, strict=True)]
+            ans = self.extractive.compose_parts(search_q, per_part)
+            chunks = sorted({c.chunk_id: c for _, cs, _ in per_part for c in cs}.values(),
+                            key=lambda c: -c.score)
         ans.question = q
         ans.retrieved = ranked_sources(chunks)
         self._final_check(ans, filters.audience)
@@ -144,7 +163,7 @@ class QA:
     def visible(self, source: str, audience: Audience) -> bool:
         """Whether ``audience`` may see the indexed document ``source`` as the index holds it
         now. A document the index does not know is not visible."""
-        if self.documents is None or not hasattr(self.documents, "access"):
+        if self.documents is None:
             return False
         found = self.documents.access(source)
         return found is not None and can_see(self.rules, audience, found[0], found[1])
@@ -153,7 +172,7 @@ class QA:
         """Retrieval already kept out what the audience may not see; this checks the finished
         answer once more against the index's own record of each document, so that no later
         change (a re-mark during the answer, a bug) can put one in front of the wrong readers."""
-        if self.documents is None or not hasattr(self.documents, "access"):
+        if self.documents is None:
             return
         sources = {c.source for c in ans.citations} | {r.source for r in ans.retrieved} | {
             r.source for r in ans.related}
@@ -200,7 +219,6 @@ class LexicalCache:
         self._lock = threading.Lock()
 
     def __call__(self) -> Any:
-        from ingest.sync import LEXICAL_FILE
         from vectorstore.lexical import LexicalIndex
 
         # One indexed SELECT per question: a document removed by a sync is never served from a

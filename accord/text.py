@@ -18,6 +18,35 @@ _END = re.compile(r"[.!?]['\")\]\u2019\u201d]*(?=\s)|\n")
 _ITEM = re.compile(
     r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
+# Words left in lower case in a title ("Minutes of the First Meeting"): grammar, not content.
+_SMALL = frozenset("of the and on in for to a an at by with between".split())
+
+
+STRUCTURAL = re.compile(
+    r"^\s*(?:#{1,6}\s+\S|(?:ARTICLE|Article|SECTION|Section|CLAUSE|Clause|PART|Part|CHAPTER|"
+    r"Chapter|ANNEX|Annex|SCHEDULE|Schedule|APPENDIX|Appendix|(?:Agenda\s+)?(?:ITEM|Item))"
+    r"\s+[0-9IVXLC]+\b)"
+)
+
+def is_heading(block: str) -> bool:
+    """A one-line block that reads as a heading: an article, an item, a title line."""
+    line = block.strip()
+    if "\n" in line or not line or len(line) > 120:
+        return False
+    if STRUCTURAL.match(line):
+        return True
+    if line.endswith((".", ",", ";", ":")) or len(line) > 80:
+        return False
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < 3:
+        return False
+    if line.isupper():
+        return True
+    words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", line)]
+    small = _SMALL
+    caps = [w for w in words if w.lower() not in small]
+    return bool(caps) and all(w[0].isupper() for w in caps) and len(words) <= 12
+
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -77,23 +106,6 @@ def _fold(word: str) -> str:
     if word.isascii():
         return word
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-
-
-STOPWORDS = frozenset("""a about above after again against all am an and any are as at be because
-been before being below between both but by can could did do does doing down during each few for
-from further had has have having he her here hers herself him himself his how i if in into is it
-its itself just me more most my myself no nor not now of off on once only or other our ours
-ourselves out over own same she should so some such than that the their theirs them themselves
-then there these they this those through to too under until up very was we were what when where
-which while who whom why will with would you your yours yourself yourselves also did does tell
-me please shall may might must us upon whether often kind kinds either any every take took
-taken place part end give given gave get got make made way ways one also eventually similar
-really actually exactly still yet ever already non whose much many""".split())
-
-
-def content_words(text: str) -> list[str]:
-    """Word tokens without stop words: what a question is about."""
-    return [w for w in words(text) if w not in STOPWORDS]
 
 
 def party_key(name: str) -> str:

@@ -118,7 +118,8 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
         "id": item.id, "line": item.line, "question": item.question, "tags": item.tags,
         "answerable": item.answerable, "expected_answers": exp, "gold_sources": gold,
         "gold_pages": item.pages, "unknown_sources": item.unknown_sources,
-        "answer": ans.text, "refused": ans.refused, "error": error, "notice": ans.notice,
+        "answer": ans.text, "refused": ans.refused, "weak": ans.weak, "error": error,
+        "notice": ans.notice, "parts": ans.parts, "kind_checks": _kind_checks(ans),
         "retrieved": [{"source": r.source, "score": round(r.score, 6), "page": r.page,
                        "title": r.title} for r in ans.retrieved],
         "citations": citations,
@@ -126,6 +127,21 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
         "latency_ms": round(latency_ms, 1),
         "metrics": m,
     }
+
+
+def _kind_checks(ans: Answer) -> list[list[Any]]:
+    """[kind, holds] for each answered "who" or "when" part: does what the officer reads for it
+    hold a person or body (a date)?"""
+    from accord.answerability import has_kind
+    from accord.lexicon import lexicon
+
+    lines = ans.text.split("\n")
+    out = []
+    for i, part in enumerate(ans.parts):
+        if part.get("verdict") == "answer" and part.get("kind") in ("who", "when"):
+            text = lines[i] if len(lines) == len(ans.parts) else ans.text
+            out.append([part["kind"], has_kind(part["kind"], text, lexicon())])
+    return out
 
 
 def _set_passes(rec: dict[str, Any]) -> None:
@@ -155,6 +171,18 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["n_unanswerable"] = out["n"] - out["n_answerable"]
     out["n_with_gold"] = sum(1 for r in records if r["gold_sources"])
     out["n_refused"] = sum(1 for r in records if r["refused"])
+    out["n_weak"] = sum(1 for r in records if r.get("weak"))
+    answerable = [r for r in records if r["answerable"]]
+    unanswerable = [r for r in records if not r["answerable"]]
+    # Weak answers ("the closest the documents come") counted both ways: as a refusal and not.
+    out["answerable_refused_or_weak"] = _round(M.share(
+        [r["refused"] or bool(r.get("weak")) for r in answerable]) if answerable else None)
+    out["unanswerable_refused_or_weak"] = _round(M.share(
+        [r["refused"] or bool(r.get("weak")) for r in unanswerable]) if unanswerable else None)
+    for kind in ("who", "when"):
+        checks = [ok for r in records for k, ok in r.get("kind_checks", []) if k == kind]
+        out[f"{kind}_answers_with_{'someone' if kind == 'who' else 'a_date'}"] = _round(
+            M.share(checks) if checks else None)
     out["n_citations"] = sum(len(r["citations"]) for r in records)
     out["n_unknown_sources"] = sum(1 for r in records if r["unknown_sources"])
     out["errors"] = sum(1 for r in records if r["error"])

@@ -12,13 +12,8 @@ import hashlib
 import re
 
 from accord.models import Chunk, Document
-from accord.text import sentence_spans
+from accord.text import STRUCTURAL, is_heading, sentence_spans
 
-_STRUCTURAL = re.compile(
-    r"^\s*(?:#{1,6}\s+\S|(?:ARTICLE|Article|SECTION|Section|CLAUSE|Clause|PART|Part|CHAPTER|"
-    r"Chapter|ANNEX|Annex|SCHEDULE|Schedule|APPENDIX|Appendix|(?:Agenda\s+)?(?:ITEM|Item))"
-    r"\s+[0-9IVXLC]+\b)"
-)
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 
 
@@ -26,26 +21,6 @@ def chunk_id(source: str, sha256: str, ordinal: int) -> str:
     """Deterministic chunk id: the same file content always yields the same ids."""
     path_hash = hashlib.sha1(source.encode("utf-8")).hexdigest()[:10]
     return f"{path_hash}-{sha256[:12]}-{ordinal:04d}"
-
-
-def is_heading(block: str) -> bool:
-    """A one-line block that reads as a heading: an article, an item, a title line."""
-    line = block.strip()
-    if "\n" in line or not line or len(line) > 120:
-        return False
-    if _STRUCTURAL.match(line):
-        return True
-    if line.endswith((".", ",", ";", ":")) or len(line) > 80:
-        return False
-    letters = [c for c in line if c.isalpha()]
-    if len(letters) < 3:
-        return False
-    if line.isupper():
-        return True
-    words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", line)]
-    small = {"of", "the", "and", "on", "in", "for", "to", "a", "an", "at", "by", "with", "between"}
-    caps = [w for w in words if w.lower() not in small]
-    return bool(caps) and all(w[0].isupper() for w in caps) and len(words) <= 12
 
 
 def _blocks(doc: Document) -> list[tuple[int, int]]:
@@ -124,7 +99,7 @@ def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400
             flush()
         cur_page = page
         if heading:
-            strong = bool(_STRUCTURAL.match(block)) or block.lstrip().startswith("#")
+            strong = bool(STRUCTURAL.match(block)) or block.lstrip().startswith("#")
             if cur is not None and (strong or (e - cur[0]) > target_chars // 2) \
                     and not pending_heading:
                 flush()

@@ -26,14 +26,13 @@ from accord.errors import ConfigError, DocumentError
 from accord.markings import Rules
 from accord.models import Chunk, Document
 from accord.settings import Settings
+from accord.state import LEXICAL_FILE, RULES_STATE
 from ingest.chunking import chunk_document, embedding_text
 from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar, load, load_sidecar
 from ingest.manifest import Manifest
 from ingest.metadata import FolderDefault, build_metadata
 
 log = logging.getLogger(__name__)
-LEXICAL_FILE = "lexical.pkl"
-RULES_STATE = "marking_rules"  # digest of the marking rules every indexed document was read by
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
 

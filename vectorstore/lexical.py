@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from accord.access import chunk_visible
+from accord.filtering import passes, signature
+from accord.lexicon import lexicon
 from accord.markings import Rules
 from accord.models import Filters
-from accord.text import STOPWORDS, party_key, words
+from accord.text import words
 
 # Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
 
 
 class LexicalIndex:
@@ -39,24 +40,22 @@ class LexicalIndex:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._idf: dict[str, float] = {}
         self._norm = np.zeros(0, dtype=np.float32)
-        self._doc_type = np.zeros(0, dtype=object)
-        self._date = np.zeros(0, dtype=np.int64)
-        self._mrank = np.zeros(0, dtype=np.int64)
-        self._guarded = np.zeros(0, dtype=np.int64)  # rows with caveats: checked one by one
         self._rows_by_source: dict[str, list[int]] | None = None
+        self._masks: dict[tuple, np.ndarray] = {}
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]], generation: int = 0
               ) -> LexicalIndex:
         """Index (chunk id, text, metadata) rows."""
         idx = cls()
+        stop = lexicon().bm25_stopwords
         tmp: dict[str, tuple[list[int], list[int]]] = {}
         lengths: list[int] = []
         for i, (cid, text, meta) in enumerate(rows):
             idx.ids.append(cid)
             idx.texts.append(text)
             idx.metas.append(meta)
-            toks = [t for t in words(text) if t not in STOPWORDS]
+            toks = [t for t in words(text) if t not in stop]
             lengths.append(len(toks))
             for term, tf in Counter(toks).items():
                 d, f = tmp.setdefault(term, ([], []))
@@ -70,13 +69,6 @@ class LexicalIndex:
             idx._postings[term] = (np.asarray(d, dtype=np.int32), np.asarray(f, dtype=np.float32))
             df = len(d)
             idx._idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        idx._doc_type = np.asarray([m.get("doc_type", "") for m in idx.metas], dtype=object)
-        idx._date = np.asarray([int(m.get("date_int", 0) or 0) for m in idx.metas], dtype=np.int64)
-        # A chunk without the access fields (an older index) ranks above every ladder.
-        idx._mrank = np.asarray([int(m["marking_rank"]) if "marking_rank" in m else 1 << 30
-                                 for m in idx.metas], dtype=np.int64)
-        idx._guarded = np.asarray([i for i, m in enumerate(idx.metas)
-                                   if m.get("caveats") or "caveats" not in m], dtype=np.int64)
         idx.generation = generation
         return idx
 
@@ -109,42 +101,24 @@ class LexicalIndex:
         return math.log(1 + (len(self.ids) + 0.5) / 0.5)
 
     def mask(self, filters: Filters | None, rules: Rules | None = None) -> np.ndarray | None:
-        """Boolean mask of chunks passing ``filters``, or None when nothing filters.
-
-        With an audience in ``filters``, ``rules`` is required: a chunk passes only when
-        :func:`accord.access.chunk_visible` says the audience may see it.
-        """
+        """Boolean mask of the chunks passing ``filters`` (:func:`accord.filtering.passes`), or
+        None when ``filters`` is None. Masks are cached per filter set: most questions share
+        one audience, so the rows are checked once per index generation."""
         if filters is None:
             return None
-        m = np.ones(len(self.ids), dtype=bool)
-        used = False
-        if filters.doc_types:
-            m &= np.isin(self._doc_type, list(filters.doc_types))
-            used = True
-        if filters.since:
-            m &= self._date >= int(filters.since.replace("-", ""))
-            used = True
-        if filters.until:
-            m &= (self._date <= int(filters.until.replace("-", ""))) & (self._date > 0)
-            used = True
-        if filters.audience is not None:
-            if rules is None:
-                raise ValueError("an audience filter needs the marking rules")
-            m &= self._mrank <= rules.rank(filters.audience.clearance)
-            for row in self._guarded:
-                if m[row]:
-                    m[row] = chunk_visible(rules, filters.audience, self.metas[row])
-            used = True
-        if filters.markings:
-            allowed = {x.upper() for x in filters.markings}
-            m &= np.asarray([str(meta.get("marking", "")) in allowed for meta in self.metas],
-                            dtype=bool)
-            used = True
-        if filters.parties:
-            keys = [party_key(p) for p in filters.parties]
-            m &= np.asarray([any(meta.get(k) for k in keys) for meta in self.metas], dtype=bool)
-            used = True
-        return m if used else None
+        if rules is None:
+            raise ValueError("filtering needs the marking rules")
+        key = signature(filters)
+        if getattr(self, "_masks", None) is None:
+            self._masks = {}
+        cached = self._masks.get(key)
+        if cached is None:
+            cached = np.fromiter((passes(filters, rules, m) for m in self.metas), dtype=bool,
+                                 count=len(self.metas))
+            if len(self._masks) >= 32:
+                self._masks.pop(next(iter(self._masks)))
+            self._masks[key] = cached
+        return cached
 
     def search(self, query: str, k: int, filters: Filters | None = None,
                rules: Rules | None = None) -> list[tuple[int, float]]:
@@ -152,7 +126,8 @@ class LexicalIndex:
         if not self.ids:
             return []
         scores = np.zeros(len(self.ids), dtype=np.float32)
-        for term in set(t for t in words(query) if t not in STOPWORDS):
+        stop = lexicon().bm25_stopwords
+        for term in set(t for t in words(query) if t not in stop):
             p = self._postings.get(term)
             if p is None:
                 continue

@@ -115,7 +115,7 @@ class LLMAnswerer:
         t0 = time.perf_counter()
         trace = Trace()
         fallback = extractive.compose(question, chunks, qvec)
-        if fallback.refused:
+        if fallback.refused or fallback.weak:
             # Too little evidence for the extractive answerer is too little for a model too:
             # a small model would write something fluent from unrelated passages.
             trace.fallback, trace.reason = "weak_evidence", "retrieval evidence below threshold"

@@ -17,27 +17,21 @@ from __future__ import annotations
 
 import re
 
-from accord.question import stem
-from accord.text import STOPWORDS, words
+from accord.lexicon import lexicon, stem
+from accord.text import words
 
-_QUESTION_WORDS = frozenset("""what when where which who whom whose why how many much did does
-do is are was were has have had according document documents say said mention mentioned agreed
-agree state stated""".split())
+STOPWORDS = lexicon().stopwords  # noqa: F811
+
+_LEX = lexicon()
+_QUESTION_WORDS = _LEX.question_words | {"agree", "agreed"}
 # Words about the answering itself ("Sure, based on the sources provided, ..."), not claims.
-META_WORDS = frozenset("""sure okay ok yes certainly here answer answers question questions
-source sources provided context information based given following note according""".split())
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
-          "september", "october", "november", "december")
+META_WORDS = _LEX.answer_meta_words
+MONTHS = _LEX.month_order
 MONTH_OF = {m: m for m in MONTHS} | {m[:3]: m for m in MONTHS} | {"sept": "september"}
 # Number words a claim is held to ("one" is too often a pronoun to count as a figure).
-CLAIM_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split()) if i >= 2} | {
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "hundred": "100",
-    "twice": "2"}
+CLAIM_NUMBER_WORDS = dict(_LEX.claim_numbers)
 # Number words a passage offers as evidence.
-NUMBER_WORDS = CLAIM_NUMBER_WORDS | {"one": "1", "once": "1", "first": "1", "second": "2",
-                                     "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
+NUMBER_WORDS = CLAIM_NUMBER_WORDS | dict(_LEX.evidence_numbers)
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _CAPWORD = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f'\u2019-]*")
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")

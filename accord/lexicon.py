@@ -1,0 +1,130 @@
+"""The word lists of ``accord/data/lexicon.yaml``, loaded once, and the stemmer.
+
+Every list the answerer uses lives in that one data file (stop words, question words, roles,
+bodies, months, negation, acronyms, countries, question forms); code holds no words of its own.
+``stem`` is the Snowball (Porter 2) stemmer, one stemmer object per thread: Snowball's stemmer
+keeps state between calls and is not safe to share between the bot's worker threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import snowballstemmer
+import yaml
+
+LEXICON_FILE = Path(__file__).with_name("data") / "lexicon.yaml"
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
+_local = threading.local()
+
+
+def _stemmer() -> snowballstemmer.stemmer:
+    s = getattr(_local, "stemmer", None)
+    if s is None:
+        s = _local.stemmer = snowballstemmer.stemmer("english")
+    return s
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball stem of ``word`` lower-cased ("signed", "signing" -> "sign")."""
+    return _stemmer().stemWord(word.lower())
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    stopwords: frozenset[str]
+    bm25_stopwords: frozenset[str]
+    question_words: frozenset[str]
+    generic: frozenset[str]
+    roles: frozenset[str]
+    bodies: frozenset[str]
+    titles: frozenset[str]
+    months: frozenset[str]
+    weekdays: frozenset[str]
+    number_words: frozenset[str]
+    money: frozenset[str]
+    ordinals: frozenset[str]
+    place_prepositions: frozenset[str]
+    negation: frozenset[str]
+    name_connectors: frozenset[str]
+    part_openers: frozenset[str]
+    copulas: frozenset[str]
+    acronyms: dict[str, tuple[str, ...]]  # acronym -> stems of what it stands for
+    country_names: dict[str, str]  # any name, demonym or alias, lower case -> the country
+    kinds: tuple[tuple[tuple[str, ...], str], ...]  # (opening words, kind), longest first
+    preambles: tuple[re.Pattern[str], ...]
+    trailing_kinds: tuple[str, ...]
+    kind_nouns: dict[str, str]  # noun -> kind ("budget" -> how_much)
+    answer_meta_words: frozenset[str]
+    claim_numbers: dict[str, str]  # number word -> digits, for what an answer claims
+    evidence_numbers: dict[str, str]  # further number words a passage offers as evidence
+    month_order: tuple[str, ...]
+
+    def country_stems(self, word: str) -> set[str]:
+        """Stems of the other names of the country ``word`` names ("Australian" -> australia)."""
+        country = self.country_names.get(word.lower())
+        if country is None:
+            return set()
+        out = {stem(w) for w in _words(country)}
+        for alias, c in self.country_names.items():
+            if c == country and " " not in alias:
+                out.add(stem(alias))
+        return out
+
+
+def _set(data: dict, key: str) -> frozenset[str]:
+    return frozenset(_words(str(data.get(key) or "")))
+
+
+@functools.lru_cache(maxsize=4)
+def load_lexicon(path: str | None = None) -> Lexicon:
+    """The lexicon in ``path`` (default: the shipped file), read once per process."""
+    p = Path(path) if path else LEXICON_FILE
+    data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    acronyms = {str(k).lower(): tuple(stem(w) for w in _words(str(v))
+                                      if w not in ("of", "and", "the", "for"))
+                for k, v in (data.get("acronyms") or {}).items()}
+    countries: dict[str, str] = {}
+    for country, aliases in (data.get("countries") or {}).items():
+        countries[str(country).lower()] = str(country)
+        for a in aliases or []:
+            countries[str(a).lower()] = str(country)
+    forms = data.get("question_forms") or {}
+    kinds = []
+    for kind, openings in (forms.get("kinds") or {}).items():
+        for o in openings:
+            kinds.append((tuple(_words(str(o))), str(kind)))
+    kinds.sort(key=lambda x: -len(x[0]))
+    return Lexicon(
+        stopwords=_set(data, "stopwords"), bm25_stopwords=_set(data, "bm25_stopwords"),
+        question_words=_set(data, "question_words"), generic=_set(data, "generic"),
+        roles=_set(data, "roles"), bodies=_set(data, "bodies"),
+        titles=_set(data, "titles"),
+        months=_set(data, "months"), weekdays=_set(data, "weekdays"),
+        number_words=_set(data, "number_words"), money=_set(data, "money"),
+        ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
+        negation=_set(data, "negation"), name_connectors=_set(data, "name_connectors"),
+        part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
+        acronyms=acronyms, country_names=countries, kinds=tuple(kinds),
+        preambles=tuple(re.compile(p, re.I) for p in forms.get("preambles") or []),
+        trailing_kinds=tuple(str(t) for t in forms.get("trailing_kinds") or []),
+        kind_nouns={str(n).lower(): str(k)
+                    for k, nouns in (forms.get("kind_nouns") or {}).items() for n in nouns},
+        answer_meta_words=_set(data, "answer_meta_words"),
+        claim_numbers={str(k): str(v) for k, v in (data.get("claim_numbers") or {}).items()},
+        evidence_numbers={str(k): str(v)
+                          for k, v in (data.get("evidence_numbers") or {}).items()},
+        month_order=tuple(_words(str(data.get("month_order") or ""))))
+
+
+def lexicon() -> Lexicon:
+    return load_lexicon(None)

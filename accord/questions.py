@@ -1,0 +1,212 @@
+"""A question parsed once: its parts, the kind of answer each wants, its names and its words.
+
+``parse(question)`` returns a ``ParsedQuestion`` whose ``parts`` are answered one by one:
+
+- enumerated parts, as parliamentary questions write them: "To ask the Minister (a) whether ...;
+  (b) if so, when ...; and (c) what ..." (the preamble says who is asked, not what);
+- a trailing clause asking the same about another kind: "When was it signed, and by whom?";
+- several questions in one message: "Who signed it? When?".
+
+Each part has a kind (when, who, where, how_many, how_much, how_long, yes_no, what), its
+informative words by stem (with the word as asked, whose rarity weighs it), the names it uses
+(capitalised words and acronyms; never role words such as "Minister") and the figures it names.
+All word lists come from ``accord/data/lexicon.yaml``; nothing here is specific to a question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from accord.lexicon import Lexicon, lexicon, stem
+
+_TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’.\-]*")
+_ENUM = re.compile(r"(?:^|(?<=[\s;,:.]))\(\s*([a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*\)\s*", re.I)
+_SENTENCES = re.compile(r"(?<=\?)\s+(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name the question uses: its words' stems, and its acronym or expansion."""
+
+    text: str
+    stems: tuple[str, ...]
+    acronym: str  # "uae" for "United Arab Emirates"; the name itself lower-cased if it is one
+
+
+@dataclass
+class Part:
+    """One thing asked: what to search for, the kind of answer, and what it names."""
+
+    text: str
+    search: str
+    kind: str
+    terms: dict[str, str]  # stem -> the word as asked
+    names: list[Name] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    negative: bool = False  # the part itself asks about an exclusion ("not covered")
+
+
+@dataclass
+class ParsedQuestion:
+    text: str
+    parts: list[Part]
+
+    @property
+    def multi(self) -> bool:
+        return len(self.parts) > 1
+
+
+def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
+    """Split ``question`` into parts and read each one."""
+    lex = lex or lexicon()
+    q = " ".join(question.split())
+    body = _strip_preamble(q, lex)
+    pieces = _enumerated(body)
+    if pieces is None:
+        pieces = ("", [p for p in _SENTENCES.split(body) if p.strip()])
+    lead, texts = pieces
+    parts: list[Part] = []
+    for i, text in enumerate(texts):
+        # A later part often points back ("(b) if so, when was it published"): it is searched
+        # with the first part's words too.
+        context = f"{lead} {texts[0]}".strip() if i and lead is not None and pieces[0] is not None \
+            and len(texts) > 1 and _ENUM.search(body) else lead
+        parts.extend(_with_trailing(text, context, lex))
+    parts = [p for p in parts if p.terms or p.names or p.numbers] or [
+        _part(body or q, "", lex)]
+    return ParsedQuestion(q, parts)
+
+
+def _strip_preamble(q: str, lex: Lexicon) -> str:
+    for pat in lex.preambles:
+        m = pat.match(q)
+        if m and m.end() < len(q) - 3:
+            return q[m.end():].lstrip(" ,:;-")
+    return q
+
+
+def _enumerated(body: str) -> tuple[str, list[str]] | None:
+    marks = list(_ENUM.finditer(body))
+    if len(marks) < 2:
+        return None
+    lead = body[: marks[0].start()].strip(" ,;:")
+    texts = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
+        texts.append(re.sub(r"[\s,;:.]+(?:and|or)?[\s,;:.]*$", "", body[m.end():end]).strip())
+    return lead, [t for t in texts if t]
+
+
+def _with_trailing(text: str, lead: str, lex: Lexicon) -> list[Part]:
+    """A part, and another when it ends by asking the same about another kind ("..., and by
+    whom?")."""
+    kinds = "|".join(re.escape(k) for k in sorted(lex.trailing_kinds, key=len, reverse=True))
+    m = re.search(rf",?\s+and\s+({kinds})\b([^?]*)\??\s*$", text, re.I)
+    if m and m.start() > 10:
+        base = text[: m.start()]
+        first = _part(base, lead, lex)
+        extra = _part(f"{m.group(1)} {_strip_kind_words(base, lex)}{m.group(2)}", lead, lex)
+        return [first, extra]
+    return [_part(text, lead, lex)]
+
+
+def _strip_kind_words(text: str, lex: Lexicon) -> str:
+    toks = text.split()
+    low = [t.lower().strip("?,.") for t in toks]
+    for opening, _kind in lex.kinds:
+        n = len(opening)
+        if tuple(low[:n]) == opening:
+            return " ".join(toks[n:])
+    return text
+
+
+def kind_of(text: str, lex: Lexicon) -> str:
+    """The kind of answer ``text`` asks for, by the words it opens with."""
+    low = [t.lower().strip("?,.;:") for t in text.split()]
+    while low and low[0] in lex.part_openers:
+        low = low[1:]
+    if low and low[0] in ("what", "which"):
+        # "what is the annual budget of", "what the number of", "which city": the noun says
+        # the kind
+        for w in low[1:5]:
+            if w in lex.kind_nouns:
+                return lex.kind_nouns[w]
+    for opening, kind in lex.kinds:
+        if tuple(low[: len(opening)]) == opening:
+            return kind
+    return "what"
+
+
+def _part(text: str, lead: str, lex: Lexicon) -> Part:
+    text = re.sub(r"^(?:and|or)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"^if so,?\s*", "", text, flags=re.I)
+    kind = kind_of(text, lex)
+    search = f"{lead} {text}".strip() if lead else text
+    terms: dict[str, str] = {}
+    numbers: list[str] = []
+    for w in _TOKEN.findall(search):
+        low = w.lower().strip(".'’-")
+        for piece in re.split(r"[-’']", low):
+            if not piece or piece in lex.stopwords or piece in lex.question_words:
+                continue
+            if piece.isdigit() or piece in lex.ordinals:
+                numbers.append(piece)  # "2025", "fourth": the answer must be about that one
+                terms.setdefault(piece if piece.isdigit() else stem(piece), piece)
+            elif len(piece) > 1 and piece not in lex.generic:
+                terms.setdefault(stem(piece), piece)
+    negative = any(w.lower() in lex.negation for w in _TOKEN.findall(text))
+    return Part(text=text, search=search, kind=kind, terms=terms,
+                names=names_in(search, lex), numbers=list(dict.fromkeys(numbers)),
+                negative=negative)
+
+
+def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
+    """The names ``text`` uses: runs of capitalised words that are not its first word, role
+    or question words, months or weekdays ("Joint Working Committee", "Anwar Ibrahim"), and
+    acronyms anywhere ("UAE")."""
+    lex = lex or lexicon()
+    toks = [(re.sub(r"['’]s$", "", m.group(0)).rstrip(".’'"), m.start())
+            for m in _TOKEN.finditer(text)]
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, (tok, start) in enumerate(toks):
+        low = tok.lower()
+        acronym = _is_acronym(tok)
+        sentence_start = i == 0 or text[:start].rstrip()[-1:] in ".?!:;("
+        capital = tok[:1].isupper() and not sentence_start
+        plain = low in lex.stopwords or low in lex.question_words or low in lex.months \
+            or low in lex.weekdays or low in lex.roles or low in lex.titles
+        if acronym or (capital and not plain):
+            current.append(tok)
+        elif current and low in lex.name_connectors and i + 1 < len(toks) \
+                and toks[i + 1][0][:1].isupper():
+            current.append(tok)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    out: list[Name] = []
+    for run in runs:
+        while run and run[-1].lower() in lex.name_connectors:
+            run = run[:-1]
+        content = [t for t in run if t.lower() not in lex.name_connectors]
+        if not content or all(t.lower() in lex.bodies or t.lower() in lex.roles
+                              for t in content):
+            continue  # "the Ministry", "the Committee": a body, not a name
+        stems = tuple(stem(p) for t in content for p in re.split(r"[-’']", t) if p)
+        if len(content) == 1 and _is_acronym(content[0]):
+            acr = content[0].replace(".", "").lower()
+        elif len(content) > 1 and not any(_is_acronym(t) for t in content):
+            acr = "".join(t[0] for t in content).lower()
+        else:
+            acr = ""
+        out.append(Name(" ".join(run), stems, acr))
+    return out
+
+
+def _is_acronym(tok: str) -> bool:
+    t = tok.replace(".", "")
+    return 2 <= len(t) <= 6 and t.isupper() and t.isalpha()
