@@ -14,7 +14,15 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from accord.errors import AccordError
@@ -36,6 +44,27 @@ def load_settings(**overrides: object) -> Settings:
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings
+
+
+class ProgressLines:
+    """Progress for logs: one plain line every ``every`` seconds (done / total, files per
+    second, ETA) when the output is not a terminal, where a bar would draw nothing."""
+
+    def __init__(self, total: int, out: Console, every: float = 5.0) -> None:
+        self.total, self.out, self.every = total, out, every
+        self.start = self.last = time.monotonic()
+
+    def update(self, done: int, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self.last < self.every:
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9)
+        eta = (self.total - done) / rate if rate > 0 else float("inf")
+        share = 100.0 * done / self.total if self.total else 100.0
+        eta_text = f"{eta:.0f} s" if eta != float("inf") else "unknown"
+        self.out.print(f"ingest: {done}/{self.total} files ({share:.1f}%), {rate:.1f} files/s, "
+                       f"ETA {eta_text}", highlight=False, soft_wrap=True)
 
 
 def fail(exc: AccordError, code: int = 2) -> typer.Exit:
@@ -66,14 +95,25 @@ def ingest(
         if dry_run:
             _print_plan(plan)
             raise typer.Exit(0)
+        lines = (ProgressLines(len(plan.todo), err, settings.progress_every_s)
+                 if not err.is_terminal else None)
         with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TextColumn("{task.fields[current]}"),
+                      TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                      TextColumn("{task.fields[current]}"),
                       console=err, transient=True, disable=not err.is_terminal) as bar:
             task = bar.add_task("files", total=len(plan.todo), current="")
-            result = rt.syncer(check_model=not full).run(
-                folder, full=full, plan=plan,
-                progress=lambda src, n: bar.update(task, completed=n, current=src[-50:]))
+
+            def progress(src: str, n: int) -> None:
+                bar.update(task, completed=n, current=src[-50:])
+                if lines is not None:
+                    lines.update(n)
+
+            result = rt.syncer(check_model=not full).run(folder, full=full, plan=plan,
+                                                         progress=progress)
+        if lines is not None:
+            lines.update(len(plan.todo), final=True)
         del store
+        rt.ensure_query_export()  # the fast question path for `accord ask` and the bot
     except AccordError as exc:
         raise fail(exc) from exc
     rt.manifest.record_run(started, str(folder.resolve()), rt.model_name, result.summary(),

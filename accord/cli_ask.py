@@ -28,8 +28,15 @@ def ask(
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Answer QUESTION from the indexed documents, citing the passages it rests on."""
-    from accord.audit import Origin
     from accord.cli import console, err, fail, load_settings
+    from accord.errors import BadQuestion
+    from accord.questions import check_question
+
+    try:  # before anything heavy loads: a bad question is told at once
+        check_question(question)
+    except BadQuestion as exc:
+        raise fail(exc) from exc
+    from accord.audit import Origin
     from accord.models import Filters
     from accord.runtime import Runtime
     from ingest.metadata import normalise_date, normalise_type

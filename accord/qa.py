@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from accord.access import Audience, can_see
 from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
-from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
+from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, related_sources
 from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
 from accord.ports import Answerer, Embedder, Retriever
-from accord.questions import parse
+from accord.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.settings import Settings
 from accord.state import LEXICAL_FILE, RULES_STATE
 
@@ -31,21 +31,6 @@ if TYPE_CHECKING:
     from vectorstore.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
-MAX_QUESTION_CHARS = 10_000  # parliamentary questions run long
-
-
-def check_question(question: Any) -> str:
-    """Return the question stripped; raise BadQuestion saying why it cannot be answered."""
-    if not isinstance(question, str) or not question.strip():
-        raise BadQuestion("The question is empty: ask something about the indexed documents.")
-    q = " ".join(question.split())
-    if len(q) > MAX_QUESTION_CHARS:
-        raise BadQuestion(
-            f"The question is too long ({len(q):,} characters; the limit is "
-            f"{MAX_QUESTION_CHARS:,}). Ask one question in a sentence or two.")
-    if not re.search(r"\w", q):
-        raise BadQuestion("The question has no words, only punctuation or symbols.")
-    return q
 
 
 class QA:
@@ -73,13 +58,14 @@ class QA:
         from vectorstore.retrieval import HybridRetriever
 
         lexical = LexicalCache(rt.settings, rt.manifest)
-        retriever = HybridRetriever(rt.store(), rt.embedder, lexical, rt.settings.rules())
+        embedder = rt.query_embedder
+        retriever = HybridRetriever(rt.store(), embedder, lexical, rt.settings.rules())
         answerer = None
         if rt.settings.llm_provider != "none":
             from accord.llm import build_answerer
 
             answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
-        return cls(rt.settings, retriever, rt.embedder, lexical, rt.manifest, answerer,
+        return cls(rt.settings, retriever, embedder, lexical, rt.manifest, answerer,
                    audit=rt.audit)
 
     def effective_filters(self, filters: Filters | None, audience: Audience | None = None
@@ -232,5 +218,9 @@ class LexicalCache:
             if idx is None or idx.generation != gen:
                 log.info("lexical index stale or missing; rebuilding from the manifest")
                 idx = LexicalIndex.build(self.manifest.iter_chunks(), generation=gen)
+                try:  # kept for the next process: a cold `accord ask` loads it, not rebuilds
+                    idx.save(path)
+                except OSError:
+                    log.warning("could not save the lexical index to %s", path)
             self._index = idx
             return idx

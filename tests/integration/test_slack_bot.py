@@ -388,3 +388,34 @@ def test_socket_mode_without_an_app_token_exits_with_a_hint(tmp_path, monkeypatc
     result = CliRunner().invoke(cli, ["bot", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "ACCORD_SLACK_APP_TOKEN" in result.output
+
+
+@pytest.mark.parametrize("case", ["bad token", "unreachable", "missing token"])
+def test_the_bot_fails_fast_with_one_line_before_loading_the_model(tmp_path, case):
+    import os
+    import subprocess
+    import sys
+
+    api = MockSlackAPI().start()
+    try:
+        env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1",
+               "ACCORD_SLACK_SIGNING_SECRET": "s", "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
+               "ACCORD_SLACK_API_URL": api.url}
+        if case == "bad token":
+            api.fail_once("auth.test", "invalid_auth")
+        elif case == "unreachable":
+            env["ACCORD_SLACK_API_URL"] = "http://127.0.0.1:9/api/"  # nobody listens on port 9
+        else:
+            env.pop("ACCORD_SLACK_BOT_TOKEN")
+            env.pop("SLACK_BOT_TOKEN", None)
+        r = subprocess.run([sys.executable, "-m", "accord.cli", "bot", "--http", "--port", "0"],
+                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    finally:
+        api.stop()
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 or (len(lines) == 2 and not lines[1].startswith(" ")), lines
+    assert {"bad token": "invalid_auth", "unreachable": "cannot reach Slack",
+            "missing token": "ACCORD_SLACK_BOT_TOKEN"}[case] in r.stderr
+    assert "SentenceTransformer" not in r.stderr and "Loading" not in r.stderr  # no model load
