@@ -220,6 +220,8 @@ def test_cli_at_official_never_shows_a_marked_document_and_at_its_level_finds_it
             out = _cli(rt, "ask", sentence, "--json", "--clearance", "TOP SECRET")
             if _named(out, rt, rel, sentence):
                 caveat_leaks.append(rel)
+    print(f"\nCLI leak test: {len(rt.cases)} marked documents, leaked at OFFICIAL {len(leaked)}, "
+          f"caveat leaks {len(caveat_leaks)}, not found at own level {len(missed)}")
     assert not leaked, json.dumps(leaked, indent=1)[:6000]
     assert caveat_leaks == []
     assert len(missed) <= len(rt.cases) // 10, missed  # found at its own level: the test bites
@@ -266,6 +268,8 @@ def test_slack_channel_at_official_never_shows_a_marked_document(dfat_index, tmp
                     leaked.append(rel)
                 if channel == "C0TOP":
                     found += rel in listed
+        print(f"\nSlack leak test: {len(rt.cases)} marked documents, leaked in the OFFICIAL "
+              f"channel {len(leaked)}, found in the TOP SECRET channel {found}")
         assert leaked == []
         assert found >= len(rt.cases) * 9 // 10  # at its own level the question finds it
     finally:
