@@ -20,6 +20,7 @@ from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, related_sources
+from accord.metrics import Metrics
 from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
 from accord.ports import Answerer, Embedder, Retriever
 from accord.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
@@ -43,6 +44,7 @@ class QA:
         self.settings = settings
         self.rules = settings.rules()
         self.audit = audit  # every answer leaves a row here when set
+        self.metrics = Metrics()
         self.retriever = retriever
         self.embedder = embedder
         self._lexical = lexical  # callable returning the current LexicalIndex
@@ -139,6 +141,8 @@ class QA:
         ans.retrieved = ranked_sources(chunks)
         self._final_check(ans, filters.audience)
         ans.latency_ms = (time.perf_counter() - t0) * 1000
+        self.metrics.observe((origin or Origin()).front_end, ans.latency_ms / 1000, ans.refused,
+                             ans.weak)
         if self.audit is not None:
             model = self.settings.llm_model or (str(self.settings.llm_model_path)
                                                 if self.settings.llm_model_path else None)

@@ -8,6 +8,7 @@ embedder, QA), the Slack WebClient and the server.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +28,10 @@ def bot(
     port: int = typer.Option(3000, "--port", help="HTTP mode: the port to listen on."),
     host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: the address to bind."),
     workers: int = typer.Option(8, "--workers", min=1, help="Questions answered at once."),
+    allow_empty: bool = typer.Option(False, "--allow-empty", help="Start even when nothing is "
+                                     "indexed (answers then say so)."),
+    health_port: int | None = typer.Option(None, "--health-port", help="Socket Mode: serve "
+                                           "/healthz, /readyz and /metrics on this port."),
     data_dir: DataDir = None,
     docs_dir: DocsDir = None,
 ) -> None:
@@ -57,21 +62,36 @@ def bot(
     if problem:
         err.print(f"[red]error:[/red] {problem}", soft_wrap=True)
         raise typer.Exit(2)
+    documents = _indexed_documents(settings)
+    if not documents and not allow_empty:
+        err.print(f"[red]error:[/red] the index in {settings.data_dir} is empty: run `accord "
+                  "ingest FOLDER` first (or start with --allow-empty)", soft_wrap=True)
+        raise typer.Exit(2)
+    from bot.server import EVENTS_PATH, Service, make_http_server, serve_in_thread
+
     rt = Runtime(settings)
+    service = Service(ready=lambda: readiness(rt, allow_empty))
+    server = None
+    if http or health_port is not None:
+        # Serving first: /healthz answers at once, /readyz says 503 until the model is loaded.
+        server = make_http_server(service, host, port if http else health_port)
+        serve_in_thread(server)
+        err.print(f"Accord bot listening on http://{host}:{server.server_port}"
+                  f"{EVENTS_PATH if http else '/healthz'}")
     try:
         rt.query_embedder  # noqa: B018  load the question encoder now, not on the first question
         app = build_app(settings, rt.qa, client, workers=workers, socket_mode=not http,
                         reindex=_reindexer(rt), policy=policy)
     except AccordError as exc:
         raise fail(exc) from exc
+    service.metrics = rt.qa.metrics
+    service.app = app
     if http:
-        from bot.server import EVENTS_PATH, make_http_server
-
-        server = make_http_server(app, host, port)
-        err.print(f"Accord bot listening on http://{host}:{server.server_port}{EVENTS_PATH}")
+        assert server is not None
         try:
-            server.serve_forever()
+            threading.Event().wait()
         finally:
+            server.shutdown()
             server.server_close()
             rt.close()
         return
@@ -86,6 +106,38 @@ def bot(
         rt.close()
 
 
+def _indexed_documents(settings: Any) -> int:
+    if not settings.manifest_path.exists():
+        return 0
+    from ingest.manifest import Manifest
+
+    m = Manifest(settings.manifest_path)
+    try:
+        return sum(1 for r in m.records().values() if r.status == "done")
+    finally:
+        m.close()
+
+
+def readiness(rt: Any, allow_empty: bool = False) -> list[str]:
+    """Why the bot is not ready to answer ([] when it is): the index loaded and marked by the
+    rules in force, the vector store reachable, the question encoder loaded."""
+    from accord.errors import AccordError
+
+    reasons = []
+    try:
+        rt.qa._require_index()
+    except AccordError as exc:
+        if not (allow_empty and exc.code == "empty_index"):
+            reasons.append(exc.message)
+    try:
+        rt.store().count()
+    except Exception as exc:
+        reasons.append(f"vector store unreachable: {type(exc).__name__}: {exc}")
+    if rt._query_embedder is None:
+        reasons.append("the question encoder is not loaded yet")
+    return reasons
+
+
 def check_slack(client: Any) -> str | None:
     """``auth.test`` with the bot token: None when Slack accepts it, else one line saying what
     to fix (the trace goes to the log at debug level)."""
@@ -94,6 +146,9 @@ def check_slack(client: Any) -> str | None:
     from slack_sdk.errors import SlackApiError
 
     log = logging.getLogger("bot.cli")
+    sdk_log = logging.getLogger("slack_sdk")
+    level = sdk_log.level
+    sdk_log.setLevel(logging.CRITICAL)  # the one line below says it; the SDK's own error too
     saved = list(client.retry_handlers)
     client.retry_handlers.clear()  # one attempt: a start-up check should answer at once
     timeout, client.timeout = client.timeout, 5
@@ -112,6 +167,7 @@ def check_slack(client: Any) -> str | None:
     finally:
         client.retry_handlers.extend(saved)
         client.timeout = timeout
+        sdk_log.setLevel(level)
 
 
 def _reindexer(rt: Any) -> Any:

@@ -80,6 +80,9 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
         error_id = new_error_id()
         log.exception("failed to answer in %s thread %s (error id %s)", channel, thread_ts,
                       error_id)
+        metrics = getattr(deps.qa, "metrics", None)
+        if metrics is not None:
+            metrics.error("slack")
         try:
             _replace(client, channel, thread_ts, placeholder_ts, apology_text(error_id))
         except Exception:
