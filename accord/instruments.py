@@ -176,6 +176,13 @@ def _quoted_after(text: str, pos: int, limit: int = 4000) -> tuple[int, int] | N
     return m.end(), close.start()
 
 
+def signing_date(text: str) -> str | None:
+    """The date of the instrument's own signing block ("DONE at Port Aldric on 14 November
+    2023"), or None."""
+    m = _SIGNED_ON.search(text)
+    return parse_date(m.group(1)) if m else None
+
+
 def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
     """What ``text`` (with its metadata ``meta``: title, doc_type, date, extra) says of itself."""
     extra = meta.get("extra") or {}

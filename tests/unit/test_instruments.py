@@ -83,3 +83,17 @@ def test_article_of_a_sentence():
     start = text.index("2. This")
     assert article_of(text, start, text[start:]) == "9(2)"
     assert article_of("No articles here. 2. Text.", 18, "2. Text.") is None
+
+
+def test_a_document_is_dated_by_its_own_date_not_a_date_it_mentions():
+    from ingest.metadata import own_date
+
+    statement = ("KUALA LUMPUR: The two countries held their first meeting.\nThe meeting operated "
+                 "under the MoU on transborder crime.\nThis MoU was signed in Singapore on "
+                 "November 14, 2024, by both home ministers.")
+    assert own_date(statement, "statement") is None  # only another instrument's date
+    assert own_date("Issued on 3 May 2024\n\nThe MoU was signed on 1 June 2020.") == "2024-05-03"
+    assert own_date("Cablegram, Washington, 20 July 1951\n\n1286. PRIORITY TOP SECRET") == \
+        "1951-07-20"
+    assert own_date("HAVING REGARD to the MoU signed at Port Aldric on 14 November 2023;\n\n"
+                    "DONE at Sarapura on 3 June 2025.", "mou") == "2025-06-03"
