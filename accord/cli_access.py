@@ -138,6 +138,83 @@ def audit_export(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``markings`` and ``audit`` to the ``accord`` command."""
+    """Add ``markings``, ``documents`` and ``audit`` to the ``accord`` command."""
     app.command("markings")(markings)
     app.add_typer(audit_app, name="audit")
+    register_documents(app)
+
+
+def documents(
+    as_of: str | None = typer.Option(None, "--as-of", help="Status on this date (ISO); "
+                                     "default today."),
+    in_force: bool = typer.Option(False, "--in-force", help="Only instruments in force."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
+) -> None:
+    """The instruments in the index (MoUs, agreements, protocols): signed, in force, term,
+    status on a date, and what amends, supersedes or terminates what, with the evidence."""
+    from accord.cli import console, err, load_settings
+    from accord.instruments import Registry, read_instrument
+    from ingest.manifest import Manifest
+    from ingest.metadata import normalise_date
+
+    settings = load_settings(data_dir=data_dir)
+    if as_of is not None and normalise_date(as_of) is None:
+        err.print(f"[red]error:[/red] --as-of {as_of!r} is not a date (use YYYY-MM-DD)")
+        raise typer.Exit(2)
+    day = normalise_date(as_of) if as_of else None
+    if not settings.manifest_path.exists():
+        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run `accord ingest "
+                  "FOLDER` first")
+        raise typer.Exit(2)
+    manifest = Manifest(settings.manifest_path)
+    insts = []
+    for src in manifest.sources_of_type("mou"):
+        d = manifest.document(src)
+        if d is not None:
+            insts.append(read_instrument(src, d.text, {"title": d.title, "doc_type": d.doc_type,
+                                                       "date": d.date, "extra": d.extra}))
+    manifest.close()
+    reg = Registry(insts)
+    rows = []
+    for inst in reg.items.values():
+        st = reg.status(inst.source, day)
+        if in_force and st.state != "in force":
+            continue
+        row = inst.as_dict()
+        row["status"] = st.state
+        row["term_months_now"] = st.term_months
+        row["amended_by"] = [{"source": s, "articles": [c.article for c in r.changes]}
+                             for s, r in st.amended_by]
+        row["superseded_by"] = st.superseded_by
+        rows.append(row)
+    unresolved = [{"source": s, "kind": r.kind, "reference": r.target_ref} for s, r in
+                  reg.unresolved]
+    if as_json:
+        print(json.dumps({"as_of": day, "instruments": rows, "unresolved": unresolved},
+                         ensure_ascii=False, indent=1))
+        return
+    table = Table(title=f"instruments as of {day or 'today'}")
+    for col in ("source", "signed", "status", "term", "lineage and evidence"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        lineage = []
+        for a in r["amended_by"]:
+            lineage.append(f"amended by {a['source']} (Article {', '.join(a['articles'])})")
+        for rel in r["relations"]:
+            ev = rel["evidence"]["text"] if rel["evidence"] else "(front matter)"
+            lineage.append(f"{rel['kind']} {rel['target'] or 'UNRESOLVED ' + rel['target_ref']}"
+                           f": {' '.join(ev.split())[:200]}")
+        if r["term_evidence"]:
+            lineage.append("term: " + " ".join(r["term_evidence"]["text"].split())[:160])
+        term = f"{r['term_months_now'] // 12} years" if r["term_months_now"] else ""
+        table.add_row(escape(r["source"]), r["signed"] or "", r["status"], term,
+                      escape("\n".join(lineage)))
+    console.print(table)
+    for u in unresolved:
+        console.print(f"unresolved: {escape(u['source'])} {u['kind']} "
+                      f"{escape(u['reference'])}", highlight=False)
+
+
+def register_documents(app: typer.Typer) -> None:
+    app.command("documents")(documents)

@@ -25,6 +25,9 @@ def ask(
         [], "--caveat", help="A caveat the audience holds (repeatable; overrides "
         "ACCORD_CAVEATS): AUSTEO, NZEO, 'REL TO SGP' ..."),
     k: int | None = typer.Option(None, "--k", help="Chunks to retrieve (default ACCORD_TOP_K)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Answer as on this date (ISO): "
+                                     "later documents are left out, amendments and status "
+                                     "judged on it."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Answer QUESTION from the indexed documents, citing the passages it rests on."""
@@ -56,7 +59,7 @@ def ask(
             raise typer.Exit(2)
         types.append(nt)
     dates = {}
-    for name, value in (("--since", since), ("--until", until)):
+    for name, value in (("--since", since), ("--until", until), ("--as-of", as_of)):
         if value:
             iso = normalise_date(value)
             if iso is None:
@@ -72,7 +75,7 @@ def ask(
     rt = Runtime(settings)
     try:
         ans = rt.qa.answer(question, filters, k=k, audience=audience,
-                           origin=Origin("cli", _os_user(), None))
+                           origin=Origin("cli", _os_user(), None), as_of=dates.get("--as-of"))
     except AccordError as exc:
         raise fail(exc) from exc
     if as_json:

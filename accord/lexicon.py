@@ -54,6 +54,8 @@ class Lexicon:
     money: frozenset[str]
     ordinals: frozenset[str]
     place_prepositions: frozenset[str]
+    reported_event_words: frozenset[str]
+    own_date_words: frozenset[str]
     negation: frozenset[str]
     name_connectors: frozenset[str]
     part_openers: frozenset[str]
@@ -112,6 +114,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         months=_set(data, "months"), weekdays=_set(data, "weekdays"),
         number_words=_set(data, "number_words"), money=_set(data, "money"),
         ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
+        reported_event_words=_set(data, "reported_event_words"),
+        own_date_words=_set(data, "own_date_words"),
         negation=_set(data, "negation"), name_connectors=_set(data, "name_connectors"),
         part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
         acronyms=acronyms, country_names=countries, kinds=tuple(kinds),

@@ -19,9 +19,10 @@ from accord.access import Audience, can_see
 from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
 from accord.errors import EmptyIndex, IndexNeedsResync
-from accord.extractive import ExtractiveAnswerer, related_sources
+from accord.extractive import ExtractiveAnswerer, make_citation, related_sources
+from accord.instruments import Registry, article_of, read_instrument
 from accord.metrics import Metrics
-from accord.models import Answer, Filters, RetrievedChunk, RetrievedSource
+from accord.models import Answer, Citation, Filters, RetrievedChunk, RetrievedSource
 from accord.ports import Answerer, Embedder, Retriever
 from accord.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.settings import Settings
@@ -45,6 +46,8 @@ class QA:
         self.rules = settings.rules()
         self.audit = audit  # every answer leaves a row here when set
         self.metrics = Metrics()
+        self._registry: tuple[int, Registry] | None = None
+        self._registry_lock = threading.Lock()
         self.retriever = retriever
         self.embedder = embedder
         self._lexical = lexical  # callable returning the current LexicalIndex
@@ -99,18 +102,22 @@ class QA:
     def answer(self, question: str, filters: Filters | None = None, k: int | None = None,
                mode: str = "hybrid", history: list[str] | None = None,
                on_token: Any = None, audience: Audience | None = None,
-               origin: Origin | None = None) -> Answer:
+               origin: Origin | None = None, as_of: str | None = None) -> Answer:
         """Answer ``question`` from the documents ``audience`` may see (default: the one in
         ``filters``, else the settings' CLI audience), and record it in the audit log.
 
         Returns an Answer whose citations quote documents verbatim, or a refusal. Raises
         BadQuestion for an unusable question, EmptyIndex when nothing is indexed and
-        IndexNeedsResync when the index was marked by other marking rules.
+        IndexNeedsResync when the index was marked by other marking rules. ``as_of`` (ISO
+        date) answers as on that day: documents dated after it are left out, and what was
+        amended or in force is judged on it (default: today).
         """
         t0 = time.perf_counter()
         q = check_question(question)
         self._require_index()
         filters = self.effective_filters(filters, audience)
+        if as_of:
+            filters.until = min(filter(None, [filters.until, as_of]))
         assert filters.audience is not None
         search_q = q
         if history and self.answerer is not None:
@@ -139,6 +146,8 @@ class QA:
                             key=lambda c: -c.score)
         ans.question = q
         ans.retrieved = ranked_sources(chunks)
+        if not ans.refused:
+            self._in_force(ans, filters, as_of)
         self._final_check(ans, filters.audience)
         ans.latency_ms = (time.perf_counter() - t0) * 1000
         self.metrics.observe((origin or Origin()).front_end, ans.latency_ms / 1000, ans.refused,
@@ -149,6 +158,76 @@ class QA:
             self.audit.record_answer(ans, filters.audience, origin or Origin(),
                                      model if ans.mode == "llm" else None)
         return ans
+
+    def registry(self) -> Registry | None:
+        """The instruments of the index (MoUs, agreements, protocols) with their relations,
+        rebuilt when the index changes."""
+        if self.documents is None:
+            return None
+        gen = self.documents.generation()
+        with self._registry_lock:
+            if self._registry is None or self._registry[0] != gen:
+                insts = []
+                for src in self.documents.sources_of_type("mou"):
+                    d = self.documents.document(src)
+                    if d is not None:
+                        insts.append(read_instrument(src, d.text, {
+                            "title": d.title, "doc_type": d.doc_type, "date": d.date,
+                            "extra": d.extra}))
+                self._registry = (gen, Registry(insts))
+            return self._registry[1]
+
+    def _in_force(self, ans: Answer, filters: Filters, as_of: str | None) -> None:
+        """Say when a quoted provision was amended, quoting the amending text, and when a
+        quoted instrument is no longer in force (as of ``as_of``, default today)."""
+        reg = self.registry()
+        if reg is None or not reg.items:
+            return
+        notes: list[str] = []
+        for c in list(ans.citations):
+            if c.source not in reg.items:
+                continue
+            st = reg.status(c.source, as_of)
+            if st.state in ("expired", "superseded", "terminated"):
+                by = f" by {reg.items[st.superseded_by].title}" if st.superseded_by else ""
+                notes.append(f"[{c.n}] is from an instrument that is {st.state}{by}"
+                             f"{' as of ' + as_of if as_of else ''}.")
+            doc = self.documents.document(c.source) if self.documents else None
+            article = article_of(doc.text, c.char_start, c.quote) if doc else None
+            if not article:
+                continue
+            found = reg.amendment_for(c.source, article, as_of)
+            if found is None or found[1].new_text is None:
+                continue
+            other, change = found
+            new = change.new_text
+            if not (self.documents and self.visible(other, filters.audience)
+                    and passes_dates(filters, reg.items[other])):
+                continue
+            cite = self._citation_for(other, new.start, new.end, len(ans.citations) + 1)
+            if cite is None:
+                continue
+            ans.citations.append(cite)
+            amending = reg.items[other]
+            notes.append(f"Article {change.article} of the instrument quoted in [{c.n}] was "
+                         f"amended by {amending.title} of {_long_date(amending.signed)}: "
+                         f"{cite.quote} [{cite.n}]")
+        if notes:
+            ans.text = ans.text + "\n" + "\n".join(notes)
+            ans.notice = " ".join(n for n in notes if "is from an instrument" in n) or ans.notice
+
+    def _citation_for(self, source: str, start: int, end: int, n: int) -> Citation | None:
+        """A citation of ``source``'s text[start:end] through the indexed chunk holding it."""
+        lex = self._lexical()
+        for i, meta in enumerate(lex.metas):
+            if meta.get("source") == source and int(meta.get("char_start", 0)) <= start \
+                    and end <= int(meta.get("char_end", 0)):
+                doc = self.documents.document(source) if self.documents else None
+                if doc is None:
+                    return None
+                chunk = RetrievedChunk(lex.ids[i], lex.texts[i], 0.0, dict(meta))
+                return make_citation(n, chunk, doc.text[start:end], start, end, 1.0)
+        return None
 
     def visible(self, source: str, audience: Audience) -> bool:
         """Whether ``audience`` may see the indexed document ``source`` as the index holds it
@@ -178,6 +257,20 @@ class QA:
             ans.text = ("The answer could not be shown: a source it rested on is not available "
                         "to this audience.")
             ans.refused = True
+
+
+def passes_dates(filters: Filters, inst: object) -> bool:
+    signed = getattr(inst, "signed", None)
+    return not (filters.until and signed and signed > filters.until)
+
+
+def _long_date(iso: str | None) -> str:
+    if not iso:
+        return "an unknown date"
+    y, m, d = iso.split("-")
+    months = ("January February March April May June July August September October November "
+              "December").split()
+    return f"{int(d)} {months[int(m) - 1]} {y}"
 
 
 def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:

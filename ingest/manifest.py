@@ -134,6 +134,13 @@ class Manifest:
                         marking_rank=int(row[11] or 0),
                         marking_evidence=json.loads(row[12] or "[]"))
 
+    def sources_of_type(self, doc_type: str) -> list[str]:
+        """Indexed documents of one type, by source."""
+        with self.lock:
+            rows = self.db.execute("SELECT source FROM documents WHERE status='done' AND "
+                                   "doc_type=? ORDER BY source", (doc_type,)).fetchall()
+        return [r[0] for r in rows]
+
     def access(self, source: str) -> tuple[str, list[str]] | None:
         """(marking, caveats) of an indexed document as the index holds them, or None."""
         with self.lock:

@@ -147,6 +147,41 @@ def first_date(text: str) -> str | None:
     return best[1] if best else None
 
 
+def own_date(text: str, doc_type: str = "other") -> str | None:
+    """The date a document states as its own, or None: an instrument's signing block ("DONE at
+    Sarapura on 3 June 2025"); a date introduced as the document's ("Issued on", "Date:"); a
+    dateline in its first lines; else the first date not in a sentence reporting another
+    instrument's event ("This MoU was signed in Singapore on 14 November 2024")."""
+    from accord.instruments import signing_date
+    from accord.lexicon import lexicon
+
+    lex = lexicon()
+    if doc_type == "mou":
+        signed = signing_date(text)
+        if signed:
+            return signed
+    own = "|".join(sorted(lex.own_date_words))
+    m = re.search(rf"\b(?:{own})\b\s*(?:on\s*|:\s*)?", text[:3000], re.I)
+    if m:
+        d = first_date(text[m.end():m.end() + 40])
+        if d:
+            return d
+    reported = lex.reported_event_words
+    for line in [ln for ln in text[:1500].splitlines() if ln.strip()][:4]:
+        if len(line) < 80 and not set(re.findall(r"[a-z]+", line.lower())) & reported:
+            d = first_date(line)  # a dateline: "Cablegram, Washington, 20 July 1951"
+            if d:
+                return d
+    from accord.text import sentence_spans
+
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        d = first_date(sent)
+        if d and not (set(re.findall(r"[a-z]+", sent.lower())) & reported):
+            return d
+    return None
+
+
 def find_parties(text: str, limit: int = 12) -> list[str]:
     """Countries and states named in ``text``, in order of first mention."""
     seen: list[str] = []
@@ -252,7 +287,7 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
         date = normalise_date(merged.get(key))
         if date:
             break
-    date = date or first_date(text[:20000])
+    date = date or own_date(text[:20000], dtype)
     parties = _as_list(merged.get("parties") or merged.get("countries")) or find_parties(
         title + "\n" + text[:20000])
     marking = read_marking(rules, text, meta, sidecar, page_starts, folder_defaults, extra_zones)

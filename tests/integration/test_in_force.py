@@ -1,0 +1,48 @@
+"""Which text is in force, on the samples: the MoU's term as amended by the 2025 Protocol."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from accord.cli import app as cli
+
+Q = "How long does the MoU remain in force?"
+MOU, PROTOCOL = "mou-transborder-crime-2023.pdf", "amendment-protocol-2025.html"
+
+
+def test_the_amended_term_is_quoted_with_the_protocol(sample_index):
+    ans = sample_index.qa.answer(Q)
+    assert any("five (5) years" in c.quote for c in ans.citations
+               if c.source == MOU)  # the provision as signed ...
+    [amending] = [c for c in ans.citations if c.source == PROTOCOL and "ten (10)" in c.quote]
+    assert "ten (10) years" in amending.quote  # ... and the text that replaced it, verbatim
+    doc = sample_index.manifest.document(PROTOCOL)
+    assert doc.text[amending.char_start:amending.char_end] == amending.quote
+    assert "Article 9(2) of the instrument quoted in" in ans.text
+    assert f"[{amending.n}]" in ans.text and "3 June 2025" in ans.text
+
+
+def test_as_of_a_date_before_the_protocol_gives_the_original_term(sample_index):
+    ans = sample_index.qa.answer(Q, as_of="2025-01-01")
+    assert PROTOCOL not in {c.source for c in ans.citations}
+    assert any("five (5) years" in c.quote for c in ans.citations)
+    assert "amended" not in ans.text
+
+
+def test_documents_lists_the_mou_as_amended_by_the_protocol_with_the_evidence(sample_index):
+    env = {"ACCORD_DATA_DIR": str(sample_index.settings.data_dir)}
+    r = CliRunner().invoke(cli, ["documents", "--json"], env=env, catch_exceptions=False)
+    rows = {x["source"]: x for x in json.loads(r.stdout)["instruments"]}
+    mou, prot = rows[MOU], rows[PROTOCOL]
+    assert mou["status"] == "in force" and mou["term_months_now"] == 120
+    assert mou["amended_by"] == [{"source": PROTOCOL, "articles": ["2(1)(c)", "3", "9(2)"]}]
+    [rel] = prot["relations"]
+    assert rel["kind"] == "amends" and rel["target"] == MOU
+    assert "hereinafter referred to as" in rel["evidence"]["text"]
+    r = CliRunner().invoke(cli, ["documents", "--json", "--as-of", "2025-01-01"], env=env,
+                           catch_exceptions=False)
+    rows = {x["source"]: x for x in json.loads(r.stdout)["instruments"]}
+    assert rows[MOU]["term_months_now"] == 60 and rows[MOU]["amended_by"] == []
+    assert rows[PROTOCOL]["status"] == "not yet in force"
