@@ -110,5 +110,62 @@ def _os_user() -> str | None:
         return None
 
 
+def timeline_cmd(
+    topic: str = typer.Argument(..., help="What the timeline is about, in quotes."),
+    clearance: str | None = typer.Option(None, help="Audience clearance."),
+    caveat: list[str] = typer.Option([], "--caveat", help="A caveat the audience holds."),
+    until: str | None = typer.Option(None, "--until", help="Only documents dated on/before."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
+) -> None:
+    """The signings, meetings, statements and amendments on TOPIC in date order, each entry a
+    verbatim quote with its source."""
+    from accord.cli import console, err, fail, load_settings
+    from accord.errors import BadQuestion
+    from accord.questions import check_question
+
+    try:
+        check_question(topic)
+    except BadQuestion as exc:
+        raise fail(exc) from exc
+    from accord.runtime import Runtime
+    from accord.timeline import timeline
+    from ingest.metadata import normalise_date
+
+    settings = load_settings(data_dir=data_dir)
+    try:
+        audience = settings.cli_audience(clearance, list(caveat) if caveat else None)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --clearance: {exc}")
+        raise typer.Exit(2) from exc
+    if not settings.manifest_path.exists():
+        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run `accord ingest "
+                  "FOLDER` first")
+        raise typer.Exit(2)
+    rt = Runtime(settings)
+    try:
+        entries, undated = timeline(rt.qa, topic, audience,
+                                    until=normalise_date(until) if until else None)
+    except AccordError as exc:
+        raise fail(exc) from exc
+    if as_json:
+        print(json.dumps({"topic": topic, "undated_left_out": undated, "entries": [
+            {"date": e.date, "n": e.citation.n, "source": e.citation.source,
+             "title": e.citation.title, "quote": e.citation.quote,
+             "char_start": e.citation.char_start, "char_end": e.citation.char_end}
+            for e in entries]}, ensure_ascii=False, indent=1))
+        return
+    for e in entries:
+        console.print(f"{e.date}  {escape(' '.join(e.citation.quote.split()))} [{e.citation.n}]",
+                      highlight=False)
+    console.print("\n[bold]Sources[/bold]")
+    for e in entries:
+        console.print(f"[{e.citation.n}] {escape(e.citation.title)} ({e.citation.doc_type}, "
+                      f"{e.date}) {escape(e.citation.source)}", highlight=False)
+    if undated:
+        console.print(f"({undated} undated document(s) left out)")
+
+
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
+    app.command("timeline")(timeline_cmd)

@@ -59,6 +59,9 @@ def register(app: App, deps: BotDeps) -> None:
             if deps.is_admin(command.get("user_id")):
                 run_reindex(deps, client, respond, command)
             return
+        if text.lower().startswith("timeline "):
+            timeline_privately(deps, respond, command, text[len("timeline "):])
+            return
         answer_privately(deps, respond, command)
 
     app.command(COMMAND)(ack=ack_command, lazy=[run_command])
@@ -101,6 +104,34 @@ def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> No
             respond(text=apology_text(error_id), response_type="ephemeral")
         except Exception:
             log.exception("could not send the apology for error id %s", error_id)
+
+
+def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any],
+                       topic: str) -> None:
+    """``/accord timeline TOPIC``: dated entries with their sources, for the asker. Never
+    raises."""
+    from accord.timeline import timeline
+
+    user = command.get("user_id")
+    try:
+        entries, undated = timeline(deps.qa, clean_question(topic), deps.audiences.private(user))
+        if not entries:
+            respond(text="No dated documents on that topic.", response_type="ephemeral")
+            return
+        lines = [f"*{e.date}* {escape_mrkdwn(' '.join(e.citation.quote.split())[:300])} "
+                 f"[{e.citation.n}]" for e in entries]
+        lines += ["", "*Sources*"] + [
+            f"[{e.citation.n}] {escape_mrkdwn(e.citation.title)} \u00b7 "
+            f"_{escape_mrkdwn(e.citation.source)}_" for e in entries]
+        if undated:
+            lines.append(f"_{undated} undated document(s) left out_")
+        text = "\n".join(lines)
+        for i in range(0, len(text), 2900):  # Slack's section text limit
+            respond(text=text[i:i + 2900], response_type="ephemeral", replace_original=False)
+    except Exception:
+        error_id = new_error_id()
+        log.exception("timeline failed for %s (error id %s)", user, error_id)
+        respond(text=apology_text(error_id), response_type="ephemeral")
 
 
 def run_reindex(deps: BotDeps, client: Any, respond: Any, command: dict[str, Any]) -> None:

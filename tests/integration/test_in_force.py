@@ -46,3 +46,21 @@ def test_documents_lists_the_mou_as_amended_by_the_protocol_with_the_evidence(sa
     rows = {x["source"]: x for x in json.loads(r.stdout)["instruments"]}
     assert rows[MOU]["term_months_now"] == 60 and rows[MOU]["amended_by"] == []
     assert rows[PROTOCOL]["status"] == "not yet in force"
+
+
+def test_timeline_in_date_order_with_valid_citations(sample_index):
+    env = {"ACCORD_DATA_DIR": str(sample_index.settings.data_dir)}
+    r = CliRunner().invoke(cli, ["timeline", "transborder crime MoU", "--json", "--clearance",
+                                 "TOP SECRET"], env=env, catch_exceptions=False)
+    out = json.loads(r.stdout)
+    dates = [e["date"] for e in out["entries"]]
+    assert len(dates) >= 4 and dates == sorted(dates)
+    assert dates[0] == "2023-11-14"  # the MoU's signing opens it
+    assert [e["n"] for e in out["entries"]] == list(range(1, len(dates) + 1))
+    for e in out["entries"]:  # every entry quotes its document verbatim
+        doc = sample_index.manifest.document(e["source"])
+        assert doc.text[e["char_start"]:e["char_end"]] == e["quote"]
+    # an audience below RESTRICTED does not see the minutes in the timeline
+    r = CliRunner().invoke(cli, ["timeline", "transborder crime MoU", "--json", "--clearance",
+                                 "OFFICIAL"], env=env, catch_exceptions=False)
+    assert "jwc-minutes-2024-03.md" not in r.stdout

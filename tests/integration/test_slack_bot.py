@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -291,6 +292,16 @@ def test_slash_command_answers_privately_and_share_posts_in_channel(bot, sample_
     assert "accord_share" not in buttons(shared.params["blocks"])
     [deleted] = _wait_response(bot, "share")
     assert deleted.params.get("delete_original") is True
+
+
+def test_slash_timeline_lists_dated_entries_privately(bot):
+    bot.send.command("timeline transborder crime MoU", OFFICER, "CTIME",
+                     bot.api.response_url("timeline"))
+    [reply] = _wait_response(bot, "timeline")
+    assert reply.params["response_type"] == "ephemeral"
+    text = reply.params["text"]
+    dates = re.findall(r"^\*(\d{4}-\d{2}-\d{2})\*", text, re.M)
+    assert len(dates) >= 3 and dates == sorted(dates) and "*Sources*" in text
 
 
 def test_feedback_clicks_are_stored_and_exported(bot, tmp_path):

@@ -1,0 +1,64 @@
+"""A timeline of a topic: the signings, meetings, statements and amendments that speak of it, in
+date order, each entry a verbatim sentence with its citation. Built from dated passages by the
+extractive machinery; no LLM needed.
+
+``timeline(qa, topic, audience)`` retrieves the passages on ``topic`` the audience may see, keeps
+one entry per document (its date: the instrument's signing date for instruments, else the
+document's own date), quotes the sentence of that document's best passage that holds most of
+the topic's words, and sorts by date. Undated documents are left out and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accord.access import Audience
+from accord.answerability import TextTerms, idf_weights
+from accord.extractive import _FOOTER, make_citation
+from accord.models import Citation, Filters
+from accord.questions import parse
+from accord.text import is_heading, sentence_spans
+
+
+@dataclass
+class Entry:
+    date: str
+    citation: Citation
+
+
+def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 40,
+             limit: int = 25, until: str | None = None) -> tuple[list[Entry], int]:
+    """(entries in date order, documents left out for having no date)."""
+    filters = Filters(audience=audience, until=until)
+    chunks = qa.retrieve(topic, filters, k=k)  # type: ignore[attr-defined]
+    part = parse(topic).parts[0]
+    weights = idf_weights(part, qa.extractive.idf)  # type: ignore[attr-defined]
+    registry = qa.registry()  # type: ignore[attr-defined]
+    best: dict[str, tuple[float, object, int, int]] = {}
+    for ch in chunks:
+        base = int(ch.metadata.get("char_start", 0))
+        for s, e in sentence_spans(ch.text):
+            sent = ch.text[s:e]
+            if len(sent.split()) < 6 or is_heading(sent) or _FOOTER.search(sent):
+                continue  # headings and page footers are not events
+            held = TextTerms.of(sent).stems
+            score = sum(w for t, w in weights.items() if t in held) + ch.score
+            if ch.source not in best or score > best[ch.source][0]:
+                best[ch.source] = (score, ch, base + s, base + e)
+    entries, undated = [], 0
+    for source, (_score, ch, s, e) in best.items():
+        date = ch.metadata.get("date") or None  # type: ignore[attr-defined]
+        if registry is not None and source in registry.items and registry.items[source].signed:
+            date = registry.items[source].signed
+        if not date:
+            undated += 1
+            continue
+        doc = qa.documents.document(source) if qa.documents else None  # type: ignore
+        quote = doc.text[s:e] if doc else ch.text[s - int(ch.metadata.get("char_start", 0)):  # type: ignore
+                                                   e - int(ch.metadata.get("char_start", 0))]
+        entries.append(Entry(str(date), make_citation(0, ch, quote, s, e, 1.0)))  # type: ignore
+    entries.sort(key=lambda x: (x.date, x.citation.source))
+    entries = entries[:limit]
+    for n, entry in enumerate(entries, start=1):
+        entry.citation.n = n
+    return entries, undated
