@@ -8,6 +8,7 @@ refused rather than run unfiltered.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from accord.models import Filters, RetrievedChunk
 from accord.text import party_key
 from vectorstore.lexical import LexicalIndex
 
+log = logging.getLogger(__name__)
 MODES = ("hybrid", "dense", "lexical")
 OVERFETCH = 2  # unfiltered results searched per filtered result wanted (HybridRetriever.dense)
 
@@ -130,5 +132,10 @@ class HybridRetriever:
         kept = [hit for hit in wide if passes(filters, self.rules, hit[2])]
         if len(kept) >= fetch or len(wide) < fetch * OVERFETCH:
             return kept[:fetch]
-        narrow = self.store.query(qv, fetch, chroma_where(filters, self.rules))
+        try:
+            narrow = self.store.query(qv, fetch, chroma_where(filters, self.rules))
+        except Exception:  # a store that cannot filter now still answers from what passed
+            log.warning("filtered dense search failed; using the %d unfiltered hits that pass",
+                        len(kept), exc_info=True)
+            return kept[:fetch]
         return [hit for hit in narrow if passes(filters, self.rules, hit[2])][:fetch]
