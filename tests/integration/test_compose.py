@@ -36,6 +36,10 @@ def test_every_service_runs_a_real_command():
         env = services[svc]["environment"]
         assert env["ACCORD_CHROMA_URL"] == "http://chroma:8000"
         assert services[svc]["depends_on"]["chroma"]["condition"] == "service_healthy"
+    # The bot's health check asks the readiness endpoint its command serves.
+    bot = services["bot"]
+    port = bot["command"][bot["command"].index("--health-port") + 1]
+    assert f"127.0.0.1:{port}/readyz" in " ".join(bot["healthcheck"]["test"])
     # Every variable the compose file sets is a real setting.
     from accord.settings import Settings
 
