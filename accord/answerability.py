@@ -176,7 +176,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     nums = [n if n.isdigit() else stem(n) for n in part.numbers]
     num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
     num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
-    # What is asked about, beside who and what is named: "convicted", "budget", "killed".
+    # What is asked about, beside who and what is named: the verbs and nouns of the part.
     name_stems = {s for n in names for s in n.stems}
     acts = {t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()}
     kind_sent = has_kind(part.kind, sentence, lex)
@@ -204,8 +204,8 @@ def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: 
 
 def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
               window: int = 8) -> bool:
-    """The kind of answer asked for stands near one of the part's words in the sentence ("41
-    suspects were convicted", not a figure at the other end of a long sentence)."""
+    """The kind of answer asked for stands near one of the part's words in the sentence (a
+    figure beside the counted noun, not at the other end of a long sentence)."""
     if kind in ("what", "yes_no"):
         return True
     toks = _WORD.findall(sentence)

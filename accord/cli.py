@@ -10,7 +10,9 @@ import importlib
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import typer
 from rich.console import Console
@@ -65,6 +67,15 @@ class ProgressLines:
         eta_text = f"{eta:.0f} s" if eta != float("inf") else "unknown"
         self.out.print(f"ingest: {done}/{self.total} files ({share:.1f}%), {rate:.1f} files/s, "
                        f"ETA {eta_text}", highlight=False, soft_wrap=True)
+
+
+def write_export(out: Path | None, write: Callable[[IO[str]], int]) -> int:
+    """Run ``write`` on ``out`` (opened for text, newline as written) or on stdout; return the
+    number of rows it wrote."""
+    if out is None:
+        return write(sys.stdout)
+    with out.open("w", encoding="utf-8", newline="") as fh:
+        return write(fh)
 
 
 def fail(exc: AccordError, code: int = 2) -> typer.Exit:

@@ -4,7 +4,6 @@ was answered, to whom."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +81,14 @@ def _describe(e: dict[str, Any]) -> str:
 
 def _read_folder(folder: Path, settings: Any, err: Any) -> list[dict[str, Any]]:
     from accord.errors import DocumentError
+    from ingest.folders import FolderDefaults
     from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar
-    from ingest.sync import FolderDefaults, _walk, load_document
+    from ingest.sync import load_document, walk_folder
 
     rules = settings.rules()
     folders = FolderDefaults(folder, rules)
     rows = []
-    for path in _walk(folder):
+    for path in walk_folder(folder):
         if is_sidecar(path) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         rel = path.relative_to(folder).as_posix()
@@ -112,7 +112,7 @@ def audit_export(
 ) -> None:
     """Write the audit record: one row per answer (and per Slack share)."""
     from accord.audit import DB_NAME, AuditLog
-    from accord.cli import err, load_settings
+    from accord.cli import err, load_settings, write_export
     from ingest.metadata import normalise_date
 
     settings = load_settings(data_dir=data_dir)
@@ -127,11 +127,7 @@ def audit_export(
         raise typer.Exit(2)
     log = AuditLog.in_data_dir(settings.data_dir, settings.audit_retention_days)
     try:
-        if out is None:
-            n = log.export(sys.stdout, fmt, since)
-        else:
-            with out.open("w", encoding="utf-8", newline="") as fh:
-                n = log.export(fh, fmt, since)
+        n = write_export(out, lambda fh: log.export(fh, fmt, since))
     finally:
         log.close()
     err.print(f"{n} audit rows written" + (f" to {out}" if out else ""))
@@ -154,7 +150,7 @@ def documents(
     """The instruments in the index (MoUs, agreements, protocols): signed, in force, term,
     status on a date, and what amends, supersedes or terminates what, with the evidence."""
     from accord.cli import console, err, load_settings
-    from accord.instruments import Registry, read_instrument
+    from accord.instruments import registry_of
     from ingest.manifest import Manifest
     from ingest.metadata import normalise_date
 
@@ -168,14 +164,10 @@ def documents(
                   "FOLDER` first")
         raise typer.Exit(2)
     manifest = Manifest(settings.manifest_path)
-    insts = []
-    for src in manifest.sources_of_type("mou"):
-        d = manifest.document(src)
-        if d is not None:
-            insts.append(read_instrument(src, d.text, {"title": d.title, "doc_type": d.doc_type,
-                                                       "date": d.date, "extra": d.extra}))
-    manifest.close()
-    reg = Registry(insts)
+    try:
+        reg = registry_of(manifest)
+    finally:
+        manifest.close()
     rows = []
     for inst in reg.items.values():
         st = reg.status(inst.source, day)

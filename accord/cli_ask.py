@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -31,25 +32,14 @@ def ask(
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Answer QUESTION from the indexed documents, citing the passages it rests on."""
-    from accord.cli import console, err, fail, load_settings
-    from accord.errors import BadQuestion
-    from accord.questions import check_question
+    from accord.cli import console, err, fail
 
-    try:  # before anything heavy loads: a bad question is told at once
-        check_question(question)
-    except BadQuestion as exc:
-        raise fail(exc) from exc
+    settings, audience = _setup(question, data_dir, clearance, caveat)
     from accord.audit import Origin
     from accord.models import Filters
     from accord.runtime import Runtime
-    from ingest.metadata import normalise_date, normalise_type
+    from ingest.metadata import normalise_type
 
-    settings = load_settings(data_dir=data_dir)
-    try:
-        audience = settings.cli_audience(clearance, list(caveat) if caveat else None)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] --clearance: {exc}")
-        raise typer.Exit(2) from exc
     types = []
     for t in doc_type:
         nt = normalise_type(t)
@@ -58,20 +48,10 @@ def ask(
                       "readout, report, other)")
             raise typer.Exit(2)
         types.append(nt)
-    dates = {}
-    for name, value in (("--since", since), ("--until", until), ("--as-of", as_of)):
-        if value:
-            iso = normalise_date(value)
-            if iso is None:
-                err.print(f"[red]error:[/red] {name} {value!r} is not a date (use YYYY-MM-DD)")
-                raise typer.Exit(2)
-            dates[name] = iso
+    dates = {name: _iso(name, value) for name, value in
+             (("--since", since), ("--until", until), ("--as-of", as_of)) if value}
     filters = Filters(doc_types=types, since=dates.get("--since"), until=dates.get("--until"),
                       parties=list(party))
-    if not settings.manifest_path.exists():
-        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run "
-                  "`accord ingest FOLDER` first")
-        raise typer.Exit(2)
     rt = Runtime(settings)
     try:
         ans = rt.qa.answer(question, filters, k=k, audience=audience,
@@ -101,6 +81,43 @@ def ask(
             console.print(f"  - {escape(r.title)} ({escape(r.source)})", highlight=False)
 
 
+def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats: list[str]
+           ) -> tuple[Any, Any]:
+    """The settings and the audience of one question: the question is checked before anything
+    heavy loads, and the index must exist. Exits 2 with one line saying what is wrong."""
+    from accord.cli import err, fail, load_settings
+    from accord.errors import BadQuestion
+    from accord.questions import check_question
+
+    try:
+        check_question(question)
+    except BadQuestion as exc:
+        raise fail(exc) from exc
+    settings = load_settings(data_dir=data_dir)
+    try:
+        audience = settings.cli_audience(clearance, list(caveats) if caveats else None)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] --clearance: {exc}")
+        raise typer.Exit(2) from exc
+    if not settings.manifest_path.exists():
+        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run "
+                  "`accord ingest FOLDER` first")
+        raise typer.Exit(2)
+    return settings, audience
+
+
+def _iso(name: str, value: str) -> str:
+    """``value`` as an ISO date; exits 2 naming the option when it is not a date."""
+    from accord.cli import err
+    from ingest.metadata import normalise_date
+
+    iso = normalise_date(value)
+    if iso is None:
+        err.print(f"[red]error:[/red] {name} {value!r} is not a date (use YYYY-MM-DD)")
+        raise typer.Exit(2)
+    return iso
+
+
 def _os_user() -> str | None:
     import getpass
 
@@ -120,32 +137,16 @@ def timeline_cmd(
 ) -> None:
     """The signings, meetings, statements and amendments on TOPIC in date order, each entry a
     verbatim quote with its source."""
-    from accord.cli import console, err, fail, load_settings
-    from accord.errors import BadQuestion
-    from accord.questions import check_question
+    from accord.cli import console, fail
 
-    try:
-        check_question(topic)
-    except BadQuestion as exc:
-        raise fail(exc) from exc
+    settings, audience = _setup(topic, data_dir, clearance, caveat)
     from accord.runtime import Runtime
     from accord.timeline import timeline
-    from ingest.metadata import normalise_date
 
-    settings = load_settings(data_dir=data_dir)
-    try:
-        audience = settings.cli_audience(clearance, list(caveat) if caveat else None)
-    except ValueError as exc:
-        err.print(f"[red]error:[/red] --clearance: {exc}")
-        raise typer.Exit(2) from exc
-    if not settings.manifest_path.exists():
-        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run `accord ingest "
-                  "FOLDER` first")
-        raise typer.Exit(2)
     rt = Runtime(settings)
     try:
         entries, undated = timeline(rt.qa, topic, audience,
-                                    until=normalise_date(until) if until else None)
+                                    until=_iso("--until", until) if until else None)
     except AccordError as exc:
         raise fail(exc) from exc
     if as_json:

@@ -12,7 +12,6 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -37,6 +36,7 @@ from accord.lexicon import Lexicon, lexicon
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.ports import Embedder
 from accord.questions import ParsedQuestion, Part, parse
+from accord.quotable import list_blocks, signature_blocks
 from accord.text import is_heading, sentence_spans, words
 
 REFUSAL = ("The indexed documents do not answer this question. "
@@ -313,63 +313,6 @@ _MONTH_NAMES = ("January February March April May June July August September Oct
                 "December").split()
 
 
-_SIGN_START = re.compile(r"(IN WITNESS WHEREOF|In witness whereof|DONE (at|in)|Done (at|in)|"
-                         r"SIGNED (at|in)|Signed (at|in))\b")
-_SIGN_LINE = re.compile(r"(FOR|For|ON BEHALF OF|On behalf of|DONE|Done|\(signed\)|\(Signed\))\b")
-_FOOTER = re.compile(r"\bPage \d+\b|^\d+$")
-
-
-def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Spans of signing blocks ("IN WITNESS WHEREOF ... DONE at Port Aldric on 14 November 2023
-    ... FOR THE GOVERNMENT OF ... (signed) Tomas Arvelo, Minister of Home Affairs"), quoted
-    whole: they say where, when and by whom an instrument was signed, in lines too short to be
-    sentences."""
-    out = []
-    i = 0
-    while i < len(spans):
-        s, e = spans[i]
-        if not _SIGN_START.match(text[s:e]):
-            i += 1
-            continue
-        j, names = i + 1, 0
-        while j < len(spans) and j - i < 14:
-            line = text[spans[j][0]:spans[j][1]]
-            if _FOOTER.search(line) or not (len(line) <= 90 or _SIGN_START.match(line)
-                                            or _SIGN_LINE.match(line)):
-                break
-            names += bool(_SIGN_LINE.match(line))
-            j += 1
-        if names:
-            out.append((s, spans[j - 1][1]))
-        i = j
-    return out
-
-
-_ITEM_START = re.compile(r"\s*(?:\([a-z0-9]{1,4}\)|[a-z0-9]{1,3}[.)]|[-*\u2022\u2013])\s")
-
-
-def list_blocks(text: str, spans: list[tuple[int, int]], max_items: int = 14
-                ) -> list[tuple[int, int]]:
-    """Spans of enumerations quoted whole: a sentence ending with a colon and the list items
-    after it ("The Parties shall cooperate in the following areas: (a) ...; (b) ..."). The
-    lead-in names the topic, the items hold the answer; neither answers alone."""
-    out = []
-    for i, (s, e) in enumerate(spans):
-        if not text[s:e].rstrip().endswith(":"):
-            continue
-        j, items = i + 1, 0
-        while j < len(spans) and items <= max_items:
-            line = text[spans[j][0]:spans[j][1]]
-            if _ITEM_START.match(line):
-                items += 1
-            elif not (items and line[:1].islower()):  # an item wrapped onto the next line
-                break
-            j += 1
-        if items >= 2:  # a lead-in and at least two items
-            out.append((s, spans[j - 1][1]))
-    return out
-
-
 def _norm(text: str) -> str:
     return " ".join(words(text))
 
@@ -404,8 +347,8 @@ def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3
 
 def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,
             gaps: list[str] | None = None) -> Answer:
-    """A refusal listing the closest documents; ``gaps`` (what the closest passages lacked, such
-    as "budget" or "Harbour Shield 2025") are named so the officer sees why."""
+    """A refusal listing the closest documents; ``gaps`` (what the closest passages lacked: a
+    name the question uses, or its rarest word) are named so the officer sees why."""
     text = REFUSAL if chunks else "The indexed documents do not answer this question."
     named = list(dict.fromkeys(gaps or []))[:3]
     if named:

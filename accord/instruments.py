@@ -25,8 +25,7 @@ from typing import Any
 
 from accord.lexicon import lexicon
 
-_MONTHS = ("january february march april may june july august september october november "
-           "december").split()
+_MONTHS = lexicon().month_order
 _DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|"
          r"September|October|November|December),?\s+\d{4}|(?:January|February|March|April|May|"
          r"June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4})")
@@ -77,9 +76,9 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+# "five years", "ten years": number words from the lexicon.
+_NUMBER_WORDS = {w: int(n) for w, n in {**lexicon().evidence_numbers,
+                                         **lexicon().claim_numbers}.items()}
 
 
 @dataclass
@@ -392,3 +391,15 @@ def article_of(text: str, start: int, sentence: str) -> str | None:
         return None
     p = _PARA.match(sentence)
     return heads[-1].group(1) + (f"({p.group(1)})" if p else "")
+
+
+def registry_of(documents: Any) -> Registry:
+    """The registry of an index's instruments (its documents of type mou), read from the
+    stored text and metadata; ``documents`` is the manifest."""
+    insts = []
+    for src in documents.sources_of_type("mou"):
+        d = documents.document(src)
+        if d is not None:
+            insts.append(read_instrument(src, d.text, {"title": d.title, "doc_type": d.doc_type,
+                                                       "date": d.date, "extra": d.extra}))
+    return Registry(insts)

@@ -65,7 +65,7 @@ class Lexicon:
     kinds: tuple[tuple[tuple[str, ...], str], ...]  # (opening words, kind), longest first
     preambles: tuple[re.Pattern[str], ...]
     trailing_kinds: tuple[str, ...]
-    kind_nouns: dict[str, str]  # noun -> kind ("budget" -> how_much)
+    kind_nouns: dict[str, str]  # noun -> the kind of answer it asks for (cost -> how_much)
     answer_meta_words: frozenset[str]
     claim_numbers: dict[str, str]  # number word -> digits, for what an answer claims
     evidence_numbers: dict[str, str]  # further number words a passage offers as evidence

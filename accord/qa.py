@@ -20,7 +20,7 @@ from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, make_citation, related_sources
-from accord.instruments import Registry, article_of, read_instrument
+from accord.instruments import Registry, article_of, registry_of
 from accord.metrics import Metrics
 from accord.models import Answer, Citation, Filters, RetrievedChunk, RetrievedSource
 from accord.ports import Answerer, Embedder, Retriever
@@ -167,14 +167,7 @@ class QA:
         gen = self.documents.generation()
         with self._registry_lock:
             if self._registry is None or self._registry[0] != gen:
-                insts = []
-                for src in self.documents.sources_of_type("mou"):
-                    d = self.documents.document(src)
-                    if d is not None:
-                        insts.append(read_instrument(src, d.text, {
-                            "title": d.title, "doc_type": d.doc_type, "date": d.date,
-                            "extra": d.extra}))
-                self._registry = (gen, Registry(insts))
+                self._registry = (gen, registry_of(self.documents))
             return self._registry[1]
 
     def _in_force(self, ans: Answer, filters: Filters, as_of: str | None) -> None:
@@ -267,10 +260,10 @@ def passes_dates(filters: Filters, inst: object) -> bool:
 def _long_date(iso: str | None) -> str:
     if not iso:
         return "an unknown date"
+    from accord.lexicon import lexicon
+
     y, m, d = iso.split("-")
-    months = ("January February March April May June July August September October November "
-              "December").split()
-    return f"{int(d)} {months[int(m) - 1]} {y}"
+    return f"{int(d)} {lexicon().month_order[int(m) - 1].title()} {y}"
 
 
 def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:

@@ -146,8 +146,7 @@ def kind_of(text: str, lex: Lexicon) -> str:
     while low and low[0] in lex.part_openers:
         low = low[1:]
     if low and low[0] in ("what", "which"):
-        # "what is the annual budget of", "what the number of", "which city": the noun says
-        # the kind
+        # "what is the <noun> of", "which <noun>": the noun (lexicon kind_nouns) says the kind
         for w in low[1:5]:
             if w in lex.kind_nouns:
                 return lex.kind_nouns[w]
@@ -170,7 +169,7 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
             if not piece or piece in lex.stopwords or piece in lex.question_words:
                 continue
             if piece.isdigit() or piece in lex.ordinals:
-                numbers.append(piece)  # "2025", "fourth": the answer must be about that one
+                numbers.append(piece)  # a year or an ordinal: the answer must be about that one
                 terms.setdefault(piece if piece.isdigit() else stem(piece), piece)
             elif len(piece) > 1 and piece not in lex.generic:
                 terms.setdefault(stem(piece), piece)

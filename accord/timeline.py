@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from accord.access import Audience
 from accord.answerability import TextTerms, idf_weights
-from accord.extractive import _FOOTER, make_citation
+from accord.extractive import make_citation
 from accord.models import Citation, Filters
 from accord.questions import parse
+from accord.quotable import FOOTER
 from accord.text import is_heading, sentence_spans
 
 
@@ -39,7 +40,7 @@ def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 
         base = int(ch.metadata.get("char_start", 0))
         for s, e in sentence_spans(ch.text):
             sent = ch.text[s:e]
-            if len(sent.split()) < 6 or is_heading(sent) or _FOOTER.search(sent):
+            if len(sent.split()) < 6 or is_heading(sent) or FOOTER.search(sent):
                 continue  # headings and page footers are not events
             held = TextTerms.of(sent).stems
             score = sum(w for t, w in weights.items() if t in held) + ch.score

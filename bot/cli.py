@@ -7,7 +7,6 @@ embedder, QA), the Slack WebClient and the server.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from pathlib import Path
@@ -191,7 +190,7 @@ def export(
     data_dir: DataDir = None,
 ) -> None:
     """Write every feedback click with its question, answer and citations."""
-    from accord.cli import err, load_settings
+    from accord.cli import err, load_settings, write_export
     from bot.feedback import DB_NAME, FeedbackStore
 
     settings = load_settings(data_dir=data_dir)
@@ -203,11 +202,7 @@ def export(
         raise typer.Exit(2)
     store = FeedbackStore.in_data_dir(settings.data_dir)
     try:
-        if out is None:
-            n = store.export(sys.stdout, fmt)
-        else:
-            with out.open("w", encoding="utf-8", newline="") as fh:
-                n = store.export(fh, fmt)
+        n = write_export(out, lambda fh: store.export(fh, fmt))
     finally:
         store.close()
     err.print(f"{n} feedback rows written" + (f" to {out}" if out else ""))

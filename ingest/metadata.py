@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from accord.markings import Evidence, MarkingResult, Rules, decide, find_markings, load_rules
+from accord.marking_search import Evidence, MarkingResult, decide, find_markings
+from accord.markings import Rules, load_rules
 from accord.models import DOC_TYPES
 
 _TYPE_ALIASES = {

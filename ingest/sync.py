@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from accord.errors import ConfigError, DocumentError
 from accord.markings import Rules
@@ -28,9 +27,10 @@ from accord.models import Chunk, Document
 from accord.settings import Settings
 from accord.state import LEXICAL_FILE, RULES_STATE
 from ingest.chunking import chunk_document, embedding_text
+from ingest.folders import FolderDefaults
 from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar, load, load_sidecar
 from ingest.manifest import Manifest
-from ingest.metadata import FolderDefault, build_metadata
+from ingest.metadata import build_metadata
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -105,58 +105,7 @@ def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str
                                + context).hexdigest()
 
 
-class FolderDefaults:
-    """The ``_folder.meta.yaml`` floors above each document, read once per folder."""
-
-    def __init__(self, root: Path, rules: Rules) -> None:
-        self.root = root
-        self.rules = rules
-        self._cache: dict[Path, tuple[FolderDefault | None, bytes]] = {}
-
-    def _read(self, folder: Path) -> tuple[FolderDefault | None, bytes]:
-        if folder not in self._cache:
-            path = folder / self.rules.folder_defaults_file
-            if not path.is_file():
-                self._cache[folder] = (None, b"")
-            else:
-                rel = path.relative_to(self.root).as_posix()
-                raw = path.read_bytes()
-                try:
-                    values = yaml.safe_load(raw.decode("utf-8")) or {}
-                except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                    raise DocumentError(rel, f"invalid folder defaults: {exc}",
-                                        "folder_defaults") from exc
-                if not isinstance(values, dict):
-                    raise DocumentError(rel, "folder defaults file is not a mapping",
-                                        "folder_defaults")
-                self._cache[folder] = (FolderDefault(rel, {str(k): v for k, v in values.items()}),
-                                       raw)
-        return self._cache[folder]
-
-    def above(self, path: Path, rel: str) -> tuple[list[FolderDefault], bytes]:
-        """The folder defaults that apply to ``path`` (root first) and their raw bytes.
-
-        Raises DocumentError naming ``rel`` and the bad defaults file when one cannot be read:
-        the documents under it are not indexed rather than indexed without their floor.
-        """
-        out: list[FolderDefault] = []
-        raw = b""
-        folder = path.parent
-        chain = [folder, *folder.parents]
-        for f in reversed(chain):
-            if f != self.root and self.root not in f.parents:
-                continue
-            try:
-                fd, data = self._read(f)
-            except DocumentError as exc:
-                raise DocumentError(rel, f"{exc.path}: {exc.reason}", exc.code) from exc
-            if fd is not None:
-                out.append(fd)
-                raw += b"\0" + fd.path.encode() + b"\0" + data
-        return out, raw
-
-
-def _walk(root: Path) -> list[Path]:
+def walk_folder(root: Path) -> list[Path]:
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=None):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -174,7 +123,7 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
     limit = int(settings.max_file_mb * 1024 * 1024)
     rules = settings.rules()
     folders = FolderDefaults(root, rules)
-    for path in _walk(root):
+    for path in walk_folder(root):
         rel = path.relative_to(root).as_posix()
         if is_sidecar(path):
             continue
