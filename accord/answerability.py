@@ -7,8 +7,9 @@ For each candidate sentence (in its passage, in its document) the features are:
 - ``sent_cov``, ``pass_cov``, ``doc_cov``, ``title_cov``: the share of the part's informative
   words (weighted by rarity, IDF) that the sentence, the passage, the whole document and its
   title hold, matched by exact stem or a declared alias, never by prefix;
-- ``name_doc``, ``name_pass``: the share of the part's names the document and the passage hold
-  (exact stems, acronyms both ways, a country by its other names);
+- ``name_doc``, ``name_pass``, ``name_sent``: the share of the part's names the document, the
+  passage and the sentence hold (exact stems, acronyms both ways, a country by its other names),
+  ``name_min`` the least held of them in the document;
 - ``miss_idf``: how rare the rarest of the part's words missing from the document is;
 - ``kind_sent``, ``kind_pass``: the sentence (passage) holds the kind of answer the part asks for:
   a date for "when", a figure for "how many", a person or body for "who", a place for "where";
@@ -25,7 +26,6 @@ documents.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -35,29 +35,18 @@ from pathlib import Path
 
 import numpy as np
 
+from accord.answer_kinds import cap_runs, given_words, has_kind, names_someone
 from accord.lexicon import Lexicon, lexicon, stem
 from accord.questions import Name, Part
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
-    "name_min", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent", "kind_near",
+    "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent", "kind_near",
     "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
-_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
-_NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
-_DIGIT = re.compile(r"\d")
-_CURRENCY = re.compile(r"[$€£¥]\s?\d|\b(?:[A-Z]{3})\s?\d|\d\s?(?:[A-Z]{3})\b")
-
-
-@functools.lru_cache(maxsize=4)
-def _cap_run(connectors: frozenset[str]) -> re.Pattern[str]:
-    """Runs of capitalised words, with the lexicon's name connectors inside ("Ministry of Home
-    Affairs")."""
-    inner = "|".join(sorted(map(re.escape, connectors)))
-    return re.compile(rf"\b[A-Z][\w'’-]*(?:\s+(?:(?:{inner})\s+)*[A-Z][\w'’-]*)+")
 
 
 def words(text: str) -> list[str]:
@@ -68,13 +57,22 @@ def stems_of(text: str) -> set[str]:
     return {stem(w) for w in set(words(text))}
 
 
+_ACRONYM_JOINERS = frozenset({"and", "&"})
+
+
 def acronyms_of(text: str) -> set[str]:
-    """Acronyms of the capitalised names in ``text`` ("United Arab Emirates" -> "uae")."""
+    """Acronyms of the capitalised names in ``text``, with and without the initials of their
+    small connecting words ("International Bank for Reconstruction and Development" -> "ibrd",
+    "Compacts of Free Association" -> "cfa" and "cofa")."""
+    lex = lexicon()
     out = set()
-    for m in _cap_run(lexicon().name_connectors).finditer(text):
-        caps = [w for w in m.group(0).split() if w[:1].isupper()]
+    for m in cap_runs(text, lex, _ACRONYM_JOINERS):
+        toks = m.group(0).split()
+        caps = [w for w in toks if w[:1].isupper()]
         if 2 <= len(caps) <= 7:
             out.add("".join(w[0] for w in caps).lower())
+            if len(toks) > len(caps):
+                out.add("".join(w[0] for w in toks).lower())
     return out
 
 
@@ -113,43 +111,6 @@ def _name_words(name: Name, lex: Lexicon) -> list[str]:
             for p in re.split(r"[-’']", t) if p]
 
 
-def has_kind(kind: str, text: str, lex: Lexicon) -> bool:
-    """``text`` holds the kind of answer asked for."""
-    if kind == "when":
-        low = set(words(text))
-        return bool(_YEAR.search(text) or _NUMERIC_DATE.search(text) or low & lex.months
-                    - {"may"} or ("may" in low and re.search(r"\b\d{1,2}\s+May\b|\bMay\s+\d",
-                                                             text)))
-    if kind in ("how_many", "how_long"):
-        return bool(_DIGIT.search(text) or set(words(text)) & lex.number_words)
-    if kind == "how_much":
-        return bool(_CURRENCY.search(text) or (_DIGIT.search(text) or set(words(text))
-                                                & lex.number_words) and set(words(text))
-                    & lex.money or re.search(r"\d\s?%|\bper ?cent\b", text))
-    if kind == "who":
-        return names_someone(text, lex)
-    if kind == "where":
-        preps = "|".join(sorted(lex.place_prepositions))
-        return bool(re.search(rf"\b(?:{preps})\s+(?:the\s+)?[A-Z][a-z]", text, re.I)
-                    and re.search(rf"\b(?:{preps})\s+(?:the\s+)?[A-Z][a-z]", text)) or any(
-            w in lex.country_names for w in words(text))
-    return True
-
-
-def names_someone(text: str, lex: Lexicon) -> bool:
-    """A person (a title before a capitalised word, or a run of capitalised words that is not
-    the sentence's opening) or a body ("the Committee", "Ministry of ...")."""
-    toks = _WORD.findall(text)
-    for i, t in enumerate(toks):
-        low = t.lower()
-        if low in lex.bodies and t[:1].isupper():
-            return True
-        if low in lex.titles and i + 1 < len(toks) and toks[i + 1][:1].isupper():
-            return True
-    return any(m.start() > 0 and len(m.group(0).split()) >= 2
-               for m in _cap_run(lex.name_connectors).finditer(text))
-
-
 def coverage(terms: dict[str, float], held: set[str]) -> float:
     total = sum(terms.values())
     return sum(w for t, w in terms.items() if t in held) / total if total else 1.0
@@ -165,6 +126,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     name_pass = (sum(name_share(n, passage, lex) for n in names) / len(names)) if names else 1.0
     shares = [name_share(n, document, lex) for n in names]
     name_min = min(shares) if shares else 1.0
+    name_sent = (sum(name_share(n, sent, lex) for n in names) / len(names)) if names else 1.0
     missing = [w for t, w in weights.items() if t not in document.stems]
     miss = max(missing) / max_idf if missing and max_idf else 0.0
     pmissing = [w for t, w in weights.items() if t not in passage.stems]
@@ -179,14 +141,15 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     # What is asked about, beside who and what is named: the verbs and nouns of the part.
     name_stems = {s for n in names for s in n.stems}
     acts = {t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()}
-    kind_sent = has_kind(part.kind, sentence, lex)
+    given = given_words(part.search)
+    kind_sent = has_kind(part.kind, sentence, lex, given)
     return np.asarray([
         sim, psim, coverage(weights, sent.stems), coverage(weights, passage.stems),
         coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass,
-        name_min, miss, pmiss, coverage(acts, sent.stems), coverage(acts, document.stems),
+        name_min, name_sent, miss, pmiss, coverage(acts, sent.stems), coverage(acts, document.stems),
         float(kind_sent),
-        float(kind_sent and kind_near(part.kind, sentence, weights, lex)),
-        float(has_kind(part.kind, passage.text, lex)), float(neg),
+        float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
+        float(has_kind(part.kind, passage.text, lex, given)), float(neg),
         float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
         1.0 / (1 + rank)],
         dtype=np.float64)
@@ -203,7 +166,7 @@ def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: 
 
 
 def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
-              window: int = 8) -> bool:
+              given: frozenset[str] | None = None, window: int = 8) -> bool:
     """The kind of answer asked for stands near one of the part's words in the sentence (a
     figure beside the counted noun, not at the other end of a long sentence)."""
     if kind in ("what", "yes_no"):
@@ -215,7 +178,7 @@ def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
     for i in range(len(toks)):
         if any(abs(i - j) <= window for j in near):
             piece = " ".join(toks[max(0, i - 2): i + 3])
-            if has_kind(kind, piece, lex):
+            if has_kind(kind, piece, lex, given):
                 return True
     return False
 
@@ -248,6 +211,11 @@ class Decision:
         extra = np.asarray([p[0], p[0] - (p[1] if len(p) > 1 else 0.0), float(np.mean(p[:3]))])
         z = float(np.concatenate([xs[i], extra]) @ self.decider + self.decider_bias)
         return i, sigmoid(z)
+
+    @classmethod
+    def neutral(cls) -> Decision:
+        """Equal weights: what the fit starts from (the features do not depend on weights)."""
+        return cls(np.zeros(len(FEATURES)), 0.0, 0.5, 0.5, "neutral")
 
     @classmethod
     def load(cls, path: Path | None = None) -> Decision:

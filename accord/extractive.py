@@ -32,6 +32,7 @@ from accord.answerability import (
     idf_weights,
     name_share,
 )
+from accord.answer_kinds import given_words
 from accord.lexicon import Lexicon, lexicon
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.ports import Embedder
@@ -44,6 +45,7 @@ REFUSAL = ("The indexed documents do not answer this question. "
 WEAK_LEAD = "The documents do not answer this directly. The closest they come is:"
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 KEEP_RATIO = 0.85  # a further sentence is quoted when this close to the best
+_KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
 
 
 @dataclass
@@ -153,10 +155,11 @@ class ExtractiveAnswerer:
         titles = [TextTerms.of(str(ch.metadata.get("title", ""))).stems for ch in passages]
         # Embedding sentences is the costly step: embed the lexically likeliest only.
         lexical = []
+        given = given_words(part.search)
         for ci, _s, _e, sent in spans:
             held = TextTerms.of(sent).stems
             lexical.append(sum(w for t, w in weights.items() if t in held) - 0.05 * ci
-                           + 0.5 * has_kind(part.kind, sent, self.lex))
+                           + 0.5 * has_kind(part.kind, sent, self.lex, given))
         order = np.argsort(-np.asarray(lexical), kind="stable")
         embed_ids = [int(i) for i in order[: self.max_embedded]]
         sims = np.zeros(len(spans))
@@ -171,7 +174,11 @@ class ExtractiveAnswerer:
             psim = float(ch.dense_score) if ch.dense_score is not None else 0.0
             x = features(part, weights, sent, float(sims[i]), psim, ctx[ci], docs[ci],
                          titles[ci], ci, max_idf, self.lex)
-            out.append(Candidate(ci, s, e, sent, x, kind_ok=bool(x[FEATURES.index("kind_sent")])))
+            # A sentence that denies what the part asks about ("shall not cover" for "what does
+            # it cover?") answers the opposite question: like one without the kind of answer
+            # asked for, it is at most the closest the documents come.
+            kind_ok = bool(x[_KIND_SENT]) and not x[_NEG_NEAR]
+            out.append(Candidate(ci, s, e, sent, x, kind_ok=kind_ok))
         xs = np.vstack([c.x for c in out])
         probs = self.decision.probability(xs)
         for c, p in zip(out, probs, strict=True):
@@ -208,7 +215,7 @@ class ExtractiveAnswerer:
             for c in cands:
                 if len(chosen) >= limit:
                     break
-                if c is best or c.p < KEEP_RATIO * best.p:
+                if c is best or c.p < KEEP_RATIO * best.p or not c.kind_ok:
                     continue
                 if any(_adds_little(c.sentence, o.sentence, self.lex) for o in chosen):
                     continue

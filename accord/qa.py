@@ -58,8 +58,9 @@ class QA:
         self.answerer = answerer  # an LLM answerer, or None for extractive only
 
     @classmethod
-    def from_runtime(cls, rt: Any) -> QA:
-        """Wire a QA from a Runtime's store, embedder and manifest."""
+    def from_runtime(cls, rt: Any, decision: Decision | None = None) -> QA:
+        """Wire a QA from a Runtime's store, embedder and manifest (``decision``: the fitted
+        answerability decision, by default the shipped one)."""
         from vectorstore.retrieval import HybridRetriever
 
         lexical = LexicalCache(rt.settings, rt.manifest)
@@ -71,7 +72,7 @@ class QA:
 
             answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
         return cls(rt.settings, retriever, embedder, lexical, rt.manifest, answerer,
-                   audit=rt.audit)
+                   audit=rt.audit, decision=decision)
 
     def effective_filters(self, filters: Filters | None, audience: Audience | None = None
                           ) -> Filters:

@@ -121,7 +121,10 @@ def _with_trailing(text: str, lead: str, lex: Lexicon) -> list[Part]:
     """A part, and another when it ends by asking the same about another kind ("..., and by
     whom?")."""
     kinds = "|".join(re.escape(k) for k in sorted(lex.trailing_kinds, key=len, reverse=True))
-    m = re.search(rf",?\s+and\s+({kinds})\b([^?]*)\??\s*$", text, re.I)
+    # "..., and if so, how much?": the lexicon's part openers may stand between
+    fill = "|".join(re.escape(w) for w in sorted(lex.part_openers - {"and"}))
+    m = re.search(rf",?\s+and\s+(?:(?:{fill})\b[\s,]*)*({kinds})\b([^?]*)\??\s*$", text,
+                  re.I)
     if m and m.start() > 10:
         base = text[: m.start()]
         first = _part(base, lead, lex)
@@ -141,19 +144,38 @@ def _strip_kind_words(text: str, lex: Lexicon) -> str:
 
 
 def kind_of(text: str, lex: Lexicon) -> str:
-    """The kind of answer ``text`` asks for, by the words it opens with."""
-    low = [t.lower().strip("?,.;:") for t in text.split()]
+    """The kind of answer ``text`` asks for: by the words it opens with, else by its first
+    question word ("By the time of the summit, what proportion of ...")."""
+    low = [t.lower().strip("?,.;:()") for t in text.split()]
     while low and low[0] in lex.part_openers:
         low = low[1:]
+    kind = _kind_at(low, lex)
+    if kind is not None:
+        return kind
+    for i, w in enumerate(low[1:], 1):
+        if w in _WH:
+            kind = _kind_at(low[i:], lex)
+            if kind not in (None, "yes_no"):
+                return kind
+    return "what"
+
+
+_WH = frozenset({"what", "which", "who", "whom", "when", "where", "how"})
+
+
+def _kind_at(low: list[str], lex: Lexicon) -> str | None:
     if low and low[0] in ("what", "which"):
-        # "what is the <noun> of", "which <noun>": the noun (lexicon kind_nouns) says the kind
+        # "what is the <noun> of", "which <noun>": the noun (lexicon kind_nouns, or a body or
+        # a role: "which company", "which minister") says the kind
         for w in low[1:5]:
             if w in lex.kind_nouns:
                 return lex.kind_nouns[w]
+        if len(low) > 1 and (low[1] in lex.bodies or low[1] in lex.titles):
+            return "who"
     for opening, kind in lex.kinds:
         if tuple(low[: len(opening)]) == opening:
             return kind
-    return "what"
+    return None
 
 
 def _part(text: str, lead: str, lex: Lexicon) -> Part:

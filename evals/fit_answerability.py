@@ -18,7 +18,9 @@ split (``evals/datasets/corpus_real_test.jsonl``) is refused.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import pickle
 import random
 import re
 import sys
@@ -72,8 +74,10 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
     """Candidate rows (features, label, question key) and per-question part summaries."""
     from accord.models import Filters
 
+    from accord.qa import QA
+
     rt, audience = _runtime(data_dir)
-    qa = rt.qa
+    qa = QA.from_runtime(rt, decision=Decision.neutral())  # the shipped file may lack a feature
     vocab = set(qa._lexical().vocabulary())
     rows, questions = [], []
     items = [json.loads(x) for x in qa_file.read_text().splitlines() if x.strip()]
@@ -109,6 +113,73 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
                           "parts": parts, "swap": it["id"].endswith("~swap")})
     rt.close()
     return rows, questions
+
+
+def _collect_cached(qa_file: Path, data_dir: Path, rng: random.Random, cache: Path | None):
+    if cache is None:
+        return collect(qa_file, data_dir, rng)
+    key = hashlib.sha256(f"{qa_file.resolve()}={data_dir.resolve()}".encode()).hexdigest()[:16]
+    path = cache / f"{key}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    out = collect(qa_file, data_dir, rng)
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(out))
+    return out
+
+
+def listwise_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0,
+                 iters: int = 300) -> np.ndarray:
+    """Weights that put a part's answering sentences first among its own candidates: the
+    conditional (softmax) likelihood of the positives within each part, L2-regularised, by
+    gradient descent with backtracking. Each group is (features, labels) of one part."""
+    d = groups[0][0].shape[1]
+
+    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, grad = 0.5 * l2 * float(w @ w), l2 * w
+        for xs, ys in groups:
+            s = xs @ w
+            s = s - s.max()
+            e = np.exp(s)
+            p = e / e.sum()
+            pos = ys == 1
+            q = e * pos / (e * pos).sum()
+            loss += float(np.log(e.sum()) - np.log((e * pos).sum()))
+            grad = grad + (p - q) @ xs
+        return loss, grad
+
+    w = np.zeros(d)
+    f, g = loss_grad(w)
+    step = 1.0
+    for _ in range(iters):
+        while step > 1e-9:
+            w2 = w - step * g
+            f2, g2 = loss_grad(w2)
+            if f2 <= f - 1e-4 * step * float(g @ g):
+                break
+            step /= 2
+        if f - f2 < 1e-7:
+            w, f, g = w2, f2, g2
+            break
+        w, f, g = w2, f2, g2
+        step *= 2
+    return w
+
+
+def rank_fit(questions: list[dict], x: np.ndarray, y: np.ndarray, sw: np.ndarray,
+             l2: float = 1.0) -> tuple[np.ndarray, float]:
+    """The ranker: listwise weights (which sentence of a part answers it), then scaled and
+    offset on all candidates (a one-feature logistic regression on the score) so that its
+    output is a probability the decider can read."""
+    groups = []
+    for q in questions:
+        for part in q["parts"]:
+            ys = np.asarray([c[2] for c in part["cands"]], dtype=float)
+            if q["answerable"] and ys.any() and not ys.all():
+                groups.append((np.vstack([c[0] for c in part["cands"]]), ys))
+    w = listwise_fit(groups, l2=l2)
+    a, b = logistic_fit((x @ w)[:, None], y, l2=0.0, sample_weight=sw)
+    return w * float(a[0]), b
 
 
 def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float, dict]:
@@ -149,6 +220,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=MODEL_FILE)
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--listwise", action="store_true",
+                    help="fit the ranker on which sentence of a part answers it (softmax per "
+                         "part) instead of on every candidate alone")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="folder keeping each set's candidates between runs (features only "
+                         "change with the code: empty it after changing them)")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     rows, questions, sets = [], [], []
@@ -156,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
         qa_file, _, data_dir = spec.partition("=")
         if Path(qa_file).name == TEST_SPLIT:
             sys.exit(f"{qa_file} is the test split: fitting on it would void its figures")
-        r, q = collect(Path(qa_file), Path(data_dir), rng)
+        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, args.cache)
         rows += r
         questions += q
         sets.append(Path(qa_file).as_posix())
@@ -166,7 +243,8 @@ def main(argv: list[str] | None = None) -> None:
     y = np.asarray([r[1] for r in rows], dtype=float)
     pos = max(y.sum(), 1)
     sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * max(len(y) - pos, 1)))
-    w, b = logistic_fit(x, y, l2=args.l2, sample_weight=sw)
+    w, b = (rank_fit(questions, x, y, sw, l2=args.l2) if args.listwise
+            else logistic_fit(x, y, l2=args.l2, sample_weight=sw))
     ranker = Decision(w, b, 0.5, 0.5)
     # The decider: does the ranker's best sentence answer the part? Label 1 when the question
     # is answerable and that sentence comes from a gold document.

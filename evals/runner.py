@@ -132,7 +132,7 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
 def _kind_checks(ans: Answer) -> list[list[Any]]:
     """[kind, holds] for each answered "who" or "when" part: does what the officer reads for it
     hold a person or body (a date)?"""
-    from accord.answerability import has_kind
+    from accord.answer_kinds import has_kind
     from accord.lexicon import lexicon
 
     lines = ans.text.split("\n")

@@ -34,6 +34,10 @@ LEX = lexicon()
      "the summit; (b) if so, when the assessment was published; and (c) how many officials "
      "attended.", ["yes_no", "when", "how_many"]),
     ("Who signed the accord? When did it enter into force?", ["who", "when"]),
+    ("Has the Council agreed to fund the patrols, and if so, how much?", ["yes_no", "how_much"]),
+    ("After the second round of talks, what share of the quota had been used?", ["how_many"]),
+    ("Which ministry chairs the working group?", ["who"]),
+    ("What is the government position on the accord?", ["what"]),
 ])
 def test_parts_and_the_kind_each_wants(question, kinds):
     assert [p.kind for p in parse(question).parts] == kinds
@@ -86,6 +90,46 @@ def test_names_match_exactly_or_by_declared_alias(name, text, share):
 ])
 def test_answer_kinds(kind, text, ok):
     assert has_kind(kind, text, LEX) is ok
+
+
+@pytest.mark.parametrize("kind,text,ok", [
+    # paragraph numbers, years, days of months and numbers inside names do not count
+    ("how_many", "4. The delegates of the Border Liaison Office agreed:", False),
+    ("how_many", "In 2019 the Phase 2 pilot opened on 3 June.", False),
+    ("how_many", "The G7 partners met under Annex 3 of the plan.", False),
+    ("how_many", "In all, 37 officers took part.", True),
+    ("how_many", "About 40 vessels were inspected.", True),
+    ("how_much", "Each party shall give six months' notice in writing.", True),
+    ("how_much", "The fund received $4.5 million.", True),
+])
+def test_what_counts_as_a_figure(kind, text, ok):
+    assert has_kind(kind, text, LEX) is ok
+
+
+@pytest.mark.parametrize("question,text,ok", [
+    # an answer adds to its question: the question's own date, figure or name is not one
+    ("On what date in 2011 did the envoy visit Lortan?", "The envoy visited Lortan in 2011.", False),
+    ("On what date in 2011 did the envoy visit Lortan?", "The envoy arrived on 9 June 2011.", True),
+    ("Who met Minister Okoro Dade?", "Minister Okoro Dade met the delegation.", False),
+    ("Who met Minister Okoro Dade?", "Minister Okoro Dade met Ambassador Ruth Fenn.", True),
+    ("How many of the 12 projects are in the north?", "The fund backs 12 projects.", False),
+    ("How many of the 12 projects are in the north?", "Five of the 12 projects are there.",
+     True),
+])
+def test_the_answer_must_add_to_the_question(question, text, ok):
+    from accord.answer_kinds import given_words
+
+    kind = parse(question).parts[0].kind
+    assert has_kind(kind, text, LEX, given_words(question)) is ok
+
+
+@pytest.mark.parametrize("text,acronym", [
+    ("the Treaty of Mutual Cooperation and Security", "tmcs"),
+    ("the Treaty of Mutual Cooperation and Security", "tomcas"),
+    ("the Bank for International Settlements", "bis"),
+])
+def test_acronyms_with_and_without_their_small_words(text, acronym):
+    assert acronym in TextTerms.of(text).acronyms
 
 
 def test_the_stemmer_is_safe_across_threads():

@@ -1,0 +1,175 @@
+"""Does a text hold the kind of answer a question part asks for, beyond what the question says?
+
+A "when" part is answered by a date, "how many" by a count, "how much" by an amount, "who" by a
+person or body, "where" by a place. ``answer_spans`` finds the pieces of a text that could be such
+an answer; ``has_kind`` says whether one of them is *new*: not already given by the question
+(a question that names 1978 is not answered by a sentence whose only date is 1978, a question
+about Scotland not by a sentence whose only place is Scotland). That is what an answer adds to
+its question, whatever the question's wording.
+
+Figures are read as counts only when they count: a year, a day of a month, a paragraph number
+opening a sentence ("2. The members ...") and a number that is part of a name ("Tier 1",
+"Module 2", "G20", "Article 9") are not counts.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+from accord.lexicon import Lexicon
+
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
+_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
+_CURRENCY = re.compile(r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:[mb]n|[mb]\b))?|\b[A-Z]{2,3}\$?\s?\d[\d,.]*"
+                       r"|\d[\d,.]*\s?[A-Z]{3}\b")
+_PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_ENUMERATOR = re.compile(r"^\s*[(\[]?\d{1,3}[.)\]]\s")
+# A number that belongs to a name: glued to a capitalised word or acronym ("G20", "COVID-19",
+# "5G"), or after a capitalised word inside a sentence ("Tier 1", "Module 2", "Article 9").
+_GLUED_NUMBER = re.compile(r"\b[A-Z][\w]*-?(\d+)\b|\b(\d+)[A-Z]\w*\b")
+_AFTER_NAME = re.compile(r"(?<=[\w,;] )[A-Z][\w]* (\d+)\b")
+
+KINDS = ("when", "who", "where", "how_many", "how_much", "how_long")
+
+
+@functools.lru_cache(maxsize=8)
+def _cap_run(connectors: frozenset[str]) -> re.Pattern[str]:
+    """Runs of capitalised words, with the lexicon's name connectors inside ("Ministry of Home
+    Affairs")."""
+    inner = "|".join(sorted(map(re.escape, connectors)))
+    return re.compile(rf"\b[A-Z][\w'’-]*(?:\s+(?:(?:{inner})\s+)*[A-Z][\w'’-]*)+")
+
+
+def cap_runs(text: str, lex: Lexicon, also: frozenset[str] = frozenset()
+             ) -> Iterable[re.Match[str]]:
+    """Runs of capitalised words in ``text``, joined by the lexicon's name connectors and by the
+    words in ``also``."""
+    return _cap_run(lex.name_connectors | also).finditer(text)
+
+
+def _low_words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def _dates(text: str, lex: Lexicon) -> list[str]:
+    out = [m.group(0) for m in _NUMERIC_DATE.finditer(text)]
+    months = "|".join(sorted((re.escape(m) for m in lex.months if m != "may"), key=len,
+                             reverse=True))
+    month_re = rf"(?:{months}|May)"
+    day_month = re.compile(
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month_re}\b\.?,?(?:\s+\d{{4}})?"
+        rf"|\b{month_re}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?(?:\s+\d{{4}})?"
+        rf"|\b{month_re}\.?,?\s+\d{{4}}\b", re.I)
+    for m in day_month.finditer(text):
+        if m.group(0)[:1].isdigit() or m.group(0)[:1].isupper() or "may" not in m.group(0).lower():
+            out.append(m.group(0))
+    out += [m.group(0) for m in _YEAR.finditer(text)]
+    low = set(_low_words(text))
+    out += [w for w in low & lex.months if w != "may"]
+    return out
+
+
+def _date_parts(text: str, lex: Lexicon) -> set[str]:
+    """The numbers that are days or years of dates in ``text`` (not counts)."""
+    out: set[str] = set()
+    for d in _dates(text, lex):
+        out.update(re.findall(r"\d+", d))
+    return out
+
+
+def _counts(text: str, lex: Lexicon) -> list[str]:
+    skip = _date_parts(text, lex)
+    named = {m.group(1) or m.group(2) for m in _GLUED_NUMBER.finditer(text)}
+    named |= {m.group(1) for m in _AFTER_NAME.finditer(text)}
+    body = _ENUMERATOR.sub(" ", text, count=1)
+    out = [m.group(0) for m in _NUMBER.finditer(body)
+           if m.group(0).replace(",", "") not in skip and m.group(0) not in named]
+    out += [w for w in _low_words(body) if w in lex.number_words]
+    return out
+
+
+def _amounts(text: str, lex: Lexicon) -> list[str]:
+    out = [m.group(0) for m in _CURRENCY.finditer(text)]
+    out += [m.group(0) for m in _PERCENT.finditer(text)]
+    toks = _WORD.findall(text)
+    counts = set(_counts(text, lex))
+    for i, t in enumerate(toks):
+        if t.lower() in lex.money and i and (toks[i - 1] in counts
+                                             or toks[i - 1].lower() in lex.number_words):
+            out.append(f"{toks[i - 1]} {t}")
+    return out
+
+
+def _someone(text: str, lex: Lexicon) -> list[str]:
+    """People and bodies: a title before a capitalised word, a capitalised body word, or a run of
+    two or more capitalised words that does not open the sentence."""
+    toks = _WORD.findall(text)
+    out = []
+    for i, t in enumerate(toks):
+        low = t.lower()
+        if low in lex.bodies and t[:1].isupper():
+            out.append(t)
+        if low in lex.titles and i + 1 < len(toks) and toks[i + 1][:1].isupper():
+            out.append(toks[i + 1])
+    out += [m.group(0) for m in cap_runs(text, lex)
+            if m.start() > 0 and len(m.group(0).split()) >= 2]
+    return out
+
+
+def _places(text: str, lex: Lexicon) -> list[str]:
+    preps = "|".join(sorted(lex.place_prepositions))
+    out = [m.group(1) for m in re.finditer(
+        rf"\b(?:{preps})\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)", text)]
+    out += [w for w in _low_words(text) if w in lex.country_names]
+    return out
+
+
+def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
+    """The pieces of ``text`` that could answer a part of ``kind``; None for kinds any sentence
+    may answer ("what", yes/no)."""
+    if kind == "when":
+        return _dates(text, lex)
+    if kind in ("how_many", "how_long"):
+        return _counts(text, lex)
+    if kind == "how_much":
+        # "how much funding" wants an amount, "how much notice" a period: any figure
+        return _amounts(text, lex) + _counts(text, lex)
+    if kind == "who":
+        return _someone(text, lex)
+    if kind == "where":
+        return _places(text, lex)
+    return None
+
+
+def given_words(question: str) -> frozenset[str]:
+    """The words (lower case) and digit strings a question already gives."""
+    return frozenset(_low_words(question)) | frozenset(
+        d.replace(",", "") for d in re.findall(r"\d[\d,]*", question))
+
+
+def _is_given(span: str, given: frozenset[str]) -> bool:
+    words = [w for w in _low_words(span) if w not in ("the", "of", "and", "st", "nd", "rd", "th")]
+    return bool(words) and all(w in given or w.replace(",", "") in given for w in words)
+
+
+def has_kind(kind: str, text: str, lex: Lexicon, given: frozenset[str] | None = None) -> bool:
+    """``text`` holds the kind of answer asked for; with ``given`` (the question's words), one
+    that the question does not already give."""
+    spans = answer_spans(kind, text, lex)
+    if spans is None:
+        return True
+    if given is None:
+        return bool(spans)
+    return any(not _is_given(s, given) for s in spans)
+
+
+def names_someone(text: str, lex: Lexicon) -> bool:
+    """A person or a body is named in ``text``."""
+    return bool(_someone(text, lex))
+
+
+__all__ = ["KINDS", "answer_spans", "cap_runs", "given_words", "has_kind", "names_someone"]
