@@ -2,7 +2,7 @@
 
 A "when" part is answered by a date, "how many" by a count, "how much" by an amount, "who" by a
 person or body, "where" by a place. ``answer_spans`` finds the pieces of a text that could be such
-an answer; ``has_kind`` says whether one of them is *new*: not already given by the question
+an answer ("which kinds of ..." by an enumeration); ``has_kind`` says whether one of them is *new*: not already given by the question
 (a question that names 1978 is not answered by a sentence whose only date is 1978, a question
 about Scotland not by a sentence whose only place is Scotland). That is what an answer adds to
 its question, whatever the question's wording.
@@ -33,7 +33,7 @@ _ENUMERATOR = re.compile(r"^\s*[(\[]?\d{1,3}[.)\]]\s")
 _GLUED_NUMBER = re.compile(r"\b[A-Z][\w]*-?(\d+)\b|\b(\d+)[A-Z]\w*\b")
 _AFTER_NAME = re.compile(r"(?<=[\w,;] )[A-Z][\w]* (\d+)\b")
 
-KINDS = ("when", "who", "where", "how_many", "how_much", "how_long")
+KINDS = ("when", "who", "where", "how_many", "how_much", "how_long", "list")
 
 
 @functools.lru_cache(maxsize=8)
@@ -128,6 +128,20 @@ def _places(text: str, lex: Lexicon) -> list[str]:
     return out
 
 
+_ITEM = re.compile(r"(?:^|\s)[(\[]?(?:[a-z]|[ivx]{1,4}|\d{1,2})[)\]]\s|^\s*[-•*]\s", re.M)
+
+
+def _items(text: str) -> list[str]:
+    """The items of an enumeration: "(a) ... (b) ...", bullet lines, or three or more
+    comma or semicolon separated pieces."""
+    marks = list(_ITEM.finditer(text))
+    if len(marks) >= 2:
+        return [text[m.end(): n.start() if n else len(text)].strip()
+                for m, n in zip(marks, marks[1:] + [None], strict=True)]
+    pieces = [p.strip() for p in re.split(r"[;,]", text) if p.strip()]
+    return pieces if len(pieces) >= 3 else []
+
+
 def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
     """The pieces of ``text`` that could answer a part of ``kind``; None for kinds any sentence
     may answer ("what", yes/no)."""
@@ -142,6 +156,8 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
         return _someone(text, lex)
     if kind == "where":
         return _places(text, lex)
+    if kind == "list":
+        return _items(text)
     return None
 
 

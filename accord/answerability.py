@@ -66,8 +66,10 @@ def acronyms_of(text: str) -> set[str]:
     "Compacts of Free Association" -> "cfa" and "cofa")."""
     lex = lexicon()
     out = set()
-    for m in cap_runs(text, lex, _ACRONYM_JOINERS):
-        toks = m.group(0).split()
+    runs = [m.group(0) for m in cap_runs(text, lex)]
+    runs += [m.group(0) for m in cap_runs(text, lex, _ACRONYM_JOINERS)]
+    for run in set(runs):
+        toks = run.split()
         caps = [w for w in toks if w[:1].isupper()]
         if 2 <= len(caps) <= 7:
             out.add("".join(w[0] for w in caps).lower())

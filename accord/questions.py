@@ -187,7 +187,8 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
     numbers: list[str] = []
     for w in _TOKEN.findall(search):
         low = w.lower().strip(".'’-")
-        for piece in re.split(r"[-’']", low):
+        # "U.S." -> "u", "s": a dotted acronym is a name (Name.acronym), not a word to find
+        for piece in re.split(r"[-’'.]", low):
             if not piece or piece in lex.stopwords or piece in lex.question_words:
                 continue
             if piece.isdigit() or piece in lex.ordinals:

@@ -11,7 +11,8 @@ an unanswerable question is 0. SQuAD 2.0-style negatives are added: each answera
 again with one of its names or figures swapped for one the index does not hold (all candidates
 0). A logistic regression (L2, classes balanced) gives the weights; the answer threshold is the
 one that best separates answerable from unanswerable questions on these sets (balanced
-accuracy), and the weak band lies just below it. Only tuning sets may be given here: the test
+accuracy), and the weak band lies below it, down to where no more than 5% of the answerable
+questions would be refused outright. Only tuning sets may be given here: the test
 split (``evals/datasets/corpus_real_test.jsonl``) is refused.
 """
 
@@ -35,6 +36,7 @@ from accord.questions import parse
 
 TEST_SPLIT = "corpus_real_test.jsonl"
 WEAK_BAND = 0.12
+REFUSED_AT_MOST = 0.05  # the project's bar for answerable questions refused outright
 
 
 def _norm(text: str) -> str:
@@ -182,6 +184,26 @@ def rank_fit(questions: list[dict], x: np.ndarray, y: np.ndarray, sw: np.ndarray
     return w * float(a[0]), b
 
 
+def weak_threshold(decision: Decision, questions: list[dict], answer_at: float) -> float:
+    """The lower edge of the weak band: at least WEAK_BAND below the answer threshold, and low
+    enough that no more than REFUSED_AT_MOST of the answerable questions (not swapped) are
+    refused outright. Below the answer threshold an officer is better served by the closest
+    passage, labelled "the documents do not answer this directly", than by a bare refusal of a
+    question the documents may answer."""
+    best = []
+    for q in questions:
+        if not q["answerable"] or q["swap"]:
+            continue
+        confs = [0.0]
+        for part in q["parts"]:
+            if part["cands"]:
+                xs = np.vstack([c[0] for c in part["cands"]])
+                confs.append(decision.decide(decision.probability(xs), xs)[1])
+        best.append(max(confs))
+    floor = float(np.quantile(best, REFUSED_AT_MOST)) if best else answer_at
+    return max(0.02, min(answer_at - WEAK_BAND, floor - 1e-3))
+
+
 def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float, dict]:
     """The answer threshold with the best balanced accuracy over the questions (swapped
     negatives weigh half), and its figures."""
@@ -279,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
                                 zip(FEATURES + DECIDER_EXTRA, dwts, strict=True)},
                     "bias": round(dbias, 5), "parts": int(len(dya)),
                     "positives": int(dya.sum())},
-        "weak_at": round(max(0.02, t - WEAK_BAND), 3), "fit": stats,
+        "weak_at": round(weak_threshold(decision, questions, t), 3), "fit": stats,
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=1))

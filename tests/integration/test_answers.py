@@ -85,6 +85,20 @@ def test_sample_quality(answers):
             assert a.related and a.text.startswith("The indexed documents do not answer")
 
 
+def test_a_question_for_several_things_is_answered_by_their_enumeration(answers):
+    """"Which kinds of ... does it cover?" is answered by the provision that lists them, not by
+    the one that says what is not covered: its first quote holds several expected answers."""
+    from accord.questions import parse
+
+    listing = [(q, a) for q, a in answers if q.get("answerable", True)
+               and [p.kind for p in parse(q["question"]).parts] == ["list"]]
+    assert listing
+    for q, a in listing:
+        assert not a.refused and a.citations, a.text
+        first = a.citations[0].quote.lower()
+        assert sum(x.lower() in first for x in q["answers"]) >= 2, (q["id"], first)
+
+
 def test_clearance_keeps_marked_documents_out(sample_index):
     q = "What did the home ministers discuss about Viktor Saldanha's extradition?"
     open_ = sample_index.qa.answer(q, Filters(audience=Audience("TOP SECRET")))

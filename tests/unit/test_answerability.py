@@ -38,6 +38,7 @@ LEX = lexicon()
     ("After the second round of talks, what share of the quota had been used?", ["how_many"]),
     ("Which ministry chairs the working group?", ["who"]),
     ("What is the government position on the accord?", ["what"]),
+    ("Which kinds of vessels may the patrols board?", ["list"]),
 ])
 def test_parts_and_the_kind_each_wants(question, kinds):
     assert [p.kind for p in parse(question).parts] == kinds
@@ -123,10 +124,26 @@ def test_the_answer_must_add_to_the_question(question, text, ok):
     assert has_kind(kind, text, LEX, given_words(question)) is ok
 
 
+def test_a_dotted_acronym_is_a_name_not_a_word_to_find():
+    part = parse("How will U.K. ties with Lortan change?").parts[0]
+    assert "uk" in [n.acronym for n in part.names]
+    assert not any("." in t for t in part.terms)
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("The parties shall cooperate on: (a) piracy; (b) smuggling; (c) fraud.", True),
+    ("It covers piracy, smuggling, fraud and arson.", True),
+    ("The aim is to strengthen cooperation on the basis of equality and mutual benefit.", False),
+])
+def test_an_enumeration_answers_a_question_for_several_things(text, ok):
+    assert has_kind("list", text, LEX) is ok
+
+
 @pytest.mark.parametrize("text,acronym", [
     ("the Treaty of Mutual Cooperation and Security", "tmcs"),
     ("the Treaty of Mutual Cooperation and Security", "tomcas"),
     ("the Bank for International Settlements", "bis"),
+    ("leaders of the United States and Lortan", "us"),
 ])
 def test_acronyms_with_and_without_their_small_words(text, acronym):
     assert acronym in TextTerms.of(text).acronyms
