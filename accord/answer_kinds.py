@@ -98,8 +98,9 @@ def _amounts(text: str, lex: Lexicon) -> list[str]:
     toks = _WORD.findall(text)
     counts = set(_counts(text, lex))
     for i, t in enumerate(toks):
-        if t.lower() in lex.money and i and (toks[i - 1] in counts
-                                             or toks[i - 1].lower() in lex.number_words):
+        # "$4 million", "six months" ("how much notice" is answered by a period)
+        if (t.lower() in lex.money or t.lower() in lex.time_units) and i and (
+                toks[i - 1] in counts or toks[i - 1].lower() in lex.number_words):
             out.append(f"{toks[i - 1]} {t}")
     return out
 
@@ -150,8 +151,7 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
     if kind in ("how_many", "how_long"):
         return _counts(text, lex)
     if kind == "how_much":
-        # "how much funding" wants an amount, "how much notice" a period: any figure
-        return _amounts(text, lex) + _counts(text, lex)
+        return _amounts(text, lex)
     if kind == "who":
         return _someone(text, lex)
     if kind == "where":

@@ -52,6 +52,7 @@ class Lexicon:
     weekdays: frozenset[str]
     number_words: frozenset[str]
     money: frozenset[str]
+    time_units: frozenset[str]
     ordinals: frozenset[str]
     place_prepositions: frozenset[str]
     reported_event_words: frozenset[str]
@@ -113,6 +114,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         titles=_set(data, "titles"),
         months=_set(data, "months"), weekdays=_set(data, "weekdays"),
         number_words=_set(data, "number_words"), money=_set(data, "money"),
+        time_units=_set(data, "time_units"),
         ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
         reported_event_words=_set(data, "reported_event_words"),
         own_date_words=_set(data, "own_date_words"),
