@@ -325,12 +325,15 @@ class Registry:
             return rel.target_ref
         words = _content(rel.target_ref)
         head = head_noun(rel.target_ref)
+        years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", rel.target_ref))
         best, score = None, 0.0
         for src, inst in self.items.items():
             if src == own:
                 continue
             if rel.target_date and inst.signed != rel.target_date:
                 continue
+            if years and inst.signed and inst.signed[:4] not in years:
+                continue  # "the Joint Statement of the 2018 ... Summit" is no 2022 statement
             title = _content(inst.title)
             if not title or not words:
                 continue
