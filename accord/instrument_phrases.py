@@ -120,7 +120,7 @@ class Clause:
     end: int
 
 
-def relations_in(text: str, sentence_start: "SentenceStart") -> Iterator[Clause]:
+def relations_in(text: str, sentence_start: SentenceStart) -> Iterator[Clause]:
     """Every relation clause of ``text``; ``sentence_start(pos)`` gives where the sentence holding
     ``pos`` starts (to check the subject of supersession and termination clauses)."""
     ph = phrases()

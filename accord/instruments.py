@@ -29,30 +29,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.instrument_phrases import (SentenceStart, head_noun, phrases, relations_in,
-                                      speaks_of_itself)
+from accord.instrument_dates import (
+    DATE,
+    ENTRY_DATE,
+    RENEW,
+    SIGNED_ON,
+    TERM,
+    add_months,
+    parse_date,
+    term_months,
+)
+from accord.instrument_phrases import (
+    SentenceStart,
+    head_noun,
+    phrases,
+    relations_in,
+    speaks_of_itself,
+)
 from accord.lexicon import lexicon
 
-_MONTHS = lexicon().month_order
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-          r"December)")
-# "14 November 2023", "26th day of October, 2025", "the 26th of October 2025", "March 3, 2019"
-_DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?" + _MONTH + r",?\s+\d{4}|"
-         + _MONTH + r"\s+\d{1,2},?\s+\d{4})")
-# The instrument's own signing block: "DONE at Port Aldric on 14 November 2023", "Done at Puglia,
-# Italy, this 13th day of June, 2024", "Signed at Chequers, Buckinghamshire, on September 18, 2025".
-_SIGNED_ON = re.compile(r"\b(?:DONE|Done|SIGNED|Signed)\s+(?:at|in)\s+(?:(?!\n\s*\n)[^;]){2,90}?"
-                        r"(?:,\s*)?\b(?:on|this)\s+(?:the\s+)?(" + _DATE + r")")
-_ENTRY_DATE = re.compile(r"shall\s+(?:enter|come)\s+into\s+(?:force|effect)\s+on\s+(" + _DATE
-                         + r")", re.I)
-_TERM = re.compile(r"shall\s+remain\s+in\s+(?:force|effect)\s+(?:for\s+)?"
-                   r"(?:a\s+(?:period|term)\s+of\s+)?(?P<words>[a-z\-]+\s+)?\(?"
-                   r"(?P<n>\d{1,3})?\)?\s*(?P<unit>years?|months?)", re.I)
-_RENEW = re.compile(r"\b(?:automatically|tacitly)\s+(?:be\s+)?(?:renewed|extended)\b", re.I)
 _DEFINED = re.compile(r"(?P<ref>(?:the\s+)?(?:Memorandum of Understanding|Agreement|Treaty|"
                       r"Protocol|Arrangement|Convention|Exchange of Notes|Joint Declaration)"
                       r"[^()\"]{0,200}?)\s+signed\s+(?:at\s+(?P<place>[A-Z][\w .'-]{1,40}?)\s+)?"
-                      r"on\s+(?P<date>" + _DATE + r")[^()]{0,40}?\(\s*(?:hereinafter|"
+                      r"on\s+(?P<date>" + DATE + r")[^()]{0,40}?\(\s*(?:hereinafter|"
                       r"hereafter)\s+(?:referred\s+to\s+as|called)\s+[\"“](?P<term>[^\"”]{2,40})"
                       r"[\"”]\s*\)")
 _CHANGE = re.compile(
@@ -62,30 +61,8 @@ _CHANGE = re.compile(
     r"amended|deleted|substituted)")
 
 
-def parse_date(text: str) -> str | None:
-    """An ISO date from "14 November 2023" or "November 14, 2023"; None when not a date."""
-    m = re.search(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?([A-Za-z]+),?\s+(\d{4})",
-                  text)
-    if m and m.group(2).lower() in _MONTHS:
-        d, mo, y = int(m.group(1)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(3))
-    else:
-        m = re.search(r"([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})", text)
-        if not m or m.group(1).lower() not in _MONTHS:
-            return None
-        d, mo, y = int(m.group(2)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(3))
-    try:
-        return dt.date(y, mo, d).isoformat()
-    except ValueError:
-        return None
-
-
 def _words(text: str) -> int:
     return len(text.split())
-
-
-# "five years", "ten years": number words from the lexicon.
-_NUMBER_WORDS = {w: int(n) for w, n in {**lexicon().evidence_numbers,
-                                         **lexicon().claim_numbers}.items()}
 
 
 @dataclass
@@ -182,19 +159,12 @@ def _quoted_after(text: str, pos: int, limit: int = 4000) -> tuple[int, int] | N
     return m.end(), close.start()
 
 
-def signing_date(text: str) -> str | None:
-    """The date of the instrument's own signing block ("DONE at Port Aldric on 14 November
-    2023"), or None."""
-    m = _SIGNED_ON.search(text)
-    return parse_date(m.group(1)) if m else None
-
-
 def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
     """What ``text`` (with its metadata ``meta``: title, doc_type, date, extra) says of itself."""
     extra = meta.get("extra") or {}
     inst = Instrument(source, str(meta.get("title") or ""), str(meta.get("doc_type") or "other"),
                       meta.get("date"))
-    m = _SIGNED_ON.search(text)
+    m = SIGNED_ON.search(text)
     if m:
         date = parse_date(m.group(1))
         if date:
@@ -216,20 +186,19 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
             inst.entry_into_force = inst.signed
             inst.entry_evidence = _sentence_at(source, text, m.start(), m.end())
         else:
-            m = next((x for x in _ENTRY_DATE.finditer(text) if own(x)), None)
+            m = next((x for x in ENTRY_DATE.finditer(text) if own(x)), None)
             if m:
                 inst.entry_into_force = parse_date(m.group(1))
                 inst.entry_evidence = _sentence_at(source, text, m.start(), m.end())
-    for m in _TERM.finditer(text):
+    for m in TERM.finditer(text):
         if not own(m):
             continue  # another instrument's term: quoted in an amending one, or reported
         ev = _sentence_at(source, text, m.start(), m.end())
-        n = int(m.group("n")) if m.group("n") else _NUMBER_WORDS.get(
-            (m.group("words") or "").strip().lower())
-        if n is not None:
-            inst.term_months = n * (12 if m.group("unit").lower().startswith("year") else 1)
+        months = term_months(m)
+        if months is not None:
+            inst.term_months = months
             inst.term_evidence = ev
-            inst.renews = bool(_RENEW.search(ev.text))
+            inst.renews = bool(RENEW.search(ev.text))
             break
     defined = {}
     for m in _DEFINED.finditer(text):
@@ -291,13 +260,6 @@ def _looks_quoted(text: str, pos: int) -> bool:
     return segment.count("\"") % 2 == 1 or segment.count("“") > segment.count("”")
 
 
-def add_months(date: str, months: int) -> str:
-    d = dt.date.fromisoformat(date)
-    y, m = divmod(d.month - 1 + months, 12)
-    day = min(d.day, 28)
-    return dt.date(d.year + y, m + 1, day).isoformat()
-
-
 @dataclass
 class Status:
     state: str  # in force, not yet in force, expired, superseded, unknown
@@ -338,7 +300,7 @@ class Registry:
             if not title or not words:
                 continue
             title_head = head_noun(inst.title)
-            if head and title_head and head != title_head:
+            if head and title_head and head not in title_head and title_head not in head:
                 continue  # "the Agreement on ..." does not name a "Joint Statement on ..."
             overlap = len(words & title) / len(words)
             if overlap > score:
@@ -371,13 +333,10 @@ class Registry:
         for other_source, rel in st.amended_by:
             for c in rel.changes:
                 if c.new_text is not None:
-                    m = _TERM.search(c.new_text.text)
-                    if m:
-                        n = int(m.group("n")) if m.group("n") else _NUMBER_WORDS.get(
-                            (m.group("words") or "").strip().lower())
-                        if n is not None:
-                            term = n * (12 if m.group("unit").lower().startswith("year") else 1)
-                            st.note = f"term as amended by {other_source}"
+                    m = TERM.search(c.new_text.text)
+                    if m and term_months(m) is not None:
+                        term = term_months(m)
+                        st.note = f"term as amended by {other_source}"
         st.term_months = term
         if st.state == "in force" and start and term and not inst.renews:
             end = add_months(start, term)

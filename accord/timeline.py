@@ -5,8 +5,8 @@ extractive machinery; no LLM needed.
 ``timeline(qa, topic, audience)`` retrieves the passages on ``topic`` the audience may see, keeps
 one entry per document (its date: the instrument's signing date for instruments, else the
 document's own date), quotes the sentence of that document's best passage that holds most of
-the topic's words, and sorts by date. Undated documents are left out and counted; ``since``/``until`` keep the entries
-dated within a range.
+the topic's words, and sorts by date. Undated documents are left out and counted;
+``since``/``until`` keep the entries dated within a range.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from accord.models import Citation, Filters
 from accord.questions import parse
 from accord.quotable import FOOTER
 from accord.text import is_heading, sentence_spans
-
 
 # A bibliographic reference ("..., Wellington, 1985, pp. 425-31") is an editor's note, not an event.
 _PAGE_REFERENCE = re.compile(r"\bpp?\.\s*\d")

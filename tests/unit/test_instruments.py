@@ -100,8 +100,8 @@ def test_a_document_is_dated_by_its_own_date_not_a_date_it_mentions():
 
 
 def test_signing_blocks_with_day_of_month_and_places_in_several_parts():
-    a = inst("a.md", "IN WITNESS WHEREOF the undersigned have signed this Accord.\n\nDone at Lakeport, "
-             "Newland, this 4th day of March, 2019, in two originals.")
+    a = inst("a.md", "IN WITNESS WHEREOF the undersigned have signed this Accord.\n\nDone at "
+             "Lakeport, Newland, this 4th day of March, 2019, in two originals.")
     b = inst("b.md", "Signed at Riverton, on the 2nd of May 2020, in duplicate.")
     assert (a.signed, b.signed) == ("2019-03-04", "2020-05-02")
     assert "Lakeport, Newland" in a.signed_evidence.text
@@ -151,3 +151,12 @@ def test_the_resolver_needs_the_same_head_noun_and_year():
     reg = Registry([statement, decl, later])
     assert [r.target for r in later.relations] == [None, None]
     assert len(reg.unresolved) == 2
+
+
+def test_a_short_memorandum_reference_resolves_to_the_memorandum_of_understanding():
+    mou = inst("m.md", "Text.", "Memorandum of Understanding on Port Security", "2012-03-01")
+    new = inst("n.md", "This Agreement supersedes the Memorandum on Port Security signed on "
+               "1 March 2012.", "Agreement on Port Security", "2020-01-01")
+    Registry([mou, new])
+    assert [(r.kind, r.target, r.target_date) for r in new.relations] == [
+        ("supersedes", "m.md", "2012-03-01")]
