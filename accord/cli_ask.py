@@ -131,6 +131,7 @@ def timeline_cmd(
     topic: str = typer.Argument(..., help="What the timeline is about, in quotes."),
     clearance: str | None = typer.Option(None, help="Audience clearance."),
     caveat: list[str] = typer.Option([], "--caveat", help="A caveat the audience holds."),
+    since: str | None = typer.Option(None, "--since", help="Only documents dated on/after."),
     until: str | None = typer.Option(None, "--until", help="Only documents dated on/before."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
@@ -146,7 +147,8 @@ def timeline_cmd(
     rt = Runtime(settings)
     try:
         entries, undated = timeline(rt.qa, topic, audience,
-                                    until=_iso("--until", until) if until else None)
+                                    until=_iso("--until", until) if until else None,
+                                    since=_iso("--since", since) if since else None)
     except AccordError as exc:
         raise fail(exc) from exc
     if as_json:

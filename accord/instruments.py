@@ -8,10 +8,16 @@ terminates (from front matter or a sidecar — ``amends:``, ``supersedes:``, ``t
 ``entry_into_force:``, ``expires:`` — or from its text: a defined term such as 'the Memorandum
 of Understanding ... signed at Port Aldric on 14 November 2023 (hereinafter referred to as "the
 MoU")', and clauses such as 'Paragraph 2 of Article 9 of the MoU shall be replaced by the
-following: "..."'). Every inferred fact keeps the sentence it came from.
+following: "..."'), and the relation clauses of accord/instrument_phrases.py ("commit to
+implementing the Statement of Intent on ..., signed December 6, 2023", "an amendment to the
+Agreement ... of July 3, 1958", "This Agreement supersedes the ..."). Term, entry-into-force and
+supersession clauses count only with the document itself as subject ("This Agreement shall ..."),
+so a term a letter reports of another agreement is not the letter's. Every inferred fact keeps the
+sentence it came from.
 
-``Registry`` resolves references against the indexed documents (by signing date and title
-words; a reference it cannot resolve is listed, never guessed) and says, for a date, whether each
+``Registry`` resolves references against the indexed documents (by signing date, head noun —
+an "Agreement" is never a "Joint Statement" — and title words; a reference it cannot resolve is
+listed, never guessed) and says, for a date, whether each
 instrument is in force, not yet in force, expired, superseded or amended, and by what.
 """
 
@@ -23,26 +29,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.instrument_dates import (
+    DATE,
+    ENTRY_DATE,
+    RENEW,
+    SIGNED_ON,
+    TERM,
+    add_months,
+    parse_date,
+    term_months,
+)
+from accord.instrument_phrases import (
+    SentenceStart,
+    head_noun,
+    phrases,
+    relations_in,
+    speaks_of_itself,
+)
 from accord.lexicon import lexicon
 
-_MONTHS = lexicon().month_order
-_DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:January|February|March|April|May|June|July|August|"
-         r"September|October|November|December),?\s+\d{4}|(?:January|February|March|April|May|"
-         r"June|July|August|September|October|November|December)\s+\d{1,2},?\s+\d{4})")
-_SIGNED_ON = re.compile(r"\b(?:DONE|Done|SIGNED|Signed)\s+(?:at|in)\s+[^,.;\n]{2,60}?"
-                        r"(?:,\s*)?(?:on|this)\s+(?:the\s+)?(" + _DATE + r")")
-_ENTRY_SIGNATURE = re.compile(r"shall\s+(?:enter|come)\s+into\s+(?:force|effect)\s+(?:up)?on\s+"
-                              r"the\s+date\s+of\s+(?:its\s+|the\s+)?signature", re.I)
-_ENTRY_DATE = re.compile(r"shall\s+(?:enter|come)\s+into\s+(?:force|effect)\s+on\s+(" + _DATE
-                         + r")", re.I)
-_TERM = re.compile(r"shall\s+remain\s+in\s+(?:force|effect)\s+for\s+"
-                   r"(?:a\s+(?:period|term)\s+of\s+)?(?P<words>[a-z\-]+\s+)?\(?"
-                   r"(?P<n>\d{1,3})?\)?\s*(?P<unit>years?|months?)", re.I)
-_RENEW = re.compile(r"\b(?:automatically|tacitly)\s+(?:be\s+)?(?:renewed|extended)\b", re.I)
 _DEFINED = re.compile(r"(?P<ref>(?:the\s+)?(?:Memorandum of Understanding|Agreement|Treaty|"
                       r"Protocol|Arrangement|Convention|Exchange of Notes|Joint Declaration)"
                       r"[^()\"]{0,200}?)\s+signed\s+(?:at\s+(?P<place>[A-Z][\w .'-]{1,40}?)\s+)?"
-                      r"on\s+(?P<date>" + _DATE + r")[^()]{0,40}?\(\s*(?:hereinafter|"
+                      r"on\s+(?P<date>" + DATE + r")[^()]{0,40}?\(\s*(?:hereinafter|"
                       r"hereafter)\s+(?:referred\s+to\s+as|called)\s+[\"“](?P<term>[^\"”]{2,40})"
                       r"[\"”]\s*\)")
 _CHANGE = re.compile(
@@ -50,35 +59,10 @@ _CHANGE = re.compile(
     r"(?:(?:Paragraph|paragraph)\s+(?P<para>\d{1,2})\s+of\s+)?Article\s+(?P<art>\d{1,3})\s+of\s+"
     r"(?P<target>the\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})\s+shall\s+be\s+(?P<verb>replaced|"
     r"amended|deleted|substituted)")
-_SUPERSEDES = re.compile(r"\b(?:supersedes?|replaces?|shall\s+(?:supersede|replace))\s+"
-                         r"(?P<target>the\s+[A-Z][^.;]{3,200}?)(?=[.;]|$)")
-_TERMINATES = re.compile(r"\b(?:terminates?|shall\s+terminate)\s+(?P<target>the\s+[A-Z][^.;]"
-                         r"{3,200}?)(?=[.;]|$)")
-
-
-def parse_date(text: str) -> str | None:
-    """An ISO date from "14 November 2023" or "November 14, 2023"; None when not a date."""
-    m = re.search(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+),?\s+(\d{4})", text)
-    if m and m.group(2).lower() in _MONTHS:
-        d, mo, y = int(m.group(1)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(3))
-    else:
-        m = re.search(r"([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})", text)
-        if not m or m.group(1).lower() not in _MONTHS:
-            return None
-        d, mo, y = int(m.group(2)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(3))
-    try:
-        return dt.date(y, mo, d).isoformat()
-    except ValueError:
-        return None
 
 
 def _words(text: str) -> int:
     return len(text.split())
-
-
-# "five years", "ten years": number words from the lexicon.
-_NUMBER_WORDS = {w: int(n) for w, n in {**lexicon().evidence_numbers,
-                                         **lexicon().claim_numbers}.items()}
 
 
 @dataclass
@@ -175,19 +159,12 @@ def _quoted_after(text: str, pos: int, limit: int = 4000) -> tuple[int, int] | N
     return m.end(), close.start()
 
 
-def signing_date(text: str) -> str | None:
-    """The date of the instrument's own signing block ("DONE at Port Aldric on 14 November
-    2023"), or None."""
-    m = _SIGNED_ON.search(text)
-    return parse_date(m.group(1)) if m else None
-
-
 def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
     """What ``text`` (with its metadata ``meta``: title, doc_type, date, extra) says of itself."""
     extra = meta.get("extra") or {}
     inst = Instrument(source, str(meta.get("title") or ""), str(meta.get("doc_type") or "other"),
                       meta.get("date"))
-    m = _SIGNED_ON.search(text)
+    m = SIGNED_ON.search(text)
     if m:
         date = parse_date(m.group(1))
         if date:
@@ -196,27 +173,32 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
     for key, attr in (("entry_into_force", "entry_into_force"), ("expires", "expires")):
         if extra.get(key):
             setattr(inst, attr, parse_date(str(extra[key])) or str(extra[key])[:10])
+    starts = SentenceStart(text)
+
+    def own(m: re.Match[str]) -> bool:
+        """The clause has this document as subject and is not quoted from another."""
+        return (not _looks_quoted(text, m.start())
+                and speaks_of_itself(text[starts(m.start()):m.start()]))
+
     if inst.entry_into_force is None:
-        m = _ENTRY_SIGNATURE.search(text)
+        m = next((x for x in phrases().on_signature.finditer(text) if own(x)), None)
         if m:
             inst.entry_into_force = inst.signed
             inst.entry_evidence = _sentence_at(source, text, m.start(), m.end())
         else:
-            m = _ENTRY_DATE.search(text)
+            m = next((x for x in ENTRY_DATE.finditer(text) if own(x)), None)
             if m:
                 inst.entry_into_force = parse_date(m.group(1))
                 inst.entry_evidence = _sentence_at(source, text, m.start(), m.end())
-    terms = list(_TERM.finditer(text))
-    for m in terms:
+    for m in TERM.finditer(text):
+        if not own(m):
+            continue  # another instrument's term: quoted in an amending one, or reported
         ev = _sentence_at(source, text, m.start(), m.end())
-        if _looks_quoted(text, m.start()):
-            continue  # new text of another instrument, quoted in an amending one
-        n = int(m.group("n")) if m.group("n") else _NUMBER_WORDS.get(
-            (m.group("words") or "").strip().lower())
-        if n is not None:
-            inst.term_months = n * (12 if m.group("unit").lower().startswith("year") else 1)
+        months = term_months(m)
+        if months is not None:
+            inst.term_months = months
             inst.term_evidence = ev
-            inst.renews = bool(_RENEW.search(ev.text))
+            inst.renews = bool(RENEW.search(ev.text))
             break
     defined = {}
     for m in _DEFINED.finditer(text):
@@ -241,19 +223,25 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
                       ("terminates", "terminates")):
         for value in _as_list(extra.get(key)):
             inst.relations.append(Relation(kind, value, None))
-    for kind, pat in (("supersedes", _SUPERSEDES), ("terminates", _TERMINATES)):
-        for m in pat.finditer(text):
-            if _looks_quoted(text, m.start()):
-                continue
-            ref = " ".join(m.group("target").split())
-            date = parse_date(ref)
-            defined_ref = defined.get(ref.lower())
-            if defined_ref:
-                ref, date = defined_ref[0], defined_ref[1]
-            inst.relations.append(Relation(kind, ref, date,
-                                           evidence=_sentence_at(source, text, m.start(),
-                                                                 m.end())))
+    for c in relations_in(text, starts):
+        if _looks_quoted(text, c.start):
+            continue
+        ref, date = c.ref, parse_date(c.date_text or "")
+        defined_ref = defined.get(ref.lower())
+        if defined_ref:
+            ref, date = defined_ref[0], defined_ref[1]
+        if any(r.kind == c.kind and _same_reference(r, ref, date) for r in inst.relations):
+            continue  # one relation per instrument named, however often the text names it
+        inst.relations.append(Relation(c.kind, ref, date,
+                                       evidence=_sentence_at(source, text, c.start, c.end)))
     return inst
+
+
+def _same_reference(rel: Relation, ref: str, date: str | None) -> bool:
+    if date and rel.target_date and date != rel.target_date:
+        return False
+    a, b = _content(rel.target_ref), _content(ref)
+    return bool(a and b) and len(a & b) / min(len(a), len(b)) >= 0.6
 
 
 def _as_list(value: Any) -> list[str]:
@@ -268,14 +256,8 @@ def _looks_quoted(text: str, pos: int) -> bool:
     """``pos`` lies inside a quoted passage that opened on the same paragraph."""
     start = text.rfind("\n\n", 0, pos)
     segment = text[start + 1 if start != -1 else 0:pos]
-    return (segment.count("\"") + segment.count("“")) % 2 == 1
-
-
-def add_months(date: str, months: int) -> str:
-    d = dt.date.fromisoformat(date)
-    y, m = divmod(d.month - 1 + months, 12)
-    day = min(d.day, 28)
-    return dt.date(d.year + y, m + 1, day).isoformat()
+    # straight quotes pair up by parity; a curly quote is open while “ outnumber ”
+    return segment.count("\"") % 2 == 1 or segment.count("“") > segment.count("”")
 
 
 @dataclass
@@ -304,15 +286,22 @@ class Registry:
         if rel.target_ref in self.items:
             return rel.target_ref
         words = _content(rel.target_ref)
+        head = head_noun(rel.target_ref)
+        years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", rel.target_ref))
         best, score = None, 0.0
         for src, inst in self.items.items():
             if src == own:
                 continue
             if rel.target_date and inst.signed != rel.target_date:
                 continue
+            if years and inst.signed and inst.signed[:4] not in years:
+                continue  # "the Joint Statement of the 2018 ... Summit" is no 2022 statement
             title = _content(inst.title)
             if not title or not words:
                 continue
+            title_head = head_noun(inst.title)
+            if head and title_head and head not in title_head and title_head not in head:
+                continue  # "the Agreement on ..." does not name a "Joint Statement on ..."
             overlap = len(words & title) / len(words)
             if overlap > score:
                 best, score = src, overlap
@@ -344,13 +333,10 @@ class Registry:
         for other_source, rel in st.amended_by:
             for c in rel.changes:
                 if c.new_text is not None:
-                    m = _TERM.search(c.new_text.text)
-                    if m:
-                        n = int(m.group("n")) if m.group("n") else _NUMBER_WORDS.get(
-                            (m.group("words") or "").strip().lower())
-                        if n is not None:
-                            term = n * (12 if m.group("unit").lower().startswith("year") else 1)
-                            st.note = f"term as amended by {other_source}"
+                    m = TERM.search(c.new_text.text)
+                    if m and term_months(m) is not None:
+                        term = term_months(m)
+                        st.note = f"term as amended by {other_source}"
         st.term_months = term
         if st.state == "in force" and start and term and not inst.renews:
             end = add_months(start, term)

@@ -5,11 +5,13 @@ extractive machinery; no LLM needed.
 ``timeline(qa, topic, audience)`` retrieves the passages on ``topic`` the audience may see, keeps
 one entry per document (its date: the instrument's signing date for instruments, else the
 document's own date), quotes the sentence of that document's best passage that holds most of
-the topic's words, and sorts by date. Undated documents are left out and counted.
+the topic's words, and sorts by date. Undated documents are left out and counted;
+``since``/``until`` keep the entries dated within a range.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from accord.access import Audience
@@ -20,6 +22,9 @@ from accord.questions import parse
 from accord.quotable import FOOTER
 from accord.text import is_heading, sentence_spans
 
+# A bibliographic reference ("..., Wellington, 1985, pp. 425-31") is an editor's note, not an event.
+_PAGE_REFERENCE = re.compile(r"\bpp?\.\s*\d")
+
 
 @dataclass
 class Entry:
@@ -28,9 +33,11 @@ class Entry:
 
 
 def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 40,
-             limit: int = 25, until: str | None = None) -> tuple[list[Entry], int]:
-    """(entries in date order, documents left out for having no date)."""
-    filters = Filters(audience=audience, until=until)
+             limit: int = 25, until: str | None = None, since: str | None = None
+             ) -> tuple[list[Entry], int]:
+    """(entries in date order, documents left out for having no date); only entries dated
+    within [``since``, ``until``] when given."""
+    filters = Filters(audience=audience, since=since, until=until)
     chunks = qa.retrieve(topic, filters, k=k)  # type: ignore[attr-defined]
     part = parse(topic).parts[0]
     weights = idf_weights(part, qa.extractive.idf)  # type: ignore[attr-defined]
@@ -40,8 +47,9 @@ def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 
         base = int(ch.metadata.get("char_start", 0))
         for s, e in sentence_spans(ch.text):
             sent = ch.text[s:e]
-            if len(sent.split()) < 6 or is_heading(sent) or FOOTER.search(sent):
-                continue  # headings and page footers are not events
+            if (len(sent.split()) < 6 or is_heading(sent) or FOOTER.search(sent)
+                    or _PAGE_REFERENCE.search(sent)):
+                continue  # headings, page footers and references to books are not events
             held = TextTerms.of(sent).stems
             score = sum(w for t, w in weights.items() if t in held) + ch.score
             if ch.source not in best or score > best[ch.source][0]:
@@ -54,6 +62,8 @@ def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 
         if not date:
             undated += 1
             continue
+        if (since and str(date) < since) or (until and str(date) > until):
+            continue  # an instrument's signing date can fall outside its metadata date's range
         doc = qa.documents.document(source) if qa.documents else None  # type: ignore
         quote = doc.text[s:e] if doc else ch.text[s - int(ch.metadata.get("char_start", 0)):  # type: ignore
                                                    e - int(ch.metadata.get("char_start", 0))]

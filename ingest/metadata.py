@@ -153,7 +153,7 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
     Sarapura on 3 June 2025"); a date introduced as the document's ("Issued on", "Date:"); a
     dateline in its first lines; else the first date not in a sentence reporting another
     instrument's event ("This MoU was signed in Singapore on 14 November 2024")."""
-    from accord.instruments import signing_date
+    from accord.instrument_dates import signing_date
     from accord.lexicon import lexicon
 
     lex = lexicon()

@@ -97,3 +97,66 @@ def test_a_document_is_dated_by_its_own_date_not_a_date_it_mentions():
         "1951-07-20"
     assert own_date("HAVING REGARD to the MoU signed at Port Aldric on 14 November 2023;\n\n"
                     "DONE at Sarapura on 3 June 2025.", "mou") == "2025-06-03"
+
+
+def test_signing_blocks_with_day_of_month_and_places_in_several_parts():
+    a = inst("a.md", "IN WITNESS WHEREOF the undersigned have signed this Accord.\n\nDone at "
+             "Lakeport, Newland, this 4th day of March, 2019, in two originals.")
+    b = inst("b.md", "Signed at Riverton, on the 2nd of May 2020, in duplicate.")
+    assert (a.signed, b.signed) == ("2019-03-04", "2020-05-02")
+    assert "Lakeport, Newland" in a.signed_evidence.text
+
+
+def test_taking_effect_on_signature_and_a_term_without_for():
+    a = inst("a.md", "1. This Arrangement is intended to take effect upon signature by both "
+             "Participants.\n\n2. This Arrangement shall remain in force 15 years from its entry "
+             "into force.\n\nSigned at Riverton on June 2, 2016.")
+    assert (a.signed, a.entry_into_force, a.term_months) == ("2016-06-02", "2016-06-02", 180)
+
+
+def test_a_term_or_entry_into_force_reported_of_another_instrument_is_not_the_documents():
+    letter = inst("l.md", "We recall that Article 4 of the Convention provides that the Convention "
+                  "shall remain in force for eight years. The old treaty shall enter into force on "
+                  "1 May 1960 according to the minute.")
+    assert (letter.term_months, letter.entry_into_force) == (None, None)
+
+
+def test_implementing_extending_and_amending_named_instruments():
+    t = inst("t.md", "The Participants commit to implementing the Action Plan Agreement on Water "
+             "Security, signed 9 May 2017, in full. The two sides renewed the Memorandum of "
+             "Understanding on Tourism for five more years.\n\nI transmit the text of an "
+             "amendment (the \"Amendment\") to the Convention on Inland Fisheries of May 4, 1990, "
+             "as amended.")
+    got = [(r.kind, r.target_ref, r.target_date) for r in t.relations]
+    assert got == [("amends", "the Convention on Inland Fisheries of May 4, 1990", "1990-05-04"),
+                   ("extends", "the Memorandum of Understanding on Tourism", None),
+                   ("implements", "the Action Plan Agreement on Water Security", "2017-05-09")]
+
+
+def test_titles_recommendations_and_nouns_that_name_no_instrument_make_no_relation():
+    t = inst("t.md", "Recalling the Work Programme to Implement the Coastal Partnership Agreement. "
+             "The report recommends that a new Treaty supersede the Treaty of Amity. The panel "
+             "found that the new Agreement shall supersede the Agreement on Trade. Both sides "
+             "will implement the Green Growth Deal.")
+    assert t.relations == []
+
+
+def test_the_resolver_needs_the_same_head_noun_and_year():
+    statement = inst("js.md", "Text.", "Joint Statement on a Framework for an Agreement on "
+                     "Reciprocal Fisheries", "2024-05-01")
+    decl = inst("jd.md", "Text.", "Joint Declaration of the Harbour Summit", "2019-03-01")
+    later = inst("x.md", "Both leaders commit to implementing the Agreement on Reciprocal "
+                 "Fisheries. They will implement the Joint Declaration of the 2015 Harbour Summit.",
+                 "Readout", "2025-01-01")
+    reg = Registry([statement, decl, later])
+    assert [r.target for r in later.relations] == [None, None]
+    assert len(reg.unresolved) == 2
+
+
+def test_a_short_memorandum_reference_resolves_to_the_memorandum_of_understanding():
+    mou = inst("m.md", "Text.", "Memorandum of Understanding on Port Security", "2012-03-01")
+    new = inst("n.md", "This Agreement supersedes the Memorandum on Port Security signed on "
+               "1 March 2012.", "Agreement on Port Security", "2020-01-01")
+    Registry([mou, new])
+    assert [(r.kind, r.target, r.target_date) for r in new.relations] == [
+        ("supersedes", "m.md", "2012-03-01")]
