@@ -43,7 +43,7 @@ class IndexOverview:
     total: int  # documents the audience may see
     indexed: int  # documents in the index
     by_type: dict[str, int] = field(default_factory=dict)  # visible documents per doc type
-    last_sync: float | None = None  # when the last sync finished (epoch seconds)
+    last_sync: float | None = None  # when the index last changed or was synced (epoch s)
     titles: tuple[TitleCount, ...] = ()  # most frequent first, then most recent
 
 
@@ -75,7 +75,12 @@ class Catalogue:
                 last = self.documents.last_run()
         else:
             last = self.documents.last_run()
-        finished = float(last["finished"]) if last and last.get("finished") else None
+        # A sync that did not record its run (the syncer called directly) still left the time
+        # each document was indexed.
+        times = [float(r["indexed_at"]) for r in rows if r.get("indexed_at")]
+        if last and last.get("finished"):
+            times.append(float(last["finished"]))
+        finished = max(times) if times else None
         with self._lock:
             self._cached = (generation, rows, finished)
         return rows, finished

@@ -162,16 +162,17 @@ class Manifest:
                 for r in rows]
 
     def catalogue(self) -> list[dict[str, Any]]:
-        """Every indexed document's source, title, type, date, marking and caveats (None when
-        indexed before caveats were recorded), by source: what an overview of the index needs
-        without the documents' text."""
+        """Every indexed document's source, title, type, date, marking, caveats (None when
+        indexed before caveats were recorded) and when it was indexed, by source: what an
+        overview of the index needs without the documents' text."""
         with self.lock:
             rows = self.db.execute(
-                "SELECT source, title, doc_type, date, marking, caveats FROM documents "
-                "WHERE status='done' ORDER BY source").fetchall()
+                "SELECT source, title, doc_type, date, marking, caveats, indexed_at FROM "
+                "documents WHERE status='done' ORDER BY source").fetchall()
         return [{"source": r[0], "title": r[1] or "", "doc_type": r[2] or "other", "date": r[3],
                  "marking": r[4] or "UNMARKED",
-                 "caveats": None if r[5] is None else list(json.loads(r[5]))} for r in rows]
+                 "caveats": None if r[5] is None else list(json.loads(r[5])),
+                 "indexed_at": r[6]} for r in rows]
 
     def document_stats(self) -> list[tuple[str, str, int, int]]:
         """(doc_type, marking, documents, chunks) for indexed documents."""

@@ -45,6 +45,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
     status: int = 200
     error: str | None = None  # the error this call was answered with, if any
+    response: dict[str, Any] = field(default_factory=dict)  # the JSON answered
 
 
 class MockSlackAPI:
@@ -310,6 +311,7 @@ class MockSlackAPI:
                 call.error = error
                 body = ({"ok": False, "error": error} if error else
                         {"ok": True} if method == "response_url" else api._answer(method, params))
+                call.response = body
                 with api._lock:
                     api.calls.append(call)
                 self._send(200, body)
