@@ -6,8 +6,8 @@ Only sentences of an answer that has passed the citation check are streamed: the
 answers first, so nothing shown is ever taken back. When Slack refuses to start a stream (a plan
 or workspace without the API: ``not_allowed``, ``unknown_method``, ``feature_not_enabled`` ...)
 nothing has been shown yet and :class:`StreamUnavailable` tells the caller to use the
-``chat.update`` path instead. When a stream breaks after it started, the whole answer is shown
-with ``chat.update`` on the streamed message.
+``chat.update`` path instead. When a stream breaks after it started, :class:`StreamBroken`
+gives the caller the streamed message to show the whole answer in with ``chat.update``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from slack_sdk.errors import SlackApiError
 from accord.models import Answer
 from bot.blocks import answer_blocks, escape_mrkdwn, fallback_text, paginate, split_sentences
 from bot.deps import BotDeps
-from bot.listeners.answering import show_answer
 
 log = logging.getLogger(__name__)
 # The errors of a workspace or plan without streaming; any other refusal is logged louder.
@@ -38,12 +37,20 @@ class StreamUnavailable(Exception):
         self.error = error
 
 
+class StreamBroken(Exception):
+    """The stream started (message ``ts``, answer recorded as ``answer_id``) but did not end."""
+
+    def __init__(self, ts: str, answer_id: str, error: str) -> None:
+        super().__init__(error)
+        self.ts, self.answer_id, self.error = ts, answer_id, error
+
+
 def stream_answer(client: Any, deps: BotDeps, ans: Answer, *, channel: str, thread_ts: str,
                   user: str | None, team_id: str | None) -> str:
     """Record ``ans`` and stream it into the thread; returns the streamed message's ts.
 
-    Raises StreamUnavailable when ``chat.startStream`` is refused, and what the Web API raises
-    when neither the stream nor the ``chat.update`` repair could show the answer.
+    Raises StreamUnavailable when ``chat.startStream`` is refused, StreamBroken when a later
+    stream call is.
     """
     answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts)
     try:
@@ -66,10 +73,9 @@ def stream_answer(client: Any, deps: BotDeps, ans: Answer, *, channel: str, thre
             client.chat_postMessage(channel=channel, thread_ts=thread_ts,
                                     text=fallback_text(ans), blocks=page)
     except SlackApiError as exc:
-        log.warning("the stream %s in %s broke (%s): showing the whole answer with chat.update",
-                    ts, channel, exc.response.get("error"))
-        show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=ts, user=user,
-                    answer_id=answer_id)
+        error = str(exc.response.get("error") or "unknown")
+        log.warning("the stream %s in %s broke (%s)", ts, channel, error)
+        raise StreamBroken(ts, answer_id, error) from exc
     return ts
 
 

@@ -26,7 +26,7 @@ from bot.blocks import PLACEHOLDER_TEXT, notice_text, placeholder_blocks
 from bot.dedupe import message_key
 from bot.deps import BotDeps
 from bot.listeners.answering import _replace, apologise, clean_question, show_answer
-from bot.streaming import StreamUnavailable, stream_answer
+from bot.streaming import StreamBroken, StreamUnavailable, stream_answer
 from bot.suggestions import prompts_title, suggested_prompts
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,12 @@ def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue,
                 placeholder_ts = client.chat_postMessage(
                     channel=channel, thread_ts=thread_ts, text=PLACEHOLDER_TEXT,
                     blocks=placeholder_blocks())["ts"]
+            except StreamBroken as broken:
+                # the streamed message is an ordinary message: show the whole answer in it
+                placeholder_ts = broken.ts
+                show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts,
+                            ts=broken.ts, user=user, answer_id=broken.answer_id)
+                return
         show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
                     user=user)
     except Exception:
