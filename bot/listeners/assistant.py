@@ -115,9 +115,7 @@ def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue,
         if not _try(client.assistant_threads_setStatus, channel_id=channel, thread_ts=thread_ts,
                     status=f"is searching {total:,} documents\u2026"):
             # no status line on this workspace: the placeholder says the bot is at work
-            placeholder_ts = client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=PLACEHOLDER_TEXT,
-                blocks=placeholder_blocks())["ts"]
+            placeholder_ts = _placeholder(client, channel, thread_ts)
         try:
             ans = deps.qa.answer(question, history=history or None, audience=audience,
                                  origin=Origin("slack", user, channel))
@@ -125,25 +123,26 @@ def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue,
             log.info("not answered (%s): %s", exc.code, exc.message)
             _replace(client, channel, thread_ts, placeholder_ts, notice_text(exc.message))
             return
+        answer_id: str | None = None
         if placeholder_ts is None:
             try:
                 stream_answer(client, deps, ans, channel=channel, thread_ts=thread_ts,
                               user=user, team_id=team_id)
                 return
             except StreamUnavailable:
-                placeholder_ts = client.chat_postMessage(
-                    channel=channel, thread_ts=thread_ts, text=PLACEHOLDER_TEXT,
-                    blocks=placeholder_blocks())["ts"]
+                placeholder_ts = _placeholder(client, channel, thread_ts)
             except StreamBroken as broken:
-                # the streamed message is an ordinary message: show the whole answer in it
-                placeholder_ts = broken.ts
-                show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts,
-                            ts=broken.ts, user=user, answer_id=broken.answer_id)
-                return
+                # a streamed message is an ordinary message: the whole answer goes in it
+                placeholder_ts, answer_id = broken.ts, broken.answer_id
         show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
-                    user=user)
+                    user=user, answer_id=answer_id)
     except Exception:
         apologise(client, deps, channel, thread_ts, placeholder_ts)
+
+
+def _placeholder(client: Any, channel: str, thread_ts: str) -> str:
+    return str(client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                       text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())["ts"])
 
 
 def _try(method: Any, **kwargs: Any) -> bool:

@@ -236,6 +236,36 @@ def test_without_streaming_the_answer_replaces_a_placeholder_with_chat_update(sl
     assert not slack.calls("chat.appendStream", "D0NOSTREAM")
 
 
+def test_without_a_status_line_a_placeholder_shows_while_searching(slack):
+    slack.api.fail_always("assistant.threads.setStatus", "not_allowed", channel="D0NOSTATUS")
+    try:
+        thread_ts = slack.start_thread(OFFICER, "D0NOSTATUS")
+        slack.say(OFFICER, "D0NOSTATUS", Q_SIGNED, thread_ts)
+        [update] = slack.api.wait_for("chat.update", timeout=60,
+                                      where=lambda c: c.params["channel"] == "D0NOSTATUS")
+    finally:
+        slack.api.stop_failing("assistant.threads.setStatus")
+    [placeholder] = slack.calls("chat.postMessage", "D0NOSTATUS")
+    assert placeholder.params["text"] == PLACEHOLDER_TEXT
+    assert update.params["ts"] == placeholder.response["ts"]
+    assert "14 November 2023" in text_of(update.params["blocks"])
+    assert not slack.calls("chat.startStream", "D0NOSTATUS")
+
+
+def test_a_message_delivered_twice_is_answered_once(slack):
+    thread_ts = slack.start_thread(OFFICER, "D0TWICE")
+    ts = slack.api.add_message("D0TWICE", Q_SIGNED, OFFICER, thread_ts)
+    event = {"type": "message", "channel_type": "im", "user": OFFICER, "text": Q_SIGNED,
+             "ts": ts, "channel": "D0TWICE", "event_ts": ts, "thread_ts": thread_ts}
+    _, event_id = slack.send.event(event)
+    slack.send.event(event, event_id=event_id, headers={"X-Slack-Retry-Num": "1",
+                                                        "X-Slack-Retry-Reason": "http_timeout"})
+    slack.send.event(event)  # the same message under a new event id
+    slack.stopped("D0TWICE")
+    time.sleep(0.5)  # grace for a second answer to show up; a pass cannot turn into a failure
+    assert len(slack.calls("chat.startStream", "D0TWICE")) == 1
+
+
 def test_a_stream_that_breaks_is_repaired_with_chat_update(slack):
     slack.api.fail_once("chat.stopStream", "internal_error", channel="D0BROKEN")
     thread_ts = slack.start_thread(OFFICER, "D0BROKEN")
