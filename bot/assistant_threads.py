@@ -9,10 +9,11 @@ keeps the DM path. Replicas sharing ``ACCORD_DATA_DIR`` share the record.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from bot.sqlite_db import connect
 
 DB_NAME = "slack_assistant.sqlite"
 
@@ -22,14 +23,7 @@ class AssistantThreads:
 
     def __init__(self, path: Path | None = None) -> None:
         self._lock = threading.Lock()
-        target = ":memory:"
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            target = str(path)
-        self._db = sqlite3.connect(target, check_same_thread=False, timeout=30,
-                                   isolation_level=None)
-        if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS threads (channel TEXT, thread_ts TEXT, "
                          "user TEXT, started REAL, PRIMARY KEY (channel, thread_ts))")
 

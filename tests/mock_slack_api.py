@@ -15,18 +15,19 @@ Slack refuses it), ``chat.stopStream`` adds the last text and the blocks; assist
 (setStatus, setTitle, setSuggestedPrompts) are kept per thread in ``assistant_threads``;
 ``views.publish`` keeps the last Home view per user in ``home_views``. ``fail_always(method,
 error)`` makes every call of a method fail (a workspace without streaming answers
-``not_allowed``) until ``stop_failing(method)``.
+``not_allowed``) until ``stop_failing(method)``; ``with api.failing(method, error):`` for a block.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -113,6 +114,15 @@ class MockSlackAPI:
     def stop_failing(self, method: str) -> None:
         with self._lock:
             self._always.pop(method, None)
+
+    @contextlib.contextmanager
+    def failing(self, method: str, error: str, channel: str | None = None) -> Iterator[None]:
+        """``fail_always`` for the duration of a ``with`` block."""
+        self.fail_always(method, error, channel)
+        try:
+            yield
+        finally:
+            self.stop_failing(method)
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = 30.0,
                    what: str = "condition") -> Any:

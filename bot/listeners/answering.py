@@ -63,17 +63,29 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
                                        text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())
         placeholder_ts = resp["ts"]
         audience = deps.audiences.for_thread(channel, user, dm)
-        try:
-            ans = deps.qa.answer(question, history=history or None, audience=audience,
-                                 origin=Origin("slack", user, channel))
-        except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
-            log.info("not answered (%s): %s", exc.code, exc.message)
-            _replace(client, channel, thread_ts, placeholder_ts, notice_text(exc.message))
+        ans = answer_or_notice(client, deps, question, history, audience, user=user,
+                               channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
+        if ans is None:
             return
         show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
                     user=user)
     except Exception:
         apologise(client, deps, channel, thread_ts, placeholder_ts)
+
+
+def answer_or_notice(client: Any, deps: BotDeps, question: str, history: list[str] | None,
+                     audience: Any, *, user: str | None, channel: str, thread_ts: str,
+                     ts: str | None) -> Any:
+    """``deps.qa.answer`` for ``audience`` (audited as asked by ``user`` in ``channel``), or None
+    after showing a notice in place of ``ts`` (or as a thread reply) when the question is
+    unusable or the index empty or out of step. Raises anything else."""
+    try:
+        return deps.qa.answer(question, history=history or None, audience=audience,
+                              origin=Origin("slack", user, channel))
+    except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
+        log.info("not answered (%s): %s", exc.code, exc.message)
+        _replace(client, channel, thread_ts, ts, notice_text(exc.message))
+        return None
 
 
 def show_answer(client: Any, deps: BotDeps, ans: Any, *, channel: str, thread_ts: str, ts: str,

@@ -18,14 +18,12 @@ from typing import Any
 from slack_bolt import App, Assistant
 from slack_sdk.errors import SlackApiError
 
-from accord.audit import Origin
-from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from accord.overview import Catalogue
 from bot.assistant_threads import AssistantThreads
-from bot.blocks import PLACEHOLDER_TEXT, notice_text, placeholder_blocks
+from bot.blocks import PLACEHOLDER_TEXT, placeholder_blocks
 from bot.dedupe import message_key
 from bot.deps import BotDeps
-from bot.listeners.answering import _replace, apologise, clean_question, show_answer
+from bot.listeners.answering import answer_or_notice, apologise, clean_question, show_answer
 from bot.streaming import StreamBroken, StreamUnavailable, stream_answer
 from bot.suggestions import prompts_title, suggested_prompts
 
@@ -116,12 +114,9 @@ def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue,
                     status=f"is searching {total:,} documents\u2026"):
             # no status line on this workspace: the placeholder says the bot is at work
             placeholder_ts = _placeholder(client, channel, thread_ts)
-        try:
-            ans = deps.qa.answer(question, history=history or None, audience=audience,
-                                 origin=Origin("slack", user, channel))
-        except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
-            log.info("not answered (%s): %s", exc.code, exc.message)
-            _replace(client, channel, thread_ts, placeholder_ts, notice_text(exc.message))
+        ans = answer_or_notice(client, deps, question, history, audience, user=user,
+                               channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
+        if ans is None:
             return
         answer_id: str | None = None
         if placeholder_ts is None:

@@ -58,6 +58,15 @@ class Slack:
         assert sent.status == 200
         return ts
 
+    def ask_and_wait_update(self, user: str, dm: str, question: str) -> tuple[str, Any]:
+        """Open a thread, ask, and wait for the answer placed with chat.update; returns the
+        thread's ts and that call."""
+        thread_ts = self.start_thread(user, dm)
+        self.say(user, dm, question, thread_ts)
+        [update] = self.api.wait_for("chat.update", timeout=60,
+                                     where=lambda c: c.params["channel"] == dm)
+        return thread_ts, update
+
     def calls(self, method: str, dm: str) -> list:
         return self.api.calls_to(method, lambda c: dm in (c.params.get("channel"),
                                                           c.params.get("channel_id")))
@@ -215,14 +224,8 @@ def test_the_officer_audience_applies_as_in_a_dm(slack, marked):
 # ---- fallbacks and the DM path ---------------------------------------------------------------
 
 def test_without_streaming_the_answer_replaces_a_placeholder_with_chat_update(slack, marked):
-    slack.api.fail_always("chat.startStream", "not_allowed", channel="D0NOSTREAM")
-    try:
-        thread_ts = slack.start_thread(OFFICER, "D0NOSTREAM")
-        slack.say(OFFICER, "D0NOSTREAM", Q_SIGNED, thread_ts)
-        [update] = slack.api.wait_for("chat.update", timeout=60,
-                                      where=lambda c: c.params["channel"] == "D0NOSTREAM")
-    finally:
-        slack.api.stop_failing("chat.startStream")
+    with slack.api.failing("chat.startStream", "not_allowed", channel="D0NOSTREAM"):
+        thread_ts, update = slack.ask_and_wait_update(OFFICER, "D0NOSTREAM", Q_SIGNED)
     refused = [c for c in slack.api.calls if c.method == "chat.startStream"
                and c.params.get("channel") == "D0NOSTREAM"]
     assert len(refused) == 1 and refused[0].error == "not_allowed"
@@ -237,14 +240,9 @@ def test_without_streaming_the_answer_replaces_a_placeholder_with_chat_update(sl
 
 
 def test_without_a_status_line_a_placeholder_shows_while_searching(slack):
-    slack.api.fail_always("assistant.threads.setStatus", "not_allowed", channel="D0NOSTATUS")
-    try:
-        thread_ts = slack.start_thread(OFFICER, "D0NOSTATUS")
-        slack.say(OFFICER, "D0NOSTATUS", Q_SIGNED, thread_ts)
-        [update] = slack.api.wait_for("chat.update", timeout=60,
-                                      where=lambda c: c.params["channel"] == "D0NOSTATUS")
-    finally:
-        slack.api.stop_failing("assistant.threads.setStatus")
+    with slack.api.failing("assistant.threads.setStatus", "not_allowed", channel="D0NOSTATUS"):
+        slack.ask_and_wait_update(OFFICER, "D0NOSTATUS", Q_SIGNED)
+    [update] = slack.calls("chat.update", "D0NOSTATUS")
     [placeholder] = slack.calls("chat.postMessage", "D0NOSTATUS")
     assert placeholder.params["text"] == PLACEHOLDER_TEXT
     assert update.params["ts"] == placeholder.response["ts"]
@@ -268,10 +266,7 @@ def test_a_message_delivered_twice_is_answered_once(slack):
 
 def test_a_stream_that_breaks_is_repaired_with_chat_update(slack):
     slack.api.fail_once("chat.stopStream", "internal_error", channel="D0BROKEN")
-    thread_ts = slack.start_thread(OFFICER, "D0BROKEN")
-    slack.say(OFFICER, "D0BROKEN", Q_SIGNED, thread_ts)
-    [update] = slack.api.wait_for("chat.update", timeout=60,
-                                  where=lambda c: c.params["channel"] == "D0BROKEN")
+    _, update = slack.ask_and_wait_update(OFFICER, "D0BROKEN", Q_SIGNED)
     [start] = [c for c in slack.api.calls if c.method == "chat.startStream"
                and c.params.get("channel") == "D0BROKEN"]
     assert update.params["ts"] == start.response["ts"]
