@@ -2,7 +2,8 @@
 
 Runs on a worker thread (a lazy listener), never in the request that Slack waits on. Any
 failure ends in a short apology with an error id in the thread; the log has the trace under the
-same id.
+same id. The steps (``answer_or_notice``, ``show_answer``, ``apologise``) also serve the
+assistant container (``bot.listeners.assistant``), so both paths answer, record and fail alike.
 """
 
 from __future__ import annotations
