@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     admin_users: str = Field(
         "", description="Comma-separated Slack user ids allowed to re-index from Slack."
     )
+    assistant_prompts: str = Field(
+        "", description="Suggested prompts shown when an officer opens a thread in Slack's "
+        "assistant container, separated by `|` (at most 4 are shown). Unset: made from the "
+        "titles of the documents the officer may read that come up most often in the index.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     progress_every_s: float = Field(
         5.0, gt=0, description="When `accord ingest` writes to a log rather than a terminal, "
@@ -186,6 +191,11 @@ class Settings(BaseSettings):
     def admin_user_ids(self) -> set[str]:
         """The admin Slack user ids as a set."""
         return {u.strip() for u in self.admin_users.split(",") if u.strip()}
+
+    @property
+    def assistant_prompt_list(self) -> list[str]:
+        """The admin's suggested prompts, in order, blanks dropped."""
+        return [p.strip() for p in self.assistant_prompts.split("|") if p.strip()]
 
     @property
     def chroma_dir(self) -> Path:

@@ -73,6 +73,26 @@ def split_text(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     return pieces
 
 
+def split_sentences(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """The sentences of ``text`` in order, each with the ``[n]`` markers and the white space
+    that follow it, so that joined they give ``text`` back (a sentence longer than ``limit`` is
+    cut as ``split_text`` cuts). Returns [] for empty text."""
+    text = text.strip()
+    out: list[str] = []
+    start = 0
+    for end in [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        piece = text[start:end]
+        start = end
+        if len(piece) > limit:
+            gap = piece[len(piece.rstrip()):]
+            cut = split_text(piece, limit)
+            out.extend(c + " " for c in cut[:-1])
+            out.append(cut[-1] + gap)
+        elif piece:
+            out.append(piece)
+    return out
+
+
 def _best_cut(text: str, limit: int) -> int:
     window = text[: limit + 1]
     around = text[: limit + 16]  # a marker or an escape may straddle the limit
@@ -127,15 +147,17 @@ def feedback_block(answer_id: str, share: bool = False) -> Block:
 
 
 def answer_blocks(answer: Answer, answer_id: str | None = None, share: bool = False,
-                  header: str | None = None) -> list[Block]:
+                  header: str | None = None, with_text: bool = True) -> list[Block]:
     """All blocks for ``answer`` in reading order (may exceed one message; see ``paginate``).
 
     ``header`` is already-escaped mrkdwn shown first (e.g. who shared the answer).
+    ``with_text=False`` leaves out the answer's text (it was streamed) and keeps the rest.
     """
     blocks: list[Block] = []
     if header:
         blocks.append(context(header))
-    blocks.extend(section(p) for p in split_text(escape_mrkdwn(answer.text)))
+    if with_text:
+        blocks.extend(section(p) for p in split_text(escape_mrkdwn(answer.text)))
     if answer.notice:
         blocks.append(context(f":information_source: {escape_mrkdwn(answer.notice)}"))
     if answer.citations:

@@ -10,13 +10,14 @@ they expire after ``ttl`` seconds (Slack stops retrying after about an hour).
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from slack_bolt import BoltResponse
+
+from bot.sqlite_db import connect
 
 log = logging.getLogger(__name__)
 DB_NAME = "slack_events.sqlite"
@@ -28,14 +29,7 @@ class Claims:
     def __init__(self, path: Path | None = None, ttl: float = 3 * 3600) -> None:
         self.ttl = ttl
         self._lock = threading.Lock()
-        target = ":memory:"
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            target = str(path)
-        self._db = sqlite3.connect(target, check_same_thread=False, timeout=30,
-                                   isolation_level=None)
-        if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = connect(path)
         self._db.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at REAL)")
         self._last_purge = 0.0
 

@@ -120,6 +120,17 @@ class FeedbackStore:
             self._db.commit()
             return int(cur.lastrowid or 0)
 
+    def recent_counts(self, since: float) -> dict[str, int]:
+        """Answers given and feedback clicks by rating since ``since`` (epoch seconds):
+        ``{"answers": n, "helpful": n, "not_helpful": n, "wrong_source": n}``."""
+        with self._lock:
+            answers = self._db.execute("SELECT COUNT(*) FROM answers WHERE created >= ?",
+                                       (since,)).fetchone()[0]
+            rated = dict(self._db.execute(
+                "SELECT rating, COUNT(*) FROM feedback WHERE created >= ? GROUP BY rating",
+                (since,)).fetchall())
+        return {"answers": int(answers), **{r: int(rated.get(r, 0)) for r in RATINGS}}
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """Each feedback click joined with the answer it rates, oldest first."""
         with self._lock:

@@ -161,6 +161,19 @@ class Manifest:
                  "caveats": json.loads(r[3] or "[]"), "evidence": json.loads(r[4] or "[]")}
                 for r in rows]
 
+    def catalogue(self) -> list[dict[str, Any]]:
+        """Every indexed document's source, title, type, date, marking, caveats (None when
+        indexed before caveats were recorded) and when it was indexed, by source: what an
+        overview of the index needs without the documents' text."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT source, title, doc_type, date, marking, caveats, indexed_at FROM "
+                "documents WHERE status='done' ORDER BY source").fetchall()
+        return [{"source": r[0], "title": r[1] or "", "doc_type": r[2] or "other", "date": r[3],
+                 "marking": r[4] or "UNMARKED",
+                 "caveats": None if r[5] is None else list(json.loads(r[5])),
+                 "indexed_at": r[6]} for r in rows]
+
     def document_stats(self) -> list[tuple[str, str, int, int]]:
         """(doc_type, marking, documents, chunks) for indexed documents."""
         rows = self.db.execute(

@@ -3,22 +3,31 @@ tests/mock_web_api_server), plus helpers to send signed requests to an app.
 
 ``MockSlackAPI`` is a real HTTP server on 127.0.0.1, port 0. Point a ``WebClient`` at
 ``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
-assistant.threads.setStatus, conversations.replies, conversations.info (``shared_channels`` are
-Slack Connect), usergroups.users.list (``usergroups``), views.* and any other method with
-plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the
-messages posted and seeded per channel so conversations.replies returns a real-looking thread.
+conversations.replies, conversations.info (``shared_channels`` are Slack Connect),
+usergroups.users.list (``usergroups``), views.* and any other method with plausible JSON;
+``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the messages posted
+and seeded per channel so conversations.replies returns a real-looking thread.
 ``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
+
+Slack's AI-app surfaces are kept as Slack keeps them: ``chat.startStream`` posts a message in
+streaming state, ``chat.appendStream`` adds to its text (refused once the stream stopped, as
+Slack refuses it), ``chat.stopStream`` adds the last text and the blocks; assistant.threads.*
+(setStatus, setTitle, setSuggestedPrompts) are kept per thread in ``assistant_threads``;
+``views.publish`` keeps the last Home view per user in ``home_views``. ``fail_always(method,
+error)`` makes every call of a method fail (a workspace without streaming answers
+``not_allowed``) until ``stop_failing(method)``; ``with api.failing(method, error):`` for a block.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,6 +46,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
     status: int = 200
     error: str | None = None  # the error this call was answered with, if any
+    response: dict[str, Any] = field(default_factory=dict)  # the JSON answered
 
 
 class MockSlackAPI:
@@ -51,6 +61,10 @@ class MockSlackAPI:
         self._ts = itertools.count(1)
         self._rate_limits: dict[str, tuple[int, str | None]] = {}
         self._errors: dict[str, tuple[str, str | None]] = {}
+        self._always: dict[str, tuple[str, str | None]] = {}
+        # (channel_id, thread_ts) -> {"status": ..., "title": ..., "prompts": [...]}
+        self.assistant_threads: dict[tuple[str, str], dict[str, Any]] = {}
+        self.home_views: dict[str, dict[str, Any]] = {}  # user id -> last published Home view
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -90,6 +104,25 @@ class MockSlackAPI:
         ``{"ok": false, "error": error}``."""
         with self._lock:
             self._errors[method] = (error, channel)
+
+    def fail_always(self, method: str, error: str, channel: str | None = None) -> None:
+        """Every call of ``method`` (in ``channel``, if given) gets ``{"ok": false, "error":
+        error}`` until ``stop_failing(method)``."""
+        with self._lock:
+            self._always[method] = (error, channel)
+
+    def stop_failing(self, method: str) -> None:
+        with self._lock:
+            self._always.pop(method, None)
+
+    @contextlib.contextmanager
+    def failing(self, method: str, error: str, channel: str | None = None) -> Iterator[None]:
+        """``fail_always`` for the duration of a ``with`` block."""
+        self.fail_always(method, error, channel)
+        try:
+            yield
+        finally:
+            self.stop_failing(method)
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = 30.0,
                    what: str = "condition") -> Any:
@@ -184,9 +217,49 @@ class MockSlackAPI:
             if group not in self.usergroups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(self.usergroups[group])}
+        if method.startswith("chat.") and method.endswith("Stream"):
+            return self._stream(method, p)
+        if method.startswith("assistant.threads."):
+            key = (str(p.get("channel_id")), str(p.get("thread_ts")))
+            field_name = {"assistant.threads.setStatus": "status",
+                          "assistant.threads.setTitle": "title",
+                          "assistant.threads.setSuggestedPrompts": "prompts"}.get(method)
+            if field_name is None:
+                return {"ok": False, "error": "unknown_method"}
+            with self._lock:
+                self.assistant_threads.setdefault(key, {})[field_name] = p.get(field_name)
+            return {"ok": True}
+        if method == "views.publish":
+            with self._lock:
+                self.home_views[str(p.get("user_id"))] = p.get("view") or {}
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
         return {"ok": True}
+
+    def _stream(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
+        channel = str(p.get("channel"))
+        if method == "chat.startStream":
+            if not p.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            ts = self.next_ts()
+            msg = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
+                   "thread_ts": p["thread_ts"], "text": p.get("markdown_text") or "",
+                   "blocks": [], "streaming": True}
+            with self._lock:
+                self.messages.setdefault(channel, []).append(msg)
+            return {"ok": True, "channel": channel, "ts": ts}
+        with self._lock:
+            msg = next((m for m in self.messages.get(channel, []) if m["ts"] == p.get("ts")),
+                       None)
+            if msg is None:
+                return {"ok": False, "error": "message_not_found"}
+            if not msg.get("streaming"):
+                return {"ok": False, "error": "message_not_in_streaming_state"}
+            msg["text"] += p.get("markdown_text") or ""
+            if method == "chat.stopStream":
+                msg["streaming"] = False
+                msg["blocks"] = p.get("blocks") or []
+        return {"ok": True, "channel": channel, "ts": p.get("ts")}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -213,7 +286,7 @@ class MockSlackAPI:
                     params.update(json.loads(raw))
                 elif raw:
                     params.update(dict(parse_qsl(raw)))
-                for key in ("blocks", "attachments", "view"):
+                for key in ("blocks", "attachments", "view", "prompts"):
                     if isinstance(params.get(key), str):
                         try:
                             params[key] = json.loads(params[key])
@@ -230,10 +303,14 @@ class MockSlackAPI:
                     limit = api._rate_limits.get(method)
                     if limit and limit[1] in (None, params.get("channel")):
                         retry_after = api._rate_limits.pop(method)[0]
+                    where = params.get("channel") or params.get("channel_id")
                     failure = api._errors.get(method)
                     error = None
-                    if failure and failure[1] in (None, params.get("channel")):
+                    if failure and failure[1] in (None, where):
                         error = api._errors.pop(method)[0]
+                    always = api._always.get(method)
+                    if always and always[1] in (None, where):
+                        error = always[0]
                 if retry_after is not None:
                     call.status = 429
                     with api._lock:
@@ -244,6 +321,7 @@ class MockSlackAPI:
                 call.error = error
                 body = ({"ok": False, "error": error} if error else
                         {"ok": True} if method == "response_url" else api._answer(method, params))
+                call.response = body
                 with api._lock:
                     api.calls.append(call)
                 self._send(200, body)

@@ -1,5 +1,6 @@
 """The bot's listeners, one concept a module: messages (mentions, DMs, thread follow-ups),
-commands (``/accord`` and ``/accord reindex``) and actions (feedback and share buttons).
+commands (``/accord`` and ``/accord reindex``), actions (feedback and share buttons), the
+assistant container (``assistant``) and the App Home tab (``home``).
 
 Every listener acknowledges inline and does its work in a lazy function on a worker thread.
 """
@@ -9,11 +10,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.deps import BotDeps
-from bot.listeners import actions, commands, messages
+from bot.listeners import actions, assistant, commands, home, messages
 
 
 def register_all(app: App, deps: BotDeps) -> None:
     """Attach every listener to ``app``."""
+    assistant.register(app, deps)  # a middleware: assistant threads never reach messages
+    home.register(app, deps)
     messages.register(app, deps)
     commands.register(app, deps)
     actions.register(app, deps)

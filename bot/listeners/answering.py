@@ -2,7 +2,8 @@
 
 Runs on a worker thread (a lazy listener), never in the request that Slack waits on. Any
 failure ends in a short apology with an error id in the thread; the log has the trace under the
-same id.
+same id. The steps (``answer_or_notice``, ``show_answer``, ``apologise``) also serve the
+assistant container (``bot.listeners.assistant``), so both paths answer, record and fail alike.
 """
 
 from __future__ import annotations
@@ -63,30 +64,56 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
                                        text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())
         placeholder_ts = resp["ts"]
         audience = deps.audiences.for_thread(channel, user, dm)
-        try:
-            ans = deps.qa.answer(question, history=history or None, audience=audience,
-                                 origin=Origin("slack", user, channel))
-        except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
-            log.info("not answered (%s): %s", exc.code, exc.message)
-            _replace(client, channel, thread_ts, placeholder_ts, notice_text(exc.message))
+        ans = answer_or_notice(client, deps, question, history, audience, user=user,
+                               channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
+        if ans is None:
             return
-        answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts, placeholder_ts)
-        pages = render_answer(ans, answer_id)
-        text = fallback_text(ans)
-        client.chat_update(channel=channel, ts=placeholder_ts, text=text, blocks=pages[0])
-        for page in pages[1:]:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=page)
+        show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
+                    user=user)
     except Exception:
-        error_id = new_error_id()
-        log.exception("failed to answer in %s thread %s (error id %s)", channel, thread_ts,
-                      error_id)
-        metrics = getattr(deps.qa, "metrics", None)
-        if metrics is not None:
-            metrics.error("slack")
-        try:
-            _replace(client, channel, thread_ts, placeholder_ts, apology_text(error_id))
-        except Exception:
-            log.exception("could not post the apology for error id %s", error_id)
+        apologise(client, deps, channel, thread_ts, placeholder_ts)
+
+
+def answer_or_notice(client: Any, deps: BotDeps, question: str, history: list[str] | None,
+                     audience: Any, *, user: str | None, channel: str, thread_ts: str,
+                     ts: str | None) -> Any:
+    """``deps.qa.answer`` for ``audience`` (audited as asked by ``user`` in ``channel``), or None
+    after showing a notice in place of ``ts`` (or as a thread reply) when the question is
+    unusable or the index empty or out of step. Raises anything else."""
+    try:
+        return deps.qa.answer(question, history=history or None, audience=audience,
+                              origin=Origin("slack", user, channel))
+    except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
+        log.info("not answered (%s): %s", exc.code, exc.message)
+        _replace(client, channel, thread_ts, ts, notice_text(exc.message))
+        return None
+
+
+def show_answer(client: Any, deps: BotDeps, ans: Any, *, channel: str, thread_ts: str, ts: str,
+                user: str | None, answer_id: str | None = None) -> None:
+    """Record ``ans`` and show it in place of the bot's message ``ts`` (``chat.update``); pages
+    beyond the first follow as thread replies. Raises what the Web API raises."""
+    answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts, ts,
+                                            answer_id=answer_id)
+    pages = render_answer(ans, answer_id)
+    text = fallback_text(ans)
+    client.chat_update(channel=channel, ts=ts, text=text, blocks=pages[0])
+    for page in pages[1:]:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=page)
+
+
+def apologise(client: Any, deps: BotDeps, channel: str, thread_ts: str, ts: str | None) -> None:
+    """Call from an ``except`` block: log the trace under a new error id, count the error and
+    show the apology with that id in place of ``ts`` (or as a thread reply). Never raises."""
+    error_id = new_error_id()
+    log.exception("failed to answer in %s thread %s (error id %s)", channel, thread_ts, error_id)
+    metrics = getattr(deps.qa, "metrics", None)
+    if metrics is not None:
+        metrics.error("slack")
+    try:
+        _replace(client, channel, thread_ts, ts, apology_text(error_id))
+    except Exception:
+        log.exception("could not post the apology for error id %s", error_id)
 
 
 def _replace(client: Any, channel: str, thread_ts: str, ts: str | None, text: str) -> None:

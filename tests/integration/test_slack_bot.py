@@ -379,10 +379,14 @@ def test_manifest_declares_what_the_app_listens_to():
     manifest = yaml.safe_load(
         (Path(bot_package.__file__).parent / "manifest.yml").read_text(encoding="utf-8"))
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.im", "message.channels", "message.groups"}
+    assert events == {"app_mention", "message.im", "message.channels", "message.groups",
+                      "assistant_thread_started", "assistant_thread_context_changed",
+                      "app_home_opened"}
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history",
-            "groups:history"} <= scopes
+            "groups:history", "assistant:write"} <= scopes
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["assistant_view"]["assistant_description"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/accord"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
