@@ -4,8 +4,10 @@ tests/mock_web_api_server), plus helpers to send signed requests to an app.
 ``MockSlackAPI`` is a real HTTP server on 127.0.0.1, port 0. Point a ``WebClient`` at
 ``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
 assistant.threads.setStatus, conversations.replies, conversations.info (``shared_channels`` are
-Slack Connect), usergroups.users.list (``usergroups``), views.* and any other method with
-plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the
+Slack Connect), usergroups.users.list (``usergroups``), views.*, files.info (``add_file``) and any other method
+with plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. A file's
+``url_private`` points back at this server, which serves its bytes only with the bot token
+(``file_token``) as a bearer token, as Slack does; each download is recorded as "file_download". It keeps the
 messages posted and seeded per channel so conversations.replies returns a real-looking thread.
 ``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
 """
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import parse_qsl, quote, urlparse
 
 BOT_USER_ID = "UACCORDBOT"
 BOT_ID = "BACCORD"
@@ -47,6 +49,9 @@ class MockSlackAPI:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages
         self.shared_channels: set[str] = set()  # Slack Connect: conversations.info says shared
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list: group -> members
+        self.files: dict[str, dict[str, Any]] = {}  # files.info: file id -> file object
+        self.file_bytes: dict[str, bytes] = {}  # what each file's url_private serves
+        self.file_token = "xoxb-accord-test"  # the bearer token a download must carry
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._rate_limits: dict[str, tuple[int, str | None]] = {}
@@ -117,6 +122,21 @@ class MockSlackAPI:
             self.messages.setdefault(channel, []).append(msg)
         return ts
 
+    def add_file(self, name: str, data: bytes, user: str = "UOFFICER",
+                 mimetype: str = "application/octet-stream", size: int | None = None) -> str:
+        """Register an uploaded file (as Slack holds it); returns its id. ``size`` overrides
+        the size files.info reports (a file too large to fetch, without the bytes)."""
+        fid = f"F{len(self.files) + 1:08d}"
+        url = f"http://127.0.0.1:{self.port}/files-pri/{TEAM_ID}-{fid}/{quote(name)}"
+        info = {"id": fid, "name": name, "title": name, "user": user, "mimetype": mimetype,
+                "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "",
+                "size": len(data) if size is None else size, "url_private": url,
+                "url_private_download": url + "?download=1", "mode": "hosted"}
+        with self._lock:
+            self.files[fid] = info
+            self.file_bytes[fid] = data
+        return fid
+
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self.calls
@@ -184,6 +204,11 @@ class MockSlackAPI:
             if group not in self.usergroups:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(self.usergroups[group])}
+        if method == "files.info":
+            with self._lock:
+                info = self.files.get(str(p.get("file")))
+            return {"ok": True, "file": info} if info else {"ok": False,
+                                                            "error": "file_not_found"}
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
         return {"ok": True}
@@ -219,6 +244,9 @@ class MockSlackAPI:
                             params[key] = json.loads(params[key])
                         except ValueError:
                             pass
+                if parsed.path.startswith("/files-pri/"):
+                    self._download(parsed.path)
+                    return
                 if parsed.path.startswith("/response_url/"):
                     method = "response_url"
                     params["_name"] = parsed.path.rsplit("/", 1)[-1]
@@ -247,6 +275,30 @@ class MockSlackAPI:
                 with api._lock:
                     api.calls.append(call)
                 self._send(200, body)
+
+            def _download(self, path: str) -> None:
+                fid = path.split("/")[2].rsplit("-", 1)[-1]
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                authorised = headers.get("authorization") == f"Bearer {api.file_token}"
+                call = Call("file_download", {"file": fid, "path": path}, headers,
+                            status=200 if authorised else 403)
+                with api._lock:
+                    api.calls.append(call)
+                    data = api.file_bytes.get(fid)
+                    mimetype = (api.files.get(fid) or {}).get("mimetype", "")
+                if not authorised or data is None:
+                    # Slack answers a download without a valid token with a sign-in web page
+                    page = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
+                    self._send_bytes(403 if not authorised else 404, page, "text/html")
+                    return
+                self._send_bytes(200, data, mimetype or "application/octet-stream")
+
+            def _send_bytes(self, status: int, data: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _send(self, status: int, body: dict[str, Any],
                       headers: dict[str, str] | None = None) -> None:
@@ -348,6 +400,23 @@ class SignedSender:
                          "block_id": f"accord_feedback:{value}",
                          "text": {"type": "plain_text", "text": action_id},
                          "action_ts": f"{time.time():.6f}"}],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded")
+
+    def message_shortcut(self, callback_id: str, user: str, channel: str, message: dict[str, Any],
+                         response_url: str) -> Sent:
+        """A message shortcut (``message_action``) on ``message`` in ``channel``."""
+        from urllib.parse import urlencode
+
+        payload = {
+            "type": "message_action", "callback_id": callback_id,
+            "team": {"id": self.team_id, "domain": "accord-test"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "channel": {"id": channel, "name": channel.lower()}, "api_app_id": "A0ACCORD",
+            "token": "legacy", "trigger_id": f"trig.{next(self._ids)}",
+            "response_url": response_url, "message_ts": message.get("ts"),
+            "action_ts": f"{time.time():.6f}", "message": message,
         }
         return self.post(urlencode({"payload": json.dumps(payload)}),
                          "application/x-www-form-urlencoded")

@@ -49,13 +49,14 @@ def new_error_id() -> str:
 
 def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str,
                      question: str, user: str | None, history: list[str] | None = None,
-                     dm: bool = False) -> None:
+                     dm: bool = False, header: str | None = None) -> bool:
     """Post a placeholder in the thread, answer ``question`` for everyone in the conversation
     (the channel's audience, never more than the asker's; the asker's own in a DM), and replace
-    the placeholder.
+    the placeholder. ``header`` (mrkdwn) heads the answer, e.g. who asked about a message.
 
     Never raises: problems are shown in the thread (a notice for an unusable question or an
-    empty index, an apology with an error id for anything else).
+    empty index, an apology with an error id for anything else). Returns False when nothing
+    could be posted in the thread (e.g. the bot is not in the channel), else True.
     """
     placeholder_ts: str | None = None
     try:
@@ -69,13 +70,14 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
         except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
             log.info("not answered (%s): %s", exc.code, exc.message)
             _replace(client, channel, thread_ts, placeholder_ts, notice_text(exc.message))
-            return
+            return True
         answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts, placeholder_ts)
-        pages = render_answer(ans, answer_id)
+        pages = render_answer(ans, answer_id, header=header)
         text = fallback_text(ans)
         client.chat_update(channel=channel, ts=placeholder_ts, text=text, blocks=pages[0])
         for page in pages[1:]:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=page)
+        return True
     except Exception:
         error_id = new_error_id()
         log.exception("failed to answer in %s thread %s (error id %s)", channel, thread_ts,
@@ -85,8 +87,10 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
             metrics.error("slack")
         try:
             _replace(client, channel, thread_ts, placeholder_ts, apology_text(error_id))
+            return True
         except Exception:
             log.exception("could not post the apology for error id %s", error_id)
+            return placeholder_ts is not None
 
 
 def _replace(client: Any, channel: str, thread_ts: str, ts: str | None, text: str) -> None:
