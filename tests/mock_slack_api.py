@@ -4,12 +4,15 @@ tests/mock_web_api_server), plus helpers to send signed requests to an app.
 ``MockSlackAPI`` is a real HTTP server on 127.0.0.1, port 0. Point a ``WebClient`` at
 ``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
 assistant.threads.setStatus, conversations.replies, conversations.info (``shared_channels`` are
-Slack Connect), usergroups.users.list (``usergroups``), views.*, files.info (``add_file``) and any other method
-with plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. A file's
-``url_private`` points back at this server, which serves its bytes only with the bot token
-(``file_token``) as a bearer token, as Slack does; each download is recorded as "file_download". It keeps the
+Slack Connect), usergroups.users.list (``usergroups``), views.* and any other method with
+plausible JSON; ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the
 messages posted and seeded per channel so conversations.replies returns a real-looking thread.
 ``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
+
+Files: ``add_file(name, data)`` registers an upload for files.info; its ``url_private`` points
+back at this server, which serves the bytes only to a request carrying the bot token
+(``file_token``) as a bearer token, as Slack does, and records each download as
+"file_download". ``not_in_channels``: chat.* calls there fail with ``not_in_channel``.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class MockSlackAPI:
         self.files: dict[str, dict[str, Any]] = {}  # files.info: file id -> file object
         self.file_bytes: dict[str, bytes] = {}  # what each file's url_private serves
         self.file_token = "xoxb-accord-test"  # the bearer token a download must carry
+        self.not_in_channels: set[str] = set()  # chat.* there fails with not_in_channel
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._rate_limits: dict[str, tuple[int, str | None]] = {}
@@ -262,6 +266,9 @@ class MockSlackAPI:
                     error = None
                     if failure and failure[1] in (None, params.get("channel")):
                         error = api._errors.pop(method)[0]
+                    if (error is None and method.startswith("chat.")
+                            and params.get("channel") in api.not_in_channels):
+                        error = "not_in_channel"
                 if retry_after is not None:
                     call.status = 429
                     with api._lock:
