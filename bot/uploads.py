@@ -18,6 +18,7 @@ The steps, each failing with a ``DocumentError`` naming the file and the reason:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import secrets
@@ -198,15 +199,17 @@ def read_marking(docs_dir: Path, staged: Staged, rules: Rules) -> Document:
     return doc
 
 
-def commit(docs_dir: Path, pending: str, final_name: str) -> str:
-    """File the staged copy under ``final_name`` (or the next free numbered name, if a file took
-    that name meanwhile); returns the name used. Raises DocumentError when the staged copy is
-    gone (already filed or cancelled)."""
+def commit(docs_dir: Path, pending: str, final_name: str, uploaded_name: str | None = None
+           ) -> str:
+    """File the staged copy under ``final_name``, or, if a file took that name meanwhile, the
+    next free numbered variant of ``uploaded_name``; returns the name used. Raises
+    DocumentError when the staged copy is gone (already filed or cancelled)."""
     src = pending_path(docs_dir, pending)
     final_name = safe_name(final_name)
     if not src.is_file():
         raise DocumentError(final_name, "this upload was already added or cancelled", "gone")
-    for candidate in _candidates(final_name):
+    names = _candidates(safe_name(uploaded_name or final_name))
+    for candidate in itertools.chain([final_name], (n for n in names if n != final_name)):
         try:
             os.link(src, docs_dir / candidate)  # fails if the name exists: never overwrites
         except FileExistsError:

@@ -153,7 +153,8 @@ def confirm_blocks(staged: uploads.Staged, doc: Document, size: int
                  f"*Date:* {doc.date or 'none found'}")
     lines.append("Only audiences cleared for this marking will see it in answers. Add it and "
                  "index it now?")
-    value = json.dumps({"p": staged.pending, "n": staged.final_name, "m": marking})
+    value = json.dumps({"p": staged.pending, "n": staged.final_name, "o": staged.name,
+                        "m": marking})
     text = "\n".join(lines)
     blocks = [section(text[:3000]), {"type": "actions", "block_id": "accord_upload",
                                      "elements": [
@@ -175,6 +176,7 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
     try:
         value = json.loads(action.get("value") or "{}")
         pending, name, marking = str(value["p"]), str(value["n"]), str(value.get("m", ""))
+        uploaded = str(value.get("o") or name)
     except (ValueError, KeyError, TypeError):
         log.warning("upload action with a bad value from %s", user)
         return
@@ -192,7 +194,7 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
             _update(client, channel, msg_ts, f"Cancelled: `{escape_mrkdwn(name)}` was not added.")
             return
         try:
-            filed = uploads.commit(deps.docs_dir, pending, name)
+            filed = uploads.commit(deps.docs_dir, pending, name, uploaded)
         except DocumentError as exc:
             _update(client, channel, msg_ts, f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}")
             return
