@@ -196,7 +196,8 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
         try:
             filed = uploads.commit(deps.docs_dir, pending, name, uploaded)
         except DocumentError as exc:
-            _update(client, channel, msg_ts, f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}")
+            _update(client, channel, msg_ts,
+                    f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}")
             return
         _update(client, channel, msg_ts, f":hourglass_flowing_sand: `{escape_mrkdwn(filed)}` "
                 f"(marked {escape_mrkdwn(marking)}) is in the documents folder; indexing it\u2026")

@@ -82,8 +82,10 @@ def test_two_replicas_sharing_the_data_dir_answer_a_retried_event_once(sample_in
             sent = list(pool.map(
                 lambda d: d[0].event(event, event_id=event_id, headers=d[1])[0], deliveries))
         assert [s.status for s in sent] == [200] * len(deliveries)
-        in_thread = (lambda c: c.params.get("channel") == "CREPLICA"
-                     and c.params.get("thread_ts") == ts)
+
+        def in_thread(c):
+            return c.params.get("channel") == "CREPLICA" and c.params.get("thread_ts") == ts
+
         [placeholder] = api.wait_for("chat.postMessage", where=in_thread, timeout=120)
         [answer] = api.wait_for("chat.update", timeout=120,
                                 where=lambda c: c.params.get("channel") == "CREPLICA")

@@ -41,9 +41,9 @@ class Uploads:
         channel = channel or f"D{user}"
         ids = [self.api.add_file(name, data, user=user, **file_kw) for name, data in files]
         ts = self.api.add_message(channel, "", user)
+        shared = [{"id": fid, "name": name} for fid, (name, _) in zip(ids, files, strict=True)]
         event = {"type": "message", "subtype": "file_share", "channel_type": "im", "user": user,
-                 "text": "", "ts": ts, "channel": channel, "event_ts": ts,
-                 "files": [{"id": fid, "name": name} for fid, (name, _) in zip(ids, files)]}
+                 "text": "", "ts": ts, "channel": channel, "event_ts": ts, "files": shared}
         sent, _ = self.send.event(event)
         assert sent.status == 200
         return ts
@@ -138,14 +138,15 @@ def test_non_admin_upload_is_refused_with_who_can_add(uploads):
 
 
 def test_same_name_upload_never_overwrites(uploads):
-    (uploads.docs / "liaison-note.md").write_bytes(b"# Liaison note\n\nThe first version.\n")
+    first = b"# Liaison note\n\nThe first version.\n"
+    (uploads.docs / "liaison-note.md").write_bytes(first)
     newer = b"# Liaison note\n\nThe second version, with the new liaison officer named.\n"
     ts = uploads.share(ADMIN, [("liaison-note.md", newer)])
     [offer] = uploads.replies(f"D{ADMIN}", ts)
     assert "will be added as `liaison-note-2.md`" in offer.params["blocks"][0]["text"]["text"]
     uploads.click(CONFIRM_ACTION, offer)
     uploads.replies(f"D{ADMIN}", ts, n=2)
-    assert (uploads.docs / "liaison-note.md").read_bytes() == b"# Liaison note\n\nThe first version.\n"
+    assert (uploads.docs / "liaison-note.md").read_bytes() == first
     assert (uploads.docs / "liaison-note-2.md").read_bytes() == newer
     # the same bytes again: nothing to add, nothing written
     ts = uploads.share(ADMIN, [("liaison-note.md", newer)])
