@@ -8,14 +8,15 @@ import json
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 
-from bot.app import build_app
 from bot.listeners.shortcuts import ASK_SHORTCUT
-from bot.server import EVENTS_PATH, make_http_server, serve_in_thread
-from tests.conftest import make_settings
-from tests.integration.access_common import EXPECTED, SECRET
-from tests.integration.test_access_slack import BULLETIN, CABLE, POLICY, shows
+from tests.integration.access_common import EXPECTED
+from tests.integration.test_access_slack import (  # slack: the fixture, used by name
+    BULLETIN,
+    CABLE,
+    shows,
+    slack,  # noqa: F401
+)
 from tests.mock_slack_api import MockSlackAPI, SignedSender
 
 CLEARED = "U0CLEARED"  # TOP SECRET in the policy
@@ -49,22 +50,10 @@ class Shortcut:
 
 
 @pytest.fixture(scope="module")
-def shortcut(marked, tmp_path_factory):
-    root = tmp_path_factory.mktemp("slack-shortcut")
-    policy = root / "policy.yaml"
-    policy.write_text(POLICY)
-    api = MockSlackAPI().start()
-    settings = make_settings(root / "data", slack_bot_token="xoxb-shortcut-test",
-                             slack_signing_secret=SECRET, slack_api_url=api.url,
-                             audience_policy=policy, clearance="OFFICIAL")
-    app = build_app(settings, marked.qa, WebClient(token="xoxb-shortcut-test", base_url=api.url))
-    server = make_http_server(app, "127.0.0.1", 0)
-    serve_in_thread(server)
-    yield Shortcut(api, SignedSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}",
-                                     SECRET))
-    server.shutdown()
-    server.server_close()
-    api.stop()
+def shortcut(request):
+    """The app of the access tests (policy, marked index, recording server), shortcut in hand."""
+    app = request.getfixturevalue("slack")
+    return Shortcut(app.api, app.send)
 
 
 def test_shortcut_answers_in_the_messages_thread_for_the_channels_audience(shortcut, marked):
@@ -122,3 +111,19 @@ def test_shortcut_answers_are_audited_with_their_audience(shortcut, marked):
     assert by_place["C0SECRETS"]["clearance"] == "SECRET"
     assert by_place["C0OFFICIAL"]["clearance"] == "OFFICIAL"
     assert by_place["G0PRIVATE"]["clearance"] == "TOP SECRET"  # private: the asker's own
+
+
+def test_manifest_declares_the_shortcut_and_the_scopes_it_and_uploads_need():
+    from pathlib import Path
+
+    import yaml
+
+    import bot as bot_package
+
+    manifest = yaml.safe_load(
+        (Path(bot_package.__file__).parent / "manifest.yml").read_text(encoding="utf-8"))
+    [shortcut_entry] = manifest["features"]["shortcuts"]
+    assert (shortcut_entry["type"], shortcut_entry["callback_id"]) == ("message", ASK_SHORTCUT)
+    assert len(shortcut_entry["name"]) <= 24  # Slack's limit for a shortcut's name
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"files:read", "channels:read", "groups:read"} <= scopes
