@@ -27,7 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlparse
+from urllib.parse import parse_qsl, urlparse
+
+from tests.mock_slack_files import SlackFiles
 
 BOT_USER_ID = "UACCORDBOT"
 BOT_ID = "BACCORD"
@@ -44,7 +46,7 @@ class Call:
     error: str | None = None  # the error this call was answered with, if any
 
 
-class MockSlackAPI:
+class MockSlackAPI(SlackFiles):
     """Start with ``MockSlackAPI().start()``; stop with ``.stop()``."""
 
     def __init__(self) -> None:
@@ -52,9 +54,7 @@ class MockSlackAPI:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages
         self.shared_channels: set[str] = set()  # Slack Connect: conversations.info says shared
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list: group -> members
-        self.files: dict[str, dict[str, Any]] = {}  # files.info: file id -> file object
-        self.file_bytes: dict[str, bytes] = {}  # what each file's url_private serves
-        self.file_token = "xoxb-accord-test"  # the bearer token a download must carry
+        self.init_files()
         self.not_in_channels: set[str] = set()  # chat.* there fails with not_in_channel
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -126,21 +126,6 @@ class MockSlackAPI:
             self.messages.setdefault(channel, []).append(msg)
         return ts
 
-    def add_file(self, name: str, data: bytes, user: str = "UOFFICER",
-                 mimetype: str = "application/octet-stream", size: int | None = None) -> str:
-        """Register an uploaded file (as Slack holds it); returns its id. ``size`` overrides
-        the size files.info reports (a file too large to fetch, without the bytes)."""
-        fid = f"F{len(self.files) + 1:08d}"
-        url = f"http://127.0.0.1:{self.port}/files-pri/{TEAM_ID}-{fid}/{quote(name)}"
-        info = {"id": fid, "name": name, "title": name, "user": user, "mimetype": mimetype,
-                "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "",
-                "size": len(data) if size is None else size, "url_private": url,
-                "url_private_download": url + "?download=1", "mode": "hosted"}
-        with self._lock:
-            self.files[fid] = info
-            self.file_bytes[fid] = data
-        return fid
-
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self.calls
@@ -209,10 +194,7 @@ class MockSlackAPI:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(self.usergroups[group])}
         if method == "files.info":
-            with self._lock:
-                info = self.files.get(str(p.get("file")))
-            return {"ok": True, "file": info} if info else {"ok": False,
-                                                            "error": "file_not_found"}
+            return self.files_info(p)
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
         return {"ok": True}
@@ -249,7 +231,12 @@ class MockSlackAPI:
                         except ValueError:
                             pass
                 if parsed.path.startswith("/files-pri/"):
-                    self._download(parsed.path)
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    status, data, ctype = api.download(parsed.path, headers.items())
+                    with api._lock:
+                        api.calls.append(Call("file_download", {"path": parsed.path}, headers,
+                                              status=status))
+                    self._send_bytes(status, data, ctype)
                     return
                 if parsed.path.startswith("/response_url/"):
                     method = "response_url"
@@ -282,23 +269,6 @@ class MockSlackAPI:
                 with api._lock:
                     api.calls.append(call)
                 self._send(200, body)
-
-            def _download(self, path: str) -> None:
-                fid = path.split("/")[2].rsplit("-", 1)[-1]
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                authorised = headers.get("authorization") == f"Bearer {api.file_token}"
-                call = Call("file_download", {"file": fid, "path": path}, headers,
-                            status=200 if authorised else 403)
-                with api._lock:
-                    api.calls.append(call)
-                    data = api.file_bytes.get(fid)
-                    mimetype = (api.files.get(fid) or {}).get("mimetype", "")
-                if not authorised or data is None:
-                    # Slack answers a download without a valid token with a sign-in web page
-                    page = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
-                    self._send_bytes(403 if not authorised else 404, page, "text/html")
-                    return
-                self._send_bytes(200, data, mimetype or "application/octet-stream")
 
             def _send_bytes(self, status: int, data: bytes, ctype: str) -> None:
                 self.send_response(status)
