@@ -162,7 +162,7 @@ def confirm_blocks(staged: uploads.Staged, doc: Document, size: int
          "text": {"type": "plain_text", "text": "Add and index"}},
         {"type": "button", "action_id": CANCEL_ACTION, "value": value,
          "text": {"type": "plain_text", "text": "Cancel"}}]}]
-    return f"{staged.final_name}: marked {marking}. Add and index it?", blocks
+    return f"{final}: marked {escape_mrkdwn(marking)}. Add and index it?", blocks
 
 
 def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any,
