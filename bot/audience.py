@@ -256,6 +256,19 @@ class AudienceResolver:
     def is_shared(self, channel_id: str) -> bool:
         """Whether Slack says the conversation is shared with another organisation. When Slack
         cannot be asked, it counts as shared (fail closed)."""
+        shared = self._shared_says(channel_id)
+        return True if shared is None else shared
+
+    def knows(self, channel_id: str | None) -> bool:
+        """Whether the channel's audience is known: listed in the policy, or described by Slack
+        (``conversations.info`` answered; it does not for a channel the bot is not in)."""
+        if not channel_id:
+            return False
+        return channel_id in self.policy.channels or self._shared_says(channel_id) is not None
+
+    def _shared_says(self, channel_id: str) -> bool | None:
+        """Slack's word on whether the conversation is shared (cached), None when it cannot be
+        asked."""
         now = self.clock()
         with self._lock:
             hit = self._shared.get(channel_id)
@@ -270,7 +283,7 @@ class AudienceResolver:
         except Exception:
             log.warning("conversations.info failed for %s: treating it as shared with another "
                         "organisation", channel_id, exc_info=True)
-            shared = True  # not cached: the next question asks again
+            return None  # not cached: the next question asks again
         return shared
 
     # --- who reads an answer ------------------------------------------------------------------

@@ -16,6 +16,10 @@ Slack refuses it), ``chat.stopStream`` adds the last text and the blocks; assist
 ``views.publish`` keeps the last Home view per user in ``home_views``. ``fail_always(method,
 error)`` makes every call of a method fail (a workspace without streaming answers
 ``not_allowed``) until ``stop_failing(method)``; ``with api.failing(method, error):`` for a block.
+Files: ``add_file(name, data)`` registers an upload for files.info; its ``url_private`` points
+back at this server, which serves the bytes only to a request carrying the bot token
+(``file_token``) as a bearer token, as Slack does, and records each download as
+"file_download". ``not_in_channels``: chat.* calls there fail with ``not_in_channel``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from tests.mock_slack_files import SlackFiles
+
 BOT_USER_ID = "UACCORDBOT"
 BOT_ID = "BACCORD"
 TEAM_ID = "T0ACCORD"
@@ -49,7 +55,7 @@ class Call:
     response: dict[str, Any] = field(default_factory=dict)  # the JSON answered
 
 
-class MockSlackAPI:
+class MockSlackAPI(SlackFiles):
     """Start with ``MockSlackAPI().start()``; stop with ``.stop()``."""
 
     def __init__(self) -> None:
@@ -57,6 +63,8 @@ class MockSlackAPI:
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages
         self.shared_channels: set[str] = set()  # Slack Connect: conversations.info says shared
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list: group -> members
+        self.init_files()
+        self.not_in_channels: set[str] = set()  # chat.* there fails with not_in_channel
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         self._rate_limits: dict[str, tuple[int, str | None]] = {}
@@ -232,6 +240,8 @@ class MockSlackAPI:
         if method == "views.publish":
             with self._lock:
                 self.home_views[str(p.get("user_id"))] = p.get("view") or {}
+        if method == "files.info":
+            return self.files_info(p)
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
         return {"ok": True}
@@ -292,6 +302,14 @@ class MockSlackAPI:
                             params[key] = json.loads(params[key])
                         except ValueError:
                             pass
+                if parsed.path.startswith("/files-pri/"):
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    status, data, ctype = api.download(parsed.path, headers.items())
+                    with api._lock:
+                        api.calls.append(Call("file_download", {"path": parsed.path}, headers,
+                                              status=status))
+                    self._send_bytes(status, data, ctype)
+                    return
                 if parsed.path.startswith("/response_url/"):
                     method = "response_url"
                     params["_name"] = parsed.path.rsplit("/", 1)[-1]
@@ -311,6 +329,9 @@ class MockSlackAPI:
                     always = api._always.get(method)
                     if always and always[1] in (None, where):
                         error = always[0]
+                    if (error is None and method.startswith("chat.")
+                            and params.get("channel") in api.not_in_channels):
+                        error = "not_in_channel"
                 if retry_after is not None:
                     call.status = 429
                     with api._lock:
@@ -325,6 +346,13 @@ class MockSlackAPI:
                 with api._lock:
                     api.calls.append(call)
                 self._send(200, body)
+
+            def _send_bytes(self, status: int, data: bytes, ctype: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _send(self, status: int, body: dict[str, Any],
                       headers: dict[str, str] | None = None) -> None:
@@ -426,6 +454,23 @@ class SignedSender:
                          "block_id": f"accord_feedback:{value}",
                          "text": {"type": "plain_text", "text": action_id},
                          "action_ts": f"{time.time():.6f}"}],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded")
+
+    def message_shortcut(self, callback_id: str, user: str, channel: str, message: dict[str, Any],
+                         response_url: str) -> Sent:
+        """A message shortcut (``message_action``) on ``message`` in ``channel``."""
+        from urllib.parse import urlencode
+
+        payload = {
+            "type": "message_action", "callback_id": callback_id,
+            "team": {"id": self.team_id, "domain": "accord-test"},
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "channel": {"id": channel, "name": channel.lower()}, "api_app_id": "A0ACCORD",
+            "token": "legacy", "trigger_id": f"trig.{next(self._ids)}",
+            "response_url": response_url, "message_ts": message.get("ts"),
+            "action_ts": f"{time.time():.6f}", "message": message,
         }
         return self.post(urlencode({"payload": json.dumps(payload)}),
                          "application/x-www-form-urlencoded")

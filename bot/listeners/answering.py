@@ -50,13 +50,14 @@ def new_error_id() -> str:
 
 def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str,
                      question: str, user: str | None, history: list[str] | None = None,
-                     dm: bool = False) -> None:
+                     dm: bool = False, header: str | None = None) -> bool:
     """Post a placeholder in the thread, answer ``question`` for everyone in the conversation
     (the channel's audience, never more than the asker's; the asker's own in a DM), and replace
-    the placeholder.
+    the placeholder. ``header`` (mrkdwn) heads the answer, e.g. who asked about a message.
 
     Never raises: problems are shown in the thread (a notice for an unusable question or an
-    empty index, an apology with an error id for anything else).
+    empty index, an apology with an error id for anything else). Returns False when nothing
+    could be posted in the thread (e.g. the bot is not in the channel), else True.
     """
     placeholder_ts: str | None = None
     try:
@@ -67,11 +68,12 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
         ans = answer_or_notice(client, deps, question, history, audience, user=user,
                                channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
         if ans is None:
-            return
+            return True
         show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
-                    user=user)
+                    user=user, header=header)
+        return True
     except Exception:
-        apologise(client, deps, channel, thread_ts, placeholder_ts)
+        return apologise(client, deps, channel, thread_ts, placeholder_ts)
 
 
 def answer_or_notice(client: Any, deps: BotDeps, question: str, history: list[str] | None,
@@ -90,21 +92,23 @@ def answer_or_notice(client: Any, deps: BotDeps, question: str, history: list[st
 
 
 def show_answer(client: Any, deps: BotDeps, ans: Any, *, channel: str, thread_ts: str, ts: str,
-                user: str | None, answer_id: str | None = None) -> None:
+                user: str | None, answer_id: str | None = None,
+                header: str | None = None) -> None:
     """Record ``ans`` and show it in place of the bot's message ``ts`` (``chat.update``); pages
     beyond the first follow as thread replies. Raises what the Web API raises."""
     answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts, ts,
                                             answer_id=answer_id)
-    pages = render_answer(ans, answer_id)
+    pages = render_answer(ans, answer_id, header=header)
     text = fallback_text(ans)
     client.chat_update(channel=channel, ts=ts, text=text, blocks=pages[0])
     for page in pages[1:]:
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=page)
 
 
-def apologise(client: Any, deps: BotDeps, channel: str, thread_ts: str, ts: str | None) -> None:
+def apologise(client: Any, deps: BotDeps, channel: str, thread_ts: str, ts: str | None) -> bool:
     """Call from an ``except`` block: log the trace under a new error id, count the error and
-    show the apology with that id in place of ``ts`` (or as a thread reply). Never raises."""
+    show the apology with that id in place of ``ts`` (or as a thread reply). Never raises;
+    returns whether anything of the bot's is in the thread."""
     error_id = new_error_id()
     log.exception("failed to answer in %s thread %s (error id %s)", channel, thread_ts, error_id)
     metrics = getattr(deps.qa, "metrics", None)
@@ -112,8 +116,10 @@ def apologise(client: Any, deps: BotDeps, channel: str, thread_ts: str, ts: str 
         metrics.error("slack")
     try:
         _replace(client, channel, thread_ts, ts, apology_text(error_id))
+        return True
     except Exception:
         log.exception("could not post the apology for error id %s", error_id)
+        return ts is not None
 
 
 def _replace(client: Any, channel: str, thread_ts: str, ts: str | None, text: str) -> None:

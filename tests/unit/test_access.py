@@ -112,6 +112,14 @@ def test_when_slack_cannot_say_the_channel_counts_as_shared(tmp_path):
     assert r.user("U0ANA0001").clearance == "OFFICIAL"  # group membership unknown: not applied
 
 
+def test_a_channels_audience_is_known_when_listed_or_described_by_slack(tmp_path):
+    assert resolver(tmp_path).knows("C0OTHER01")  # Slack described it
+    unreachable = resolver(tmp_path, fail=True)
+    assert unreachable.knows("C0SECRET1")  # listed: no need to ask
+    assert not unreachable.knows("C0OTHER01") and not unreachable.knows(None)
+    assert unreachable.client.calls == 1  # a failure is not cached as an answer
+
+
 def test_conversations_info_is_cached(tmp_path):
     r = resolver(tmp_path)
     for _ in range(3):
