@@ -55,6 +55,15 @@ class Document:
                 break
         return page
 
+    def ocr_confidence(self, page: int | None) -> float | None:
+        """The mean OCR confidence (0-100) of ``page`` when its text was read by OCR, else None.
+        Kept in ``extra["ocr_pages"]`` (page number as a string -> confidence)."""
+        pages = self.extra.get("ocr_pages")
+        if page is None or not isinstance(pages, dict):
+            return None
+        conf = pages.get(str(page))
+        return float(conf) if conf is not None else None
+
 
 @dataclass
 class Chunk:
@@ -89,6 +98,10 @@ class Chunk:
             "page": self.page if self.page is not None else 0,
             "section": self.section or "",
         }
+        conf = doc.ocr_confidence(self.page)
+        if conf is not None:  # quoted from a scan: front ends say so beside the citation
+            meta["ocr"] = True
+            meta["ocr_confidence"] = conf
         from accord.text import party_key
 
         for party in doc.parties:
@@ -132,6 +145,14 @@ class Citation:
     score: float
     marking: str = "UNMARKED"
     caveats: list[str] = field(default_factory=list)
+    ocr_confidence: float | None = None  # set when the quote was read from a scan by OCR
+
+    def ocr_note(self) -> str | None:
+        """"quoted from an OCR'd scan, p. 4; OCR confidence 93%" for a quote read by OCR."""
+        if self.ocr_confidence is None:
+            return None
+        where = f", p. {self.page}" if self.page else ""
+        return f"quoted from an OCR'd scan{where}; OCR confidence {self.ocr_confidence:.0f}%"
 
 
 @dataclass
@@ -184,7 +205,7 @@ class Answer:
                     in (
                         "n", "source", "title", "doc_type", "date", "page", "section", "quote",
                         "char_start", "char_end", "chunk_id", "score", "content_hash", "marking",
-                        "caveats",
+                        "caveats", "ocr_confidence",
                     )
                 }
                 for c in self.citations
