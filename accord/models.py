@@ -77,6 +77,7 @@ class Chunk:
     ordinal: int
     page: int | None = None
     section: str | None = None
+    language: str | None = None  # "en", "ms" or "und" (accord.language.detect)
 
     def metadata(self, doc: Document) -> dict[str, Any]:
         """Flat metadata stored beside the chunk in the vector store (scalars only)."""
@@ -98,6 +99,11 @@ class Chunk:
             "page": self.page if self.page is not None else 0,
             "section": self.section or "",
         }
+        if self.language:
+            meta["language"] = self.language
+        langs = doc.extra.get("languages")
+        if isinstance(langs, list) and len(langs) > 1:  # versions of one text, one per language
+            meta["doc_languages"] = "|".join(langs)
         conf = doc.ocr_confidence(self.page)
         if conf is not None:  # quoted from a scan: front ends say so beside the citation
             meta["ocr"] = True

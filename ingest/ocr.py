@@ -121,8 +121,8 @@ def tesseract_available() -> bool:
     if shutil.which("tesseract") is None:
         return False
     try:
-        import pytesseract  # noqa: F401
         import pypdfium2  # noqa: F401
+        import pytesseract  # noqa: F401
     except ImportError:
         return False
     return True
