@@ -10,6 +10,7 @@ root meet, so the same rules run on both. Words listed as roots in the data file
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,21 @@ def stem_malay(word: str) -> str:
     if w in r.roots:
         return w
     return _strip_end(w, r.suffixes, r)
+
+
+@functools.lru_cache(maxsize=1)
+def type_patterns() -> dict[str, re.Pattern[str]]:
+    """Document type -> a pattern of the Malay words that name it (``doc_types``)."""
+    out: dict[str, re.Pattern[str]] = {}
+    for dtype, phrases in (malay_data().get("doc_types") or {}).items():
+        alts = "|".join(r"\s+".join(map(re.escape, str(p).split())) for p in phrases)
+        out[str(dtype)] = re.compile(rf"\b(?:{alts})\b", re.I)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def date_pattern() -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """A date as Malay writes it ("12 Ogos 2025") and the months in order."""
+    months = tuple(str(malay_data().get("month_order") or "").split())
+    alts = "|".join(months)
+    return re.compile(rf"\b(\d{{1,2}})\s+({alts})\s+(\d{{4}})\b", re.I), months

@@ -116,12 +116,17 @@ def test_the_scanned_copy_is_read_by_ocr_with_its_marking_and_languages(tmp_path
     writer.add_page(PdfReader(str(DATA / "scan" / "mou-maritime-sar-2025-scan.pdf")).pages[2])
     with open(docs / "mixed.pdf", "wb") as fh:
         writer.write(fh)
-    rt = Runtime(make_settings(tmp_path / "data"), embedder=embedder)
+    # Every page reads at about 95%: a threshold above that lists them all as low-confidence.
+    rt = Runtime(make_settings(tmp_path / "data", ocr_low_confidence=99), embedder=embedder)
     try:
         syncer = rt.syncer()
         res = syncer.run(docs)
         assert not res.failed and res.added == 2
         assert res.ocr.read == 5 and syncer.ocr.engine.calls == 5
+        assert sorted((s, p) for s, p, _ in res.ocr.low) == [
+            ("mixed.pdf", 2), ("scan.pdf", 1), ("scan.pdf", 2), ("scan.pdf", 3), ("scan.pdf", 4)]
+        assert all(80 < conf < 99 for _, _, conf in res.ocr.low)
+        assert res.summary()["ocr_low_confidence"] == 5
         scan = rt.manifest.document("scan.pdf")
         assert set(scan.extra["ocr_pages"]) == {"1", "2", "3", "4"}
         assert scan.extra["languages"] == ["en", "ms"]

@@ -112,3 +112,46 @@ def test_a_bilingual_document_is_quoted_in_the_askers_language():
     # Only the other version was found: it is kept rather than nothing.
     assert [c.chunk_id for c in prefer_language(chunks[:1], "ms")] == ["1"]
     assert prefer_language(chunks, "und") == chunks
+
+
+def test_malay_dates_and_document_types_are_read():
+    from ingest.metadata import build_metadata, first_date, infer_type
+
+    assert first_date("Kota Sari, 13 Ogos 2025") == "2025-08-13"
+    assert first_date("Tarikh: 20 Oktober 2025") == "2025-10-20"
+    assert first_date("31 Februari 2025") is None
+    # A press statement about a memorandum is a statement.
+    assert infer_type("KENYATAAN AKHBAR", "Menteri menandatangani Memorandum Persefahaman",
+                      "x.txt") == "statement"
+    assert infer_type("Minit Mesyuarat Pertama", "", "x.md") == "minutes"
+    meta = build_metadata("a.txt", "TERHAD / RESTRICTED\nKenyataan Akhbar Kementerian\n\n"
+                          "Kota Sari, 13 Ogos 2025\n\nIa ditandatangani semalam.", {}, {})
+    assert meta["title"] == "Kenyataan Akhbar Kementerian"  # the marking line is not a title
+    assert meta["marking"] == "RESTRICTED" and meta["date"] == "2025-08-13"
+
+
+def test_ocr_word_table_becomes_lines_and_paragraphs_with_mean_confidence():
+    from ingest.ocr import text_from_words
+
+    table = {"text": ["", "Article", "1", "The", "Parties", "", "shall", "meet."],
+             "conf": [-1, 90, 80, 95, 85, -1, 70, 60],
+             "page_num": [1] * 8, "block_num": [1, 1, 1, 1, 1, 2, 2, 2],
+             "par_num": [1] * 8, "line_num": [1, 1, 1, 2, 2, 1, 1, 1]}
+    got = text_from_words(table)
+    assert got.text == "Article 1\nThe Parties\n\nshall meet."
+    assert got.confidence == 80.0
+    assert text_from_words({"text": [], "conf": []}).confidence == 0.0
+
+
+def test_the_ocr_cache_keeps_pages_by_file_page_and_settings(tmp_path):
+    from ingest.ocr import OcrCache, OcrText
+
+    cache = OcrCache(tmp_path)
+    sha = "ab" * 32
+    cache.put(sha, 3, "tesseract-5-eng|300", OcrText("Read text", 91.5))
+    assert cache.get(sha, 3, "tesseract-5-eng|300") == OcrText("Read text", 91.5)
+    assert cache.get(sha, 4, "tesseract-5-eng|300") is None
+    assert cache.get(sha, 3, "tesseract-5-eng|200") is None  # other settings, other reading
+    path = next(tmp_path.rglob("*.json"))
+    path.write_text("{not json")
+    assert cache.get(sha, 3, "tesseract-5-eng|300") is None  # a damaged entry is read again
