@@ -164,6 +164,12 @@ def _print_result(result) -> None:
     table.add_row(*(str(s[c]) for c in ("added", "updated", "removed", "unchanged", "failed",
                                          "skipped", "chunks", "embedded", "seconds")))
     console.print(table)
+    if result.ocr.read or result.ocr.cached:
+        console.print(f"OCR: {result.ocr.read} page(s) read, {result.ocr.cached} from the cache",
+                      highlight=False)
+    for source, page, conf in result.ocr.low:
+        console.print(f"[yellow]low OCR confidence[/yellow] {source} p. {page}: {conf:.0f}% "
+                      "(check its quotes against the scan)", highlight=False)
     # One plain line as well, for logs and scripts that cannot read a table.
     console.print("summary: " + ", ".join(f"{k} {v}" for k, v in s.items()), highlight=False)
 

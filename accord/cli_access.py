@@ -83,17 +83,18 @@ def _read_folder(folder: Path, settings: Any, err: Any) -> list[dict[str, Any]]:
     from accord.errors import DocumentError
     from ingest.folders import FolderDefaults
     from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar
-    from ingest.sync import load_document, walk_folder
+    from ingest.sync import load_document, page_ocr, walk_folder
 
     rules = settings.rules()
     folders = FolderDefaults(folder, rules)
+    ocr = page_ocr(settings)  # a scan's marking is read from its OCR'd text (cached)
     rows = []
     for path in walk_folder(folder):
         if is_sidecar(path) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         rel = path.relative_to(folder).as_posix()
         try:
-            doc, _ = load_document(path, rel, rules, folders)
+            doc, _ = load_document(path, rel, rules, folders, ocr)
         except DocumentError as exc:
             err.print(f"[red]failed[/red] {escape(rel)}: {escape(exc.reason)}", highlight=False)
             continue

@@ -75,6 +75,9 @@ def ask(
                           f"{', ' + escape(mark) if mark else ''}) "
                           f"{escape(c.source)}", highlight=False)
             console.print(f"    \u201c{escape(c.quote)}\u201d", highlight=False)
+            note = c.ocr_note()
+            if note:
+                console.print(f"    [dim]({escape(note)})[/dim]", highlight=False)
     if ans.refused and ans.related:
         console.print("\n[bold]Possibly related[/bold]")
         for r in ans.related:

@@ -333,7 +333,8 @@ def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: in
         page=(int(m["page"]) if m.get("page") else None), section=(m.get("section") or None),
         chunk_id=chunk.chunk_id, quote=quote, char_start=start, char_end=end,
         content_hash=str(m.get("sha256", "")), score=round(float(score), 4),
-        marking=str(m.get("marking", "UNMARKED")), caveats=unpack_caveats(m.get("caveats")))
+        marking=str(m.get("marking", "UNMARKED")), caveats=unpack_caveats(m.get("caveats")),
+        ocr_confidence=(float(m["ocr_confidence"]) if m.get("ocr") else None))
 
 
 def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3

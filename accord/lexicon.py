@@ -8,9 +8,13 @@ keeps state between calls and is not safe to share between the bot's worker thre
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import functools
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +34,36 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 
 @functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """The Snowball stem of ``word`` lower-cased ("signed", "signing" -> "sign")."""
+def _stem_english(word: str) -> str:
     return _stemmer().stemWord(word.lower())
+
+
+# The language being read in this thread or task (``reading``): a Malay question and the Malay
+# sentences that may answer it are stemmed by the Malay rules, so their roots meet.
+_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("accord_language", default="en")
+
+
+def stem(word: str) -> str:
+    """The stem of ``word`` lower-cased: Snowball's ("signed", "signing" -> "sign"), or the
+    Malay root while Malay is being read ("ditandatangani" -> "tandatangan")."""
+    if _LANGUAGE.get() == "ms":
+        from accord.malay import stem_malay
+
+        return stem_malay(word.lower())
+    return _stem_english(word)
+
+
+stem.cache_clear = _stem_english.cache_clear  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def reading(language: str) -> Iterator[None]:
+    """Within this block, ``stem`` reads ``language`` ("ms": Malay roots; else English)."""
+    token = _LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
 
 
 def _words(text: str) -> list[str]:
@@ -134,3 +165,28 @@ def load_lexicon(path: str | None = None) -> Lexicon:
 
 def lexicon() -> Lexicon:
     return load_lexicon(None)
+
+
+@functools.lru_cache(maxsize=4)
+def lexicon_for(language: str) -> Lexicon:
+    """The lexicon for questions in ``language``: English's, or for Malay ("ms") English's with
+    the Malay question words, kinds, stop words, months and numbers of accord/data/malay.yaml
+    added (Malay documents also hold English names and terms)."""
+    base = lexicon()
+    if language != "ms":
+        return base
+    from accord.malay import malay_data
+
+    data = malay_data()
+    sets = {key: getattr(base, key) | _set(data, key) for key in (
+        "stopwords", "question_words", "months", "number_words", "place_prepositions",
+        "negation", "name_connectors", "part_openers")}
+    forms = data.get("question_forms") or {}
+    kinds = [(tuple(_words(str(o))), str(kind))
+             for kind, openings in (forms.get("kinds") or {}).items() for o in openings]
+    kinds = sorted(kinds + list(base.kinds), key=lambda x: -len(x[0]))
+    nouns = {**base.kind_nouns, **{str(n).lower(): str(k) for k, ns in
+                                   (forms.get("kind_nouns") or {}).items() for n in ns}}
+    trailing = tuple(str(t) for t in forms.get("trailing_kinds") or []) + base.trailing_kinds
+    return dataclasses.replace(base, **sets, kinds=tuple(kinds), kind_nouns=nouns,
+                               trailing_kinds=trailing)

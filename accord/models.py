@@ -55,6 +55,15 @@ class Document:
                 break
         return page
 
+    def ocr_confidence(self, page: int | None) -> float | None:
+        """The mean OCR confidence (0-100) of ``page`` when its text was read by OCR, else None.
+        Kept in ``extra["ocr_pages"]`` (page number as a string -> confidence)."""
+        pages = self.extra.get("ocr_pages")
+        if page is None or not isinstance(pages, dict):
+            return None
+        conf = pages.get(str(page))
+        return float(conf) if conf is not None else None
+
 
 @dataclass
 class Chunk:
@@ -68,6 +77,7 @@ class Chunk:
     ordinal: int
     page: int | None = None
     section: str | None = None
+    language: str | None = None  # "en", "ms" or "und" (accord.language.detect)
 
     def metadata(self, doc: Document) -> dict[str, Any]:
         """Flat metadata stored beside the chunk in the vector store (scalars only)."""
@@ -89,6 +99,15 @@ class Chunk:
             "page": self.page if self.page is not None else 0,
             "section": self.section or "",
         }
+        if self.language:
+            meta["language"] = self.language
+        langs = doc.extra.get("languages")
+        if isinstance(langs, list) and len(langs) > 1:  # versions of one text, one per language
+            meta["doc_languages"] = "|".join(langs)
+        conf = doc.ocr_confidence(self.page)
+        if conf is not None:  # quoted from a scan: front ends say so beside the citation
+            meta["ocr"] = True
+            meta["ocr_confidence"] = conf
         from accord.text import party_key
 
         for party in doc.parties:
@@ -132,6 +151,14 @@ class Citation:
     score: float
     marking: str = "UNMARKED"
     caveats: list[str] = field(default_factory=list)
+    ocr_confidence: float | None = None  # set when the quote was read from a scan by OCR
+
+    def ocr_note(self) -> str | None:
+        """"quoted from an OCR'd scan, p. 4; OCR confidence 93%" for a quote read by OCR."""
+        if self.ocr_confidence is None:
+            return None
+        where = f", p. {self.page}" if self.page else ""
+        return f"quoted from an OCR'd scan{where}; OCR confidence {self.ocr_confidence:.0f}%"
 
 
 @dataclass
@@ -184,7 +211,7 @@ class Answer:
                     in (
                         "n", "source", "title", "doc_type", "date", "page", "section", "quote",
                         "char_start", "char_end", "chunk_id", "score", "content_hash", "marking",
-                        "caveats",
+                        "caveats", "ocr_confidence",
                     )
                 }
                 for c in self.citations

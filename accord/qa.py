@@ -21,10 +21,13 @@ from accord.audit import AuditLog, Origin
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, make_citation, related_sources
 from accord.instruments import Registry, article_of, registry_of
+from accord.language import MALAY, detect, embedding_notice, prefer_language
+from accord.lexicon import lexicon_for, reading
 from accord.metrics import Metrics
 from accord.models import Answer, Citation, Filters, RetrievedChunk, RetrievedSource
 from accord.ports import Answerer, Embedder, Retriever
 from accord.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
+from accord.runtime import DEFAULT_MODEL_NAME
 from accord.settings import Settings
 from accord.state import LEXICAL_FILE, RULES_STATE
 
@@ -56,6 +59,7 @@ class QA:
             embedder, lambda t: self._lexical().idf(t), decision,
             document_text=lambda source: self._lexical().document_text(source))
         self.answerer = answerer  # an LLM answerer, or None for extractive only
+        self._extractive_ms: ExtractiveAnswerer | None = None
 
     @classmethod
     def from_runtime(cls, rt: Any, decision: Decision | None = None) -> QA:
@@ -125,26 +129,12 @@ class QA:
             search_q = self.answerer.condense(q, history)
         elif history:
             search_q = condense_plain(q, history)
-        parsed = parse(search_q, self.extractive.lex)
-        k = k or self.settings.top_k
-        if self.answerer is not None or len(parsed.parts) == 1:
-            focus = parsed.parts[0].search if len(parsed.parts) == 1 else search_q
-            qvec = self.embedder.embed_query(focus)
-            chunks = self.retriever.retrieve(focus, k, filters, mode=mode, query_vector=qvec)
-            if self.answerer is not None:
-                ans = self.answerer.compose(search_q, chunks, qvec, self.extractive,
-                                            on_token=on_token)
-            else:
-                ans = self.extractive.compose(search_q, chunks, qvec, parsed)
-        else:
-            # Each part is searched and answered on its own: "(a) whether ... (b) when ...".
-            vecs = self.embedder.embed_batch([p.search for p in parsed.parts])
-            per_part = [(p, self.retriever.retrieve(p.search, k, filters, mode=mode,
-                                                    query_vector=v), v)
-                        for p, v in zip(parsed.parts, vecs, strict=True)]
-            ans = self.extractive.compose_parts(search_q, per_part)
-            chunks = sorted({c.chunk_id: c for _, cs, _ in per_part for c in cs}.values(),
-                            key=lambda c: -c.score)
+        lang = detect(search_q)
+        with reading(lang):  # a Malay question is parsed and matched with Malay roots
+            ans, chunks = self._compose(search_q, lang, filters, k, mode, on_token)
+        notice = embedding_notice(lang, self.settings.embedding_model or DEFAULT_MODEL_NAME)
+        if notice:
+            ans.notice = f"{ans.notice} {notice}" if ans.notice else notice
         ans.question = q
         ans.retrieved = ranked_sources(chunks)
         if not ans.refused:
@@ -159,6 +149,45 @@ class QA:
             self.audit.record_answer(ans, filters.audience, origin or Origin(),
                                      model if ans.mode == "llm" else None)
         return ans
+
+    def _compose(self, search_q: str, lang: str, filters: Filters, k: int | None, mode: str,
+                 on_token: Any) -> tuple[Answer, list[RetrievedChunk]]:
+        """Retrieve for each part of the question and compose the answer, in ``lang``: a
+        bilingual document is quoted in the asker's language where it has that version."""
+        extractive = self._extractive_for(lang)
+        parsed = parse(search_q, extractive.lex)
+        k = k or self.settings.top_k
+        if self.answerer is not None or len(parsed.parts) == 1:
+            focus = parsed.parts[0].search if len(parsed.parts) == 1 else search_q
+            qvec = self.embedder.embed_query(focus)
+            chunks = prefer_language(
+                self.retriever.retrieve(focus, k, filters, mode=mode, query_vector=qvec), lang)
+            if self.answerer is not None:
+                ans = self.answerer.compose(search_q, chunks, qvec, extractive,
+                                            on_token=on_token)
+            else:
+                ans = extractive.compose(search_q, chunks, qvec, parsed)
+            return ans, chunks
+        # Each part is searched and answered on its own: "(a) whether ... (b) when ...".
+        vecs = self.embedder.embed_batch([p.search for p in parsed.parts])
+        per_part = [(p, prefer_language(self.retriever.retrieve(
+            p.search, k, filters, mode=mode, query_vector=v), lang), v)
+                    for p, v in zip(parsed.parts, vecs, strict=True)]
+        ans = extractive.compose_parts(search_q, per_part)
+        chunks = sorted({c.chunk_id: c for _, cs, _ in per_part for c in cs}.values(),
+                        key=lambda c: -c.score)
+        return ans, chunks
+
+    def _extractive_for(self, lang: str) -> ExtractiveAnswerer:
+        """The extractive answerer for questions in ``lang`` (Malay has its own word lists)."""
+        if lang != MALAY:
+            return self.extractive
+        if self._extractive_ms is None:
+            base = self.extractive
+            self._extractive_ms = ExtractiveAnswerer(
+                base.embedder, base.idf, base.decision, document_text=base.document_text,
+                lex=lexicon_for(MALAY))
+        return self._extractive_ms
 
     def registry(self) -> Registry | None:
         """The instruments of the index (MoUs, agreements, protocols) with their relations,

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     chunk_max_chars: int = Field(
         1400, ge=300, description="Hard upper bound on a chunk; longer blocks split at sentences."
     )
+    ocr: Literal["auto", "off"] = Field(
+        "auto",
+        description="OCR of PDF pages without a text layer (scans) during ingest. auto: with "
+        "Tesseract when it is installed (else scans are reported with the install hint); off: "
+        "never.",
+    )
+    ocr_languages: str = Field(
+        "eng+msa", description="Tesseract languages, '+'-separated (those installed are used)."
+    )
+    ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution pages are rendered at "
+                         "for OCR.")
+    ocr_low_confidence: float = Field(
+        60.0, ge=0, le=100, description="Pages whose mean OCR word confidence (0-100) is below "
+        "this are listed in the ingest summary as low-confidence.",
+    )
     top_k: int = Field(8, ge=1, le=100, description="Chunks retrieved for an answer.")
     refusal_threshold: float = Field(
         0.40,
@@ -205,6 +220,10 @@ class Settings(BaseSettings):
     def manifest_path(self) -> Path:
         return self.data_dir / "manifest.sqlite"
 
+    @property
+    def ocr_cache_dir(self) -> Path:
+        return self.data_dir / "ocr"
+
 
 def configure_offline_hub() -> None:
     """Keep Hugging Face libraries from reaching for a model hub this deployment cannot reach."""
@@ -212,3 +231,10 @@ def configure_offline_hub() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def configure_ocr_threads() -> None:
+    """Run Tesseract single-threaded. Its OpenMP threads spin while they wait: on a shared
+    2-core machine, one page took 13 s with them and 3 s without (one OCR runs beside the
+    embedding model, which has the other core)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")

@@ -118,6 +118,8 @@ def source_line(c: Citation) -> str:
         meta.append(c.marking.upper())  # officers must see a document's protective marking
     if c.caveats:
         meta.append(" ".join(c.caveats))
+    if c.ocr_note():  # the words were read from an image: the officer should know
+        meta.append(c.ocr_note() or "")
     title = c.title or c.source
     quote = " ".join(c.quote.split())
     if len(quote) > QUOTE_LIMIT:

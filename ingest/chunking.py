@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from accord.language import UNKNOWN, detect
 from accord.models import Chunk, Document
 from accord.text import STRUCTURAL, is_heading, sentence_spans
 
@@ -128,7 +129,14 @@ def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400
         chunks.append(Chunk(
             id=chunk_id(doc.source, doc.sha256, i), source=doc.source, text=text[s:e],
             char_start=s, char_end=e, ordinal=i, page=doc.page_at(s), section=sec,
+            language=detect(text[s:e]),
         ))
+    # A document written in two languages (an instrument's "both texts being equally
+    # authentic") keeps both as versions of one document: each chunk says its language, and
+    # the document lists the languages it holds.
+    langs = sorted({c.language for c in chunks if c.language and c.language != UNKNOWN})
+    if len(langs) > 1:
+        doc.extra["languages"] = langs
     return chunks
 
 

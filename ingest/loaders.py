@@ -10,11 +10,14 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from accord.errors import DocumentError
+
+if TYPE_CHECKING:
+    from ingest.ocr import PageOcr
 
 SUPPORTED_SUFFIXES = (".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -31,14 +34,16 @@ class Loaded:
     # Text outside the body where markings are printed (Word headers and footers, HTML header
     # and footer elements, classification meta tags): read for markings, not indexed.
     marking_zones: list[tuple[str, str]] = field(default_factory=list)
+    ocr_pages: dict[int, float] = field(default_factory=dict)  # page read by OCR -> confidence
 
 
 def is_sidecar(path: Path) -> bool:
     return path.name.endswith(SIDECAR_SUFFIX)
 
 
-def load(path: Path, rel: str, data: bytes) -> Loaded:
-    """Load ``data`` (the bytes of ``path``) by its suffix.
+def load(path: Path, rel: str, data: bytes, ocr: PageOcr | None = None) -> Loaded:
+    """Load ``data`` (the bytes of ``path``) by its suffix; PDF pages without a text layer are
+    read by ``ocr`` when it is given and available.
 
     Returns the extracted text; raises DocumentError naming ``rel`` and the reason.
     """
@@ -46,7 +51,7 @@ def load(path: Path, rel: str, data: bytes) -> Loaded:
     if not data.strip():
         raise DocumentError(rel, "empty file (no content)", "empty")
     if suffix == ".pdf":
-        loaded = _load_pdf(rel, data)
+        loaded = _load_pdf(rel, data, ocr)
     elif suffix == ".docx":
         loaded = _load_docx(rel, data)
     else:
@@ -129,7 +134,12 @@ def _tidy(text: str) -> str:
     return text.strip()
 
 
-def _load_pdf(rel: str, data: bytes) -> Loaded:
+# A page whose text layer has fewer characters than this (a page number, a stamp) is an image
+# of a page as far as reading goes: OCR reads it.
+_MIN_PAGE_CHARS = 20
+
+
+def _load_pdf(rel: str, data: bytes, ocr: PageOcr | None = None) -> Loaded:
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -161,12 +171,16 @@ def _load_pdf(rel: str, data: bytes) -> Loaded:
         raise DocumentError(rel, f"corrupt or unreadable PDF: {exc}", "corrupt") from exc
     if n_pages == 0:
         raise DocumentError(rel, "PDF has no pages", "corrupt")
+    notes: list[str] = []
+    ocr_pages = _ocr_missing_pages(rel, data, parts, ocr, notes)
     if not any(p.strip() for p in parts):
+        from ingest.ocr import INSTALL_HINT
+
+        if ocr is not None and ocr.available:
+            raise DocumentError(
+                rel, f"scanned PDF: {n_pages} pages and OCR read no text from them", "scanned")
         raise DocumentError(
-            rel,
-            f"scanned PDF: {n_pages} pages and no text layer; run OCR on it before indexing",
-            "scanned",
-        )
+            rel, f"scanned PDF: {n_pages} pages and no text layer; {INSTALL_HINT}", "scanned")
     text, starts = "", []
     for part in parts:
         if text:
@@ -174,7 +188,42 @@ def _load_pdf(rel: str, data: bytes) -> Loaded:
         starts.append(len(text))
         text += part
     meta = {"pdf_title": title, "pages": n_pages}
-    return Loaded(text=text, page_starts=starts, meta=meta)
+    return Loaded(text=text, page_starts=starts, meta=meta, notes=notes, ocr_pages=ocr_pages)
+
+
+def _ocr_missing_pages(rel: str, data: bytes, parts: list[str], ocr: PageOcr | None,
+                       notes: list[str]) -> dict[int, float]:
+    """Fill in ``parts`` (page texts, in place) for the pages without a text layer, by OCR.
+
+    Returns page -> mean OCR confidence for the pages OCR read; adds a note when such pages
+    exist and no OCR is available. Raises DocumentError when the OCR engine fails.
+    """
+    missing = [i + 1 for i, p in enumerate(parts) if len(p.strip()) < _MIN_PAGE_CHARS]
+    if not missing:
+        return {}
+    if ocr is None or not ocr.available:
+        if any(p.strip() for p in parts):  # a text PDF with image pages: say what is left out
+            from ingest.ocr import INSTALL_HINT
+
+            notes.append(f"{len(missing)} page(s) without a text layer not read "
+                         f"({_page_list(missing)}); {INSTALL_HINT}")
+        return {}
+    try:
+        read = ocr.read_pages(rel, data, missing)
+    except Exception as exc:  # the engine crashed or the page cannot be rendered
+        raise DocumentError(rel, f"OCR failed: {exc}", "ocr") from exc
+    pages: dict[int, float] = {}
+    for n, got in read.items():
+        text = _tidy(got.text)
+        if len(text) > len(parts[n - 1].strip()):
+            parts[n - 1] = text
+            pages[n] = got.confidence
+    return pages
+
+
+def _page_list(pages: list[int]) -> str:
+    shown = ", ".join(str(p) for p in pages[:10])
+    return f"p. {shown}{' ...' if len(pages) > 10 else ''}"
 
 
 def _load_html(rel: str, raw: str) -> Loaded:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from accord.malay import date_pattern as malay_date
+from accord.malay import type_patterns as malay_types
 from accord.marking_search import Evidence, MarkingResult, decide, find_markings
 from accord.markings import Rules, load_rules
 from accord.models import DOC_TYPES
@@ -108,9 +110,10 @@ def normalise_type(value: Any) -> str | None:
 def infer_type(title: str, text: str, source: str) -> str:
     """Document type from the title, else the first headings of the text, else the path."""
     head = "\n".join(text[:600].splitlines()[:6])
+    malay = malay_types()
     for probe in (title, head, PurePosixPath(source).stem.replace("-", " ")):
         for dtype, pat in _TYPE_PATTERNS:
-            if probe and pat.search(probe):
+            if probe and (pat.search(probe) or (dtype in malay and malay[dtype].search(probe))):
                 return dtype
     return "other"
 
@@ -145,6 +148,15 @@ def first_date(text: str) -> str | None:
             if best is None or m.start() < best[0]:
                 best = (m.start(), d.isoformat())
             break
+    malay, months = malay_date()  # "12 Ogos 2025"
+    for m in malay.finditer(text):
+        try:
+            d = dt.date(int(m.group(3)), months.index(m.group(2).lower()) + 1, int(m.group(1)))
+        except ValueError:
+            continue
+        if best is None or m.start() < best[0]:
+            best = (m.start(), d.isoformat())
+        break
     return best[1] if best else None
 
 
@@ -211,9 +223,11 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _title_from_text(text: str, source: str) -> str:
+def _title_from_text(text: str, source: str, rules: Rules | None = None) -> str:
     for line in text.splitlines():
         line = line.strip(" #*\t")
+        if rules is not None and rules.read_line(line) is not None:
+            continue  # "TERHAD / RESTRICTED" heads the page; it is not the title
         if 4 <= len(line) <= 200 and re.search(r"[A-Za-z]", line):
             return line
     return PurePosixPath(source).stem.replace("-", " ").replace("_", " ")
@@ -280,7 +294,7 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
     merged = {**meta, **sidecar}
     title = str(merged.get("title") or merged.get("pdf_title") or merged.get("html_title")
                 or merged.get("docx_title") or "").strip()
-    title = " ".join(title.split()) or _title_from_text(text, source)
+    title = " ".join(title.split()) or _title_from_text(text, source, rules)
     dtype = (normalise_type(merged.get("doc_type") or merged.get("type") or merged.get("category"))
              or infer_type(title, text, source))
     date = None

@@ -31,6 +31,7 @@ from ingest.folders import FolderDefaults
 from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar, load, load_sidecar
 from ingest.manifest import Manifest
 from ingest.metadata import build_metadata
+from ingest.ocr import OcrStats, PageOcr, build_page_ocr
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
@@ -84,17 +85,23 @@ class SyncResult:
     embedded: int = 0
     seconds: float = 0.0
     encode_seconds: float = 0.0
+    ocr: OcrStats = field(default_factory=OcrStats)
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
 
     def summary(self) -> dict[str, Any]:
-        return {"added": self.added, "updated": self.updated, "removed": self.removed,
-                "unchanged": self.unchanged, "failed": len(self.failed),
-                "skipped": len(self.skipped), "chunks": self.chunks_written,
-                "chunks_removed": self.chunks_removed, "embedded": self.embedded,
-                "seconds": round(self.seconds, 2)}
+        out: dict[str, Any] = {
+            "added": self.added, "updated": self.updated, "removed": self.removed,
+            "unchanged": self.unchanged, "failed": len(self.failed),
+            "skipped": len(self.skipped), "chunks": self.chunks_written,
+            "chunks_removed": self.chunks_removed, "embedded": self.embedded,
+            "seconds": round(self.seconds, 2)}
+        if self.ocr.read or self.ocr.cached:
+            out.update({"ocr_pages_read": self.ocr.read, "ocr_pages_cached": self.ocr.cached,
+                        "ocr_low_confidence": len(self.ocr.low)})
+        return out
 
 
 def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str, str]:
@@ -164,8 +171,11 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
 
 
 def load_document(path: Path, rel: str, rules: Rules,
-                  folders: FolderDefaults | None = None) -> tuple[Document, str]:
-    """Load one file into a Document with its metadata; return it and its fingerprint.
+                  folders: FolderDefaults | None = None,
+                  ocr: PageOcr | None = None) -> tuple[Document, str]:
+    """Load one file into a Document with its metadata; return it and its fingerprint. PDF
+    pages without a text layer are read by ``ocr`` (when given and available); their text is
+    searched for markings like any other page's.
 
     Raises DocumentError naming the file and the reason.
     """
@@ -177,7 +187,7 @@ def load_document(path: Path, rel: str, rules: Rules,
         raise DocumentError(rel, f"unreadable: {exc.strerror or exc}", "unreadable") from exc
     sidecar, side_raw = load_sidecar(path, rel)
     defaults, folder_raw = folders.above(path, rel) if folders else ([], b"")
-    loaded = load(path, rel, data)
+    loaded = load(path, rel, data, ocr)
     sha, fp = _fingerprint(data, side_raw, rules.digest.encode() + folder_raw)
     meta = build_metadata(rel, loaded.text, loaded.meta, sidecar, rules, loaded.page_starts,
                           defaults, loaded.marking_zones)
@@ -191,6 +201,8 @@ def load_document(path: Path, rel: str, rules: Rules,
             log.warning("%s: marking %s: %s", rel, ev["line"], ev["problem"])
     if loaded.notes:
         doc.extra["notes"] = "; ".join(loaded.notes)
+    if loaded.ocr_pages:
+        doc.extra["ocr_pages"] = {str(n): c for n, c in sorted(loaded.ocr_pages.items())}
     return doc, fp
 
 
@@ -206,17 +218,25 @@ class _Prepared:
 ProgressFn = Callable[[str, int], None]  # (source just finished, files finished so far)
 
 
+def page_ocr(settings: Settings) -> PageOcr:
+    """The OCR the settings ask for, caching under the data folder."""
+    return build_page_ocr(settings.ocr, settings.ocr_languages, settings.ocr_cache_dir,
+                          settings.ocr_dpi, settings.ocr_low_confidence)
+
+
 class Syncer:
     """Runs one sync. Collaborators are passed in; the embedder is created only when needed."""
 
     def __init__(self, settings: Settings, store: Any, manifest: Manifest,
-                 embedder_factory: Callable[[], Any], batch_chunks: int = 256) -> None:
+                 embedder_factory: Callable[[], Any], batch_chunks: int = 256,
+                 ocr: PageOcr | None = None) -> None:
         self.settings = settings
         self.store = store
         self.manifest = manifest
         self.embedder_factory = embedder_factory
         self.batch_chunks = batch_chunks
         self._embedder: Any = None
+        self.ocr = ocr or page_ocr(settings)
 
     @property
     def embedder(self) -> Any:
@@ -236,6 +256,7 @@ class Syncer:
         plan = plan or plan_sync(root, self.settings, self.manifest, full=full)
         res = SyncResult(unchanged=len(plan.unchanged), skipped=list(plan.skipped),
                          failed=list(plan.failed))
+        self.ocr.stats = res.ocr  # what OCR does during this run is counted in its result
         records = self.manifest.records()
         failed_sources = {f.source for f in plan.failed}
         # A file that is now unusable no longer matches what the index holds: drop it too.
@@ -262,7 +283,9 @@ class Syncer:
             # Parsing runs beside encoding: torch releases the GIL while it computes.
             for planned in plan.todo:
                 try:
-                    doc, fp = load_document(planned.path, planned.source, rules, folders)
+                    # OCR of a scan runs here too, beside the encoding of earlier files.
+                    doc, fp = load_document(planned.path, planned.source, rules, folders,
+                                            self.ocr)
                     chunks = chunk_document(doc, self.settings.chunk_chars,
                                             self.settings.chunk_max_chars)
                     texts = [embedding_text(c, doc.title) for c in chunks]

@@ -18,17 +18,20 @@ from typing import Any
 import numpy as np
 
 from accord.filtering import passes, signature
+from accord.language import ENGLISH, analyse, detect
 from accord.lexicon import lexicon
 from accord.markings import Rules
 from accord.models import Filters
-from accord.text import words
 
 # Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 
 class LexicalIndex:
-    """BM25 (k1=1.2, b=0.75) over chunks, with the same metadata filters as the dense side."""
+    """BM25 (k1=1.2, b=0.75) over chunks, with the same metadata filters as the dense side.
+
+    Each chunk is tokenised in its own language (its ``language`` metadata: Malay chunks are
+    stemmed by the Malay analyser) and each query in the language it is written in."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
@@ -55,7 +58,7 @@ class LexicalIndex:
             idx.ids.append(cid)
             idx.texts.append(text)
             idx.metas.append(meta)
-            toks = [t for t in words(text) if t not in stop]
+            toks = analyse(text, meta.get("language"), stop)
             lengths.append(len(toks))
             for term, tf in Counter(toks).items():
                 d, f = tmp.setdefault(term, ([], []))
@@ -127,7 +130,11 @@ class LexicalIndex:
             return []
         scores = np.zeros(len(self.ids), dtype=np.float32)
         stop = lexicon().bm25_stopwords
-        for term in set(t for t in words(query) if t not in stop):
+        lang = detect(query)
+        terms = set(analyse(query, lang, stop))
+        if lang != ENGLISH:  # names and English words in a Malay question still count
+            terms |= set(analyse(query, ENGLISH, stop))
+        for term in terms:
             p = self._postings.get(term)
             if p is None:
                 continue

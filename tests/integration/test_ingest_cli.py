@@ -138,7 +138,9 @@ def test_bad_inputs_each_reported_rest_indexed():
         data.mkdir(mode=0o777)
         # Root reads any file whatever its mode: drop the capabilities that let it, so the
         # permission check is real.
-        res = run_ingest(docs, data, env={"ACCORD_MAX_FILE_MB": "5"},
+        # Without OCR (ACCORD_OCR=off, as on a machine without Tesseract) a scan is reported
+        # with the install hint; tests/integration/test_ocr.py indexes it with OCR.
+        res = run_ingest(docs, data, env={"ACCORD_MAX_FILE_MB": "5", "ACCORD_OCR": "off"},
                          preexec_fn=_drop_dac_override if os.geteuid() == 0 else None)
         out = " ".join((res.stdout + res.stderr).split())
         assert res.returncode == 1, out
@@ -154,6 +156,8 @@ def test_bad_inputs_each_reported_rest_indexed():
         }
         for name, reason in expected.items():
             assert f"{name}: {reason}" in out, (name, out)
+        assert "scanned.pdf: scanned PDF: 16 pages and no text layer; install Tesseract" in out
+        assert "apt-get install tesseract-ocr tesseract-ocr-msa" in out
         ids = chroma_ids(data)
         sources = {i for i in ids}
         assert sources

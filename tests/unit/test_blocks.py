@@ -110,6 +110,14 @@ def test_sources_show_title_type_date_page_and_quote():
     assert len(source_line(long_quote)) <= SECTION_LIMIT
 
 
+def test_a_quote_read_by_ocr_says_so_beside_its_source():
+    scanned = cite(3)
+    scanned.ocr_confidence = 91.6
+    line = source_line(scanned)
+    assert "\u00b7 p. 4 \u00b7 quoted from an OCR'd scan, p. 4; OCR confidence 92%" in line
+    assert "OCR" not in source_line(cite(3))
+
+
 def test_refusal_lists_possibly_related_documents():
     ans = Answer(question="capital of France?", refused=True,
                  text="The indexed documents do not answer this question.",
