@@ -380,6 +380,7 @@ class Sent:
     status: int
     body: str
     elapsed: float  # seconds from sending the request to reading the whole response
+    done_at: float = 0.0  # time.monotonic() when the response was read (compare with Call.at)
 
 
 class SignedSender:
@@ -405,10 +406,10 @@ class SignedSender:
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 data = resp.read().decode("utf-8")
-                return Sent(resp.status, data, time.perf_counter() - t0)
+                return Sent(resp.status, data, time.perf_counter() - t0, time.monotonic())
         except urllib.error.HTTPError as exc:
             data = exc.read().decode("utf-8")
-            return Sent(exc.code, data, time.perf_counter() - t0)
+            return Sent(exc.code, data, time.perf_counter() - t0, time.monotonic())
 
     def event(self, event: dict[str, Any], event_id: str | None = None,
               **kw: Any) -> tuple[Sent, str]:
