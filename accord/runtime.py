@@ -26,6 +26,7 @@ class Runtime:
         self._llm = llm
         self._audit: Any = None
         self._query_embedder: Any = None
+        self._ingest_embedder: Any = None
 
     @property
     def model_name(self) -> str:
@@ -114,11 +115,45 @@ class Runtime:
             return False
         return True
 
+    @property
+    def ingest_embedder(self) -> Any:
+        """What embeds chunks during a sync: an embedder given to this Runtime, else the
+        ``ingest_encoder`` setting's (the ONNX export, and its int8 copy, written on first use;
+        a model that cannot be exported is an error naming the setting)."""
+        from accord.errors import ConfigError
+        from vectorstore.onnx_encoder import OnnxEmbedder, export, exported, quantize
+
+        mode = self.settings.ingest_encoder
+        if self._embedder is not None or mode == "sentence-transformers":
+            return self.embedder
+        if self._ingest_embedder is not None:
+            return self._ingest_embedder
+        if not exported(self.encoder_dir, self.model_name):
+            model = getattr(self.embedder, "_model", None)
+            if model is None:
+                raise ConfigError(f"ACCORD_INGEST_ENCODER={mode} needs an ONNX export of "
+                                  f"{self.model_name}; set it to sentence-transformers")
+            try:
+                export(model, self.model_name, self.encoder_dir)
+            except ConfigError as exc:
+                raise ConfigError(f"{exc}; set ACCORD_INGEST_ENCODER=sentence-transformers"
+                                  ) from exc
+        precision = "fp32"
+        if mode == "onnx-int8":
+            quantize(self.encoder_dir)
+            precision = "int8"
+        self._ingest_embedder = OnnxEmbedder(
+            self.encoder_dir, batch_size=self.settings.embedding_batch_size,
+            threads=self.settings.encoder_threads or None, precision=precision,
+            max_tokens=self.settings.encoder_max_tokens)
+        return self._ingest_embedder
+
     def syncer(self, check_model: bool = True) -> Any:
         from ingest.sync import Syncer
 
         return Syncer(self.settings, self.store(check_model), self.manifest,
-                      lambda: self.embedder, batch_chunks=self.settings.ingest_batch_chunks)
+                      lambda: self.ingest_embedder,
+                      batch_chunks=self.settings.ingest_batch_chunks)
 
     @property
     def qa(self) -> Any:

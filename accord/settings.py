@@ -56,6 +56,20 @@ class Settings(BaseSettings):
         "vectors, a second faster to start), else sentence-transformers; onnx: require it; "
         "sentence-transformers: the reference path.",
     )
+    ingest_encoder: Literal["sentence-transformers", "onnx", "onnx-int8"] = Field(
+        "sentence-transformers",
+        description="How `accord ingest` embeds chunks. sentence-transformers: the reference "
+        "path (any model); onnx: the ONNX export of the embedding model (written at the first "
+        "ingest), same vectors; onnx-int8: an int8 copy of that export (vectors within cosine "
+        "~0.98 of the reference). Measured in benchmarks/RESULTS.md.",
+    )
+    encoder_max_tokens: int | None = Field(
+        None, ge=16, description="Tokens of a chunk the ONNX ingest encoders read (the rest is "
+        "cut). Unset: the model's own limit (256 for all-MiniLM-L6-v2).",
+    )
+    encoder_threads: int = Field(
+        0, ge=0, description="onnxruntime threads per ONNX encoder; 0: one per core.",
+    )
     ingest_batch_chunks: int = Field(
         256, ge=1, description="Chunks embedded and written per batch during a sync; a killed "
         "sync loses at most one batch of work.",
