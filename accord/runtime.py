@@ -118,32 +118,33 @@ class Runtime:
     @property
     def ingest_embedder(self) -> Any:
         """What embeds chunks during a sync: an embedder given to this Runtime, else the
-        ``ingest_encoder`` setting's (the ONNX export, and its int8 copy, written on first use;
-        a model that cannot be exported is an error naming the setting)."""
+        ``ingest_encoder`` setting's: sentence-transformers, or the ONNX export (written on first
+        use by a child process, so this one never imports torch) or its int8 copy. A model that
+        cannot be exported is logged and embedded with sentence-transformers."""
+        import logging
+
         from accord.errors import ConfigError
-        from vectorstore.onnx_encoder import OnnxEmbedder, export, exported, quantize
+        from vectorstore.onnx_encoder import (INGEST_BATCH, OnnxEmbedder, export_in_child,
+                                              exported, quantize)
 
         mode = self.settings.ingest_encoder
         if self._embedder is not None or mode == "sentence-transformers":
             return self.embedder
         if self._ingest_embedder is not None:
             return self._ingest_embedder
-        if not exported(self.encoder_dir, self.model_name):
-            model = getattr(self.embedder, "_model", None)
-            if model is None:
-                raise ConfigError(f"ACCORD_INGEST_ENCODER={mode} needs an ONNX export of "
-                                  f"{self.model_name}; set it to sentence-transformers")
-            try:
-                export(model, self.model_name, self.encoder_dir)
-            except ConfigError as exc:
-                raise ConfigError(f"{exc}; set ACCORD_INGEST_ENCODER=sentence-transformers"
-                                  ) from exc
-        precision = "fp32"
-        if mode == "onnx-int8":
-            quantize(self.encoder_dir)
-            precision = "int8"
+        try:
+            if not exported(self.encoder_dir, self.model_name):
+                export_in_child(self.settings.embedding_model, self.model_name,
+                                self.encoder_dir)
+            precision = "int8" if mode == "onnx-int8" else "fp32"
+            if precision == "int8":
+                quantize(self.encoder_dir)
+        except ConfigError as exc:  # e.g. a model of another shape: the reference path
+            logging.getLogger(__name__).warning("%s; chunks are embedded with "
+                                                "sentence-transformers", exc)
+            return self.embedder
         self._ingest_embedder = OnnxEmbedder(
-            self.encoder_dir, batch_size=self.settings.embedding_batch_size,
+            self.encoder_dir, batch_size=min(INGEST_BATCH, self.settings.embedding_batch_size),
             threads=self.settings.encoder_threads or None, precision=precision,
             max_tokens=self.settings.encoder_max_tokens)
         return self._ingest_embedder

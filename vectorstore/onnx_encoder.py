@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 ENCODER_FILE = "encoder.json"
 FORMAT = 1
 MODEL_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+# Texts per onnxruntime call during an ingest: with texts sorted by length, batches of 16 pad
+# less than 64 (measured: int8 34 vs 28 chunks per CPU-second on corpus chunks).
+INGEST_BATCH = 16
 
 
 def encoder_dir(data_dir: Path, model_name: str) -> Path:
@@ -135,6 +138,20 @@ def quantize(directory: Path) -> Path:
     return target
 
 
+def export_in_child(model: str | None, model_name: str, directory: Path) -> None:
+    """Export in a child process (``python -m vectorstore.onnx_encoder``): an ingest that
+    encodes with onnxruntime then never imports torch, so its peak memory stays below the
+    sentence-transformers path's. Raises ConfigError with the child's last error lines."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "vectorstore.onnx_encoder", str(directory),
+                          model_name, model or ""], capture_output=True, text=True)
+    if out.returncode != 0 or not exported(directory, model_name):
+        tail = " ".join(out.stderr.strip().splitlines()[-3:])
+        raise ConfigError(f"cannot export {model_name} to ONNX in {directory}: {tail}")
+
+
 class OnnxEmbedder:
     """The Embedder seam over an exported model: ``embed_batch(texts) -> (n, d)`` unit vectors.
 
@@ -188,3 +205,15 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
+
+
+if __name__ == "__main__":  # python -m vectorstore.onnx_encoder DIRECTORY MODEL_NAME [MODEL]
+    import sys
+
+    from vectorstore.embeddings import SentenceTransformerEmbedder
+
+    _dir, _name, _model = Path(sys.argv[1]), sys.argv[2], (sys.argv[3:] or [""])[0]
+    try:
+        export(SentenceTransformerEmbedder(_model or None)._model, _name, _dir)
+    except ConfigError as _exc:
+        sys.exit(str(_exc))
