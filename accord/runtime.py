@@ -124,8 +124,13 @@ class Runtime:
         import logging
 
         from accord.errors import ConfigError
-        from vectorstore.onnx_encoder import (INGEST_BATCH, OnnxEmbedder, export_in_child,
-                                              exported, quantize)
+        from vectorstore.onnx_encoder import (
+            INGEST_BATCH,
+            OnnxEmbedder,
+            export_in_child,
+            exported,
+            quantize,
+        )
 
         mode = self.settings.ingest_encoder
         if self._embedder is not None or mode == "sentence-transformers":
