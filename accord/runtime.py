@@ -26,6 +26,7 @@ class Runtime:
         self._llm = llm
         self._audit: Any = None
         self._query_embedder: Any = None
+        self._ingest_embedder: Any = None
 
     @property
     def model_name(self) -> str:
@@ -114,11 +115,51 @@ class Runtime:
             return False
         return True
 
+    @property
+    def ingest_embedder(self) -> Any:
+        """What embeds chunks during a sync: an embedder given to this Runtime, else the
+        ``ingest_encoder`` setting's: sentence-transformers, or the ONNX export (written on first
+        use by a child process, so this one never imports torch) or its int8 copy. A model that
+        cannot be exported is logged and embedded with sentence-transformers."""
+        import logging
+
+        from accord.errors import ConfigError
+        from vectorstore.onnx_encoder import (
+            INGEST_BATCH,
+            OnnxEmbedder,
+            export_in_child,
+            exported,
+            quantize,
+        )
+
+        mode = self.settings.ingest_encoder
+        if self._embedder is not None or mode == "sentence-transformers":
+            return self.embedder
+        if self._ingest_embedder is not None:
+            return self._ingest_embedder
+        try:
+            if not exported(self.encoder_dir, self.model_name):
+                export_in_child(self.settings.embedding_model, self.model_name,
+                                self.encoder_dir)
+            precision = "int8" if mode == "onnx-int8" else "fp32"
+            if precision == "int8":
+                quantize(self.encoder_dir)
+        except ConfigError as exc:  # e.g. a model of another shape: the reference path
+            logging.getLogger(__name__).warning("%s; chunks are embedded with "
+                                                "sentence-transformers", exc)
+            return self.embedder
+        self._ingest_embedder = OnnxEmbedder(
+            self.encoder_dir, batch_size=min(INGEST_BATCH, self.settings.embedding_batch_size),
+            threads=self.settings.encoder_threads or None, precision=precision,
+            max_tokens=self.settings.encoder_max_tokens)
+        return self._ingest_embedder
+
     def syncer(self, check_model: bool = True) -> Any:
         from ingest.sync import Syncer
 
         return Syncer(self.settings, self.store(check_model), self.manifest,
-                      lambda: self.embedder, batch_chunks=self.settings.ingest_batch_chunks)
+                      lambda: self.ingest_embedder,
+                      batch_chunks=self.settings.ingest_batch_chunks)
 
     @property
     def qa(self) -> Any:

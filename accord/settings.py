@@ -56,6 +56,22 @@ class Settings(BaseSettings):
         "vectors, a second faster to start), else sentence-transformers; onnx: require it; "
         "sentence-transformers: the reference path.",
     )
+    ingest_encoder: Literal["sentence-transformers", "onnx", "onnx-int8"] = Field(
+        "onnx-int8",
+        description="How `accord ingest` embeds chunks. onnx-int8: an int8 copy of the ONNX "
+        "export of the embedding model (both written at the first ingest; vectors within cosine "
+        "0.98 of the reference, the same retrieval quality on the corpus QA set); onnx: the "
+        "export itself, the reference's vectors; sentence-transformers: the reference path "
+        "(any model that cannot be exported falls back to it). Measured in "
+        "benchmarks/RESULTS.md.",
+    )
+    encoder_max_tokens: int | None = Field(
+        None, ge=16, description="Tokens of a chunk the ONNX ingest encoders read (the rest is "
+        "cut). Unset: the model's own limit (256 for all-MiniLM-L6-v2).",
+    )
+    encoder_threads: int = Field(
+        0, ge=0, description="onnxruntime threads per ONNX encoder; 0: one per core.",
+    )
     ingest_batch_chunks: int = Field(
         256, ge=1, description="Chunks embedded and written per batch during a sync; a killed "
         "sync loses at most one batch of work.",

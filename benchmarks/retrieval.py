@@ -33,28 +33,41 @@ def distinct_sources(sources: list[str], limit: int = 10) -> list[str]:
     return list(dict.fromkeys(sources))[:limit]
 
 
-def main() -> None:
-    args = bench_args()
+def answerable(qa_path: Path) -> list[dict]:
+    """The answerable questions of a QA file that name their gold sources."""
+    rows = [json.loads(x) for x in qa_path.read_text().splitlines() if x.strip()]
+    return [r for r in rows if r.get("answerable", True) and r.get("sources")]
+
+
+def accord_quality(qa, rows: list[dict], mode: str) -> dict[str, float]:
+    """hit@k and MRR of Accord's retrieval (``mode``: dense, lexical, hybrid) over ``rows``."""
     from accord.models import Filters
 
-    rows = [json.loads(x) for x in args.qa.read_text().splitlines() if x.strip()]
-    rows = [r for r in rows if r.get("answerable", True) and r.get("sources")]
-    gold = [set(r["sources"]) for r in rows]
+    ranked = [distinct_sources([c.source for c in qa.retrieve(r["question"], Filters(), k=40,
+                                                              mode=mode)]) for r in rows]
+    return metrics(ranked, [set(r["sources"]) for r in rows])
+
+
+def tutorial_quality(store, rows: list[dict]) -> dict[str, float]:
+    """hit@k and MRR of the LangChain tutorial's ``similarity_search(k=4)`` over ``rows``."""
+    ranked = [distinct_sources([d.metadata.get("source", "") for d in
+                                store.similarity_search(r["question"], k=4)]) for r in rows]
+    return metrics(ranked, [set(r["sources"]) for r in rows])
+
+
+def main() -> None:
+    args = bench_args()
+    rows = answerable(args.qa)
     rt = accord_runtime(args.accord_data, args.corpus)
-    qa = rt.qa
     results = {}
     for mode in ("dense", "lexical", "hybrid"):
         t = time.perf_counter()
-        ranked = [distinct_sources([c.source for c in qa.retrieve(r["question"], Filters(), k=40,
-                                                                  mode=mode)]) for r in rows]
-        results[{"lexical": "bm25"}.get(mode, mode)] = (metrics(ranked, gold),
-                                                        time.perf_counter() - t)
+        m = accord_quality(rt.qa, rows, mode)
+        results[{"lexical": "bm25"}.get(mode, mode)] = (m, time.perf_counter() - t)
 
     store = tutorial_store(args.langchain, args.corpus)
     t = time.perf_counter()
-    ranked = [distinct_sources([d.metadata.get("source", "") for d in
-                                store.similarity_search(r["question"], k=4)]) for r in rows]
-    results["langchain tutorial (k=4)"] = (metrics(ranked, gold), time.perf_counter() - t)
+    results["langchain tutorial (k=4)"] = (tutorial_quality(store, rows), time.perf_counter() - t)
 
     print(f"\n{len(rows)} answerable questions from {args.qa.name}; gold = any listed source")
     print(f"{'retrieval':26} {'hit@1':>6} {'hit@5':>6} {'hit@10':>6} {'MRR':>6} {'s/query':>8}")
