@@ -122,9 +122,11 @@ def _someone(text: str, lex: Lexicon) -> list[str]:
 
 
 def _places(text: str, lex: Lexicon) -> list[str]:
+    # a preposition, up to three small words ("at the port of", "di pelabuhan"), then a name
     preps = "|".join(sorted(lex.place_prepositions))
     out = [m.group(1) for m in re.finditer(
-        rf"\b(?:{preps})\s+(?:the\s+)?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)", text)]
+        rf"\b(?:{preps})\s+(?:[a-z][\w'’-]*\s+){{0,3}}([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)",
+        text)]
     out += [w for w in _low_words(text) if w in lex.country_names]
     return out
 

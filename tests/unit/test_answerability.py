@@ -88,6 +88,8 @@ def test_names_match_exactly_or_by_declared_alias(name, text, share):
     ("who", "The agreement was signed by Mr Tomas Arvelo.", True),
     ("who", "The Committee agreed to meet again.", True),
     ("who", "It was agreed to meet again.", False),
+    ("where", "The centre shall be established at the port of Lortan Sari.", True),
+    ("where", "The centre shall be established within six months.", False),
     # paragraph numbers, years, days of months and numbers inside names do not count
     ("how_many", "4. The delegates of the Border Liaison Office agreed:", False),
     ("how_many", "In 2019 the Phase 2 pilot opened on 3 June.", False),
