@@ -6,7 +6,8 @@ For an index of samples/docs (built here if missing) and, when given, an index o
 ../shared/corpus: `accord ask` answering a question, rejecting an empty question, and `--help`,
 each on the fast path (the ONNX export, ACCORD_QUERY_ENCODER=auto) and on the reference path
 (ACCORD_QUERY_ENCODER=sentence-transformers, what `accord ask` did before), against
-`python -c "import torch"` in the same run. Prints the median of --runs runs.
+`python -c "import torch"` in the same run; and `accord bot` refusing to start (missing token,
+unreachable Slack API). Prints the median of --runs runs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ def wall(cmd: list[str], env: dict[str, str], runs: int) -> float:
         subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def bot_failures(accord: list[str], base: dict[str, str], samples: Path, runs: int
+                 ) -> list[tuple[str, str, float]]:
+    """`accord bot` refusing to start (issue 14: one line, exit 2, under 2 s) with a missing
+    token and with a Slack API nobody answers: both are found before anything heavy loads."""
+    env = {**base, "ACCORD_DATA_DIR": str(samples), "ACCORD_SLACK_SIGNING_SECRET": "s"}
+    env.pop("ACCORD_SLACK_BOT_TOKEN", None)
+    env.pop("SLACK_BOT_TOKEN", None)
+    bot = [*accord, "bot", "--http", "--port", "0"]
+    rows = [("bot: missing token", "-", wall(bot, env, runs))]
+    rows.append(("bot: Slack API unreachable", "-", wall(
+        bot, {**env, "ACCORD_SLACK_BOT_TOKEN": "xoxb-x",
+              "ACCORD_SLACK_API_URL": "http://127.0.0.1:9/api/"}, runs)))
+    return rows
 
 
 def main() -> None:
@@ -58,7 +74,8 @@ def main() -> None:
             rows.append((f"empty question, {name}", path, wall([*accord, "ask", ""], env,
                                                               args.runs)))
     rows.append(("accord ask --help", "-", wall([*accord, "ask", "--help"], base, args.runs)))
-    print(f"\ncold `accord ask`, median wall time of {args.runs} runs (2 cores)")
+    rows += bot_failures(accord, base, args.samples_data, args.runs)
+    print(f"\ncold `accord ask` and `accord bot`, median wall time of {args.runs} runs (2 cores)")
     print(f"{'what':34} {'path':22} {'seconds':>8}")
     for what, path, secs in rows:
         print(f"{what:34} {path:22} {secs:8.2f}")
