@@ -13,10 +13,9 @@ from slack_sdk import WebClient
 
 from accord.audit import read_csv_export
 from bot.app import build_app
-from bot.server import EVENTS_PATH, make_http_server, serve_in_thread
 from tests.conftest import make_settings
 from tests.integration.access_common import EXPECTED, SECRET, ask_json, run
-from tests.mock_slack_api import BOT_USER_ID, MockSlackAPI, SignedSender
+from tests.mock_slack_api import BOT_USER_ID, MockSlackAPI, SignedSender, serve_signed
 
 # ---- Slack ------------------------------------------------------------------------------------
 
@@ -70,12 +69,8 @@ def slack(marked, tmp_path_factory):
                              slack_signing_secret=SECRET, slack_api_url=api.url,
                              audience_policy=policy, clearance="OFFICIAL")
     app = build_app(settings, marked.qa, WebClient(token="xoxb-access-test", base_url=api.url))
-    server = make_http_server(app, "127.0.0.1", 0)
-    serve_in_thread(server)
-    yield Slack(api, SignedSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", SECRET),
-                app)
-    server.shutdown()
-    server.server_close()
+    with serve_signed(app, SECRET) as sender:
+        yield Slack(api, sender, app)
     api.stop()
 
 

@@ -17,10 +17,16 @@ from slack_sdk import WebClient
 from accord.access import can_see
 from bot.app import build_app
 from bot.blocks import PLACEHOLDER_TEXT, escape_mrkdwn
-from bot.server import EVENTS_PATH, make_http_server, serve_in_thread
 from tests.conftest import make_settings
 from tests.integration.access_common import EXPECTED, SECRET
-from tests.mock_slack_api import BOT_USER_ID, TEAM_ID, MockSlackAPI, SignedSender
+from tests.mock_slack_api import (
+    BOT_USER_ID,
+    TEAM_ID,
+    MockSlackAPI,
+    SignedSender,
+    serve_signed,
+    text_of,
+)
 
 POLICY = """\
 default: OFFICIAL
@@ -95,24 +101,9 @@ def slack(marked, tmp_path_factory):
                              slack_signing_secret=SECRET, slack_api_url=api.url,
                              audience_policy=policy, clearance="OFFICIAL", admin_users=ADMIN)
     app = build_app(settings, marked.qa, WebClient(token="xoxb-assistant-test", base_url=api.url))
-    server = make_http_server(app, "127.0.0.1", 0)
-    serve_in_thread(server)
-    yield Slack(api, SignedSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", SECRET),
-                app, marked)
-    server.shutdown()
-    server.server_close()
+    with serve_signed(app, SECRET) as sender:
+        yield Slack(api, sender, app, marked)
     api.stop()
-
-
-def text_of(blocks: list[dict]) -> str:
-    out = []
-    for b in blocks:
-        if isinstance(b.get("text"), dict):
-            out.append(b["text"]["text"])
-        for el in b.get("elements", []):
-            out.append(el["text"]["text"] if isinstance(el.get("text"), dict)
-                       else el.get("text", ""))
-    return "\n".join(out)
 
 
 # ---- suggested prompts ---------------------------------------------------------------------

@@ -20,9 +20,15 @@ from slack_sdk import WebClient
 
 from bot.app import build_app
 from bot.blocks import PLACEHOLDER_TEXT, escape_mrkdwn
-from bot.server import EVENTS_PATH, make_http_server, serve_in_thread
 from tests.conftest import SAMPLES_QA, make_settings
-from tests.mock_slack_api import BOT_ID, BOT_USER_ID, MockSlackAPI, SignedSender
+from tests.mock_slack_api import (
+    BOT_ID,
+    BOT_USER_ID,
+    MockSlackAPI,
+    SignedSender,
+    serve_signed,
+    text_of,
+)
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "UADMIN01"
@@ -72,17 +78,6 @@ class Bot:
             timeout, f"{n} answer(s) in {channel} thread {thread_ts}")
 
 
-def text_of(blocks: list[dict]) -> str:
-    out = []
-    for b in blocks:
-        if b.get("text"):
-            out.append(b["text"]["text"])
-        for el in b.get("elements", []):
-            out.append(el.get("text", {}).get("text", "") if el.get("type") == "button"
-                       else el.get("text", ""))
-    return "\n".join(out)
-
-
 def buttons(blocks: list[dict]) -> dict[str, str]:
     return {el["action_id"]: el["value"] for b in blocks if b["type"] == "actions"
             for el in b["elements"]}
@@ -107,12 +102,8 @@ def bot(tmp_path_factory, sample_index, embedder):
     client = WebClient(token="xoxb-accord-test", base_url=api.url)
     app = build_app(settings, sample_index.qa, client,
                     reindex=lambda folder: reindex_rt.syncer().run(folder))
-    server = make_http_server(app, "127.0.0.1", 0)
-    serve_in_thread(server)
-    sender = SignedSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", SECRET)
-    yield Bot(api, sender, app, settings.data_dir)
-    server.shutdown()
-    server.server_close()
+    with serve_signed(app, SECRET) as sender:
+        yield Bot(api, sender, app, settings.data_dir)
     api.stop()
     reindex_rt.close()
 

@@ -110,7 +110,8 @@ def test_answer_kinds(kind, text, ok):
 
 @pytest.mark.parametrize("question,text,ok", [
     # an answer adds to its question: the question's own date, figure or name is not one
-    ("On what date in 2011 did the envoy visit Lortan?", "The envoy visited Lortan in 2011.", False),
+    ("On what date in 2011 did the envoy visit Lortan?", "The envoy visited Lortan in 2011.",
+     False),
     ("On what date in 2011 did the envoy visit Lortan?", "The envoy arrived on 9 June 2011.", True),
     ("Who met Minister Okoro Dade?", "Minister Okoro Dade met the delegation.", False),
     ("Who met Minister Okoro Dade?", "Minister Okoro Dade met Ambassador Ruth Fenn.", True),
