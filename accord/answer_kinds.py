@@ -1,10 +1,11 @@
 """Does a text hold the kind of answer a question part asks for, beyond what the question says?
 
 A "when" part is answered by a date, "how many" by a count, "how much" by an amount, "who" by a
-person or body, "where" by a place. ``answer_spans`` finds the pieces of a text that could be such
-an answer ("which kinds of ..." by an enumeration); ``has_kind`` says whether one of them is *new*: not already given by the question
-(a question that names 1978 is not answered by a sentence whose only date is 1978, a question
-about Scotland not by a sentence whose only place is Scotland). That is what an answer adds to
+person or body, "where" by a place, "which kinds of ..." by an enumeration. ``answer_spans``
+finds the pieces of a text that could be such an answer; ``has_kind`` says whether one of them is
+*new*: not already given by the question (a question that names a year is not answered by a
+sentence whose only date is that year, nor a question about a place by a sentence whose only
+place is that one). That is what an answer adds to
 its question, whatever the question's wording.
 
 Figures are read as counts only when they count: a year, a day of a month, a paragraph number
@@ -169,8 +170,9 @@ def given_words(question: str) -> frozenset[str]:
         d.replace(",", "") for d in re.findall(r"\d[\d,]*", question))
 
 
-def _is_given(span: str, given: frozenset[str]) -> bool:
-    words = [w for w in _low_words(span) if w not in ("the", "of", "and", "st", "nd", "rd", "th")]
+def _is_given(span: str, given: frozenset[str], lex: Lexicon) -> bool:
+    """Every word of ``span`` that carries meaning (not a stop word) is in the question."""
+    words = [w for w in _low_words(span) if w not in lex.stopwords]
     return bool(words) and all(w in given or w.replace(",", "") in given for w in words)
 
 
@@ -182,7 +184,7 @@ def has_kind(kind: str, text: str, lex: Lexicon, given: frozenset[str] | None = 
         return True
     if given is None:
         return bool(spans)
-    return any(not _is_given(s, given) for s in spans)
+    return any(not _is_given(s, given, lex) for s in spans)
 
 
 def names_someone(text: str, lex: Lexicon) -> bool:

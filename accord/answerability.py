@@ -42,8 +42,8 @@ from accord.questions import Name, Part
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
-    "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent", "kind_near",
-    "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank")
+    "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent",
+    "kind_near", "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -148,7 +148,8 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     return np.asarray([
         sim, psim, coverage(weights, sent.stems), coverage(weights, passage.stems),
         coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass,
-        name_min, name_sent, miss, pmiss, coverage(acts, sent.stems), coverage(acts, document.stems),
+        name_min, name_sent, miss, pmiss, coverage(acts, sent.stems),
+        coverage(acts, document.stems),
         float(kind_sent),
         float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
         float(has_kind(part.kind, passage.text, lex, given)), float(neg),

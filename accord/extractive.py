@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from accord.access import unpack_caveats
+from accord.answer_kinds import given_words
 from accord.answerability import (
     ANSWER,
     FEATURES,
@@ -32,7 +33,6 @@ from accord.answerability import (
     idf_weights,
     name_share,
 )
-from accord.answer_kinds import given_words
 from accord.lexicon import Lexicon, lexicon
 from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.ports import Embedder

@@ -75,6 +75,8 @@ class Lexicon:
     stopwords: frozenset[str]
     bm25_stopwords: frozenset[str]
     question_words: frozenset[str]
+    interrogatives: frozenset[str]
+    noun_interrogatives: frozenset[str]
     generic: frozenset[str]
     roles: frozenset[str]
     bodies: frozenset[str]
@@ -140,7 +142,9 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     kinds.sort(key=lambda x: -len(x[0]))
     return Lexicon(
         stopwords=_set(data, "stopwords"), bm25_stopwords=_set(data, "bm25_stopwords"),
-        question_words=_set(data, "question_words"), generic=_set(data, "generic"),
+        question_words=_set(data, "question_words"),
+        interrogatives=_set(data, "interrogatives"),
+        noun_interrogatives=_set(data, "noun_interrogatives"), generic=_set(data, "generic"),
         roles=_set(data, "roles"), bodies=_set(data, "bodies"),
         titles=_set(data, "titles"),
         months=_set(data, "months"), weekdays=_set(data, "weekdays"),

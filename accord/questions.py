@@ -153,18 +153,15 @@ def kind_of(text: str, lex: Lexicon) -> str:
     if kind is not None:
         return kind
     for i, w in enumerate(low[1:], 1):
-        if w in _WH:
+        if w in lex.interrogatives:
             kind = _kind_at(low[i:], lex)
             if kind not in (None, "yes_no"):
                 return kind
     return "what"
 
 
-_WH = frozenset({"what", "which", "who", "whom", "when", "where", "how"})
-
-
 def _kind_at(low: list[str], lex: Lexicon) -> str | None:
-    if low and low[0] in ("what", "which"):
+    if low and low[0] in lex.noun_interrogatives:
         # "what is the <noun> of", "which <noun>": the noun (lexicon kind_nouns, or a body or
         # a role: "which company", "which minister") says the kind
         for w in low[1:5]:

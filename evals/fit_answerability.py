@@ -75,7 +75,6 @@ def _swap(question: str, held: set[str], rng: random.Random) -> str | None:
 def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = True):
     """Candidate rows (features, label, question key) and per-question part summaries."""
     from accord.models import Filters
-
     from accord.qa import QA
 
     rt, audience = _runtime(data_dir)
