@@ -2,7 +2,8 @@
 
 A "when" part is answered by a date, "how many" by a count, "how much" by an amount, "who" by a
 person or body, "where" by a place, "which kinds of ..." by an enumeration. ``answer_spans``
-finds the pieces of a text that could be such an answer; ``has_kind`` says whether one of them is
+finds the pieces of a text that could be such an answer ("what is the name of ..." wants a proper
+name); ``has_kind`` says whether one of them is
 *new*: not already given by the question (a question that names a year is not answered by a
 sentence whose only date is that year, nor a question about a place by a sentence whose only
 place is that one). That is what an answer adds to
@@ -34,7 +35,7 @@ _ENUMERATOR = re.compile(r"^\s*[(\[]?\d{1,3}[.)\]]\s")
 _GLUED_NUMBER = re.compile(r"\b[A-Z][\w]*-?(\d+)\b|\b(\d+)[A-Z]\w*\b")
 _AFTER_NAME = re.compile(r"(?<=[\w,;] )[A-Z][\w]* (\d+)\b")
 
-KINDS = ("when", "who", "where", "how_many", "how_much", "how_long", "list")
+KINDS = ("when", "who", "where", "how_many", "how_much", "how_long", "list", "name")
 
 
 @functools.lru_cache(maxsize=8)
@@ -87,6 +88,10 @@ def _counts(text: str, lex: Lexicon) -> list[str]:
     named = {m.group(1) or m.group(2) for m in _GLUED_NUMBER.finditer(text)}
     named |= {m.group(1) for m in _AFTER_NAME.finditer(text)}
     body = _ENUMERATOR.sub(" ", text, count=1)
+    # a sum of money ("$6 million") or a percentage is an amount, not a count of things
+    body = _PERCENT.sub(" ", _CURRENCY.sub(" \x00", body))
+    body = re.sub(r"\x00\s*(\w+)", lambda m: " " if m.group(1).lower() in lex.number_words
+                  else " " + m.group(1), body)
     out = [m.group(0) for m in _NUMBER.finditer(body)
            if m.group(0).replace(",", "") not in skip and m.group(0) not in named]
     out += [w for w in _low_words(body) if w in lex.number_words]
@@ -128,8 +133,14 @@ def _places(text: str, lex: Lexicon) -> list[str]:
     out = [m.group(1) for m in re.finditer(
         rf"\b(?:{preps})\s+(?:[a-z][\w'’-]*\s+){{0,3}}([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)",
         text)]
-    out += [w for w in _low_words(text) if w in lex.country_names]
     return out
+
+
+def _names(text: str, lex: Lexicon) -> list[str]:
+    """Proper names: runs of capitalised words that do not open the sentence (a month or a
+    weekday alone is a date, not a name)."""
+    return [m.group(0) for m in re.finditer(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", text)
+            if m.start() > 0 and m.group(0).lower() not in lex.months | lex.weekdays]
 
 
 _ITEM = re.compile(r"(?:^|\s)[(\[]?(?:[a-z]|[ivx]{1,4}|\d{1,2})[)\]]\s|^\s*[-•*]\s", re.M)
@@ -161,6 +172,8 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
         return _places(text, lex)
     if kind == "list":
         return _items(text)
+    if kind == "name":
+        return _names(text, lex)
     return None
 
 
@@ -173,6 +186,8 @@ def given_words(question: str) -> frozenset[str]:
 def _is_given(span: str, given: frozenset[str], lex: Lexicon) -> bool:
     """Every word of ``span`` that carries meaning (not a stop word) is in the question."""
     words = [w for w in _low_words(span) if w not in lex.stopwords]
+    if len(words) > 1 and "".join(w[0] for w in words) in given:
+        return True  # "Israel Defense Forces" for a question that says "IDF"
     return bool(words) and all(w in given or w.replace(",", "") in given for w in words)
 
 

@@ -94,6 +94,7 @@ class Lexicon:
     name_connectors: frozenset[str]
     part_openers: frozenset[str]
     copulas: frozenset[str]
+    phrase_ends: frozenset[str]  # words ending the noun phrase after "what" / "which"
     acronyms: dict[str, tuple[str, ...]]  # acronym -> stems of what it stands for
     country_names: dict[str, str]  # any name, demonym or alias, lower case -> the country
     kinds: tuple[tuple[tuple[str, ...], str], ...]  # (opening words, kind), longest first
@@ -155,6 +156,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         own_date_words=_set(data, "own_date_words"),
         negation=_set(data, "negation"), name_connectors=_set(data, "name_connectors"),
         part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
+        phrase_ends=_set(data, "phrase_ends"),
         acronyms=acronyms, country_names=countries, kinds=tuple(kinds),
         preambles=tuple(re.compile(p, re.I) for p in forms.get("preambles") or []),
         trailing_kinds=tuple(str(t) for t in forms.get("trailing_kinds") or []),

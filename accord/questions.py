@@ -15,6 +15,7 @@ All word lists come from ``accord/data/lexicon.yaml``; nothing here is specific 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -149,9 +150,14 @@ def kind_of(text: str, lex: Lexicon) -> str:
     low = [t.lower().strip("?,.;:()") for t in text.split()]
     while low and low[0] in lex.part_openers:
         low = low[1:]
-    kind = _kind_at(low, lex)
-    if kind is not None:
-        return kind
+    if not _subordinate(text, low, lex):
+        kind = _kind_at(low, lex)
+        if kind is not None:
+            return kind
+        if low and low[0] in lex.interrogatives:
+            # "What project did he raise when they met?": the opening question word rules; a
+            # later one belongs to a clause
+            return "what"
     for i, w in enumerate(low[1:], 1):
         if w in lex.interrogatives:
             kind = _kind_at(low[i:], lex)
@@ -160,19 +166,62 @@ def kind_of(text: str, lex: Lexicon) -> str:
     return "what"
 
 
+def _subordinate(text: str, low: list[str], lex: Lexicon) -> bool:
+    """"When the President met ..., what did ...": a "when" or "where" not followed by a verb
+    or a preposition, with another question word after a comma, opens a clause, not the
+    question ("(a) when the Committee first met" alone is an indirect question)."""
+    if not (len(low) > 1 and low[0] in ("when", "where") and low[0] in lex.interrogatives
+            and low[1] not in lex.phrase_ends):
+        return False
+    for m in re.finditer(r",((?:\s+\w+){1,3})", text):
+        if any(w.lower() in lex.interrogatives for w in m.group(1).split()):
+            return True
+    return False
+
+
 def _kind_at(low: list[str], lex: Lexicon) -> str | None:
     if low and low[0] in lex.noun_interrogatives:
-        # "what is the <noun> of", "which <noun>": the noun (lexicon kind_nouns, or a body or
-        # a role: "which company", "which minister") says the kind
-        for w in low[1:5]:
-            if w in lex.kind_nouns:
-                return lex.kind_nouns[w]
-        if len(low) > 1 and (low[1] in lex.bodies or low[1] in lex.titles):
-            return "who"
+        kind = _noun_kind(low, lex)
+        if kind is not None:
+            return kind
     for opening, kind in lex.kinds:
         if tuple(low[: len(opening)]) == opening:
             return kind
     return None
+
+
+def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
+    """"What is the <noun> of", "which <noun>": the noun phrase after the question word, up to a
+    preposition or a verb (lexicon ``phrase_ends``), says the kind by its last kind noun
+    (lexicon kind_nouns: "the estimated annual cost of" asks how much) or by a body or a role
+    right after the question word ("which minister", "which US companies" ask who).
+    "What did it cost?": a question ending on a kind noun asks that kind."""
+    kind = None
+    for i, w in enumerate(low[1:window], 1):
+        if w in lex.phrase_ends and (i > 1 or w not in lex.copulas):
+            break
+        if w in lex.kind_nouns:
+            kind = lex.kind_nouns[w]
+        elif i <= 2 and kind is None and _is_someone_noun(w, lex):
+            # right after the question word ("which minister", "which US companies"); further
+            # on a body qualifies another noun ("what is the government position")
+            kind = "who"
+    if kind is None and len(low) > 2 and low[0] == "what" and low[1] in lex.phrase_ends:
+        last = low[-1]
+        if lex.kind_nouns.get(last) == "how_much":
+            kind = "how_much"
+    return kind
+
+
+def _is_someone_noun(word: str, lex: Lexicon) -> bool:
+    """A body or a role word, in the singular or the plural ("companies", "ministers")."""
+    return (word in lex.bodies or word in lex.titles
+            or stem(word) in _stems_of(lex.bodies | lex.titles))
+
+
+@functools.lru_cache(maxsize=8)
+def _stems_of(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(stem(w) for w in words)
 
 
 def _part(text: str, lead: str, lex: Lexicon) -> Part:

@@ -13,7 +13,9 @@ again with one of its names or figures swapped for one the index does not hold (
 one that best separates answerable from unanswerable questions on these sets (balanced
 accuracy), and the weak band lies below it, down to where no more than 5% of the answerable
 questions would be refused outright. Only tuning sets may be given here: the test
-split (``evals/datasets/corpus_real_test.jsonl``) is refused.
+splits (``evals/datasets/corpus_real_test.jsonl``, ``corpus_real_test2.jsonl``) are refused.
+``--cv K`` reports K-fold cross-validated figures instead of writing a model: the honest way
+to compare features or settings on tuning sets.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ from accord.answerability import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, 
 from accord.lexicon import lexicon
 from accord.questions import parse
 
-TEST_SPLIT = "corpus_real_test.jsonl"
+TEST_SPLITS = ("corpus_real_test.jsonl", "corpus_real_test2.jsonl")
 WEAK_BAND = 0.12
+CACHE_FORMAT = 2  # raise when what collect() keeps changes
 REFUSED_AT_MOST = 0.05  # the project's bar for answerable questions refused outright
 
 
@@ -107,10 +110,11 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
                                                             for a in answers))
                 labels.append(y)
                 rows.append((c.x, y, it["id"]))
-            parts.append({"kind": part.kind, "cands": [
-                (c.x, c.kind_ok, y, chunks[c.chunk].source) for c, y in zip(cands, labels,
-                                                                           strict=True)]})
-        questions.append({"id": it["id"], "answerable": answerable, "gold": gold,
+            parts.append({"kind": part.kind, "text": part.search, "cands": [
+                (c.x, c.kind_ok, y, chunks[c.chunk].source, c.sentence)
+                for c, y in zip(cands, labels, strict=True)]})
+        questions.append({"id": it["id"], "question": question, "answerable": answerable,
+                          "gold": gold,
                           "parts": parts, "swap": it["id"].endswith("~swap")})
     rt.close()
     return rows, questions
@@ -119,7 +123,8 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
 def _collect_cached(qa_file: Path, data_dir: Path, rng: random.Random, cache: Path | None):
     if cache is None:
         return collect(qa_file, data_dir, rng)
-    key = hashlib.sha256(f"{qa_file.resolve()}={data_dir.resolve()}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{CACHE_FORMAT}:{qa_file.resolve()}={data_dir.resolve()}".encode()
+                         ).hexdigest()[:16]
     path = cache / f"{key}.pickle"
     if path.exists():
         return pickle.loads(path.read_bytes())
@@ -235,37 +240,16 @@ def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float,
                      "unanswerable_refused": round(best[3], 4)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", action="append", required=True, metavar="QA_FILE=DATA_DIR")
-    ap.add_argument("--out", type=Path, default=MODEL_FILE)
-    ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--listwise", action="store_true",
-                    help="fit the ranker on which sentence of a part answers it (softmax per "
-                         "part) instead of on every candidate alone")
-    ap.add_argument("--cache", type=Path, default=None,
-                    help="folder keeping each set's candidates between runs (features only "
-                         "change with the code: empty it after changing them)")
-    args = ap.parse_args(argv)
-    rng = random.Random(args.seed)
-    rows, questions, sets = [], [], []
-    for spec in args.set:
-        qa_file, _, data_dir = spec.partition("=")
-        if Path(qa_file).name == TEST_SPLIT:
-            sys.exit(f"{qa_file} is the test split: fitting on it would void its figures")
-        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, args.cache)
-        rows += r
-        questions += q
-        sets.append(Path(qa_file).as_posix())
-        print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
-              f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
+def fit(rows: list, questions: list[dict], l2: float = 1.0, listwise: bool = False
+        ) -> tuple[Decision, dict]:
+    """The ranker and the decider fitted on ``rows`` and ``questions``, with the answer
+    threshold chosen on them; returns the decision (weak band set) and the fit's figures."""
     x = np.vstack([r[0] for r in rows])
     y = np.asarray([r[1] for r in rows], dtype=float)
     pos = max(y.sum(), 1)
     sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * max(len(y) - pos, 1)))
-    w, b = (rank_fit(questions, x, y, sw, l2=args.l2) if args.listwise
-            else logistic_fit(x, y, l2=args.l2, sample_weight=sw))
+    w, b = (rank_fit(questions, x, y, sw, l2=l2) if listwise
+            else logistic_fit(x, y, l2=l2, sample_weight=sw))
     ranker = Decision(w, b, 0.5, 0.5)
     # The decider: does the ranker's best sentence answer the part? Label 1 when the question
     # is answerable and that sentence comes from a gold document.
@@ -287,20 +271,159 @@ def main(argv: list[str] | None = None) -> None:
     pos_d = max(dya.sum(), 1)
     dsw = np.asarray(dw) * np.where(dya == 1, len(dya) / (2 * pos_d),
                                     len(dya) / (2 * max(len(dya) - pos_d, 1)))
-    dwts, dbias = logistic_fit(dxa, dya, l2=args.l2, sample_weight=dsw)
+    dwts, dbias = logistic_fit(dxa, dya, l2=l2, sample_weight=dsw)
     decision = Decision(w, b, 0.5, 0.5, decider=dwts, decider_bias=dbias)
     t, stats = choose_thresholds(decision, questions)
+    decision = replace(decision, answer_at=t)
+    decision = replace(decision, weak_at=weak_threshold(decision, questions, t))
+    stats.update(candidates=int(len(y)), positives=int(y.sum()), parts=int(len(dya)),
+                 part_positives=int(dya.sum()))
+    return decision, stats
+
+
+def evaluate(decision: Decision, questions: list[dict]) -> dict[str, float]:
+    """Question-level figures of ``decision`` (swapped negatives left out): answerable refused
+    outright, answerable answered from a gold document, unanswerable refused outright and
+    refused or weak (the eval runner's definitions)."""
+    counts = {"a": 0, "a_refused": 0, "a_gold": 0, "u": 0, "u_refused": 0, "u_ref_weak": 0}
+    conf: dict[bool, list[float]] = {True: [], False: []}
+    for q in questions:
+        if q["swap"]:
+            continue
+        verdicts, gold, best = [], False, 0.0
+        for part in q["parts"]:
+            if not part["cands"]:
+                verdicts.append("none")
+                continue
+            xs = np.vstack([c[0] for c in part["cands"]])
+            i, p = decision.decide(decision.probability(xs), xs)
+            v = decision.verdict(p, part["cands"][i][1])
+            best = max(best, p if part["cands"][i][1] else min(p, decision.answer_at))
+            verdicts.append(v)
+            gold |= v == "answer" and part["cands"][i][3] in q["gold"]
+        refused = all(v == "none" for v in verdicts)
+        weak = not refused and "answer" not in verdicts
+        conf[bool(q["answerable"])].append(best)
+        if q["answerable"]:
+            counts["a"] += 1
+            counts["a_refused"] += refused
+            counts["a_gold"] += gold
+        else:
+            counts["u"] += 1
+            counts["u_refused"] += refused
+            counts["u_ref_weak"] += refused or weak
+    a, u = max(counts["a"], 1), max(counts["u"], 1)
+    return {"answerable_refused": counts["a_refused"] / a,
+            "answerable_answered_gold": counts["a_gold"] / a,
+            "unanswerable_refused": counts["u_refused"] / u,
+            "unanswerable_refused_or_weak": counts["u_ref_weak"] / u,
+            "answerable": counts["a"], "unanswerable": counts["u"],
+            "auc": auc(conf[True], conf[False])}
+
+
+def auc(positives: list[float], negatives: list[float]) -> float:
+    """How often an answerable question is more confidently answered than an unanswerable one
+    (ties count half): the decision's separation, whatever its thresholds."""
+    if not positives or not negatives:
+        return float("nan")
+    pos, neg = np.asarray(positives)[:, None], np.asarray(negatives)[None, :]
+    return float(np.mean((pos > neg) + 0.5 * (pos == neg)))
+
+
+def _confidence(decision: Decision, q: dict) -> float:
+    """The question's best part confidence (a part without the kind asked for counts at most
+    as the answer threshold: it can only be weak)."""
+    best = 0.0
+    for part in q["parts"]:
+        if part["cands"]:
+            xs = np.vstack([c[0] for c in part["cands"]])
+            i, p = decision.decide(decision.probability(xs), xs)
+            best = max(best, p if part["cands"][i][1] else min(p, decision.answer_at))
+    return best
+
+
+def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, listwise: bool,
+                   seed: int) -> dict[str, float]:
+    """``folds``-fold cross-validation by question (a swapped question stays in its original's
+    fold): every question is scored by a decision fitted without it. The honest figure for
+    comparing features or settings on tuning sets."""
+    base = sorted({q["id"].split("~")[0] for q in questions})
+    random.Random(seed).shuffle(base)
+    fold_of = {qid: i % folds for i, qid in enumerate(base)}
+    held: list[dict] = []
+    fold_decisions = []
+    scored: list[dict[str, float]] = []
+    for k in range(folds):
+        train_q = [q for q in questions if fold_of[q["id"].split("~")[0]] != k]
+        test_q = [q for q in questions if fold_of[q["id"].split("~")[0]] == k]
+        keep = {q["id"] for q in train_q}
+        decision, _ = fit([r for r in rows if r[2] in keep], train_q, l2, listwise)
+        scored.append(evaluate(decision, test_q))
+        fold_decisions.append((decision, test_q))
+        held += test_q
+    a = sum(s["answerable"] for s in scored)
+    u = sum(s["unanswerable"] for s in scored)
+    out: dict[str, float] = {"answerable": a, "unanswerable": u}
+    conf: dict[bool, list[float]] = {True: [], False: []}
+    for decision, test_q in fold_decisions:
+        for q in test_q:
+            if not q["swap"]:
+                conf[bool(q["answerable"])].append(_confidence(decision, q))
+    out["auc"] = round(auc(conf[True], conf[False]), 4)
+    for key, n in (("answerable_refused", a), ("answerable_answered_gold", a),
+                   ("unanswerable_refused", u), ("unanswerable_refused_or_weak", u)):
+        out[key] = round(sum(s[key] * s["answerable" if key.startswith("answerable")
+                                       else "unanswerable"] for s in scored) / max(n, 1), 4)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--set", action="append", required=True, metavar="QA_FILE=DATA_DIR")
+    ap.add_argument("--out", type=Path, default=MODEL_FILE)
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--listwise", action="store_true",
+                    help="fit the ranker on which sentence of a part answers it (softmax per "
+                         "part) instead of on every candidate alone")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="folder keeping each set's candidates between runs (features only "
+                         "change with the code: empty it after changing them)")
+    ap.add_argument("--cv", type=int, default=0, metavar="K",
+                    help="only report K-fold cross-validated figures (by question); write "
+                         "nothing")
+    args = ap.parse_args(argv)
+    rng = random.Random(args.seed)
+    rows, questions, sets = [], [], []
+    for spec in args.set:
+        qa_file, _, data_dir = spec.partition("=")
+        if Path(qa_file).name in TEST_SPLITS:
+            sys.exit(f"{qa_file} is a test split: fitting on it would void its figures")
+        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, args.cache)
+        rows += r
+        questions += q
+        sets.append(Path(qa_file).as_posix())
+        print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
+              f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
+    if args.cv:
+        print(json.dumps(cross_validate(rows, questions, args.cv, args.l2, args.listwise,
+                                        args.seed), indent=1))
+        return
+    decision, stats = fit(rows, questions, args.l2, args.listwise)
+    assert decision.decider is not None
     out = {
         "note": "Fitted by evals/fit_answerability.py; do not edit by hand.",
-        "sets": sets, "candidates": int(len(y)), "positives": int(y.sum()),
-        "questions": len(questions),
-        "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
-        "bias": round(b, 5), "answer_at": round(t, 3),
+        "sets": sets, "candidates": stats.pop("candidates"),
+        "positives": stats.pop("positives"), "questions": len(questions),
+        "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, decision.weights,
+                                                           strict=True)},
+        "bias": round(decision.bias, 5), "answer_at": round(decision.answer_at, 3),
         "decider": {"weights": {f: round(float(v), 5) for f, v in
-                                zip(FEATURES + DECIDER_EXTRA, dwts, strict=True)},
-                    "bias": round(dbias, 5), "parts": int(len(dya)),
-                    "positives": int(dya.sum())},
-        "weak_at": round(weak_threshold(decision, questions, t), 3), "fit": stats,
+                                zip(FEATURES + DECIDER_EXTRA, decision.decider, strict=True)},
+                    "bias": round(decision.decider_bias, 5), "parts": stats.pop("parts"),
+                    "positives": stats.pop("part_positives")},
+        "weak_at": round(decision.weak_at, 3), "fit": stats,
+        "in_sample": evaluate(decision, questions),
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(out, indent=1))

@@ -35,7 +35,7 @@ LEX = lexicon()
      "attended.", ["yes_no", "when", "how_many"]),
     ("Who signed the accord? When did it enter into force?", ["who", "when"]),
     ("Has the Council agreed to fund the patrols, and if so, how much?", ["yes_no", "how_much"]),
-    ("After the second round of talks, what share of the quota had been used?", ["how_many"]),
+    ("After the second round of talks, what share of the quota had been used?", ["how_much"]),
     ("Which ministry chairs the working group?", ["who"]),
     ("What is the government position on the accord?", ["what"]),
     ("Which kinds of vessels may the patrols board?", ["list"]),
