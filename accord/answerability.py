@@ -43,7 +43,8 @@ MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
     "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent",
-    "kind_near", "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank")
+    "kind_near", "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank", "focus_sent",
+    "focus_near")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -57,9 +58,6 @@ def stems_of(text: str) -> set[str]:
     return {stem(w) for w in set(words(text))}
 
 
-_ACRONYM_JOINERS = frozenset({"and", "&"})
-
-
 def acronyms_of(text: str) -> set[str]:
     """Acronyms of the capitalised names in ``text``, with and without the initials of their
     small connecting words ("International Bank for Reconstruction and Development" -> "ibrd",
@@ -67,14 +65,19 @@ def acronyms_of(text: str) -> set[str]:
     lex = lexicon()
     out = set()
     runs = [m.group(0) for m in cap_runs(text, lex)]
-    runs += [m.group(0) for m in cap_runs(text, lex, _ACRONYM_JOINERS)]
+    runs += [m.group(0) for m in cap_runs(text, lex, lex.acronym_joiners | {"&"})]
     for run in set(runs):
         toks = run.split()
-        caps = [w for w in toks if w[:1].isupper()]
-        if 2 <= len(caps) <= 7:
+        # every tail of the run too: a sentence's opening word or a title runs into the name
+        # ("The Scientific Advisory Committee on Nutrition" -> "sacn")
+        for start in range(len(toks) - 1):
+            tail = toks[start:]
+            caps = [w for w in tail if w[:1].isupper()]
+            if not tail[0][:1].isupper() or not (3 if start else 2) <= len(caps) <= 7:
+                continue
             out.add("".join(w[0] for w in caps).lower())
-            if len(toks) > len(caps):
-                out.add("".join(w[0] for w in toks).lower())
+            if len(tail) > len(caps):
+                out.add("".join(w[0] for w in tail).lower())
     return out
 
 
@@ -145,6 +148,9 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     acts = {t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()}
     given = given_words(part.search)
     kind_sent = has_kind(part.kind, sentence, lex, given)
+    focus = {t: 1.0 for t in part.focus}
+    focus_sent = coverage(focus, sent.stems) if focus else 1.0
+    focus_near = kind_near(part.kind, sentence, focus, lex, given, window=6) if focus else True
     return np.asarray([
         sim, psim, coverage(weights, sent.stems), coverage(weights, passage.stems),
         coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass,
@@ -154,7 +160,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
         float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
         float(has_kind(part.kind, passage.text, lex, given)), float(neg),
         float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
-        1.0 / (1 + rank)],
+        1.0 / (1 + rank), focus_sent, float(kind_sent and focus_near)],
         dtype=np.float64)
 
 

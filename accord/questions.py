@@ -65,6 +65,7 @@ class Part:
     names: list[Name] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list)
     negative: bool = False  # the part itself asks about an exclusion ("not covered")
+    focus: list[str] = field(default_factory=list)  # stems of the first words after the ask
 
 
 @dataclass
@@ -245,7 +246,25 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
     negative = any(w.lower() in lex.negation for w in _TOKEN.findall(text))
     return Part(text=text, search=search, kind=kind, terms=terms,
                 names=names_in(search, lex), numbers=list(dict.fromkeys(numbers)),
-                negative=negative)
+                negative=negative, focus=focus_of(text, lex))
+
+
+def focus_of(text: str, lex: Lexicon, n: int = 3) -> list[str]:
+    """The stems of the first ``n`` informative words after the part's question word: what the
+    answer is about ("how many *officers* ...", "who *chairs* the ...", "on what date did the
+    Commission *adopt* ..."), as against the setting the rest of the question gives."""
+    toks = [t.lower().strip(".'’-") for t in _TOKEN.findall(text)]
+    start = next((i for i, t in enumerate(toks) if t in lex.interrogatives), 0)
+    out: list[str] = []
+    pieces = [p for t in toks[start:] for p in re.split(r"[-’'.]", t) if p]
+    for t in pieces:
+        if (t in lex.stopwords or t in lex.question_words or t in lex.generic
+                or t in lex.phrase_ends or t in lex.kind_nouns or len(t) < 2 or t.isdigit()):
+            continue
+        out.append(stem(t))
+        if len(out) >= n:
+            break
+    return out
 
 
 def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:

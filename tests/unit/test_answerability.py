@@ -39,6 +39,18 @@ LEX = lexicon()
     ("Which ministry chairs the working group?", ["who"]),
     ("What is the government position on the accord?", ["what"]),
     ("Which kinds of vessels may the patrols board?", ["list"]),
+    # the head of the noun phrase after "what"/"which" says the kind
+    ("What was the projected yearly cost of the patrol scheme?", ["how_much"]),
+    ("What did the liaison office refit cost?", ["how_much"]),
+    ("What tonnage of rice may Lortan export?", ["how_much"]),
+    ("Which foreign firms did the envoy visit?", ["who"]),
+    ("At which depot will the cutters be based?", ["where"]),
+    ("What was the name of the joint naval drill?", ["name"]),
+    # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
+    ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
+    ("What project did the envoy raise when the ministers met?", ["what"]),
+    ("To ask the Minister (a) when the panel first sat; and (b) who chaired it.",
+     ["when", "who"]),
 ])
 def test_parts_and_the_kind_each_wants(question, kinds):
     assert [p.kind for p in parse(question).parts] == kinds
@@ -98,6 +110,13 @@ def test_names_match_exactly_or_by_declared_alias(name, text, share):
     ("how_many", "About 40 vessels were inspected.", True),
     ("how_much", "Each party shall give six months' notice in writing.", True),
     ("how_much", "The fund received $4.5 million.", True),
+    # a sum of money or a percentage is not a count of things
+    ("how_many", "Lortan agreed to provide $6 million for the mission.", False),
+    ("how_many", "Turnout rose by 12 per cent.", False),
+    ("how_many", "Lortan agreed to provide $6 million and 14 instructors.", True),
+    # "what is the name of ...": a proper name
+    ("name", "The drill, Exercise Blue Heron, ended on Friday.", True),
+    ("name", "The navies held a joint drill off the coast.", False),
     # an enumeration answers "which kinds of ..."
     ("list", "The parties shall cooperate on: (a) piracy; (b) smuggling; (c) fraud.", True),
     ("list", "It covers piracy, smuggling, fraud and arson.", True),
@@ -118,12 +137,23 @@ def test_answer_kinds(kind, text, ok):
     ("How many of the 12 projects are in the north?", "The fund backs 12 projects.", False),
     ("How many of the 12 projects are in the north?", "Five of the 12 projects are there.",
      True),
+    # a name the question gives by its acronym is not an answer to it
+    ("What was the name of the LCG drill?", "The drill was run by the Lortan Coast Guard.",
+     False),
 ])
 def test_the_answer_must_add_to_the_question(question, text, ok):
     from accord.answer_kinds import given_words
 
     kind = parse(question).parts[0].kind
     assert has_kind(kind, text, LEX, given_words(question)) is ok
+
+
+@pytest.mark.parametrize("question,focus", [
+    ("How many instructors did Lortan send to the academy?", ["instructor", "lortan", "send"]),
+    ("To ask the Minister, who chairs the fisheries panel?", ["chair", "fisheri", "panel"]),
+])
+def test_the_focus_is_what_follows_the_question_word(question, focus):
+    assert parse(question).parts[0].focus == focus
 
 
 def test_a_dotted_acronym_is_a_name_not_a_word_to_find():
@@ -137,6 +167,8 @@ def test_a_dotted_acronym_is_a_name_not_a_word_to_find():
     ("the Treaty of Mutual Cooperation and Security", "tomcas"),
     ("the Bank for International Settlements", "bis"),
     ("leaders of the United States and Lortan", "us"),
+    # a sentence's opening word runs into the name; "on" may be skipped
+    ("The Standing Committee on Fisheries met.", "scf"),
 ])
 def test_acronyms_with_and_without_their_small_words(text, acronym):
     assert acronym in TextTerms.of(text).acronyms
