@@ -35,7 +35,7 @@ _ENUMERATOR = re.compile(r"^\s*[(\[]?\d{1,3}[.)\]]\s")
 _GLUED_NUMBER = re.compile(r"\b[A-Z][\w]*-?(\d+)\b|\b(\d+)[A-Z]\w*\b")
 _AFTER_NAME = re.compile(r"(?<=[\w,;] )[A-Z][\w]* (\d+)\b")
 
-KINDS = ("when", "who", "where", "how_many", "how_much", "how_long", "list", "name")
+KINDS = ("when", "who", "where", "how_many", "how_much", "how_long", "list", "name", "quantity")
 
 
 @functools.lru_cache(maxsize=8)
@@ -111,6 +111,15 @@ def _amounts(text: str, lex: Lexicon) -> list[str]:
     return out
 
 
+def _frequencies(text: str, lex: Lexicon) -> list[str]:
+    """"weekly", "every Tuesday", "every two years": how often something happens."""
+    low = _low_words(text)
+    out = [w for w in low if w in lex.frequency_words]
+    units = lex.weekdays | lex.time_units | lex.number_words
+    out += [f"every {b}" for a, b in zip(low, low[1:]) if a == "every" and b in units]
+    return out
+
+
 def _someone(text: str, lex: Lexicon) -> list[str]:
     """People and bodies: a title before a capitalised word, a capitalised body word, or a run of
     two or more capitalised words that does not open the sentence."""
@@ -162,10 +171,14 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
     may answer ("what", yes/no)."""
     if kind == "when":
         return _dates(text, lex)
-    if kind in ("how_many", "how_long"):
+    if kind == "how_many":
         return _counts(text, lex)
+    if kind == "how_long":
+        return _counts(text, lex) + _frequencies(text, lex)
     if kind == "how_much":
         return _amounts(text, lex)
+    if kind == "quantity":  # a language's one word for "how many" and "how much"
+        return _counts(text, lex) + _amounts(text, lex)
     if kind == "who":
         return _someone(text, lex)
     if kind == "where":

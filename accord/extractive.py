@@ -177,7 +177,9 @@ class ExtractiveAnswerer:
             # A sentence that denies what the part asks about ("shall not cover" for "what does
             # it cover?") answers the opposite question: like one without the kind of answer
             # asked for, it is at most the closest the documents come.
-            kind_ok = bool(x[_KIND_SENT]) and not x[_NEG_NEAR]
+            # (Only where the sentence itself is the answer: a period or a name in a sentence
+            # that also says "unless either Party decides not to renew" is still an answer.)
+            kind_ok = bool(x[_KIND_SENT]) and not (x[_NEG_NEAR] and part.kind in ("what", "list"))
             out.append(Candidate(ci, s, e, sent, x, kind_ok=kind_ok))
         xs = np.vstack([c.x for c in out])
         probs = self.decision.probability(xs)

@@ -96,6 +96,7 @@ class Lexicon:
     copulas: frozenset[str]
     phrase_ends: frozenset[str]  # words ending the noun phrase after "what" / "which"
     acronym_joiners: frozenset[str]  # small words inside a name its acronym may skip
+    frequency_words: frozenset[str]  # "weekly", "annually": answers to "how often"
     acronyms: dict[str, tuple[str, ...]]  # acronym -> stems of what it stands for
     country_names: dict[str, str]  # any name, demonym or alias, lower case -> the country
     kinds: tuple[tuple[tuple[str, ...], str], ...]  # (opening words, kind), longest first
@@ -159,6 +160,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
         phrase_ends=_set(data, "phrase_ends"),
         acronym_joiners=_set(data, "acronym_joiners"),
+        frequency_words=_set(data, "frequency_words"),
         acronyms=acronyms, country_names=countries, kinds=tuple(kinds),
         preambles=tuple(re.compile(p, re.I) for p in forms.get("preambles") or []),
         trailing_kinds=tuple(str(t) for t in forms.get("trailing_kinds") or []),

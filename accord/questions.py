@@ -7,8 +7,9 @@
 - a trailing clause asking the same about another kind: "When was it signed, and by whom?";
 - several questions in one message: "Who signed it? When?".
 
-Each part has a kind (when, who, where, how_many, how_much, how_long, yes_no, what), its
-informative words by stem (with the word as asked, whose rarity weighs it), the names it uses
+Each part has a kind (when, who, where, how_many, how_much, how_long, list, name, quantity,
+yes_no, what), its informative words by stem (with the word as asked, whose rarity weighs it),
+the first of them after its question word (its focus), the names it uses
 (capitalised words and acronyms; never role words such as "Minister") and the figures it names.
 All word lists come from ``accord/data/lexicon.yaml``; nothing here is specific to a question.
 """

@@ -114,6 +114,10 @@ def test_names_match_exactly_or_by_declared_alias(name, text, share):
     ("how_many", "Lortan agreed to provide $6 million for the mission.", False),
     ("how_many", "Turnout rose by 12 per cent.", False),
     ("how_many", "Lortan agreed to provide $6 million and 14 instructors.", True),
+    # "how often": a frequency
+    ("how_long", "The council meets every Tuesday in the capital.", True),
+    ("how_long", "The council meets quarterly.", True),
+    ("how_long", "The council made every effort to meet.", False),
     # "what is the name of ...": a proper name
     ("name", "The drill, Exercise Blue Heron, ended on Friday.", True),
     ("name", "The navies held a joint drill off the coast.", False),
