@@ -57,16 +57,20 @@ def _low_words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def _dates(text: str, lex: Lexicon) -> list[str]:
-    out = [m.group(0) for m in _NUMERIC_DATE.finditer(text)]
-    months = "|".join(sorted((re.escape(m) for m in lex.months if m != "may"), key=len,
-                             reverse=True))
-    month_re = rf"(?:{months}|May)"
-    day_month = re.compile(
+@functools.lru_cache(maxsize=8)
+def _day_month(months: frozenset[str]) -> re.Pattern[str]:
+    """A day and a month, a month and a day, or a month and a year, in the given months."""
+    alts = "|".join(sorted((re.escape(m) for m in months if m != "may"), key=len, reverse=True))
+    month_re = rf"(?:{alts}|May)"
+    return re.compile(
         rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month_re}\b\.?,?(?:\s+\d{{4}})?"
         rf"|\b{month_re}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?(?:\s+\d{{4}})?"
         rf"|\b{month_re}\.?,?\s+\d{{4}}\b", re.I)
-    for m in day_month.finditer(text):
+
+
+def _dates(text: str, lex: Lexicon) -> list[str]:
+    out = [m.group(0) for m in _NUMERIC_DATE.finditer(text)]
+    for m in _day_month(lex.months).finditer(text):
         if m.group(0)[:1].isdigit() or m.group(0)[:1].isupper() or "may" not in m.group(0).lower():
             out.append(m.group(0))
     out += [m.group(0) for m in _YEAR.finditer(text)]

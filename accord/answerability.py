@@ -30,7 +30,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -88,10 +88,20 @@ class TextTerms:
     stems: set[str]
     acronyms: set[str]
     text: str
+    _kinds: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict, repr=False,
+                                                           compare=False)
 
     @classmethod
     def of(cls, text: str) -> TextTerms:
         return cls(stems_of(text), acronyms_of(text), text)
+
+    def has_kind(self, kind: str, lex: Lexicon, given: frozenset[str]) -> bool:
+        """:func:`has_kind` of the text, worked out once per kind and question (every sentence
+        of a passage asks it of the same passage)."""
+        key = (kind, given)
+        if key not in self._kinds:
+            self._kinds[key] = has_kind(kind, self.text, lex, given)
+        return self._kinds[key]
 
 
 def name_share(name: Name, held: TextTerms, lex: Lexicon) -> float:
@@ -158,7 +168,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
         coverage(acts, document.stems),
         float(kind_sent),
         float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
-        float(has_kind(part.kind, passage.text, lex, given)), float(neg),
+        float(passage.has_kind(part.kind, lex, given)), float(neg),
         float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
         1.0 / (1 + rank), focus_sent, float(kind_sent and focus_near)],
         dtype=np.float64)

@@ -96,15 +96,42 @@ class ExtractiveAnswerer:
         self._doc_terms: OrderedDict[tuple[str, str], TextTerms] = OrderedDict()
         self._lock = threading.Lock()
         self.doc_cache_size = 256  # documents whose words are kept
+        # Sentence vectors: the parts of one question (and the next questions on the same
+        # documents) quote from the same passages; a sentence is embedded once.
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.vector_cache_size = 20_000  # about 30 MB of 384-dimensional float32 vectors
 
     @property
     def threshold(self) -> float:
         return self.decision.answer_at
 
     def forget_documents(self) -> None:
-        """Empty the cache of documents' words (benchmarks measure the cost of a cold cache)."""
+        """Empty the caches of documents' words and sentence vectors (benchmarks measure the cost
+        of a cold cache)."""
         with self._lock:
             self._doc_terms.clear()
+        self.forget_vectors()
+
+    def forget_vectors(self) -> None:
+        """Empty the cache of sentence vectors."""
+        with self._lock:
+            self._vectors.clear()
+
+    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """The embedding of each text, from the cache where it was seen before."""
+        with self._lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for t in found:
+                self._vectors.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            vecs = self.embedder.embed_batch(missing)
+            with self._lock:
+                for t, v in zip(missing, vecs, strict=True):
+                    found[t] = self._vectors[t] = v
+                while len(self._vectors) > self.vector_cache_size:
+                    self._vectors.popitem(last=False)
+        return np.vstack([found[t] for t in texts])
 
     def document_terms(self, chunk: RetrievedChunk) -> TextTerms:
         """What the whole document of ``chunk`` holds (cached per revision): a name the question
@@ -164,7 +191,7 @@ class ExtractiveAnswerer:
         embed_ids = [int(i) for i in order[: self.max_embedded]]
         sims = np.zeros(len(spans))
         if embed_ids:
-            vecs = self.embedder.embed_batch([spans[i][3][:SCORE_CHARS] for i in embed_ids])
+            vecs = self.sentence_vectors([spans[i][3][:SCORE_CHARS] for i in embed_ids])
             sims[embed_ids] = vecs @ qvec
             rest = [i for i in range(len(spans)) if i not in set(embed_ids)]
             sims[rest] = float(np.min(sims[embed_ids])) - 0.05

@@ -44,7 +44,8 @@ class QA:
     def __init__(self, settings: Settings, retriever: Retriever, embedder: Embedder,
                  lexical: Callable[[], LexicalIndex], documents: Manifest | None = None,
                  answerer: Answerer | None = None, audit: AuditLog | None = None,
-                 decision: Decision | None = None) -> None:
+                 decision: Decision | None = None,
+                 sentence_embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.rules = settings.rules()
         self.audit = audit  # every answer leaves a row here when set
@@ -56,7 +57,7 @@ class QA:
         self._lexical = lexical  # callable returning the current LexicalIndex
         self.documents = documents  # has .document(source) -> Document, for checking quotes
         self.extractive = ExtractiveAnswerer(
-            embedder, lambda t: self._lexical().idf(t), decision,
+            sentence_embedder or embedder, lambda t: self._lexical().idf(t), decision,
             document_text=lambda source: self._lexical().document_text(source))
         self.answerer = answerer  # an LLM answerer, or None for extractive only
         self._extractive_ms: ExtractiveAnswerer | None = None
@@ -76,7 +77,7 @@ class QA:
 
             answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
         return cls(rt.settings, retriever, embedder, lexical, rt.manifest, answerer,
-                   audit=rt.audit, decision=decision)
+                   audit=rt.audit, decision=decision, sentence_embedder=rt.sentence_embedder)
 
     def effective_filters(self, filters: Filters | None, audience: Audience | None = None
                           ) -> Filters:
