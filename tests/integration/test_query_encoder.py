@@ -57,3 +57,49 @@ def test_the_runtime_uses_the_export_when_there_is_one(tmp_path, embedder):
     off = Runtime(make_settings(tmp_path, query_encoder="sentence-transformers"),
                   embedder=embedder)
     assert off.query_embedder is embedder
+
+
+def test_answer_sentences_use_the_int8_copy_when_the_index_has_one(tmp_path, embedder):
+    from accord.runtime import Runtime
+    from tests.conftest import make_settings
+    from vectorstore.onnx_encoder import OnnxEmbedder, quantize
+
+    rt = Runtime(make_settings(tmp_path))
+    rt._embedder = embedder
+    assert rt.ensure_query_export()
+    fp32_only = Runtime(make_settings(tmp_path))
+    assert fp32_only.sentence_embedder is fp32_only.query_embedder  # no int8 copy yet
+    quantize(rt.encoder_dir)
+    fresh = Runtime(make_settings(tmp_path))
+    sentences = fresh.sentence_embedder
+    assert isinstance(sentences, OnnxEmbedder) and sentences.precision == "int8"
+    assert fresh.query_embedder.precision == "fp32"  # questions keep the exact model
+    text = ["The Joint Working Committee shall meet once a year."]
+    cos = float(sentences.embed_batch(text)[0] @ fresh.query_embedder.embed_batch(text)[0])
+    assert cos > 0.95
+
+
+def test_each_sentence_is_embedded_once_across_the_parts_of_a_question(sample_index):
+    qa = sample_index.qa
+    seen: list[str] = []
+    real = qa.extractive.embedder
+
+    class Counting:
+        dimension = real.dimension
+
+        def embed_batch(self, texts):
+            seen.extend(texts)
+            return real.embed_batch(texts)
+
+        def embed_query(self, text):
+            return real.embed_query(text)
+
+    qa.extractive.embedder = Counting()
+    qa.extractive.forget_vectors()
+    try:
+        ans = qa.answer("When was the MoU signed, and by whom?",
+                        Filters(audience=Audience("TOP SECRET")))
+    finally:
+        qa.extractive.embedder = real
+    assert len(ans.parts) == 2
+    assert seen and len(seen) == len(set(seen))  # the parts share passages, not embeddings
