@@ -126,14 +126,20 @@ def _with_trailing(text: str, lead: str, lex: Lexicon) -> list[Part]:
     kinds = "|".join(re.escape(k) for k in sorted(lex.trailing_kinds, key=len, reverse=True))
     # "..., and if so, how much?": the lexicon's part openers may stand between
     fill = "|".join(re.escape(w) for w in sorted(lex.part_openers - {"and"}))
-    m = re.search(rf",?\s+and\s+(?:(?:{fill})\b[\s,]*)*({kinds})\b([^?]*)\??\s*$", text,
-                  re.I)
-    if m and m.start() > 10:
-        base = text[: m.start()]
-        first = _part(base, lead, lex)
-        extra = _part(f"{m.group(1)} {_strip_kind_words(base, lex)}{m.group(2)}", lead, lex)
-        return [first, extra]
-    return [_part(text, lead, lex)]
+    marks = [m for m in re.finditer(rf",?\s+and\s+(?:(?:{fill})\b[\s,]*)*({kinds})\b", text,
+                                    re.I) if m.start() > 10]
+    if not marks:
+        return [_part(text, lead, lex)]
+    m = marks[-1]  # the last one; what comes before it may end with another
+    base, tail = text[: m.start()], text[m.end():].strip(" ?")
+    if len(tail.split()) >= 2:
+        # "..., and where was it signed": a whole clause, searched with what came before
+        extra = _part(f"{m.group(1)} {tail}", f"{lead} {base}".strip(), lex)
+    else:
+        # "..., and by whom?": the same question about another kind
+        first = text[: marks[0].start()]
+        extra = _part(f"{m.group(1)} {_strip_kind_words(first, lex)} {tail}".strip(), lead, lex)
+    return [*_with_trailing(base, lead, lex), extra]
 
 
 def _strip_kind_words(text: str, lex: Lexicon) -> str:

@@ -34,6 +34,8 @@ LEX = lexicon()
      "the summit; (b) if so, when the assessment was published; and (c) how many officials "
      "attended.", ["yes_no", "when", "how_many"]),
     ("Who signed the accord? When did it enter into force?", ["who", "when"]),
+    ("When was the accord signed, and where was it signed, and by whom?",
+     ["when", "where", "who"]),
     ("Has the Council agreed to fund the patrols, and if so, how much?", ["yes_no", "how_much"]),
     ("After the second round of talks, what share of the quota had been used?", ["how_much"]),
     ("Which ministry chairs the working group?", ["who"]),
