@@ -120,7 +120,8 @@ def _frequencies(text: str, lex: Lexicon) -> list[str]:
     low = _low_words(text)
     out = [w for w in low if w in lex.frequency_words]
     units = lex.weekdays | lex.time_units | lex.number_words
-    out += [f"every {b}" for a, b in zip(low, low[1:]) if a == "every" and b in units]
+    out += [f"every {b}" for a, b in zip(low, low[1:], strict=False)
+            if a == "every" and b in units]
     return out
 
 

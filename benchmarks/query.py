@@ -39,7 +39,6 @@ def main() -> None:
         qa.answer(q)  # warm: model, lexical index, HNSW pages
     from accord.access import Audience
     from accord.models import Filters
-
     from accord.questions import parse
 
     multi = {q for q in questions if parse(q).multi}

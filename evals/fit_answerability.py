@@ -35,6 +35,7 @@ import numpy as np
 from accord.answerability import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, logistic_fit
 from accord.lexicon import lexicon
 from accord.questions import parse
+from evals.listwise import rank_fit
 
 TEST_SPLITS = ("corpus_real_test.jsonl", "corpus_real_test2.jsonl")
 WEAK_BAND = 0.12
@@ -132,60 +133,6 @@ def _collect_cached(qa_file: Path, data_dir: Path, rng: random.Random, cache: Pa
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(out))
     return out
-
-
-def listwise_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0,
-                 iters: int = 300) -> np.ndarray:
-    """Weights that put a part's answering sentences first among its own candidates: the
-    conditional (softmax) likelihood of the positives within each part, L2-regularised, by
-    gradient descent with backtracking. Each group is (features, labels) of one part."""
-    d = groups[0][0].shape[1]
-
-    def loss_grad(w: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, grad = 0.5 * l2 * float(w @ w), l2 * w
-        for xs, ys in groups:
-            s = xs @ w
-            s = s - s.max()
-            e = np.exp(s)
-            p = e / e.sum()
-            pos = ys == 1
-            q = e * pos / (e * pos).sum()
-            loss += float(np.log(e.sum()) - np.log((e * pos).sum()))
-            grad = grad + (p - q) @ xs
-        return loss, grad
-
-    w = np.zeros(d)
-    f, g = loss_grad(w)
-    step = 1.0
-    for _ in range(iters):
-        while step > 1e-9:
-            w2 = w - step * g
-            f2, g2 = loss_grad(w2)
-            if f2 <= f - 1e-4 * step * float(g @ g):
-                break
-            step /= 2
-        if f - f2 < 1e-7:
-            w, f, g = w2, f2, g2
-            break
-        w, f, g = w2, f2, g2
-        step *= 2
-    return w
-
-
-def rank_fit(questions: list[dict], x: np.ndarray, y: np.ndarray, sw: np.ndarray,
-             l2: float = 1.0) -> tuple[np.ndarray, float]:
-    """The ranker: listwise weights (which sentence of a part answers it), then scaled and
-    offset on all candidates (a one-feature logistic regression on the score) so that its
-    output is a probability the decider can read."""
-    groups = []
-    for q in questions:
-        for part in q["parts"]:
-            ys = np.asarray([c[2] for c in part["cands"]], dtype=float)
-            if q["answerable"] and ys.any() and not ys.all():
-                groups.append((np.vstack([c[0] for c in part["cands"]]), ys))
-    w = listwise_fit(groups, l2=l2)
-    a, b = logistic_fit((x @ w)[:, None], y, l2=0.0, sample_weight=sw)
-    return w * float(a[0]), b
 
 
 def weak_threshold(decision: Decision, questions: list[dict], answer_at: float) -> float:
@@ -290,7 +237,7 @@ def evaluate(decision: Decision, questions: list[dict]) -> dict[str, float]:
     for q in questions:
         if q["swap"]:
             continue
-        verdicts, gold, best = [], False, 0.0
+        verdicts, gold = [], False
         for part in q["parts"]:
             if not part["cands"]:
                 verdicts.append("none")
@@ -298,12 +245,11 @@ def evaluate(decision: Decision, questions: list[dict]) -> dict[str, float]:
             xs = np.vstack([c[0] for c in part["cands"]])
             i, p = decision.decide(decision.probability(xs), xs)
             v = decision.verdict(p, part["cands"][i][1])
-            best = max(best, p if part["cands"][i][1] else min(p, decision.answer_at))
             verdicts.append(v)
             gold |= v == "answer" and part["cands"][i][3] in q["gold"]
         refused = all(v == "none" for v in verdicts)
         weak = not refused and "answer" not in verdicts
-        conf[bool(q["answerable"])].append(best)
+        conf[bool(q["answerable"])].append(_confidence(decision, q))
         if q["answerable"]:
             counts["a"] += 1
             counts["a_refused"] += refused
