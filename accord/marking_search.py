@@ -10,6 +10,7 @@ a problem naming the line (fail closed).
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,11 +106,56 @@ def find_markings(rules: Rules, text: str, page_starts: Sequence[int] = (),
     return found
 
 
+_SPACED = re.compile(r"[^\w]*(?:[A-Za-z] {1,3}){3,}[A-Za-z][^\w]*")
+_LABELLED = re.compile(r"[^\w]*([A-Za-z][A-Za-z ]{2,40}?)\s*:\s*(\S.*)")
+
+
+def unspaced(rules: Rules, line: str) -> str:
+    """A marking typed with its letters spaced out ("S E C R E T", "T O P   S E C R E T") as
+    its words; other lines unchanged. Without wider gaps between words, the letters are matched
+    against the known phrases written without spaces."""
+    if not _SPACED.fullmatch(line.strip()):
+        return line
+    words = ["".join(g.split()) for g in re.split(r"\s{2,}", line.strip()) if g.strip()]
+    if len(words) == 1:
+        joined = words[0].upper()
+        for key in rules.phrases:
+            if "".join(key) == joined:
+                return " ".join(key)
+    return " ".join(words)
+
+
+def _labelled(rules: Rules, line: str) -> LineReading | None:
+    """"Classification: Protected", "Security classification: Secret": after a label that says
+    a marking follows, the value is read in any case (a heading would not carry the label)."""
+    m = _LABELLED.fullmatch(line.strip())
+    if m is None or len(m.group(2).split()) > rules.max_line_words:
+        return None
+    label = " ".join(m.group(1).upper().split())
+    if label not in rules.marking_labels:
+        return None
+    reading = rules.read_line(m.group(2), any_case=True)
+    if reading is None:  # no known word at all ("Classification: Amber"): nobody can map it
+        words = [t for t in TOKEN.findall(m.group(2)) if not t.isdigit()]
+        return LineReading([], [], words, False) if words else None
+    return reading
+
+
 def _evidence_for(rules: Rules, line: str, in_zone: bool) -> Evidence | None:
+    line = unspaced(rules, line)
+    text = line.strip()
+    if in_zone:
+        labelled = _labelled(rules, line)
+        if labelled is not None and (labelled.levels or labelled.vague or labelled.unknown):
+            if labelled.unknown or not labelled.levels:
+                return Evidence("text", "", text, rules.top, labelled.caveats,
+                                "a labelled marking nobody can map: "
+                                f"{', '.join(labelled.unknown) or 'no level'}; placed at "
+                                f"{rules.top} until the markings file maps it")
+            return Evidence("text", "", text, rules.highest(labelled.levels), labelled.caveats)
     reading = _read_banner(rules, line)
     if reading is None:
         return None
-    text = line.strip()
     if not reading.unknown and reading.levels:
         return Evidence("text", "", text, rules.highest(reading.levels), reading.caveats)
     if not in_zone:

@@ -97,6 +97,11 @@ class Rules:
             self.max_line_chars = int(zones.get("max_line_chars", 120))
             self.max_line_words = int(zones.get("max_line_words", 14))
             self.marking_keys = tuple(str(k) for k in data.get("marking_keys") or ["marking"])
+            # Labels that say a marking follows on the same line ("Classification: Protected"):
+            # the front-matter keys as words, and the vague words ("Classified: Secret").
+            self.marking_labels = frozenset(
+                {" ".join(k.upper().replace("_", " ").split()) for k in self.marking_keys}
+                | {" ".join(str(v).upper().split()) for v in data.get("vague") or []})
             self.caveat_keys = tuple(str(k) for k in data.get("caveat_keys") or ["caveats"])
             self.folder_defaults_file = str(data.get("folder_defaults_file")
                                             or "_folder.meta.yaml")

@@ -49,6 +49,14 @@ def marking_of(text, meta=None, sidecar=None, **kw):
     ("CONFIDENTIAL REL TO MYS/SGP", "CONFIDENTIAL", ["REL TO MYS/SGP"]),
     ("SECRET SINGAPORE EYES ONLY", "SECRET", ["SINGAPORE EYES ONLY"]),
     ("UNCLASSIFIED//FOR OFFICIAL USE ONLY", "OFFICIAL-SENSITIVE", []),
+    # typed with the letters spaced out
+    ("S E C R E T", "SECRET", []),
+    ("T O P   S E C R E T", "TOP SECRET", []),
+    ("C O N F I D E N T I A L", "CONFIDENTIAL", []),
+    # after a label that says a marking follows, in any case
+    ("Security classification: Protected", "CONFIDENTIAL", []),
+    ("Classification: Restricted - Austeo", "RESTRICTED", ["AUSTEO"]),
+    ("Classified: Secret", "SECRET", []),
 ])
 def test_marking_lines_as_written(line, level, caveats):
     text = f"Cablegram, Canberra, 4 April 1951\n\n{line}\n\nThe Minister said the talks went well."
@@ -63,6 +71,7 @@ def test_marking_lines_as_written(line, level, caveats):
     "CHAIRMAN, CABINET ECONOMIC COMMITTEE",
     "Protected areas were discussed.",
     "Official Visit to Sundara",
+    "A B C D",
 ])
 def test_prose_and_headings_are_not_markings(text):
     assert marking_of(text + "\n\nMore text here.") == ("UNMARKED", [])
@@ -70,6 +79,7 @@ def test_prose_and_headings_are_not_markings(text):
 
 @pytest.mark.parametrize("line", [
     "SECRET ZEBRA", "59. 98. Secret Piority And Personal", "CLASSIFIED", "TOP SECRET UMBRA GAMMA X",
+    "Classification: Amber Plus",  # a labelled marking nobody can map
 ])
 def test_a_marking_line_that_cannot_be_mapped_goes_to_the_top_and_is_reported(line):
     m = build_metadata("doc.md", f"{line}\n\nText of the cable.", {}, {}, R)
