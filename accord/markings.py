@@ -39,6 +39,12 @@ TOKEN = re.compile(r"[^\W\d_]+|\d+")
 MD_NOISE = re.compile(r"\[\d{1,3}\]\(#f\d+\)|\[\d{1,3}\]|\\(?=[^\w\s])|[*_#>`|~]")
 
 
+# Raise when the way lines are read changes (accord/marking_search.py): the rules' digest
+# includes it, so an index marked by the old reading is re-marked at the next sync and refuses
+# to answer until then, as when the markings file changes.
+READER_VERSION = "2"
+
+
 class MarkingRulesError(ValueError):
     """The markings file cannot be used; the message names the file and what is wrong."""
 
@@ -379,6 +385,7 @@ def load_rules(path: Path | str | None = None) -> Rules:
             raise MarkingRulesError(f"markings file {p}: invalid YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise MarkingRulesError(f"markings file {p}: not a mapping")
-        rules = Rules(data, str(p), hashlib.sha256(raw).hexdigest()[:16])
+        digest = hashlib.sha256(raw + b"\0reader\0" + READER_VERSION.encode()).hexdigest()[:16]
+        rules = Rules(data, str(p), digest)
         _CACHE[key] = rules
         return rules
