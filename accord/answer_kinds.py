@@ -220,9 +220,15 @@ def has_kind(kind: str, text: str, lex: Lexicon, given: frozenset[str] | None = 
     return any(not _is_given(s, given, lex) for s in spans)
 
 
+def counts_in(text: str, lex: Lexicon) -> list[str]:
+    """The counts in ``text`` (figures and number words that count, as for "how many")."""
+    return _counts(text, lex)
+
+
 def names_someone(text: str, lex: Lexicon) -> bool:
     """A person or a body is named in ``text``."""
     return bool(_someone(text, lex))
 
 
-__all__ = ["KINDS", "answer_spans", "cap_runs", "given_words", "has_kind", "names_someone"]
+__all__ = ["KINDS", "answer_spans", "cap_runs", "counts_in", "given_words", "has_kind",
+           "names_someone"]

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.answer_kinds import cap_runs, given_words, has_kind, names_someone
+from accord.answer_kinds import cap_runs, counts_in, given_words, has_kind, names_someone
 from accord.lexicon import Lexicon, lexicon, stem
 from accord.questions import Name, Part
 
@@ -44,7 +44,7 @@ FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
     "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent",
     "kind_near", "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank", "focus_sent",
-    "focus_near")
+    "focus_near", "counted")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -170,8 +170,27 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
         float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
         float(passage.has_kind(part.kind, lex, given)), float(neg),
         float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
-        1.0 / (1 + rank), focus_sent, float(kind_sent and focus_near)],
+        1.0 / (1 + rank), focus_sent, float(kind_sent and focus_near),
+        counted_near(part.counted, sentence, lex)],
         dtype=np.float64)
+
+
+def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> float:
+    """For "how many <things>": 1.0 when a count stands just before the counted word in the
+    sentence ("13 projects"), 0.0 when the word is there without one, 0.5 when the word is not
+    there at all (it may be paraphrased); 1.0 for parts that count nothing."""
+    if not counted:
+        return 1.0
+    toks = _WORD.findall(sentence)
+    stems = [stem(t) for t in toks]
+    if counted not in stems:
+        return 0.5
+    counts = {c.replace(",", "").lower() for c in counts_in(sentence, lex)}
+    for i, s in enumerate(stems):
+        if s == counted and any(toks[j].replace(",", "").lower() in counts
+                                for j in range(max(0, i - window), i)):
+            return 1.0
+    return 0.0
 
 
 def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: int = 3) -> bool:

@@ -67,6 +67,7 @@ class Part:
     numbers: list[str] = field(default_factory=list)
     negative: bool = False  # the part itself asks about an exclusion ("not covered")
     focus: list[str] = field(default_factory=list)  # stems of the first words after the ask
+    counted: str = ""  # "how many *officers*", "the number of *convictions*": its stem
 
 
 @dataclass
@@ -253,7 +254,26 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
     negative = any(w.lower() in lex.negation for w in _TOKEN.findall(text))
     return Part(text=text, search=search, kind=kind, terms=terms,
                 names=names_in(search, lex), numbers=list(dict.fromkeys(numbers)),
-                negative=negative, focus=focus_of(text, lex))
+                negative=negative, focus=focus_of(text, lex),
+                counted=counted_of(text, lex) if kind == "how_many" else "")
+
+
+def counted_of(text: str, lex: Lexicon) -> str:
+    """What a "how many" part counts: the stem of the first informative word after "how many"
+    or after a count noun and "of" ("the number of convictions"); "" when none is found."""
+    toks = [t.lower().strip(".'’-") for t in _TOKEN.findall(text)]
+    for i, t in enumerate(toks):
+        after = None
+        if t == "many" and i and toks[i - 1] == "how":
+            after = i + 1
+        elif lex.kind_nouns.get(t) == "how_many" and i + 1 < len(toks) and toks[i + 1] == "of":
+            after = i + 2
+        if after is None:
+            continue
+        for w in toks[after: after + 3]:
+            if w not in lex.stopwords and w not in lex.generic and not w.isdigit():
+                return stem(w)
+    return ""
 
 
 def focus_of(text: str, lex: Lexicon, n: int = 3) -> list[str]:

@@ -162,6 +162,19 @@ def test_the_focus_is_what_follows_the_question_word(question, focus):
     assert parse(question).parts[0].focus == focus
 
 
+@pytest.mark.parametrize("question,sentence,value", [
+    ("How many instructors did Lortan send?", "Lortan sent 14 instructors in May.", 1.0),
+    ("How many instructors did Lortan send?", "The instructors arrived in 2019.", 0.0),
+    ("How many instructors did Lortan send?", "Lortan sent a training team.", 0.5),
+    ("What was the number of arrests at the port?", "Police made 41 arrests there.", 1.0),
+    ("When did Lortan send the instructors?", "They arrived on 3 May.", 1.0),  # counts nothing
+])
+def test_a_count_stands_before_what_is_counted(question, sentence, value):
+    from accord.answerability import counted_near
+
+    assert counted_near(parse(question).parts[0].counted, sentence, LEX) == value
+
+
 def test_a_dotted_acronym_is_a_name_not_a_word_to_find():
     part = parse("How will U.K. ties with Lortan change?").parts[0]
     assert "uk" in [n.acronym for n in part.names]
