@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from accord.access import unpack_caveats
-from accord.answer_kinds import given_words
+from accord.answer_kinds import KINDS, given_words
 from accord.answerability import (
     ANSWER,
     FEATURES,
@@ -44,6 +44,8 @@ REFUSAL = ("The indexed documents do not answer this question. "
            "The closest documents are listed below as possibly related.")
 WEAK_LEAD = "The documents do not answer this directly. The closest they come is:"
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
+# kinds answered by a piece of the sentence (a date, a name, a figure), not by all of it
+SPAN_KINDS = frozenset(KINDS) - {"list"}
 KEEP_RATIO = 0.85  # a further sentence is quoted when this close to the best
 _KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
 
@@ -96,42 +98,27 @@ class ExtractiveAnswerer:
         self._doc_terms: OrderedDict[tuple[str, str], TextTerms] = OrderedDict()
         self._lock = threading.Lock()
         self.doc_cache_size = 256  # documents whose words are kept
-        # Sentence vectors: the parts of one question (and the next questions on the same
-        # documents) quote from the same passages; a sentence is embedded once.
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.vector_cache_size = 20_000  # about 30 MB of 384-dimensional float32 vectors
 
     @property
     def threshold(self) -> float:
         return self.decision.answer_at
 
     def forget_documents(self) -> None:
-        """Empty the caches of documents' words and sentence vectors (benchmarks measure the cost
-        of a cold cache)."""
+        """Empty the cache of documents' words (benchmarks measure the cost of a cold cache)."""
         with self._lock:
             self._doc_terms.clear()
-        self.forget_vectors()
 
-    def forget_vectors(self) -> None:
-        """Empty the cache of sentence vectors."""
-        with self._lock:
-            self._vectors.clear()
-
-    def sentence_vectors(self, texts: Sequence[str]) -> np.ndarray:
-        """The embedding of each text, from the cache where it was seen before."""
-        with self._lock:
-            found = {t: self._vectors[t] for t in texts if t in self._vectors}
-            for t in found:
-                self._vectors.move_to_end(t)
-        missing = list(dict.fromkeys(t for t in texts if t not in found))
+    def sentence_vectors(self, texts: Sequence[str], seen: dict[str, np.ndarray] | None = None
+                         ) -> np.ndarray:
+        """The embedding of each text; ``seen`` keeps those of one question, whose parts quote
+        from the same passages. Kept for one question only: the int8 encoder scales a batch as a
+        whole, so a vector depends a little on its batch, and an answer must not depend on the
+        questions asked before it."""
+        seen = {} if seen is None else seen
+        missing = list(dict.fromkeys(t for t in texts if t not in seen))
         if missing:
-            vecs = self.embedder.embed_batch(missing)
-            with self._lock:
-                for t, v in zip(missing, vecs, strict=True):
-                    found[t] = self._vectors[t] = v
-                while len(self._vectors) > self.vector_cache_size:
-                    self._vectors.popitem(last=False)
-        return np.vstack([found[t] for t in texts])
+            seen.update(zip(missing, self.embedder.embed_batch(missing), strict=True))
+        return np.vstack([seen[t] for t in texts])
 
     def document_terms(self, chunk: RetrievedChunk) -> TextTerms:
         """What the whole document of ``chunk`` holds (cached per revision): a name the question
@@ -168,8 +155,8 @@ class ExtractiveAnswerer:
                 out.append((ci, base + s, base + e, sent))
         return out[: self.max_candidates]
 
-    def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray
-                   ) -> list[Candidate]:
+    def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
+                   seen: dict[str, np.ndarray] | None = None) -> list[Candidate]:
         """Every candidate sentence with its features and probability, best first."""
         spans = self._spans(chunks)
         if not spans:
@@ -191,7 +178,7 @@ class ExtractiveAnswerer:
         embed_ids = [int(i) for i in order[: self.max_embedded]]
         sims = np.zeros(len(spans))
         if embed_ids:
-            vecs = self.sentence_vectors([spans[i][3][:SCORE_CHARS] for i in embed_ids])
+            vecs = self.sentence_vectors([spans[i][3][:SCORE_CHARS] for i in embed_ids], seen)
             sims[embed_ids] = vecs @ qvec
             rest = [i for i in range(len(spans)) if i not in set(embed_ids)]
             sims[rest] = float(np.min(sims[embed_ids])) - 0.05
@@ -220,19 +207,23 @@ class ExtractiveAnswerer:
     # -- answering --------------------------------------------------------------------------
 
     def answer_part(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
-                    max_sentences: int | None = None) -> PartResult:
-        """The verdict for one part and the sentences it quotes."""
-        cands = self.candidates(part, chunks, qvec) if chunks else []
+                    max_sentences: int | None = None,
+                    seen: dict[str, np.ndarray] | None = None) -> PartResult:
+        """The verdict for one part and the sentences it quotes (``seen``: the sentence
+        vectors of the question's other parts)."""
+        cands = self.candidates(part, chunks, qvec, seen) if chunks else []
         if not cands:
             return PartResult(part, NONE, [], 0.0, list(chunks), self._gaps(part, chunks))
         best = cands[0]
         confidence = best.answered if best.answered is not None else best.p
         verdict = self.decision.verdict(confidence, best.kind_ok)
         if verdict == WEAK and not best.kind_ok:
-            # The best sentence lacks the kind of answer (a date for "when"): a close one of
-            # the same passage that has it answers, if it is likely enough.
-            same = [c for c in cands if c.kind_ok and c.chunk == best.chunk
-                    and c.p >= best.p * KEEP_RATIO]
+            # The best sentence lacks the kind of answer (a date for "when"): a close one that
+            # has it answers, if it is likely enough: from any passage when the kind is a span
+            # (a date, a name, a figure), from the same passage when it is the whole sentence
+            # (a sentence that denies what is asked does not hand over to another passage).
+            same = [c for c in cands if c.kind_ok and c.p >= best.p * KEEP_RATIO
+                    and (c.chunk == best.chunk or part.kind in SPAN_KINDS)]
             if same and confidence >= self.decision.answer_at:
                 best, verdict = same[0], ANSWER
         if verdict == NONE:
@@ -263,7 +254,9 @@ class ExtractiveAnswerer:
                       ) -> Answer:
         """One Answer from the parts, each with its own passages and question vector."""
         multi = len(parts) > 1
-        results = [self.answer_part(p, ch, qv, 2 if multi else None) for p, ch, qv in parts]
+        seen: dict[str, np.ndarray] = {}  # sentence vectors, shared by the parts
+        results = [self.answer_part(p, ch, qv, 2 if multi else None, seen)
+                   for p, ch, qv in parts]
         all_chunks = [c for r in results for c in r.chunks]
         best = max((r.best for r in results), default=0.0)
         if all(r.verdict == NONE for r in results):

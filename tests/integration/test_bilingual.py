@@ -84,6 +84,15 @@ def test_a_malay_question_is_answered_with_a_malay_quote(index):
     assert "paraphrase-multilingual-MiniLM-L12-v2" in (ans.notice or "")
 
 
+def test_a_malay_when_question_is_answered_by_the_signing_date(index):
+    # The closest sentence speaks of "the date this Memorandum is signed" without a date; the
+    # signing sentence of another passage has one, and answers.
+    ans, langs = _ask(index, "Bilakah memorandum persefahaman itu ditandatangani?")
+    assert not ans.refused and not ans.weak, ans.text
+    assert "12 Ogos 2025" in ans.citations[0].quote
+    assert ans.citations[0].source.endswith("mou-maritime-sar-2025.pdf")
+
+
 def test_the_same_fact_is_quoted_from_the_version_in_the_askers_language(index):
     ms, ms_langs = _ask(index, "Di manakah Pusat Penyelarasan Menyelamat Bersama akan "
                                "ditubuhkan?")

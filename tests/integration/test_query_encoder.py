@@ -95,7 +95,6 @@ def test_each_sentence_is_embedded_once_across_the_parts_of_a_question(sample_in
             return real.embed_query(text)
 
     qa.extractive.embedder = Counting()
-    qa.extractive.forget_vectors()
     try:
         ans = qa.answer("When was the MoU signed, and by whom?",
                         Filters(audience=Audience("TOP SECRET")))
@@ -103,3 +102,13 @@ def test_each_sentence_is_embedded_once_across_the_parts_of_a_question(sample_in
         qa.extractive.embedder = real
     assert len(ans.parts) == 2
     assert seen and len(seen) == len(set(seen))  # the parts share passages, not embeddings
+    # the next question embeds its sentences afresh: an answer does not depend on the
+    # questions asked before it
+    first = list(seen)
+    seen.clear()
+    qa.extractive.embedder = Counting()
+    try:
+        qa.answer("When was the MoU signed, and by whom?", Filters(audience=Audience("TOP SECRET")))
+    finally:
+        qa.extractive.embedder = real
+    assert seen == first
