@@ -92,7 +92,7 @@ def _counts(text: str, lex: Lexicon) -> list[str]:
     named = {m.group(1) or m.group(2) for m in _GLUED_NUMBER.finditer(text)}
     named |= {m.group(1) for m in _AFTER_NAME.finditer(text)}
     body = _ENUMERATOR.sub(" ", text, count=1)
-    # a sum of money ("$6 million") or a percentage is an amount, not a count of things
+    # a sum of money ("$8 million") or a percentage is an amount, not a count of things
     body = _PERCENT.sub(" ", _CURRENCY.sub(" \x00", body))
     body = re.sub(r"\x00\s*(\w+)", lambda m: " " if m.group(1).lower() in lex.number_words
                   else " " + m.group(1), body)
@@ -205,7 +205,7 @@ def _is_given(span: str, given: frozenset[str], lex: Lexicon) -> bool:
     """Every word of ``span`` that carries meaning (not a stop word) is in the question."""
     words = [w for w in _low_words(span) if w not in lex.stopwords]
     if len(words) > 1 and "".join(w[0] for w in words) in given:
-        return True  # "Israel Defense Forces" for a question that says "IDF"
+        return True  # "Lortan Coast Guard" for a question that says "LCG"
     return bool(words) and all(w in given or w.replace(",", "") in given for w in words)
 
 

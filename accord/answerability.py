@@ -69,7 +69,7 @@ def acronyms_of(text: str) -> set[str]:
     for run in set(runs):
         toks = run.split()
         # every tail of the run too: a sentence's opening word or a title runs into the name
-        # ("The Scientific Advisory Committee on Nutrition" -> "sacn")
+        # ("The Standing Committee on Fisheries" -> "scf")
         for start in range(len(toks) - 1):
             tail = toks[start:]
             caps = [w for w in tail if w[:1].isupper()]
@@ -177,7 +177,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
 
 def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> float:
     """For "how many <things>": 1.0 when a count stands just before the counted word in the
-    sentence ("13 projects"), 0.0 when the word is there without one, 0.5 when the word is not
+    sentence ("14 instructors"), 0.0 when the word is there without one, 0.5 when the word is not
     there at all (it may be paraphrased); 1.0 for parts that count nothing."""
     if not counted:
         return 1.0

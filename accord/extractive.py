@@ -192,7 +192,7 @@ class ExtractiveAnswerer:
             # it cover?") answers the opposite question: like one without the kind of answer
             # asked for, it is at most the closest the documents come.
             # (Only where the sentence itself is the answer: a period or a name in a sentence
-            # that also says "unless either Party decides not to renew" is still an answer.)
+            # that also says "unless the patrol is not extended" is still an answer.)
             kind_ok = bool(x[_KIND_SENT]) and not (x[_NEG_NEAR] and part.kind in ("what", "list"))
             out.append(Candidate(ci, s, e, sent, x, kind_ok=kind_ok))
         xs = np.vstack([c.x for c in out])

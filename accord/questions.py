@@ -67,7 +67,7 @@ class Part:
     numbers: list[str] = field(default_factory=list)
     negative: bool = False  # the part itself asks about an exclusion ("not covered")
     focus: list[str] = field(default_factory=list)  # stems of the first words after the ask
-    counted: str = ""  # "how many *officers*", "the number of *convictions*": its stem
+    counted: str = ""  # "how many *instructors*", "the number of *arrests*": its stem
 
 
 @dataclass
@@ -164,7 +164,7 @@ def kind_of(text: str, lex: Lexicon) -> str:
         if kind is not None:
             return kind
         if low and low[0] in lex.interrogatives:
-            # "What project did he raise when they met?": the opening question word rules; a
+            # "What scheme did the envoy raise when they met?": the opening question word rules; a
             # later one belongs to a clause
             return "what"
     for i, w in enumerate(low[1:], 1):
@@ -176,7 +176,7 @@ def kind_of(text: str, lex: Lexicon) -> str:
 
 
 def _subordinate(text: str, low: list[str], lex: Lexicon) -> bool:
-    """"When the President met ..., what did ...": a "when" or "where" not followed by a verb
+    """"When the envoys met ..., what did ...": a "when" or "where" not followed by a verb
     or a preposition, with another question word after a comma, opens a clause, not the
     question ("(a) when the Committee first met" alone is an indirect question)."""
     if not (len(low) > 1 and low[0] in ("when", "where") and low[0] in lex.interrogatives
@@ -202,8 +202,8 @@ def _kind_at(low: list[str], lex: Lexicon) -> str | None:
 def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
     """"What is the <noun> of", "which <noun>": the noun phrase after the question word, up to a
     preposition or a verb (lexicon ``phrase_ends``), says the kind by its last kind noun
-    (lexicon kind_nouns: "the estimated annual cost of" asks how much) or by a body or a role
-    right after the question word ("which minister", "which US companies" ask who).
+    (lexicon kind_nouns: "the projected yearly cost of" asks how much) or by a body or a role
+    right after the question word ("which minister", "which foreign firms" ask who).
     "What did it cost?": a question ending on a kind noun asks that kind."""
     kind = None
     for i, w in enumerate(low[1:window], 1):
@@ -212,7 +212,7 @@ def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
         if w in lex.kind_nouns:
             kind = lex.kind_nouns[w]
         elif i <= 2 and kind is None and _is_someone_noun(w, lex):
-            # right after the question word ("which minister", "which US companies"); further
+            # right after the question word ("which minister", "which foreign firms"); further
             # on a body qualifies another noun ("what is the government position")
             kind = "who"
     if kind is None and len(low) > 2 and low[0] == "what" and low[1] in lex.phrase_ends:
@@ -223,7 +223,7 @@ def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
 
 
 def _is_someone_noun(word: str, lex: Lexicon) -> bool:
-    """A body or a role word, in the singular or the plural ("companies", "ministers")."""
+    """A body or a role word, in the singular or the plural ("firms", "ministers")."""
     return (word in lex.bodies or word in lex.titles
             or stem(word) in _stems_of(lex.bodies | lex.titles))
 
@@ -260,7 +260,7 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
 
 def counted_of(text: str, lex: Lexicon) -> str:
     """What a "how many" part counts: the stem of the first informative word after "how many"
-    or after a count noun and "of" ("the number of convictions"); "" when none is found."""
+    or after a count noun and "of" ("the number of arrests"); "" when none is found."""
     toks = [t.lower().strip(".'’-") for t in _TOKEN.findall(text)]
     for i, t in enumerate(toks):
         after = None
@@ -278,8 +278,8 @@ def counted_of(text: str, lex: Lexicon) -> str:
 
 def focus_of(text: str, lex: Lexicon, n: int = 3) -> list[str]:
     """The stems of the first ``n`` informative words after the part's question word: what the
-    answer is about ("how many *officers* ...", "who *chairs* the ...", "on what date did the
-    Commission *adopt* ..."), as against the setting the rest of the question gives."""
+    answer is about ("how many *instructors* ...", "who *chairs* the ...", "on what date did
+    the council *ratify* ..."), as against the setting the rest of the question gives."""
     toks = [t.lower().strip(".'’-") for t in _TOKEN.findall(text)]
     start = next((i for i, t in enumerate(toks) if t in lex.interrogatives), 0)
     out: list[str] = []

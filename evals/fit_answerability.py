@@ -239,19 +239,19 @@ def evaluate(decision: Decision, questions: list[dict]) -> dict[str, float]:
     for q in questions:
         if q["swap"]:
             continue
-        verdicts, gold = [], False
+        verdicts, gold, best = [], False, 0.0
         for part in q["parts"]:
             if not part["cands"]:
                 verdicts.append("none")
                 continue
-            xs = np.vstack([c[0] for c in part["cands"]])
-            i, p = decision.decide(decision.probability(xs), xs)
+            i, p = _decide(decision, part)
             v = decision.verdict(p, part["cands"][i][1])
             verdicts.append(v)
             gold |= v == "answer" and part["cands"][i][3] in q["gold"]
+            best = max(best, _capped(decision, part, i, p))
         refused = all(v == "none" for v in verdicts)
         weak = not refused and "answer" not in verdicts
-        conf[bool(q["answerable"])].append(_confidence(decision, q))
+        conf[bool(q["answerable"])].append(best)
         if q["answerable"]:
             counts["a"] += 1
             counts["a_refused"] += refused
@@ -278,16 +278,22 @@ def auc(positives: list[float], negatives: list[float]) -> float:
     return float(np.mean((pos > neg) + 0.5 * (pos == neg)))
 
 
+def _decide(decision: Decision, part: dict) -> tuple[int, float]:
+    """(best candidate, its probability of answering) for one part's candidates."""
+    xs = np.vstack([c[0] for c in part["cands"]])
+    return decision.decide(decision.probability(xs), xs)
+
+
+def _capped(decision: Decision, part: dict, i: int, p: float) -> float:
+    """A part's confidence, capped at the answer threshold when its best sentence lacks the
+    kind of answer asked for (it can only be weak)."""
+    return p if part["cands"][i][1] else min(p, decision.answer_at)
+
+
 def _confidence(decision: Decision, q: dict) -> float:
-    """The question's best part confidence (a part without the kind asked for counts at most
-    as the answer threshold: it can only be weak)."""
-    best = 0.0
-    for part in q["parts"]:
-        if part["cands"]:
-            xs = np.vstack([c[0] for c in part["cands"]])
-            i, p = decision.decide(decision.probability(xs), xs)
-            best = max(best, p if part["cands"][i][1] else min(p, decision.answer_at))
-    return best
+    """The question's best part confidence (see :func:`_capped`)."""
+    return max([_capped(decision, part, *_decide(decision, part))
+                for part in q["parts"] if part["cands"]], default=0.0)
 
 
 def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, listwise: bool,
