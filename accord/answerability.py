@@ -54,8 +54,19 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+
+
 def stems_of(text: str) -> set[str]:
-    return {stem(w) for w in set(words(text))}
+    """The stems of ``text``'s words; a figure written as an ordinal ("12th") also as the
+    figure, as questions write dates ("on 12 March" for "on the 12th")."""
+    out = set()
+    for w in set(words(text)):
+        out.add(stem(w))
+        m = _ORDINAL.fullmatch(w)
+        if m:
+            out.add(m.group(1))
+    return out
 
 
 def acronyms_of(text: str) -> set[str]:

@@ -26,6 +26,8 @@ from accord.lexicon import Lexicon, lexicon, stem
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’.\-]*")
 _ENUM = re.compile(r"(?:^|(?<=[\s;,:.]))\(\s*([a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*\)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=\?)\s+(?=[A-Z])")
+_ORDINAL_FIGURE = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_STATEMENT_END = re.compile(r"(?<=[a-z0-9)\]’'\"”])[.!]\s+(?=[A-Z])")
 
 
 MAX_QUESTION_CHARS = 10_000  # parliamentary questions run long
@@ -84,11 +86,13 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
     """Split ``question`` into parts and read each one."""
     lex = lex or lexicon()
     q = " ".join(question.split())
-    body = _strip_preamble(q, lex)
+    setting, asked = _setting(q, lex)
+    body = _strip_preamble(asked, lex)
     pieces = _enumerated(body)
     if pieces is None:
         pieces = ("", [p for p in _SENTENCES.split(body) if p.strip()])
     lead, texts = pieces
+    lead = f"{setting} {lead}".strip()
     parts: list[Part] = []
     for i, text in enumerate(texts):
         # A later part often points back ("(b) if so, when was it published"): it is searched
@@ -99,6 +103,30 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
     parts = [p for p in parts if p.terms or p.names or p.numbers] or [
         _part(body or q, "", lex)]
     return ParsedQuestion(q, parts)
+
+
+def _setting(q: str, lex: Lexicon) -> tuple[str, str]:
+    """(statements, the ask): statements set before the question ("When the fund was renewed,
+    the ministry made two awards. Which firms won them?") are searched with it but say neither
+    the kind of answer nor its focus. A statement ends with a full stop and is followed by a
+    question that ends with "?" or opens with a preamble ("To ask the Minister, ...")."""
+    for m in _STATEMENT_END.finditer(q):
+        setting, rest = q[: m.start() + 1], q[m.end():]
+        if "?" in setting or _opens_with_preamble(setting, lex):
+            return "", q
+        if rest.rstrip().endswith("?") and _asks(rest, lex) or _opens_with_preamble(rest, lex):
+            return setting, rest
+    return "", q
+
+
+def _opens_with_preamble(text: str, lex: Lexicon) -> bool:
+    return any(pat.match(text) for pat in lex.preambles)
+
+
+def _asks(text: str, lex: Lexicon) -> bool:
+    """``text`` opens as a question: a question word, or a yes/no opening ("Has the ...")."""
+    first = text.split(maxsplit=1)[0].lower().strip("(,") if text.strip() else ""
+    return first in lex.interrogatives or any(o == (first,) for o, _kind in lex.kinds)
 
 
 def _strip_preamble(q: str, lex: Lexicon) -> str:
@@ -246,6 +274,7 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
         for piece in re.split(r"[-’'.]", low):
             if not piece or piece in lex.stopwords or piece in lex.question_words:
                 continue
+            piece = _ORDINAL_FIGURE.sub(r"\1", piece)  # "the 12th" -> 12, as documents date
             if piece.isdigit() or piece in lex.ordinals:
                 numbers.append(piece)  # a year or an ordinal: the answer must be about that one
                 terms.setdefault(piece if piece.isdigit() else stem(piece), piece)

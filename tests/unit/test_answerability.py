@@ -53,9 +53,24 @@ LEX = lexicon()
     ("What project did the envoy raise when the ministers met?", ["what"]),
     ("To ask the Minister (a) when the panel first sat; and (b) who chaired it.",
      ["when", "who"]),
+    # statements set before the question say neither its kind nor its focus
+    ("When the Lortan patrol fund was renewed, the ministry made two awards. Which firms won "
+     "them?", ["who"]),
+    ("Lortan and Varesh signed a fisheries accord in 1990. To ask the Minister, when it was "
+     "last reviewed.", ["when"]),
+    ("Where the cutters dock, Lortan pays the fees. How many cutters dock there?", ["how_many"]),
 ])
 def test_parts_and_the_kind_each_wants(question, kinds):
     assert [p.kind for p in parse(question).parts] == kinds
+
+
+def test_statements_before_the_question_are_searched_with_it():
+    q = "Mr. Arvo met the U.S. envoy in Varesh. Has the Ministry reviewed the fisheries accord?"
+    [part] = parse(q).parts
+    assert part.kind == "yes_no" and part.text.startswith("Has the Ministry")
+    assert "Varesh" in [n.text for n in part.names] and "envoy" in part.search
+    # a question that is not preceded by a statement keeps all its words as asked
+    assert parse("Who signed it? When?").parts[0].text == "Who signed it?"
 
 
 def test_a_parliamentary_preamble_is_not_what_is_asked():
@@ -157,6 +172,7 @@ def test_the_answer_must_add_to_the_question(question, text, ok):
 @pytest.mark.parametrize("question,focus", [
     ("How many instructors did Lortan send to the academy?", ["instructor", "lortan", "send"]),
     ("To ask the Minister, who chairs the fisheries panel?", ["chair", "fisheri", "panel"]),
+    ("Lortan has a fisheries panel. Who chairs it?", ["chair"]),
 ])
 def test_the_focus_is_what_follows_the_question_word(question, focus):
     assert parse(question).parts[0].focus == focus
