@@ -35,7 +35,39 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 @functools.lru_cache(maxsize=200_000)
 def _stem_english(word: str) -> str:
-    return _stemmer().stemWord(word.lower())
+    return _stemmer().stemWord(spelling(word))
+
+
+SPELLINGS_FILE = Path(__file__).with_name("data") / "spellings.yaml"
+_IZE = re.compile(r"^(\w{3,}?)([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
+_DOUBLED_L = re.compile(r"^(\w+l)l(ed|ing|er|ers|or|ors)$")
+
+
+@functools.lru_cache(maxsize=1)
+def _spellings() -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
+    data = yaml.safe_load(SPELLINGS_FILE.read_text(encoding="utf-8")) or {}
+    pairs = sorted(((str(k).lower(), str(v).lower()) for k, v in (data.get("words") or {}).items()),
+                   key=lambda kv: -len(kv[0]))
+    return tuple(pairs), frozenset(str(w).lower() for w in data.get("doubled_l") or [])
+
+
+def spelling(word: str) -> str:
+    """``word`` lower-cased in one spelling for British and American English: "-ize" and
+    "-yze" as "-ise" and "-yse" ("organization" -> "organisation"), the words of
+    accord/data/spellings.yaml in their American form ("defence" -> "defense"), and no doubled
+    l before an ending ("travelled" -> "traveled")."""
+    w = word.lower()
+    m = _IZE.match(w)
+    if m:
+        return f"{m.group(1)}{m.group(2)}s{m.group(3)}"
+    pairs, doubled = _spellings()
+    for uk, us in pairs:
+        if w.startswith(uk):
+            return us + w[len(uk):]
+    m = _DOUBLED_L.match(w)
+    if m and m.group(1) in doubled:
+        return m.group(1) + m.group(2)
+    return w
 
 
 # The language being read in this thread or task (``reading``): a Malay question and the Malay

@@ -14,6 +14,7 @@ from accord.answerability import (
     has_kind,
     logistic_fit,
     name_share,
+    stems_of,
 )
 from accord.lexicon import lexicon, stem
 from accord.models import RetrievedChunk
@@ -189,6 +190,20 @@ def test_a_count_stands_before_what_is_counted(question, sentence, value):
     from accord.answerability import counted_near
 
     assert counted_near(parse(question).parts[0].counted, sentence, LEX) == value
+
+
+@pytest.mark.parametrize("british,american", [
+    ("defence", "defense"), ("National Security Adviser", "national security advisor"),
+    ("organisations", "organizations"), ("analysed", "analyzed"), ("travelled", "traveled"),
+    ("behavioural", "behavioral"), ("programmes", "programs"), ("haemophilia", "hemophilia"),
+])
+def test_british_and_american_spellings_match(british, american):
+    assert stems_of(british) == stems_of(american)
+
+
+@pytest.mark.parametrize("a,b", [("filled", "filed"), ("prize", "prise"), ("four", "for")])
+def test_spelling_rules_do_not_merge_different_words(a, b):
+    assert stem(a) != stem(b)
 
 
 def test_a_dotted_acronym_is_a_name_not_a_word_to_find():
