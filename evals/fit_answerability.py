@@ -332,6 +332,24 @@ def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, lis
     return out
 
 
+def load_sets(specs: list[str], rng: random.Random, cache: Path | None
+              ) -> tuple[list, list[dict], list[str]]:
+    """Candidate rows and questions of the tuning sets ``QA_FILE=DATA_DIR``; a test split is
+    refused (tuning on it would void its figures)."""
+    rows, questions, sets = [], [], []
+    for spec in specs:
+        qa_file, _, data_dir = spec.partition("=")
+        if Path(qa_file).name in TEST_SPLITS:
+            sys.exit(f"{qa_file} is a test split: tuning on it would void its figures")
+        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, cache)
+        rows += r
+        questions += q
+        sets.append(Path(qa_file).as_posix())
+        print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
+              f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
+    return rows, questions, sets
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", action="append", required=True, metavar="QA_FILE=DATA_DIR")
@@ -348,18 +366,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="only report K-fold cross-validated figures (by question); write "
                          "nothing")
     args = ap.parse_args(argv)
-    rng = random.Random(args.seed)
-    rows, questions, sets = [], [], []
-    for spec in args.set:
-        qa_file, _, data_dir = spec.partition("=")
-        if Path(qa_file).name in TEST_SPLITS:
-            sys.exit(f"{qa_file} is a test split: fitting on it would void its figures")
-        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, args.cache)
-        rows += r
-        questions += q
-        sets.append(Path(qa_file).as_posix())
-        print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
-              f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
+    rows, questions, sets = load_sets(args.set, random.Random(args.seed), args.cache)
     if args.cv:
         print(json.dumps(cross_validate(rows, questions, args.cv, args.l2, args.listwise,
                                         args.seed), indent=1))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.fit_answerability import TEST_SPLITS, _collect_cached, auc, cross_validate
+from evals.fit_answerability import auc, cross_validate, load_sets
 
 
 def _pairs(questions: list[dict], train: bool, negatives: int = 6, extra: int = 2) -> list:
@@ -137,15 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)
-    rng = random.Random(args.seed)
-    rows, questions = [], []
-    for spec in args.set:
-        qa_file, _, data_dir = spec.partition("=")
-        if Path(qa_file).name in TEST_SPLITS:
-            sys.exit(f"{qa_file} is a test split: training on it would void its figures")
-        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, args.cache)
-        rows += r
-        questions += q
+    rows, questions, _sets = load_sets(args.set, random.Random(args.seed), args.cache)
     scores = out_of_fold_scores(questions, args.folds, args.epochs, args.seed)
     best: dict[bool, list[float]] = {True: [], False: []}
     for q in questions:
