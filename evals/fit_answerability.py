@@ -12,9 +12,12 @@ again with one of its names or figures swapped for one the index does not hold (
 0). A logistic regression (L2, classes balanced) gives the weights; the answer threshold is the
 one that best separates answerable from unanswerable questions on these sets (balanced
 accuracy), and the weak band lies below it, down to where no more than 5% of the answerable
-questions would be refused outright. Only tuning sets may be given here: the test
-splits (``evals/datasets/corpus_real_test.jsonl``, ``corpus_real_test2.jsonl``,
-``corpus_real_test3.jsonl``, ``corpus_real_test4.jsonl``) are refused.
+questions would be refused outright; both are chosen on out-of-fold probabilities (``--inner``
+folds, each question scored by a decision fitted without it), as the decision will score
+questions it has not seen. The collection lives in ``evals/fit_data.py``. Only tuning sets may
+be given here: the test splits (``evals/datasets/corpus_real_test.jsonl``,
+``corpus_real_test2.jsonl``, ``corpus_real_test3.jsonl``, ``corpus_real_test4.jsonl``) are
+refused.
 ``--cv K`` reports K-fold cross-validated figures instead of writing a model: the honest way
 to compare features or settings on tuning sets.
 """
@@ -22,123 +25,24 @@ to compare features or settings on tuning sets.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import pickle
 import random
-import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from accord.answerability import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, logistic_fit
-from accord.lexicon import lexicon
-from accord.questions import parse
+from evals.fit_data import load_sets
 from evals.listwise import rank_fit
 
-TEST_SPLITS = ("corpus_real_test.jsonl", "corpus_real_test2.jsonl", "corpus_real_test3.jsonl",
-               "corpus_real_test4.jsonl")
 WEAK_BAND = 0.12
-CACHE_FORMAT = 3  # raise when what collect() keeps changes
+INNER_FOLDS = 5  # thresholds on out-of-fold probabilities (see fit)
 REFUSED_AT_MOST = 0.05  # the project's bar for answerable questions refused outright
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").replace("\u201c", '"')
-                    .replace("\u201d", '"').split())
-
-
-def _runtime(data_dir: Path):
-    from accord.runtime import Runtime
-    from accord.settings import Settings
-
-    settings = Settings(_env_file=None, data_dir=data_dir, clearance="TOP SECRET")
-    rt = Runtime(settings)
-    caveats = sorted({c for r in rt.manifest.markings() for c in r["caveats"]})
-    return rt, settings.cli_audience("TOP SECRET", caveats)
-
-
-def _swap(question: str, held: set[str], rng: random.Random) -> str | None:
-    """The question with one name or figure replaced by one the index does not hold."""
-    lex = lexicon()
-    figures = re.findall(r"\b(1[89]\d\d|20\d\d|\d{2,4})\b", question)
-    if figures and rng.random() < 0.5:
-        f = rng.choice(figures)
-        return question.replace(f, str(int(f) + rng.choice([7, 11, 13])), 1)
-    names = [n for p in parse(question).parts for n in p.names if len(n.text) > 3]
-    if not names:
-        return None
-    name = rng.choice(names)
-    pool = [c for c in lex.country_names.values() if c.lower() not in held
-            and c.lower() not in question.lower()]
-    if not pool:
-        return None
-    return question.replace(name.text, rng.choice(sorted(set(pool))), 1)
-
-
-def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = True):
-    """Candidate rows (features, label, question key) and per-question part summaries."""
-    from accord.models import Filters
-    from accord.qa import QA
-
-    rt, audience = _runtime(data_dir)
-    qa = QA.from_runtime(rt, decision=Decision.neutral())  # the shipped file may lack a feature
-    vocab = set(qa._lexical().vocabulary())
-    rows, questions = [], []
-    items = [json.loads(x) for x in qa_file.read_text().splitlines() if x.strip()]
-    jobs = [(it, it["question"], bool(it.get("answerable", True))) for it in items]
-    if swaps:
-        for it in items:
-            if it.get("answerable", True):
-                q2 = _swap(it["question"], vocab, rng)
-                if q2 and q2 != it["question"]:
-                    jobs.append(({**it, "id": it["id"] + "~swap"}, q2, False))
-    filters = Filters(audience=audience)
-    for it, question, answerable in jobs:
-        parsed = parse(question, qa.extractive.lex)
-        gold = set(it.get("sources") or [])
-        answers = [_norm(a) for a in it.get("answers") or []]
-        parts = []
-        seen: dict = {}  # sentence vectors shared by the parts, as when answering
-        for part in parsed.parts:
-            qvec = qa.embedder.embed_query(part.search)
-            chunks = qa.retriever.retrieve(part.search, qa.settings.top_k, filters,
-                                           query_vector=qvec)
-            cands = qa.extractive.candidates(part, chunks, qvec, seen)
-            labels = []
-            for c in cands:
-                src = chunks[c.chunk].source
-                y = int(answerable and src in gold and any(a in _norm(c.sentence)
-                                                            for a in answers))
-                labels.append(y)
-                rows.append((c.x, y, it["id"]))
-            parts.append({"kind": part.kind, "text": part.search, "cands": [
-                (c.x, c.kind_ok, y, chunks[c.chunk].source, c.sentence)
-                for c, y in zip(cands, labels, strict=True)]})
-        questions.append({"id": it["id"], "question": question, "answerable": answerable,
-                          "gold": gold,
-                          "parts": parts, "swap": it["id"].endswith("~swap")})
-    rt.close()
-    return rows, questions
-
-
-def _collect_cached(qa_file: Path, data_dir: Path, rng: random.Random, cache: Path | None):
-    if cache is None:
-        return collect(qa_file, data_dir, rng)
-    key = hashlib.sha256(f"{CACHE_FORMAT}:{qa_file.resolve()}={data_dir.resolve()}".encode()
-                         ).hexdigest()[:16]
-    path = cache / f"{key}.pickle"
-    if path.exists():
-        return pickle.loads(path.read_bytes())
-    out = collect(qa_file, data_dir, rng)
-    cache.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pickle.dumps(out))
-    return out
-
-
-def weak_threshold(decision: Decision, questions: list[dict], answer_at: float) -> float:
+def weak_threshold(decision: Decision, questions: list[dict], answer_at: float,
+                   scored: dict | None = None) -> float:
     """The lower edge of the weak band: at least WEAK_BAND below the answer threshold, and low
     enough that no more than REFUSED_AT_MOST of the answerable questions (not swapped) are
     refused outright. Below the answer threshold an officer is better served by the closest
@@ -151,16 +55,17 @@ def weak_threshold(decision: Decision, questions: list[dict], answer_at: float) 
         confs = [0.0]
         for part in q["parts"]:
             if part["cands"]:
-                xs = np.vstack([c[0] for c in part["cands"]])
-                confs.append(decision.decide(decision.probability(xs), xs)[1])
+                confs.append(_decide(decision, part, scored)[1])
         best.append(max(confs))
     floor = float(np.quantile(best, REFUSED_AT_MOST)) if best else answer_at
     return max(0.02, min(answer_at - WEAK_BAND, floor - 1e-3))
 
 
-def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float, dict]:
+def choose_thresholds(decision: Decision, questions: list[dict], scored: dict | None = None
+                      ) -> tuple[float, dict]:
     """The answer threshold with the best balanced accuracy over the questions (swapped
-    negatives weigh half), and its figures."""
+    negatives weigh half), and its figures. ``scored``: each part's (best candidate,
+    probability) from elsewhere (out of fold), in place of ``decision``'s own."""
     best = None
     for t in np.arange(0.05, 0.96, 0.01):
         d = replace(decision, answer_at=float(t), weak_at=float(t))
@@ -170,8 +75,7 @@ def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float,
             for part in q["parts"]:
                 if not part["cands"]:
                     continue
-                xs = np.vstack([c[0] for c in part["cands"]])
-                i, conf = d.decide(d.probability(xs), xs)
+                i, conf = _decide(d, part, scored)
                 if d.verdict(conf, part["cands"][i][1]) == "answer":
                     answered = True
             w = 0.5 if q["swap"] else 1.0
@@ -190,10 +94,13 @@ def choose_thresholds(decision: Decision, questions: list[dict]) -> tuple[float,
                      "unanswerable_refused": round(best[3], 4)}
 
 
-def fit(rows: list, questions: list[dict], l2: float = 1.0, listwise: bool = False
-        ) -> tuple[Decision, dict]:
+def fit(rows: list, questions: list[dict], l2: float = 1.0, listwise: bool = False,
+        inner: int = 0) -> tuple[Decision, dict]:
     """The ranker and the decider fitted on ``rows`` and ``questions``, with the answer
-    threshold chosen on them; returns the decision (weak band set) and the fit's figures."""
+    threshold chosen on them; returns the decision (weak band set) and the fit's figures.
+    With ``inner`` folds, the thresholds are chosen on out-of-fold probabilities (each part
+    scored by a decision fitted without its question), which are lower for questions the
+    decision has not seen than its probabilities on its own training questions."""
     x = np.vstack([r[0] for r in rows])
     y = np.asarray([r[1] for r in rows], dtype=float)
     pos = max(y.sum(), 1)
@@ -223,9 +130,10 @@ def fit(rows: list, questions: list[dict], l2: float = 1.0, listwise: bool = Fal
                                     len(dya) / (2 * max(len(dya) - pos_d, 1)))
     dwts, dbias = logistic_fit(dxa, dya, l2=l2, sample_weight=dsw)
     decision = Decision(w, b, 0.5, 0.5, decider=dwts, decider_bias=dbias)
-    t, stats = choose_thresholds(decision, questions)
+    scored = _out_of_fold(rows, questions, inner, l2, listwise) if inner > 1 else None
+    t, stats = choose_thresholds(decision, questions, scored)
     decision = replace(decision, answer_at=t)
-    decision = replace(decision, weak_at=weak_threshold(decision, questions, t))
+    decision = replace(decision, weak_at=weak_threshold(decision, questions, t, scored))
     stats.update(candidates=int(len(y)), positives=int(y.sum()), parts=int(len(dya)),
                  part_positives=int(dya.sum()))
     return decision, stats
@@ -279,8 +187,34 @@ def auc(positives: list[float], negatives: list[float]) -> float:
     return float(np.mean((pos > neg) + 0.5 * (pos == neg)))
 
 
-def _decide(decision: Decision, part: dict) -> tuple[int, float]:
+def _out_of_fold(rows: list, questions: list[dict], folds: int, l2: float, listwise: bool,
+                 seed: int = 1) -> dict[int, tuple[int, float]]:
+    """Each part's (best candidate, probability) from a decision fitted without its question."""
+    fold_of = _folds(questions, folds, seed)
+    scored: dict[int, tuple[int, float]] = {}
+    for k in range(folds):
+        keep = {q["id"] for q in questions if fold_of[q["id"].split("~")[0]] != k}
+        decision, _ = fit([r for r in rows if r[2] in keep],
+                          [q for q in questions if q["id"] in keep], l2, listwise)
+        for q in questions:
+            if q["id"] not in keep:
+                for part in q["parts"]:
+                    if part["cands"]:
+                        scored[id(part)] = _decide(decision, part)
+    return scored
+
+
+def _folds(questions: list[dict], folds: int, seed: int) -> dict[str, int]:
+    """Fold of each question (a swapped question stays in its original's fold)."""
+    base = sorted({q["id"].split("~")[0] for q in questions})
+    random.Random(seed).shuffle(base)
+    return {qid: i % folds for i, qid in enumerate(base)}
+
+
+def _decide(decision: Decision, part: dict, scored: dict | None = None) -> tuple[int, float]:
     """(best candidate, its probability of answering) for one part's candidates."""
+    if scored is not None and id(part) in scored:
+        return scored[id(part)]
     xs = np.vstack([c[0] for c in part["cands"]])
     return decision.decide(decision.probability(xs), xs)
 
@@ -298,13 +232,11 @@ def _confidence(decision: Decision, q: dict) -> float:
 
 
 def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, listwise: bool,
-                   seed: int) -> dict[str, float]:
+                   seed: int, inner: int = 0) -> dict[str, float]:
     """``folds``-fold cross-validation by question (a swapped question stays in its original's
     fold): every question is scored by a decision fitted without it. The honest figure for
     comparing features or settings on tuning sets."""
-    base = sorted({q["id"].split("~")[0] for q in questions})
-    random.Random(seed).shuffle(base)
-    fold_of = {qid: i % folds for i, qid in enumerate(base)}
+    fold_of = _folds(questions, folds, seed)
     held: list[dict] = []
     fold_decisions = []
     scored: list[dict[str, float]] = []
@@ -312,7 +244,7 @@ def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, lis
         train_q = [q for q in questions if fold_of[q["id"].split("~")[0]] != k]
         test_q = [q for q in questions if fold_of[q["id"].split("~")[0]] == k]
         keep = {q["id"] for q in train_q}
-        decision, _ = fit([r for r in rows if r[2] in keep], train_q, l2, listwise)
+        decision, _ = fit([r for r in rows if r[2] in keep], train_q, l2, listwise, inner)
         scored.append(evaluate(decision, test_q))
         fold_decisions.append((decision, test_q))
         held += test_q
@@ -332,24 +264,6 @@ def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, lis
     return out
 
 
-def load_sets(specs: list[str], rng: random.Random, cache: Path | None
-              ) -> tuple[list, list[dict], list[str]]:
-    """Candidate rows and questions of the tuning sets ``QA_FILE=DATA_DIR``; a test split is
-    refused (tuning on it would void its figures)."""
-    rows, questions, sets = [], [], []
-    for spec in specs:
-        qa_file, _, data_dir = spec.partition("=")
-        if Path(qa_file).name in TEST_SPLITS:
-            sys.exit(f"{qa_file} is a test split: tuning on it would void its figures")
-        r, q = _collect_cached(Path(qa_file), Path(data_dir), rng, cache)
-        rows += r
-        questions += q
-        sets.append(Path(qa_file).as_posix())
-        print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
-              f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
-    return rows, questions, sets
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", action="append", required=True, metavar="QA_FILE=DATA_DIR")
@@ -362,6 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache", type=Path, default=None,
                     help="folder keeping each set's candidates between runs (features only "
                          "change with the code: empty it after changing them)")
+    ap.add_argument("--inner", type=int, default=INNER_FOLDS, metavar="K",
+                    help="choose the thresholds on K-fold out-of-fold probabilities (0: on "
+                         "the fit's own)")
     ap.add_argument("--cv", type=int, default=0, metavar="K",
                     help="only report K-fold cross-validated figures (by question); write "
                          "nothing")
@@ -369,9 +286,9 @@ def main(argv: list[str] | None = None) -> None:
     rows, questions, sets = load_sets(args.set, random.Random(args.seed), args.cache)
     if args.cv:
         print(json.dumps(cross_validate(rows, questions, args.cv, args.l2, args.listwise,
-                                        args.seed), indent=1))
+                                        args.seed, args.inner), indent=1))
         return
-    decision, stats = fit(rows, questions, args.l2, args.listwise)
+    decision, stats = fit(rows, questions, args.l2, args.listwise, args.inner)
     assert decision.decider is not None
     out = {
         "note": "Fitted by evals/fit_answerability.py; do not edit by hand.",

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.fit_answerability import auc, cross_validate, load_sets
+from evals.fit_answerability import auc, cross_validate
+from evals.fit_data import load_sets
 
 
 def _pairs(questions: list[dict], train: bool, negatives: int = 6, extra: int = 2) -> list:
