@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from accord.answer_kinds import cap_runs, counts_in, given_words, has_kind, names_someone
-from accord.lexicon import Lexicon, lexicon, stem
+from accord.lexicon import Lexicon, figure_of, lexicon, stem
 from accord.questions import Name, Part
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
@@ -54,18 +54,15 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
-
-
 def stems_of(text: str) -> set[str]:
     """The stems of ``text``'s words; a figure written as an ordinal ("12th") also as the
     figure, as questions write dates ("on 12 March" for "on the 12th")."""
     out = set()
     for w in set(words(text)):
         out.add(stem(w))
-        m = _ORDINAL.fullmatch(w)
-        if m:
-            out.add(m.group(1))
+        figure = figure_of(w)
+        if figure:
+            out.add(figure)
     return out
 
 

@@ -38,6 +38,15 @@ def _stem_english(word: str) -> str:
     return _stemmer().stemWord(spelling(word))
 
 
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
+
+
+def figure_of(word: str) -> str | None:
+    """The figure of an ordinal written with digits ("12th" -> "12"), else None."""
+    m = _ORDINAL.fullmatch(word.lower())
+    return m.group(1) if m else None
+
+
 SPELLINGS_FILE = Path(__file__).with_name("data") / "spellings.yaml"
 _IZE = re.compile(r"^(\w{3,}?)([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
 _DOUBLED_L = re.compile(r"^(\w+l)l(ed|ing|er|ers|or|ors)$")

@@ -21,12 +21,11 @@ import re
 from dataclasses import dataclass, field
 
 from accord.errors import BadQuestion
-from accord.lexicon import Lexicon, lexicon, stem
+from accord.lexicon import Lexicon, figure_of, lexicon, stem
 
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’.\-]*")
 _ENUM = re.compile(r"(?:^|(?<=[\s;,:.]))\(\s*([a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*\)\s*", re.I)
 _SENTENCES = re.compile(r"(?<=\?)\s+(?=[A-Z])")
-_ORDINAL_FIGURE = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _STATEMENT_END = re.compile(r"(?<=[a-z0-9)\]’'\"”])[.!]\s+(?=[A-Z])")
 
 
@@ -106,10 +105,10 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
 
 
 def _setting(q: str, lex: Lexicon) -> tuple[str, str]:
-    """(statements, the ask): statements set before the question ("When the fund was renewed,
-    the ministry made two awards. Which firms won them?") are searched with it but say neither
-    the kind of answer nor its focus. A statement ends with a full stop and is followed by a
-    question that ends with "?" or opens with a preamble ("To ask the Minister, ...")."""
+    """(statements, the ask): statements set before the question ("When the Lortan treaty
+    lapsed, the two sides kept meeting. Who chairs the talks now?") are searched with it but say
+    neither the kind of answer nor its focus. A statement ends with a full stop and is followed
+    by a question that ends with "?" or opens with a preamble ("To ask the Minister, ...")."""
     for m in _STATEMENT_END.finditer(q):
         setting, rest = q[: m.start() + 1], q[m.end():]
         if "?" in setting or _opens_with_preamble(setting, lex):
@@ -231,7 +230,7 @@ def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
     """"What is the <noun> of", "which <noun>": the noun phrase after the question word, up to a
     preposition or a verb (lexicon ``phrase_ends``), says the kind by its last kind noun
     (lexicon kind_nouns: "the projected yearly cost of" asks how much) or by a body or a role
-    right after the question word ("which minister", "which foreign firms" ask who).
+    right after the question word ("which minister", "which port authorities" ask who).
     "What did it cost?": a question ending on a kind noun asks that kind."""
     kind = None
     for i, w in enumerate(low[1:window], 1):
@@ -240,7 +239,7 @@ def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
         if w in lex.kind_nouns:
             kind = lex.kind_nouns[w]
         elif i <= 2 and kind is None and _is_someone_noun(w, lex):
-            # right after the question word ("which minister", "which foreign firms"); further
+            # right after the question word ("which minister", "which port authorities"); further
             # on a body qualifies another noun ("what is the government position")
             kind = "who"
     if kind is None and len(low) > 2 and low[0] == "what" and low[1] in lex.phrase_ends:
@@ -274,7 +273,7 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
         for piece in re.split(r"[-’'.]", low):
             if not piece or piece in lex.stopwords or piece in lex.question_words:
                 continue
-            piece = _ORDINAL_FIGURE.sub(r"\1", piece)  # "the 12th" -> 12, as documents date
+            piece = figure_of(piece) or piece  # "the 12th" -> 12, as documents date
             if piece.isdigit() or piece in lex.ordinals:
                 numbers.append(piece)  # a year or an ordinal: the answer must be about that one
                 terms.setdefault(piece if piece.isdigit() else stem(piece), piece)

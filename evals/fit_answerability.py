@@ -190,7 +190,7 @@ def auc(positives: list[float], negatives: list[float]) -> float:
 def _out_of_fold(rows: list, questions: list[dict], folds: int, l2: float, listwise: bool,
                  seed: int = 1) -> dict[int, tuple[int, float]]:
     """Each part's (best candidate, probability) from a decision fitted without its question."""
-    fold_of = _folds(questions, folds, seed)
+    fold_of = folds_of(questions, folds, seed)
     scored: dict[int, tuple[int, float]] = {}
     for k in range(folds):
         keep = {q["id"] for q in questions if fold_of[q["id"].split("~")[0]] != k}
@@ -204,7 +204,7 @@ def _out_of_fold(rows: list, questions: list[dict], folds: int, l2: float, listw
     return scored
 
 
-def _folds(questions: list[dict], folds: int, seed: int) -> dict[str, int]:
+def folds_of(questions: list[dict], folds: int, seed: int) -> dict[str, int]:
     """Fold of each question (a swapped question stays in its original's fold)."""
     base = sorted({q["id"].split("~")[0] for q in questions})
     random.Random(seed).shuffle(base)
@@ -236,7 +236,7 @@ def cross_validate(rows: list, questions: list[dict], folds: int, l2: float, lis
     """``folds``-fold cross-validation by question (a swapped question stays in its original's
     fold): every question is scored by a decision fitted without it. The honest figure for
     comparing features or settings on tuning sets."""
-    fold_of = _folds(questions, folds, seed)
+    fold_of = folds_of(questions, folds, seed)
     held: list[dict] = []
     fold_decisions = []
     scored: list[dict[str, float]] = []

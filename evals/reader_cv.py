@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.fit_answerability import auc, cross_validate
+from evals.fit_answerability import auc, cross_validate, folds_of
 from evals.fit_data import load_sets
 
 
@@ -81,9 +81,7 @@ def out_of_fold_scores(questions: list[dict], folds: int, epochs: int, seed: int
             yield chunk, dict(tok([x[3] for x in chunk], [x[4] for x in chunk], truncation=True,
                                   max_length=96, padding=True, return_tensors="pt"))
 
-    base = sorted({q["id"].split("~")[0] for q in questions})
-    random.Random(seed).shuffle(base)
-    fold_of = {qid: i % folds for i, qid in enumerate(base)}
+    fold_of = folds_of(questions, folds, seed)
     scores: dict = {}
     for k in range(folds):
         train = _pairs([q for q in questions if fold_of[q["id"].split("~")[0]] != k], True)
