@@ -103,6 +103,8 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
         listener_executor=ThreadPoolExecutor(max_workers=workers,
                                              thread_name_prefix="accord-bot"),
         name="accord")
+    # A Slack Connect channel listed above shared_default is capped; say so at start.
+    deps.audiences.policy_warnings()
     app.use(event_dedupe_middleware(deps.claims))
     register_all(app, deps)
     app.accord_deps = deps  # type: ignore[attr-defined]  # for the CLI and tests

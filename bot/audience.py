@@ -1,202 +1,62 @@
-"""Who reads an answer in Slack: the audience policy file, and the audience of each conversation.
+"""Who reads what the bot shows in Slack: one function, ``AudienceResolver.reading``, for every
+place the bot posts or shows an answer (the policy file itself is ``bot.audience_policy``).
 
-The policy (``ACCORD_AUDIENCE_POLICY``, YAML) gives channels, users and Slack user groups a
-clearance and caveats::
+The kinds of place, and their audience (each rule fails closed):
 
-    default: OFFICIAL            # a channel or user not listed below
-    shared_default: UNMARKED     # a Slack Connect conversation not listed (never above default)
-    channels:
-      C0JWCSEC1: {clearance: RESTRICTED, caveats: [REL TO SGP]}
-      C0PRESS01: UNMARKED
-    users:
-      U0DIRECTOR: {clearance: SECRET, caveats: [AUSTEO]}
-    usergroups:
-      S0ANALYSTS: CONFIDENTIAL
-
-Rules (each fails closed):
-
-- A person's own audience is their ``users`` entry; without one, the highest grant among the
-  listed user groups they belong to (caveats of all of them); else ``default``.
-- A channel's audience is its ``channels`` entry; without one, ``shared_default`` when Slack says
-  the conversation is shared with another organisation (``conversations.info``: Slack Connect),
-  else ``default``. When Slack cannot be asked, the channel counts as shared.
-- In a channel or a thread, everyone there reads the answer: the audience is the channel's, never
-  more than the asker's own. In a DM it is the asker's (never more than ``shared_default`` when
-  the DM is shared with another organisation). A ``/accord`` answer is shown to the asker alone,
-  so it uses the asker's own audience; sharing it re-checks every document against the channel.
+- ``private``: shown to the asker alone (an ephemeral ``/accord`` answer, the Home tab): the
+  asker's own audience. A person's own audience is their ``users`` entry; without one, the
+  highest grant among the listed user groups they belong to (caveats of all of them); else
+  ``default``.
+- ``bot_dm``: the asker's own DM with the bot (Slack delivered the message as ``im``, or the
+  conversation's members are exactly the asker and the bot): the asker's own audience, never
+  above ``shared_default`` when the DM is shared with another organisation.
+- Any other conversation (``channel``, ``people_dm``: a DM between people, ``group_dm``,
+  ``external``: shared with another organisation): the lowest of the conversation's own entry
+  and the clearances of everyone in it (``conversations.members``, the bot itself left out) and
+  the asker; caveats are those all of them hold. The own entry is its ``channels`` line; an
+  unlisted channel's is ``default`` (an unlisted DM or group DM between people has none: its
+  members decide). For a conversation shared with another organisation it is never above
+  ``shared_default``: a listed line above it is capped (warned at start, file:line, and named
+  in the audit row's reason).
+- ``unknown``: Slack could not describe the conversation or list its members: the bottom of the
+  ladder, and not *established*: nothing is shared there and no ``response_url`` fallback posts
+  for everyone.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from accord.access import Audience, meet, parse_caveats
-from accord.errors import PolicyError
+from accord.access import Audience, meet
 from accord.markings import Rules
+from bot.audience_policy import Grant, Policy
 
+__all__ = ["AudienceResolver", "Grant", "KINDS", "Policy", "Reading", "is_dm"]
 log = logging.getLogger(__name__)
-_SECTIONS = ("channels", "users", "usergroups")
-_TOP_KEYS = ("default", "shared_default", *_SECTIONS)
-_GRANT_KEYS = ("clearance", "caveats", "note")
-_ID = {"channels": re.compile(r"^[CGD][A-Z0-9]{2,}$"), "users": re.compile(r"^[UW][A-Z0-9]{2,}$"),
-       "usergroups": re.compile(r"^S[A-Z0-9]{2,}$")}
+KINDS = ("private", "bot_dm", "channel", "people_dm", "group_dm", "external", "unknown")
+_MEMBER_PAGE = 1000
 
 
 @dataclass(frozen=True)
-class Grant:
-    """A clearance and caveats granted by one line of the policy."""
+class Reading:
+    """Who reads what is shown in one place: its kind (``KINDS``), the audience, and whether
+    Slack established it (False for ``unknown``: the audience is then the bottom level)."""
 
-    clearance: str
-    caveats: frozenset[str]
-    where: str  # "policy.yaml:12" or "default setting"
-
-    def audience(self, reason: str) -> Audience:
-        return Audience(self.clearance, self.caveats, f"{reason} ({self.where})")
-
-
-@dataclass
-class Policy:
-    default: Grant
-    shared_default: Grant
-    channels: dict[str, Grant]
-    users: dict[str, Grant]
-    usergroups: dict[str, Grant]
-    source: str
-
-    @classmethod
-    def default_only(cls, rules: Rules, clearance: str, caveats: frozenset[str] = frozenset()
-                     ) -> Policy:
-        """No policy file: everyone gets ``clearance``; Slack Connect the bottom of the ladder."""
-        return cls(Grant(clearance, caveats, "ACCORD_CLEARANCE"),
-                   Grant(rules.bottom, frozenset(), "no policy file"), {}, {}, {},
-                   "ACCORD_CLEARANCE")
-
-    @classmethod
-    def load(cls, path: Path, rules: Rules) -> Policy:
-        """Read and check a policy file. Raises PolicyError naming the file, line and reason."""
-        try:
-            raw = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PolicyError(f"audience policy {path}: cannot be read "
-                              f"({exc.strerror or exc})") from exc
-        except UnicodeDecodeError as exc:
-            raise PolicyError(f"audience policy {path}: not UTF-8 text") from exc
-        try:
-            root = yaml.compose(raw)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f":{mark.line + 1}" if mark is not None else ""
-            raise PolicyError(f"audience policy {path}{at}: invalid YAML "
-                              f"({getattr(exc, 'problem', None) or exc})") from exc
-        return _Reader(path, rules).policy(root)
-
-
-class _Reader:
-    def __init__(self, path: Path, rules: Rules) -> None:
-        self.path = path
-        self.rules = rules
-
-    def fail(self, node: Any, message: str) -> PolicyError:
-        line = node.start_mark.line + 1 if node is not None else 1
-        return PolicyError(f"audience policy {self.path}:{line}: {message}")
-
-    def where(self, node: Any) -> str:
-        return f"{self.path.name}:{node.start_mark.line + 1}"
-
-    def policy(self, root: Any) -> Policy:
-        if root is None:
-            raise PolicyError(f"audience policy {self.path}: the file is empty")
-        if not isinstance(root, yaml.MappingNode):
-            raise self.fail(root, "expected a mapping with default, shared_default, channels, "
-                            "users and usergroups")
-        seen: dict[str, Any] = {}
-        for key_node, value_node in root.value:
-            key = str(key_node.value)
-            if key not in _TOP_KEYS:
-                raise self.fail(key_node, f"unknown key {key!r}; use {', '.join(_TOP_KEYS)}")
-            if key in seen:
-                raise self.fail(key_node, f"{key!r} is given twice")
-            seen[key] = value_node
-        if "default" not in seen:
-            raise self.fail(root, "'default' is required: the clearance of whatever is not "
-                            "listed (the lowest level your workspace may see)")
-        default = self.grant(seen["default"])
-        shared = (self.grant(seen["shared_default"]) if "shared_default" in seen
-                  else Grant(self.rules.bottom, frozenset(), "bottom of the ladder"))
-        if self.rules.rank(shared.clearance) > self.rules.rank(default.clearance):
-            raise self.fail(seen["shared_default"], f"shared_default ({shared.clearance}) may "
-                            f"not be above default ({default.clearance})")
-        sections: dict[str, dict[str, Grant]] = {s: {} for s in _SECTIONS}
-        for name in _SECTIONS:
-            node = seen.get(name)
-            if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~",
-                                                                                      "null")):
-                continue
-            if not isinstance(node, yaml.MappingNode):
-                raise self.fail(node, f"{name!r} must be a mapping of Slack ids to clearances")
-            for id_node, grant_node in node.value:
-                sid = str(id_node.value).strip()
-                if not _ID[name].match(sid):
-                    raise self.fail(id_node, f"{sid!r} does not look like a Slack id for "
-                                    f"{name} (e.g. {_example(name)})")
-                if sid in sections[name]:
-                    raise self.fail(id_node, f"{sid} is listed twice under {name}")
-                sections[name][sid] = self.grant(grant_node)
-        return Policy(default, shared, sections["channels"], sections["users"],
-                      sections["usergroups"], str(self.path))
-
-    def grant(self, node: Any) -> Grant:
-        if isinstance(node, yaml.ScalarNode):
-            return Grant(self.clearance(node, node.value), frozenset(), self.where(node))
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, "expected a clearance or {clearance: ..., caveats: [...]}")
-        values: dict[str, Any] = {}
-        for k, v in node.value:
-            if k.value not in _GRANT_KEYS:
-                raise self.fail(k, f"unknown key {k.value!r}; use {', '.join(_GRANT_KEYS)}")
-            values[k.value] = v
-        if "clearance" not in values:
-            raise self.fail(node, "'clearance' is required")
-        level = self.clearance(values["clearance"], values["clearance"].value)
-        caveats: frozenset[str] = frozenset()
-        if "caveats" in values:
-            cnode = values["caveats"]
-            if isinstance(cnode, yaml.SequenceNode):
-                items = [str(i.value) for i in cnode.value]
-            elif isinstance(cnode, yaml.ScalarNode):
-                items = [str(cnode.value)] if cnode.value else []
-            else:
-                raise self.fail(cnode, "caveats must be a list, e.g. [AUSTEO, REL TO SGP]")
-            caveats = parse_caveats(self.rules, items)
-        return Grant(level, caveats, self.where(node))
-
-    def clearance(self, node: Any, value: Any) -> str:
-        if not isinstance(node, yaml.ScalarNode):
-            raise self.fail(node, "a clearance is one word or phrase, e.g. RESTRICTED")
-        level = self.rules.level_named(str(value))
-        if level is None:
-            raise self.fail(node, f"unknown clearance {value!r}; use one of "
-                            f"{', '.join(self.rules.ladder)}")
-        return level
-
-
-def _example(section: str) -> str:
-    return {"channels": "C0123ABCD", "users": "U0123ABCD", "usergroups": "S0123ABCD"}[section]
+    kind: str
+    audience: Audience
+    established: bool = True
 
 
 class AudienceResolver:
     """Resolves audiences through the policy and Slack's Web API (cached for ``ttl`` seconds).
 
-    ``client`` needs ``conversations_info`` and ``usergroups_users_list`` (slack_sdk WebClient).
+    ``client`` needs ``auth_test``, ``conversations_info``, ``conversations_members`` and
+    ``usergroups_users_list`` (slack_sdk WebClient). Failed calls are not cached.
     """
 
     def __init__(self, policy: Policy, rules: Rules, client: Any, ttl: float = 300.0,
@@ -207,14 +67,58 @@ class AudienceResolver:
         self.ttl = ttl
         self.clock = clock
         self._lock = threading.Lock()
-        self._shared: dict[str, tuple[float, bool]] = {}
-        self._members: dict[str, tuple[float, frozenset[str] | None]] = {}
+        self._info: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._members: dict[str, tuple[float, frozenset[str]]] = {}
+        self._groups: dict[str, tuple[float, frozenset[str] | None]] = {}
+        self._bot_user: str | None = None
 
-    # --- people -----------------------------------------------------------------------------
+    # --- the one function -------------------------------------------------------------------
+    def reading(self, user_id: str | None, channel_id: str | None = None, *,
+                private: bool = False, im_event: bool = False) -> Reading:
+        """Who reads what the bot shows ``user_id`` in ``channel_id``.
+
+        ``private``: shown to the asker alone (ephemeral, Home). ``im_event``: Slack delivered
+        the message as the bot's own DM (event ``channel_type`` ``im``, an assistant thread),
+        which only happens in a DM between the asker and the bot. Never raises.
+        """
+        if private:
+            return Reading("private", self.user(user_id))
+        if not channel_id:
+            return self._unknown(channel_id, "no conversation")
+        info = self._describe(channel_id)
+        if im_event:
+            return self._bot_dm(channel_id, user_id, info)
+        if info is None:
+            return self._unknown(channel_id, "Slack could not describe the conversation")
+        members = self._member_ids(channel_id)
+        if members is None:
+            return self._unknown(channel_id, "Slack could not list its members")
+        bot = self._bot()
+        people = members - {bot} if bot else members
+        if info.get("is_im") and user_id and bot in members and people == {user_id}:
+            return self._bot_dm(channel_id, user_id, info)
+        if not people:
+            return self._unknown(channel_id, "Slack listed no members")
+        external = _is_external(info)
+        kind = ("people_dm" if info.get("is_im") else "group_dm" if info.get("is_mpim")
+                else "external" if external else "channel")
+        entry = self._entry(channel_id, external, kind in ("people_dm", "group_dm"))
+        readers = sorted(people | ({user_id} if user_id else set()))
+        levels = [(member, self.user(member)) for member in readers]
+        audience = entry or levels[0][1]
+        for _, own in levels:
+            audience = meet(self.rules, audience, own)
+        floor = [m for m, own in levels if own.clearance == audience.clearance]
+        reason = (f"{kind} {channel_id}: lowest of "
+                  f"{f'its entry ({entry.reason}) and ' if entry else ''}its {len(readers)} "
+                  f"member(s); at {audience.clearance}: {', '.join(floor[:3]) or 'the entry'}"
+                  f"{' ...' if len(floor) > 3 else ''}")
+        return Reading(kind, Audience(audience.clearance, audience.caveats, reason))
+
     def user(self, user_id: str | None) -> Audience:
         """A person's own audience: their entry, else their best user group, else default."""
         if not user_id:
-            return self.policy.shared_default.audience("unknown user")
+            return Audience(self.rules.bottom, frozenset(), "unknown user")
         if user_id in self.policy.users:
             return self.policy.users[user_id].audience(f"user {user_id}")
         grants = [(gid, g) for gid, g in self.policy.usergroups.items()
@@ -226,10 +130,115 @@ class AudienceResolver:
             return Audience(best.clearance, caveats, f"user {user_id} via user groups {names}")
         return self.policy.default.audience(f"user {user_id}: default")
 
+    def policy_warnings(self) -> list[str]:
+        """One line per listed channel that Slack says is shared with another organisation and
+        that the policy lists above ``shared_default`` (it is capped); logged as warnings."""
+        out = []
+        shared = self.policy.shared_default
+        for cid, grant in sorted(self.policy.channels.items()):
+            if self.rules.rank(grant.clearance) <= self.rules.rank(shared.clearance):
+                continue
+            info = self._describe(cid, quiet=True)
+            if info is not None and _is_external(info):
+                out.append(f"audience policy {grant.where}: channel {cid} is shared with another "
+                           f"organisation; its {grant.clearance} is capped at shared_default "
+                           f"{shared.clearance} ({shared.where})")
+        for line in out:
+            log.warning("%s", line)
+        return out
+
+    # --- kinds --------------------------------------------------------------------------------
+    def _bot_dm(self, channel_id: str, user_id: str | None, info: dict[str, Any] | None
+                ) -> Reading:
+        own = self.user(user_id)
+        if info is None or _is_external(info):
+            why = ("shared with another organisation" if info is not None
+                   else "Slack could not say whether it is shared: counted as shared")
+            return Reading("bot_dm", meet(self.rules, own, self.policy.shared_default.audience(
+                f"DM {channel_id}: {why}")))
+        return Reading("bot_dm", Audience(own.clearance, own.caveats, f"DM: {own.reason}"))
+
+    def _unknown(self, channel_id: str | None, why: str) -> Reading:
+        return Reading("unknown", Audience(self.rules.bottom, frozenset(),
+                                           f"conversation {channel_id}: {why}"), False)
+
+    def _entry(self, channel_id: str, external: bool, people_only: bool) -> Audience | None:
+        """The conversation's own entry: its policy line, else ``default`` for a channel (a DM
+        or group DM between people has none: its members decide); for a conversation shared
+        with another organisation never above ``shared_default``."""
+        shared = self.policy.shared_default
+        grant = self.policy.channels.get(channel_id)
+        if grant is None:
+            if external:
+                return shared.audience(f"{channel_id}: shared with another organisation")
+            return None if people_only else self.policy.default.audience(f"channel {channel_id}")
+        if external and self.rules.rank(grant.clearance) > self.rules.rank(shared.clearance):
+            return Audience(shared.clearance, grant.caveats & shared.caveats,
+                            f"channel {channel_id} ({grant.where}) capped at shared_default "
+                            f"({shared.where}): shared with another organisation")
+        return grant.audience(f"channel {channel_id}")
+
+    # --- Slack --------------------------------------------------------------------------------
+    def _describe(self, channel_id: str, quiet: bool = False) -> dict[str, Any] | None:
+        """``conversations.info`` (cached), None when Slack cannot be asked."""
+        now = self.clock()
+        with self._lock:
+            hit = self._info.get(channel_id)
+            if hit is not None and now - hit[0] < self.ttl:
+                return hit[1]
+        try:
+            info = dict(self.client.conversations_info(channel=channel_id).get("channel") or {})
+        except Exception:
+            log.log(logging.INFO if quiet else logging.WARNING, "conversations.info failed for "
+                    "%s: its audience is not established", channel_id, exc_info=not quiet)
+            return None
+        with self._lock:
+            self._info[channel_id] = (now, info)
+        return info
+
+    def _member_ids(self, channel_id: str) -> frozenset[str] | None:
+        """Everyone in the conversation (``conversations.members``, every page; cached), None
+        when Slack cannot list them."""
+        now = self.clock()
+        with self._lock:
+            hit = self._members.get(channel_id)
+            if hit is not None and now - hit[0] < self.ttl:
+                return hit[1]
+        members: set[str] = set()
+        cursor = None
+        try:
+            while True:
+                kwargs: dict[str, Any] = {"channel": channel_id, "limit": _MEMBER_PAGE}
+                if cursor:
+                    kwargs["cursor"] = cursor
+                resp = self.client.conversations_members(**kwargs)
+                members.update(str(m) for m in resp.get("members") or [])
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        except Exception:
+            log.warning("conversations.members failed for %s: its audience is not established",
+                        channel_id, exc_info=True)
+            return None
+        found = frozenset(members)
+        with self._lock:
+            self._members[channel_id] = (now, found)
+        return found
+
+    def _bot(self) -> str | None:
+        """The bot's own user id (``auth.test``, asked once it answers)."""
+        if self._bot_user is None:
+            try:
+                self._bot_user = str(self.client.auth_test().get("user_id") or "") or None
+            except Exception:
+                log.warning("auth.test failed: the bot counts as a member of conversations",
+                            exc_info=True)
+        return self._bot_user
+
     def _group_members(self, group_id: str) -> frozenset[str]:
         now = self.clock()
         with self._lock:
-            hit = self._members.get(group_id)
+            hit = self._groups.get(group_id)
             if hit is not None and now - hit[0] < self.ttl and hit[1] is not None:
                 return hit[1]
         try:
@@ -240,69 +249,17 @@ class AudienceResolver:
                         group_id, exc_info=True)
             members = None
         with self._lock:
-            self._members[group_id] = (now, members)
+            self._groups[group_id] = (now, members)
         return members or frozenset()
 
-    # --- conversations ------------------------------------------------------------------------
-    def conversation(self, channel_id: str | None) -> Audience:
-        """A channel's own audience: its entry, else the shared or the plain default."""
-        if channel_id and channel_id in self.policy.channels:
-            return self.policy.channels[channel_id].audience(f"channel {channel_id}")
-        if not channel_id or self.is_shared(channel_id):
-            return self.policy.shared_default.audience(
-                f"conversation {channel_id}: shared with another organisation")
-        return self.policy.default.audience(f"channel {channel_id}: default")
 
-    def is_shared(self, channel_id: str) -> bool:
-        """Whether Slack says the conversation is shared with another organisation. When Slack
-        cannot be asked, it counts as shared (fail closed)."""
-        shared = self._shared_says(channel_id)
-        return True if shared is None else shared
-
-    def knows(self, channel_id: str | None) -> bool:
-        """Whether the channel's audience is known: listed in the policy, or described by Slack
-        (``conversations.info`` answered; it does not for a channel the bot is not in)."""
-        if not channel_id:
-            return False
-        return channel_id in self.policy.channels or self._shared_says(channel_id) is not None
-
-    def _shared_says(self, channel_id: str) -> bool | None:
-        """Slack's word on whether the conversation is shared (cached), None when it cannot be
-        asked."""
-        now = self.clock()
-        with self._lock:
-            hit = self._shared.get(channel_id)
-            if hit is not None and now - hit[0] < self.ttl:
-                return hit[1]
-        try:
-            info = self.client.conversations_info(channel=channel_id).get("channel") or {}
-            shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared")
-                          or info.get("is_shared") and not info.get("is_org_shared"))
-            with self._lock:
-                self._shared[channel_id] = (now, shared)
-        except Exception:
-            log.warning("conversations.info failed for %s: treating it as shared with another "
-                        "organisation", channel_id, exc_info=True)
-            return None  # not cached: the next question asks again
-        return shared
-
-    # --- who reads an answer ------------------------------------------------------------------
-    def for_thread(self, channel_id: str, user_id: str | None, is_dm: bool) -> Audience:
-        """Everyone in the conversation reads an answer posted there."""
-        own = self.user(user_id)
-        if is_dm:
-            if self.is_shared(channel_id) and channel_id not in self.policy.channels:
-                return meet(self.rules, own, self.policy.shared_default.audience(
-                    f"DM {channel_id}: shared with another organisation"))
-            return Audience(own.clearance, own.caveats, f"DM: {own.reason}")
-        return meet(self.rules, self.conversation(channel_id), own)
-
-    def private(self, user_id: str | None) -> Audience:
-        """An answer only the asker sees (``/accord``): the asker's own audience."""
-        return self.user(user_id)
+def _is_external(info: dict[str, Any]) -> bool:
+    """Whether Slack says the conversation is shared with another organisation."""
+    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared")
+                or info.get("is_shared") and not info.get("is_org_shared"))
 
 
-def is_dm(channel_id: str | None, channel_type: str | None = None) -> bool:
-    """Whether a conversation is a direct message with the bot."""
-    return channel_type in ("im", "directmessage") or bool(channel_id
-                                                           and channel_id.startswith("D"))
+def is_dm(channel_type: str | None) -> bool:
+    """Whether Slack delivered an event as a message in the bot's own DM (``channel_type`` "im").
+    A ``D…`` id alone proves nothing: a DM between two people has one too."""
+    return channel_type == "im"

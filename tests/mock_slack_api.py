@@ -3,8 +3,10 @@ tests/mock_web_api_server); the signed requests into an app are in tests/slack_r
 
 ``MockSlackAPI`` is a real HTTP server on 127.0.0.1, port 0. Point a ``WebClient`` at
 ``api.url`` and it answers auth.test, chat.postMessage, chat.update, chat.postEphemeral,
-conversations.replies, conversations.info (``shared_channels`` are Slack Connect),
-usergroups.users.list (``usergroups``), views.* and any other method with plausible JSON;
+conversations.replies, conversations.info (``shared_channels`` are Slack Connect, ``group_dms``
+are group DMs, ``D…`` ids DMs), conversations.members (``members``, paged; unset: the bot and
+everyone who wrote in the conversation), usergroups.users.list (``usergroups``), views.* and
+any other method with plausible JSON;
 ``response_url`` posts (``api.response_url(...)``) are recorded too. It keeps the messages posted
 and seeded per channel so conversations.replies returns a real-looking thread.
 ``rate_limit_once(method)`` makes the next call of a method get 429 with Retry-After.
@@ -58,6 +60,9 @@ class MockSlackAPI(SlackFiles):
         self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages
         self.shared_channels: set[str] = set()  # Slack Connect: conversations.info says shared
         self.usergroups: dict[str, list[str]] = {}  # usergroups.users.list: group -> members
+        # conversations.members: channel -> everyone in it (unset: the bot and who wrote there)
+        self.members: dict[str, list[str]] = {}
+        self.group_dms: set[str] = set()  # conversations.info says is_mpim
         self.init_files()
         self.not_in_channels: set[str] = set()  # chat.* there fails with not_in_channel
         self._lock = threading.Lock()
@@ -211,10 +216,15 @@ class MockSlackAPI(SlackFiles):
         if method == "conversations.info":
             cid = str(p.get("channel"))
             ext = cid in self.shared_channels
+            mpim = cid in self.group_dms
             return {"ok": True, "channel": {
                 "id": cid, "is_channel": cid.startswith("C"), "is_im": cid.startswith("D"),
+                "is_group": cid.startswith("G") and not mpim, "is_mpim": mpim,
                 "is_shared": ext, "is_ext_shared": ext, "is_org_shared": False,
                 "is_pending_ext_shared": False}}
+        if method == "conversations.members":
+            return self._members_page(str(p.get("channel")), int(p.get("limit") or 100),
+                                      int(p.get("cursor") or 0))
         if method == "usergroups.users.list":
             group = str(p.get("usergroup"))
             if group not in self.usergroups:
@@ -240,6 +250,19 @@ class MockSlackAPI(SlackFiles):
         if method.startswith("views."):
             return {"ok": True, "view": {"id": "V0ACCORD", **(p.get("view") or {})}}
         return {"ok": True}
+
+    def _members_page(self, channel: str, limit: int, start: int) -> dict[str, Any]:
+        """conversations.members: ``members[channel]`` when set, else the bot and everyone who
+        wrote there; ``limit`` per page, the next offset as the cursor."""
+        with self._lock:
+            everyone = self.members.get(channel)
+            if everyone is None:
+                writers = {m["user"] for m in self.messages.get(channel, []) if m.get("user")}
+                everyone = sorted(writers | {BOT_USER_ID})
+        page = list(everyone)[start:start + limit]
+        more = start + limit < len(everyone)
+        return {"ok": True, "members": page,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def _stream(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         channel = str(p.get("channel"))

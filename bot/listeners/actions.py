@@ -1,8 +1,9 @@
 """Button clicks under an answer: feedback (helpful / not helpful / wrong source) and share.
 
 A feedback click is stored with the answer it rates (``bot.feedback``) and thanked privately.
-"Share in channel" posts a private ``/accord`` answer for everyone in the channel, then removes
-the private copy; follow-ups in the shared answer's thread work like any other.
+"Share in channel" posts a private ``/accord`` answer for everyone in the conversation, once
+every document it cites or lists is visible to all of them (``bot.audience``), then removes the
+private copy; follow-ups in the shared answer's thread work like any other.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 from slack_bolt import App
 
 from accord.audit import Origin
-from bot.audience import is_dm
 from bot.blocks import FEEDBACK_ACTIONS, SHARE_ACTION, escape_mrkdwn, fallback_text, render_answer
 from bot.deps import BotDeps
 
@@ -73,44 +73,58 @@ def share_refused_text(blocked: list[tuple[str, str]], audience: Any) -> str:
     marks = sorted({m for _, m in blocked})
     return (":no_entry: Not shared: this answer rests on "
             f"{len(blocked)} document{'s' if len(blocked) != 1 else ''} marked "
-            f"{', '.join(marks)} that not everyone in this channel may read (the channel is "
-            f"cleared for {audience.describe()}). Ask in the channel to get an answer from what "
-            "it may see.")
+            f"{', '.join(marks)} that not everyone in this conversation may read (it is "
+            f"cleared for {audience.describe()}). Ask there to get an answer from what it may "
+            "see.")
+
+
+UNESTABLISHED_TEXT = (":no_entry: Not shared: Slack could not tell who is in this conversation, "
+                      "so the answer stays with you. Ask in a channel the bot is a member of.")
 
 
 def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any,
                      respond: Any) -> None:
-    """Post the stored answer in the channel and delete the private copy. Never raises."""
+    """Post the stored answer for everyone in the conversation and delete the private copy.
+
+    The conversation's audience is ``AudienceResolver.reading`` (for a DM or group DM between
+    people, the lowest of its members). The Share is refused, privately and audited with the
+    reason, when Slack cannot establish who is there or any cited or listed document is above
+    them; the ``response_url`` fallback (the bot is not in the conversation) posts for everyone
+    only into a conversation whose audience was established. Never raises.
+    """
     user = (body.get("user") or {}).get("id")
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id")
     ans = deps.feedback.answer(action.get("value", ""))
+    audit = getattr(deps.qa, "audit", None)
     try:
         if ans is None:
             respond(text="Sorry, that answer is no longer available; please ask again.",
                     response_type="ephemeral", replace_original=False)
             return
-        channel_audience = deps.audiences.for_thread(channel, user, is_dm(channel))
-        blocked = share_blocked(deps, ans, channel_audience)
-        audit = getattr(deps.qa, "audit", None)
-        cited = [{"source": s, "marking": m} for s, m in blocked]
-        if blocked:
-            log.info("share of %s in %s refused: %d document(s) above %s", action.get("value"),
-                     channel, len(blocked), channel_audience.describe())
+        reading = deps.audiences.reading(user, channel)
+        audience = reading.audience
+        blocked = share_blocked(deps, ans, audience)
+        if not reading.established or blocked:
+            why = (f"audience not established: {audience.reason}" if not reading.established
+                   else f"{len(blocked)} document(s) above {audience.describe()}")
+            log.info("share of %s in %s refused: %s", action.get("value"), channel, why)
             if audit is not None:
-                audit.record_event("share_refused", Origin("slack", user, channel),
-                                   channel_audience, ans.question, cited,
-                                   note=f"answer {action.get('value')}")
-            respond(text=share_refused_text(blocked, channel_audience),
+                shown = blocked or [(c.source, c.marking) for c in ans.citations]
+                audit.record_event("share_refused", Origin("slack", user, channel), audience,
+                                   ans.question, [{"source": s, "marking": m} for s, m in shown],
+                                   note=f"answer {action.get('value')}: {why}")
+            respond(text=(share_refused_text(blocked, audience) if reading.established
+                          else UNESTABLISHED_TEXT),
                     response_type="ephemeral", replace_original=False)
             return
-        # What the channel may not see stays out of the shared copy, listed or not.
-        ans.retrieved = [r for r in ans.retrieved if deps.qa.visible(r.source, channel_audience)]
+        # What the conversation may not see stays out of the shared copy, listed or not.
+        ans.retrieved = [r for r in ans.retrieved if deps.qa.visible(r.source, audience)]
         if audit is not None:
-            audit.record_event("share", Origin("slack", user, channel), channel_audience,
+            audit.record_event("share", Origin("slack", user, channel), audience,
                                ans.question, [{"source": c.source, "marking": c.marking}
                                               for c in ans.citations],
-                               note=f"answer {action.get('value')}")
+                               note=f"answer {action.get('value')} ({reading.kind})")
         new_id = uuid.uuid4().hex[:16]
         header = f"<@{user}> shared an answer to: _{escape_mrkdwn(ans.question)}_"
         pages = render_answer(ans, new_id, header=header)
@@ -118,8 +132,8 @@ def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any]
         try:
             resp = client.chat_postMessage(channel=channel, text=text, blocks=pages[0])
         except Exception:
-            log.warning("could not post in %s; sharing through response_url", channel,
-                        exc_info=True)
+            log.warning("could not post in %s; sharing through response_url (%s, established)",
+                        channel, reading.kind, exc_info=True)
             for page in pages:
                 respond(text=text, blocks=page, response_type="in_channel",
                         replace_original=False)

@@ -50,10 +50,11 @@ def new_error_id() -> str:
 
 def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str,
                      question: str, user: str | None, history: list[str] | None = None,
-                     dm: bool = False, header: str | None = None) -> bool:
+                     im_event: bool = False, header: str | None = None) -> bool:
     """Post a placeholder in the thread, answer ``question`` for everyone in the conversation
-    (the channel's audience, never more than the asker's; the asker's own in a DM), and replace
-    the placeholder. ``header`` (mrkdwn) heads the answer, e.g. who asked about a message.
+    (``AudienceResolver.reading``: the lowest of the channel's entry and its members; the
+    asker's own in the bot's DM, ``im_event``), and replace the placeholder. ``header``
+    (mrkdwn) heads the answer, e.g. who asked about a message.
 
     Never raises: problems are shown in the thread (a notice for an unusable question or an
     empty index, an apology with an error id for anything else). Returns False when nothing
@@ -64,7 +65,7 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
         resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
                                        text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())
         placeholder_ts = resp["ts"]
-        audience = deps.audiences.for_thread(channel, user, dm)
+        audience = deps.audiences.reading(user, channel, im_event=im_event).audience
         ans = answer_or_notice(client, deps, question, history, audience, user=user,
                                channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
         if ans is None:

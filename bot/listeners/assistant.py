@@ -5,7 +5,7 @@ sentence by sentence (``bot.streaming``), or placed with ``chat.update`` where S
 streaming.
 
 An assistant thread lives in the officer's DM with the bot, so it is answered exactly as a DM
-is: the officer's own audience (``AudienceResolver.for_thread(..., is_dm=True)``), an audit
+is: the officer's own audience (``AudienceResolver.reading(..., im_event=True)``), an audit
 record for every answer, the same citations and feedback buttons. Messages in DM threads Slack
 never announced as assistant threads keep the DM path (``bot.listeners.messages``).
 """
@@ -82,7 +82,7 @@ def offer_prompts(deps: BotDeps, catalogue: Catalogue, client: Any, *, channel: 
     if not channel or not thread_ts:
         return
     try:
-        audience = deps.audiences.for_thread(channel, user, True)
+        audience = deps.audiences.reading(user, channel, im_event=True).audience
         prompts = suggested_prompts(deps.settings.assistant_prompt_list,
                                     catalogue.overview(audience))
         if prompts:
@@ -104,7 +104,7 @@ def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue,
     """
     placeholder_ts: str | None = None
     try:
-        audience = deps.audiences.for_thread(channel, user, True)
+        audience = deps.audiences.reading(user, channel, im_event=True).audience
         history = deps.feedback.thread_questions(channel, thread_ts)
         if not history:
             _try(client.assistant_threads_setTitle, channel_id=channel, thread_ts=thread_ts,

@@ -87,8 +87,8 @@ def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> No
     question = clean_question(command.get("text"))
     user, channel = command.get("user_id"), command.get("channel_id")
     try:
-        ans = deps.qa.answer(question, audience=deps.audiences.private(user),
-                             origin=Origin("slack", user, channel))
+        mine = deps.audiences.reading(user, channel, private=True).audience
+        ans = deps.qa.answer(question, audience=mine, origin=Origin("slack", user, channel))
         answer_id = deps.feedback.record_answer(ans, command.get("user_id"),
                                                 command.get("channel_id"), None)
         text = fallback_text(ans)
@@ -114,7 +114,8 @@ def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any],
 
     user = command.get("user_id")
     try:
-        entries, undated = timeline(deps.qa, clean_question(topic), deps.audiences.private(user))
+        mine = deps.audiences.reading(user, private=True).audience
+        entries, undated = timeline(deps.qa, clean_question(topic), mine)
         if not entries:
             respond(text="No dated documents on that topic.", response_type="ephemeral")
             return

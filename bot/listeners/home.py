@@ -39,7 +39,7 @@ def publish_home(deps: BotDeps, catalogue: Catalogue, client: Any, user: str | N
     if not user:
         return
     try:
-        audience = deps.audiences.private(user)
+        audience = deps.audiences.reading(user, private=True).audience
         feedback = None
         if deps.is_admin(user):
             feedback = deps.feedback.recent_counts(time.time() - FEEDBACK_DAYS * 86400)

@@ -85,7 +85,7 @@ def _handle(deps: BotDeps, client: Any, context: Any, event: dict[str, Any],
             return  # people talking in a thread the bot is not part of
     answer_in_thread(client, deps, channel=channel, thread_ts=thread_ts,
                      question=clean_question(event.get("text")), user=event.get("user"),
-                     history=history, dm=is_dm(channel, event.get("channel_type")))
+                     history=history, im_event=is_dm(event.get("channel_type")))
 
 
 def thread_history(deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str,

@@ -1,11 +1,12 @@
 """The message shortcut "Ask Accord about this": a message's text becomes the question.
 
-Where the answer goes follows the audience rules of ``bot.audience``. In a channel whose audience
-is known (listed in the policy, or described by Slack) the answer is posted in the message's
-thread for everyone there: the channel's audience, never more than the asker's. In a direct
-message, or a channel the bot knows nothing of (it is not a member: Slack will not describe it),
-the answer is shown to the asker alone through the shortcut's ``response_url``, for the asker's
-own audience, like ``/accord``. Either way ``qa.answer`` leaves its audit record.
+Where the answer goes follows ``bot.audience``. In a conversation whose audience Slack
+establishes (it describes the conversation and lists its members) the answer is posted in the
+message's thread for everyone there: the lowest of the channel's entry and its members'
+clearances (the asker's own in the bot's DM). Where it cannot (the bot is not a member: Slack
+will not describe it), or nothing can be posted there, the answer is shown to the asker alone
+through the shortcut's ``response_url``, for the asker's own audience, like ``/accord``. Either
+way ``qa.answer`` leaves its audit record.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.audience import is_dm
 from bot.blocks import escape_mrkdwn
 from bot.deps import BotDeps
 from bot.listeners.answering import answer_in_thread, clean_question
@@ -52,7 +52,7 @@ def answer_about_message(deps: BotDeps, body: dict[str, Any], client: Any,
         if not question:
             respond(text=NO_TEXT, response_type="ephemeral", replace_original=False)
             return
-        if channel and not is_dm(channel) and deps.audiences.knows(channel):
+        if channel and deps.audiences.reading(user, channel).established:
             ts = str(message.get("ts") or body.get("message_ts") or "")
             header = f"<@{user}> asked about this message: _{escape_mrkdwn(question[:300])}_"
             if ts and answer_in_thread(client, deps, channel=channel,

@@ -16,6 +16,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from accord.access import can_see
 from accord.errors import DocumentError
 from accord.marking_search import Evidence
 from accord.models import Document
@@ -37,7 +38,7 @@ def is_upload(event: dict[str, Any]) -> bool:
     """A person sharing one or more files with the bot in a DM."""
     return (event.get("type") == "message" and bool(event.get("files"))
             and event.get("subtype") in (None, "file_share") and not event.get("bot_id")
-            and is_dm(event.get("channel"), event.get("channel_type")))
+            and is_dm(event.get("channel_type")))
 
 
 def register(app: App, deps: BotDeps) -> None:
@@ -154,7 +155,7 @@ def confirm_blocks(staged: uploads.Staged, doc: Document, size: int
     lines.append("Only audiences cleared for this marking will see it in answers. Add it and "
                  "index it now?")
     value = json.dumps({"p": staged.pending, "n": staged.final_name, "o": staged.name,
-                        "m": marking})
+                        "m": marking, "k": doc.marking, "c": list(doc.caveats)})
     text = "\n".join(lines)
     blocks = [section(text[:3000]), {"type": "actions", "block_id": "accord_upload",
                                      "elements": [
@@ -177,6 +178,9 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
         value = json.loads(action.get("value") or "{}")
         pending, name, marking = str(value["p"]), str(value["n"]), str(value.get("m", ""))
         uploaded = str(value.get("o") or name)
+        # without the marking alone (an older button), the whole string: an unknown marking
+        # ranks at the top of the ladder
+        level, caveats = str(value.get("k") or marking), [str(c) for c in value.get("c") or []]
     except (ValueError, KeyError, TypeError):
         log.warning("upload action with a bad value from %s", user)
         return
@@ -189,6 +193,13 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
             return
         if not deps.claims.claim(f"upload:{pending}"):
             return  # a second click, or another replica has it
+        reading = deps.audiences.reading(user, channel)
+        if not can_see(deps.settings.rules(), reading.audience, level, caveats):
+            # the results name the document and its marking: the uploader alone sees them
+            log.info("upload results for %s kept private: %s in %s (%s)", user, marking,
+                     channel, reading.audience.reason)
+            client = _Private(respond)
+            channel = msg_ts = thread_ts = None
         if not add:
             uploads.discard(deps.docs_dir, pending)
             _update(client, channel, msg_ts, f"Cancelled: `{escape_mrkdwn(name)}` was not added.")
@@ -242,3 +253,17 @@ def _index(deps: BotDeps, filed: str, marking: str, user: str | None) -> str:
 def _update(client: Any, channel: str | None, ts: str | None, text: str) -> None:
     """Replace the confirmation message (and its buttons) with ``text``."""
     client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])
+
+
+class _Private:
+    """Stands where the Web API client would post: sends each message to the uploader alone
+    (the action's ``response_url``, ephemeral)."""
+
+    def __init__(self, respond: Any) -> None:
+        self.respond = respond
+
+    def chat_postMessage(self, text: str, blocks: Any = None, **_: Any) -> None:  # noqa: N802
+        self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    def chat_update(self, text: str, blocks: Any = None, **_: Any) -> None:  # noqa: N802
+        self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)

@@ -276,6 +276,7 @@ def test_slash_command_answers_privately_and_share_posts_in_channel(bot, sample_
     answer_id = buttons(private.params["blocks"])["accord_share"]
     assert not bot.api.calls_to("chat.postMessage", lambda c: c.params["channel"] == "CCMD")
 
+    bot.api.members["CCMD"] = [BOT_USER_ID, OFFICER]  # Share checks who is in the channel
     clicked = bot.send.block_action("accord_share", answer_id, OFFICER, "CCMD",
                                     bot.api.response_url("share"), ephemeral=True)
     assert clicked.status == 200

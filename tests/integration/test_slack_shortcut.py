@@ -28,10 +28,11 @@ class Shortcut:
         self.api, self.send = api, send
 
     def use(self, channel: str, user: str, text: str, name: str,
-            thread_ts: str | None = None) -> str:
-        """Use the shortcut on a new message with ``text``; returns the message's ts."""
-        ts = self.api.add_message(channel, text, "UWRITER1", thread_ts)
-        message = {"type": "message", "user": "UWRITER1", "text": text, "ts": ts}
+            thread_ts: str | None = None, writer: str = "UWRITER1") -> str:
+        """Use the shortcut on a new message by ``writer`` with ``text``; returns the message's
+        ts. (The recording server counts whoever wrote in a channel among its members.)"""
+        ts = self.api.add_message(channel, text, writer, thread_ts)
+        message = {"type": "message", "user": writer, "text": text, "ts": ts}
         if thread_ts:
             message["thread_ts"] = thread_ts
         sent = self.send.message_shortcut(ASK_SHORTCUT, user, channel, message,
@@ -58,7 +59,7 @@ def shortcut(request):
 
 def test_shortcut_answers_in_the_messages_thread_for_the_channels_audience(shortcut, marked):
     q = EXPECTED[CABLE][2]  # the answer rests on a SECRET NOFORN cable
-    ts = shortcut.use("C0SECRETS", CLEARED, q, "secrets")
+    ts = shortcut.use("C0SECRETS", CLEARED, q, "secrets", writer=CLEARED)  # all cleared there
     [answer] = shortcut.in_thread("C0SECRETS", ts)
     shown = json.dumps(answer.params)
     assert f"<@{CLEARED}> asked about this message" in shown

@@ -187,3 +187,25 @@ def test_cancelled_upload_is_not_filed(uploads):
     uploads.click(CONFIRM_ACTION, offer)  # a late click on the same offer files nothing
     time.sleep(0.5)  # grace for a wrong filing to show up; a pass cannot turn into a failure
     assert not (uploads.docs / "withdrawn-note.md").exists()
+
+
+def test_upload_results_reach_only_those_who_may_read_the_marking(uploads):
+    """A confirmation clicked where not everyone may read the document's marking (here a Slack
+    Connect channel: the bottom of the ladder without a policy file) sends the results to the
+    admin alone; nothing is posted there."""
+    name = "outside-liaison-note.md"
+    ts = uploads.share(ADMIN, [(name, DOC.replace(b"fisheries", b"coastal"))])
+    [offer] = uploads.replies(f"D{ADMIN}", ts)
+    value = next(el["value"] for b in offer.params["blocks"] if b["type"] == "actions"
+                 for el in b["elements"] if el["action_id"] == CONFIRM_ACTION)
+    uploads.api.shared_channels.add("C0CONNECT")
+    uploads.api.members["C0CONNECT"] = [ADMIN]
+    uploads.send.block_action(CONFIRM_ACTION, value, ADMIN, "C0CONNECT",
+                              uploads.api.response_url("outside"), message_ts=ts, thread_ts=ts)
+    private = uploads.api.wait_for("response_url", 3, timeout=60, where=lambda c: c.params[
+        "_name"] == "outside")
+    assert {c.params["response_type"] for c in private} == {"ephemeral"}
+    assert any(f"`{name}` is indexed, marked OFFICIAL" in c.params["text"] for c in private)
+    assert (uploads.docs / name).exists()
+    assert not [c for c in uploads.api.calls if c.method.startswith("chat.")
+                and c.params.get("channel") == "C0CONNECT"]

@@ -64,22 +64,40 @@ usergroups:
 """
 
 
-class FakeSlack:
-    """Answers the two Web API methods the resolver uses, like slack_sdk's WebClient."""
+BOT = "U0BOTUSER"
 
-    def __init__(self, shared=(), members=None, fail=False):
-        self.shared, self.members, self.fail, self.calls = set(shared), members or {}, fail, 0
+
+class FakeSlack:
+    """Answers the Web API methods the resolver uses, like slack_sdk's WebClient (the
+    integration tests use the real protocol: tests/integration/test_access_slack.py)."""
+
+    def __init__(self, shared=(), groups=None, members=None, fail=False, mpims=()):
+        self.shared, self.groups, self.fail = set(shared), groups or {}, fail
+        self.members, self.mpims, self.calls = members or {}, set(mpims), 0
+
+    def auth_test(self):
+        return {"ok": True, "user_id": BOT}
 
     def conversations_info(self, channel):
         self.calls += 1
         if self.fail:
             raise OSError("unreachable")
-        return {"ok": True, "channel": {"id": channel, "is_ext_shared": channel in self.shared}}
+        return {"ok": True, "channel": {"id": channel, "is_ext_shared": channel in self.shared,
+                                        "is_im": channel.startswith("D"),
+                                        "is_mpim": channel in self.mpims}}
+
+    def conversations_members(self, channel, limit, cursor=None):
+        if self.fail or channel not in self.members:
+            raise OSError("channel_not_found")
+        everyone, start = self.members[channel], int(cursor or 0)
+        more = start + limit < len(everyone)
+        return {"ok": True, "members": everyone[start:start + limit],
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def usergroups_users_list(self, usergroup):
         if self.fail:
             raise OSError("unreachable")
-        return {"ok": True, "users": self.members.get(usergroup, [])}
+        return {"ok": True, "users": self.groups.get(usergroup, [])}
 
 
 def resolver(tmp_path, **kw):
@@ -88,43 +106,77 @@ def resolver(tmp_path, **kw):
     return AudienceResolver(Policy.load(p, R), R, FakeSlack(**kw))
 
 
+def level(reading):
+    return reading.kind, reading.audience.clearance
+
+
 def test_policy_resolution(tmp_path):
-    r = resolver(tmp_path, shared={"C0SHARED1", "C0EXTERN1"}, members={"S0ANALYST": ["U0ANA0001"]})
-    # a channel: its entry, never more than the asker
-    a = r.for_thread("C0SECRET1", "U0BOSS001", is_dm=False)
+    boss, low, ana = "U0BOSS001", "U0LOW0001", "U0ANA0001"
+    r = resolver(tmp_path, shared={"C0SHARED1", "C0EXTERN1"}, groups={"S0ANALYST": [ana]},
+                 members={"C0SECRET1": [BOT, boss], "C0OTHER01": [BOT, boss],
+                          "C0EXTERN1": [BOT, boss], "C0SHARED1": [BOT, boss],
+                          "C0MIXED01": [BOT, boss, low], "D0BOTDM01": [BOT, boss]})
+    # a channel: its entry, never more than the asker or anyone in it
+    a = r.reading(boss, "C0SECRET1").audience
     assert (a.clearance, a.caveats) == ("SECRET", frozenset({"AUSTEO"}))
-    a = r.for_thread("C0SECRET1", "U0LOW0001", is_dm=False)
-    assert (a.clearance, a.caveats) == ("OFFICIAL", frozenset())
-    # a DM: the asker's own; a user group grants its clearance and caveats
-    assert r.for_thread("D0DM00001", "U0BOSS001", is_dm=True).clearance == "TOP SECRET"
-    a = r.for_thread("D0DM00002", "U0ANA0001", is_dm=True)
+    assert level(r.reading(low, "C0SECRET1")) == ("channel", "OFFICIAL")
+    # a DM with the bot: the asker's own; a user group grants its clearance and caveats
+    assert level(r.reading(boss, "D0DM00001", im_event=True)) == ("bot_dm", "TOP SECRET")
+    assert level(r.reading(boss, "D0BOTDM01")) == ("bot_dm", "TOP SECRET")  # members say so
+    a = r.reading(ana, "D0DM00002", im_event=True).audience
     assert (a.clearance, a.caveats) == ("CONFIDENTIAL", frozenset({"AUSTEO"}))
-    # unlisted: default; Slack Connect unlisted: the lower shared default; listed shared: its entry
-    assert r.for_thread("C0OTHER01", "U0BOSS001", is_dm=False).clearance == "OFFICIAL"
-    assert r.for_thread("C0EXTERN1", "U0BOSS001", is_dm=False).clearance == "UNMARKED"
-    assert r.for_thread("C0SHARED1", "U0BOSS001", is_dm=False).clearance == "RESTRICTED"
-    assert r.private("U0BOSS001").clearance == "TOP SECRET"
+    # unlisted: default; Slack Connect: the lower shared default, a listed line capped to it
+    assert level(r.reading(boss, "C0OTHER01")) == ("channel", "OFFICIAL")
+    assert level(r.reading(boss, "C0EXTERN1")) == ("external", "UNMARKED")
+    capped = r.reading(boss, "C0SHARED1").audience
+    assert capped.clearance == "UNMARKED" and "capped at shared_default" in capped.reason
+    assert level(r.reading(boss, None, private=True)) == ("private", "TOP SECRET")
 
 
-def test_when_slack_cannot_say_the_channel_counts_as_shared(tmp_path):
+def test_a_conversation_is_read_at_the_level_of_its_lowest_member(tmp_path):
+    boss, low = "U0BOSS001", "U0LOW0001"
+    r = resolver(tmp_path, mpims={"G0GROUP01"},
+                 members={"C0SECRET1": [BOT, boss, low], "D0PEOPLE1": [boss, low],
+                          "G0GROUP01": [BOT, boss, low]})
+    assert level(r.reading(boss, "C0SECRET1")) == ("channel", "OFFICIAL")
+    lowered = r.reading(boss, "D0PEOPLE1")  # a DM between two people, not with the bot
+    assert level(lowered) == ("people_dm", "OFFICIAL") and low in lowered.audience.reason
+    assert level(r.reading(boss, "G0GROUP01")) == ("group_dm", "OFFICIAL")
+
+
+def test_members_are_read_page_by_page(tmp_path):
+    crowd = [BOT, "U0BOSS001"] + [f"U0X{i:05d}" for i in range(2500)] + ["U0LOW0001"]
+    r = resolver(tmp_path, members={"C0SECRET1": crowd})
+    # U0LOW0001 is on the third page: the channel drops to their level (and the caveats with it)
+    a = r.reading("U0BOSS001", "C0SECRET1").audience
+    assert (a.clearance, a.caveats) == ("OFFICIAL", frozenset())
+
+
+def test_when_slack_cannot_say_the_audience_is_the_bottom_and_not_established(tmp_path):
     r = resolver(tmp_path, fail=True)
-    assert r.for_thread("C0OTHER01", "U0BOSS001", is_dm=False).clearance == "UNMARKED"
+    for channel in ("C0OTHER01", "C0SECRET1", "D0PEOPLE1"):
+        reading = r.reading("U0BOSS001", channel)
+        assert (reading.kind, reading.established) == ("unknown", False)
+        assert reading.audience.clearance == R.bottom
+    # the bot's own DM counts as shared when Slack cannot describe it
+    assert level(r.reading("U0BOSS001", "D0DM00001", im_event=True)) == ("bot_dm", "UNMARKED")
     assert r.user("U0ANA0001").clearance == "OFFICIAL"  # group membership unknown: not applied
+    assert r.client.calls == 4  # a failure is not cached as an answer
+    ok = resolver(tmp_path, members={})  # described, but the members cannot be listed
+    assert level(ok.reading("U0BOSS001", "C0OTHER01")) == ("unknown", R.bottom)
 
 
-def test_a_channels_audience_is_known_when_listed_or_described_by_slack(tmp_path):
-    assert resolver(tmp_path).knows("C0OTHER01")  # Slack described it
-    unreachable = resolver(tmp_path, fail=True)
-    assert unreachable.knows("C0SECRET1")  # listed: no need to ask
-    assert not unreachable.knows("C0OTHER01") and not unreachable.knows(None)
-    assert unreachable.client.calls == 1  # a failure is not cached as an answer
-
-
-def test_conversations_info_is_cached(tmp_path):
-    r = resolver(tmp_path)
+def test_conversations_info_and_members_are_cached(tmp_path):
+    r = resolver(tmp_path, members={"C0OTHER01": [BOT, "U0BOSS001"]})
     for _ in range(3):
-        r.conversation("C0OTHER01")
+        r.reading("U0BOSS001", "C0OTHER01")
     assert r.client.calls == 1
+
+
+def test_a_listed_external_channel_above_shared_default_is_warned_with_its_line(tmp_path):
+    r = resolver(tmp_path, shared={"C0SHARED1", "C0PUBLIC1"})
+    [warning] = r.policy_warnings()
+    assert "policy.yaml:6" in warning and "C0SHARED1" in warning and "capped" in warning
 
 
 @pytest.mark.parametrize("text,line,words", [
