@@ -16,7 +16,11 @@ For each candidate sentence (in its passage, in its document) the features are:
 - ``neg``: the sentence excludes or denies ("shall not cover") where the question does not ask
   about an exclusion;
 - ``num_pass``: the share of the part's figures the passage holds;
-- ``rank``: 1/(1+rank) of the passage in retrieval.
+- ``rank``: 1/(1+rank) of the passage in retrieval;
+- ``reader``: the reader's calibrated probability that the sentence (with its heading and the
+  sentence before it) states what the part asks (``accord.reader``, a cross-encoder trained on
+  SQuAD 2.0 and QNLI; the lexically likeliest candidates are read, the rest get a little less),
+  and ``reader_span``: how sure its span head is of where the answer words are.
 
 ``Decision`` turns them into a probability with weights fitted on data (a logistic regression,
 ``evals/fit_answerability.py``; weights and thresholds in ``accord/data/answerability.json``) and
@@ -40,11 +44,14 @@ from accord.lexicon import Lexicon, figure_of, lexicon, stem
 from accord.questions import Name, Part
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
+# The same decision fitted without the reader's features, for questions in a language the
+# reader was not trained on (it read English only: SQuAD 2.0 and QNLI).
+NO_READER_FILE = Path(__file__).with_name("data") / "answerability_no_reader.json"
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
     "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent",
     "kind_near", "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank", "focus_sent",
-    "focus_near", "counted")
+    "focus_near", "counted", "reader", "reader_span")
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -141,7 +148,8 @@ def coverage(terms: dict[str, float], held: set[str]) -> float:
 
 def features(part: Part, weights: dict[str, float], sentence: str, sim: float, psim: float,
              passage: TextTerms, document: TextTerms, title: set[str], rank: int,
-             max_idf: float, lex: Lexicon) -> np.ndarray:
+             max_idf: float, lex: Lexicon, reader: float = 0.0,
+             reader_span: float = 0.0) -> np.ndarray:
     """The feature vector (in FEATURES order) of one candidate sentence."""
     sent = TextTerms.of(sentence)
     names = part.names
@@ -179,7 +187,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
         float(passage.has_kind(part.kind, lex, given)), float(neg),
         float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
         1.0 / (1 + rank), focus_sent, float(kind_sent and focus_near),
-        counted_near(part.counted, sentence, lex)],
+        counted_near(part.counted, sentence, lex), reader, reader_span],
         dtype=np.float64)
 
 

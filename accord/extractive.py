@@ -38,6 +38,7 @@ from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
 from accord.ports import Embedder
 from accord.questions import ParsedQuestion, Part, parse
 from accord.quotable import list_blocks, signature_blocks
+from accord.reader import Reader, ReaderCandidate
 from accord.text import is_heading, sentence_spans, words
 
 REFUSAL = ("The indexed documents do not answer this question. "
@@ -85,8 +86,11 @@ class ExtractiveAnswerer:
                  decision: Decision | None = None, *, max_sentences: int = 3,
                  passages: int = 8, max_candidates: int = 80, max_embedded: int = 12,
                  document_text: Callable[[str], str] | None = None,
-                 lex: Lexicon | None = None) -> None:
+                 lex: Lexicon | None = None, reader: Reader | None = None,
+                 max_read: int = 12) -> None:
         self.embedder = embedder
+        self.reader = reader or Reader.load()
+        self.max_read = max_read
         self.idf = idf
         self.decision = decision or Decision.load()
         self.document_text = document_text
@@ -137,22 +141,26 @@ class ExtractiveAnswerer:
 
     # -- candidates and their features ------------------------------------------------------
 
-    def _spans(self, chunks: Sequence[RetrievedChunk]) -> list[tuple[int, int, int, str]]:
-        """(chunk index, start, end, sentence) in document offsets, from the best passages."""
+    def _spans(self, chunks: Sequence[RetrievedChunk]
+               ) -> list[tuple[int, int, int, str, str]]:
+        """(chunk index, start, end, sentence, the sentence before it in the passage) in
+        document offsets, from the best passages."""
         out = []
         for ci, ch in enumerate(chunks[: self.passages]):
             base = int(ch.metadata.get("char_start", 0))
             title = _norm(str(ch.metadata.get("title", "")))
             spans = sentence_spans(ch.text)
             for s, e in signature_blocks(ch.text, spans) + list_blocks(ch.text, spans):
-                out.append((ci, base + s, base + e, ch.text[s:e]))
+                out.append((ci, base + s, base + e, ch.text[s:e], ""))
+            prev = ""
             for s, e in spans:
                 sent = ch.text[s:e]
+                before, prev = prev, sent
                 if len(words(sent)) < 4 or is_heading(sent):
                     continue
                 if (title and _norm(sent) in title) or (base + s == 0 and sent[-1] not in ".!?"):
                     continue  # a document's title names it, it answers nothing
-                out.append((ci, base + s, base + e, sent))
+                out.append((ci, base + s, base + e, sent, before))
         return out[: self.max_candidates]
 
     def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
@@ -170,7 +178,7 @@ class ExtractiveAnswerer:
         # Embedding sentences is the costly step: embed the lexically likeliest only.
         lexical = []
         given = given_words(part.search)
-        for ci, _s, _e, sent in spans:
+        for ci, _s, _e, sent, _ in spans:
             held = TextTerms.of(sent).stems
             lexical.append(sum(w for t, w in weights.items() if t in held) - 0.05 * ci
                            + 0.5 * has_kind(part.kind, sent, self.lex, given))
@@ -182,12 +190,15 @@ class ExtractiveAnswerer:
             sims[embed_ids] = vecs @ qvec
             rest = [i for i in range(len(spans)) if i not in set(embed_ids)]
             sims[rest] = float(np.min(sims[embed_ids])) - 0.05
+        read, span_conf = self._read(part, spans, passages,
+                                     [int(i) for i in order[: self.max_read]])
         out = []
-        for i, (ci, s, e, sent) in enumerate(spans):
+        for i, (ci, s, e, sent, _) in enumerate(spans):
             ch = passages[ci]
             psim = float(ch.dense_score) if ch.dense_score is not None else 0.0
             x = features(part, weights, sent, float(sims[i]), psim, ctx[ci], docs[ci],
-                         titles[ci], ci, max_idf, self.lex)
+                         titles[ci], ci, max_idf, self.lex, float(read[i]),
+                         float(span_conf[i]))
             # A sentence that denies what the part asks about ("shall not cover" for "what does
             # it cover?") answers the opposite question: like one without the kind of answer
             # asked for, it is at most the closest the documents come.
@@ -203,6 +214,28 @@ class ExtractiveAnswerer:
         out[best].answered = answered
         out.sort(key=lambda c: -c.p)
         return out
+
+    def _read(self, part: Part, spans: Sequence[tuple[int, int, int, str, str]],
+              passages: Sequence[RetrievedChunk], ids: list[int]
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """The reader's probability that each candidate states what the part asks, and how
+        sure its span head is of the answer words (``Reader.read``). Only the
+        ``max_read`` lexically likeliest are read (chosen before any fitted weight, so the fit
+        sees what the answerer sees); the rest get a little less than the least of those."""
+        probs, conf = np.zeros(len(spans)), np.zeros(len(spans))
+        if not ids:
+            return probs, conf
+        inputs = []
+        for i in ids:
+            ci, _s, _e, sent, before = spans[i]
+            meta = passages[ci].metadata
+            heading = str(meta.get("section") or meta.get("title") or "")
+            inputs.append(ReaderCandidate(sent, heading, before))
+        probs[ids], conf[ids] = self.reader.read(part.text, inputs)
+        rest = [i for i in range(len(spans)) if i not in set(ids)]
+        probs[rest] = max(float(np.min(probs[ids])) - 0.05, 0.0)
+        conf[rest] = float(np.min(conf[ids]))
+        return probs, conf
 
     # -- answering --------------------------------------------------------------------------
 

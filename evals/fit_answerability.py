@@ -67,6 +67,9 @@ def choose_thresholds(decision: Decision, questions: list[dict], scored: dict | 
     negatives weigh half), and its figures. ``scored``: each part's (best candidate,
     probability) from elsewhere (out of fold), in place of ``decision``'s own."""
     best = None
+    # Each part's best candidate and confidence do not depend on the threshold: decide once.
+    decided = {id(part): _decide(decision, part, scored) for q in questions
+               for part in q["parts"] if part["cands"]}
     for t in np.arange(0.05, 0.96, 0.01):
         d = replace(decision, answer_at=float(t), weak_at=float(t))
         ok_a = n_a = ok_u = n_u = 0.0
@@ -75,7 +78,7 @@ def choose_thresholds(decision: Decision, questions: list[dict], scored: dict | 
             for part in q["parts"]:
                 if not part["cands"]:
                     continue
-                i, conf = _decide(d, part, scored)
+                i, conf = decided[id(part)]
                 if d.verdict(conf, part["cands"][i][1]) == "answer":
                     answered = True
             w = 0.5 if q["swap"] else 1.0
@@ -279,11 +282,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--inner", type=int, default=INNER_FOLDS, metavar="K",
                     help="choose the thresholds on K-fold out-of-fold probabilities (0: on "
                          "the fit's own)")
+    ap.add_argument("--only", default="", metavar="F1,F2,...",
+                    help="fit on these features only (the others get weight 0), e.g. the "
+                         "set evals.select_features chose")
     ap.add_argument("--cv", type=int, default=0, metavar="K",
                     help="only report K-fold cross-validated figures (by question); write "
                          "nothing")
     args = ap.parse_args(argv)
     rows, questions, sets = load_sets(args.set, random.Random(args.seed), args.cache)
+    if args.only:
+        from evals.select_features import masked
+
+        keep = {f.strip() for f in args.only.split(",") if f.strip()}
+        unknown = keep - set(FEATURES)
+        if unknown:
+            ap.error(f"--only: unknown features {', '.join(sorted(unknown))}")
+        rows, questions = masked(rows, questions, keep)
     if args.cv:
         print(json.dumps(cross_validate(rows, questions, args.cv, args.l2, args.listwise,
                                         args.seed, args.inner), indent=1))
@@ -302,6 +316,7 @@ def main(argv: list[str] | None = None) -> None:
                     "bias": round(decision.decider_bias, 5), "parts": stats.pop("parts"),
                     "positives": stats.pop("part_positives")},
         "weak_at": round(decision.weak_at, 3), "fit": stats,
+        "only": sorted(keep) if args.only else None,
         "in_sample": evaluate(decision, questions),
     }
     args.out.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
