@@ -44,9 +44,8 @@ from accord.lexicon import Lexicon, figure_of, lexicon, stem
 from accord.questions import Name, Part
 
 MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
-# The same decision fitted without the reader's features, for questions in a language the
-# reader was not trained on (it read English only: SQuAD 2.0 and QNLI).
-NO_READER_FILE = Path(__file__).with_name("data") / "answerability_no_reader.json"
+# Features a decision fitted before they existed does not use (weight 0 when absent).
+READER_FEATURES = ("reader", "reader_span")
 FEATURES: tuple[str, ...] = (
     "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
     "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent",
@@ -275,15 +274,24 @@ class Decision:
     def load(cls, path: Path | None = None) -> Decision:
         p = path or MODEL_FILE
         data = json.loads(p.read_text(encoding="utf-8"))
-        w = data["weights"]
+        w = {f: 0.0 for f in READER_FEATURES} | data["weights"]
         missing = [f for f in FEATURES if f not in w]
         if missing:
             raise ValueError(f"{p}: no weight for {', '.join(missing)}")
         dec = data.get("decider")
+        dw = {f: 0.0 for f in READER_FEATURES} | dec["weights"] if dec else {}
         return cls(np.asarray([float(w[f]) for f in FEATURES]), float(data["bias"]),
                    float(data["answer_at"]), float(data["weak_at"]), str(p),
-                   np.asarray([float(dec["weights"][f]) for f in FEATURES + DECIDER_EXTRA])
+                   np.asarray([float(dw[f]) for f in FEATURES + DECIDER_EXTRA])
                    if dec else None, float(dec["bias"]) if dec else 0.0)
+
+    @property
+    def uses_reader(self) -> bool:
+        """Whether the reader's features weigh in the decision (else the answerer need not
+        read: the shipped decision, fitted without them, does not)."""
+        idx = [FEATURES.index(f) for f in READER_FEATURES]
+        return bool(np.any(self.weights[idx]) or (
+            self.decider is not None and np.any(self.decider[idx])))
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         z = np.clip(x @ self.weights + self.bias, -30, 30)

@@ -87,10 +87,11 @@ class ExtractiveAnswerer:
                  passages: int = 8, max_candidates: int = 80, max_embedded: int = 12,
                  document_text: Callable[[str], str] | None = None,
                  lex: Lexicon | None = None, reader: Reader | None = None,
-                 max_read: int = 12) -> None:
+                 max_read: int = 12, read: bool | None = None) -> None:
         self.embedder = embedder
         self.reader = reader or Reader.load()
         self.max_read = max_read
+        self._read_always = read
         self.idf = idf
         self.decision = decision or Decision.load()
         self.document_text = document_text
@@ -190,8 +191,10 @@ class ExtractiveAnswerer:
             sims[embed_ids] = vecs @ qvec
             rest = [i for i in range(len(spans)) if i not in set(embed_ids)]
             sims[rest] = float(np.min(sims[embed_ids])) - 0.05
+        reading = (self.decision.uses_reader if self._read_always is None
+                   else self._read_always)
         read, span_conf = self._read(part, spans, passages,
-                                     [int(i) for i in order[: self.max_read]])
+                                     [int(i) for i in order[: self.max_read]] if reading else [])
         out = []
         for i, (ci, s, e, sent, _) in enumerate(spans):
             ch = passages[ci]

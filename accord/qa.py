@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from accord.access import Audience, can_see
-from accord.answerability import NO_READER_FILE, Decision
+from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer, make_citation, related_sources
@@ -184,12 +184,10 @@ class QA:
         if lang != MALAY:
             return self.extractive
         if self._extractive_ms is None:
-            # The reader read English only: Malay questions use the decision fitted without it.
             base = self.extractive
             self._extractive_ms = ExtractiveAnswerer(
-                base.embedder, base.idf, Decision.load(NO_READER_FILE),
-                document_text=base.document_text, lex=lexicon_for(MALAY), reader=base.reader,
-                max_read=0)
+                base.embedder, base.idf, base.decision, document_text=base.document_text,
+                lex=lexicon_for(MALAY), reader=base.reader, read=base._read_always)
         return self._extractive_ms
 
     def registry(self) -> Registry | None:

@@ -148,3 +148,26 @@ def test_another_format_raises_config_error(tmp_path):
     (folder / "reader.json").write_text(json.dumps(meta))
     with pytest.raises(ConfigError, match="input format"):
         Reader.load(folder)
+
+
+def test_the_answerer_reads_only_when_its_decision_weighs_the_reader(sample_index):
+    """The shipped decision gives the reader no weight: answering calls no model. Told to read
+    (as the fit's collection does), the same answerer scores the candidates with it."""
+    extractive = sample_index.qa.extractive
+    calls = []
+    plain = extractive.reader.read
+
+    def counted(question, candidates):
+        calls.append(len(candidates))
+        return plain(question, candidates)
+
+    extractive.reader.read = counted
+    try:
+        sample_index.qa.answer("When was the MoU on transborder crime signed?")
+        assert calls == []
+        extractive._read_always = True
+        sample_index.qa.answer("When was the MoU on transborder crime signed?")
+        assert calls and 0 < calls[0] <= extractive.max_read
+    finally:
+        extractive._read_always = None
+        extractive.reader.read = plain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from accord.answerability import (
     FEATURES,
+    MODEL_FILE,
     Decision,
     TextTerms,
     has_kind,
@@ -292,3 +294,17 @@ def test_a_multi_part_question_is_answered_part_by_part():
     assert lines[0].startswith("(a)") and "19 March 2024" in lines[0]
     assert lines[1].startswith("(b)") and "Clara Benedek" in lines[1]
     assert out.parts[2]["verdict"] in ("none", "weak")
+
+
+def test_a_decision_fitted_before_the_reader_does_not_use_it(tmp_path):
+    """A decision file without the reader's features gives them weight 0, so the answerer
+    need not read; one that weighs them does."""
+    d = Decision.load()
+    assert not d.uses_reader
+    for f in ("reader", "reader_span"):
+        assert d.weights[FEATURES.index(f)] == 0.0
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    data["weights"]["reader"] = 1.5
+    path = tmp_path / "with-reader.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert Decision.load(path).uses_reader
