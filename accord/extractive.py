@@ -91,7 +91,7 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.reader = reader or Reader.load()
         self.max_read = max_read
-        self._read_always = read
+        self.read = read  # None: read when the decision weighs the reader
         self.idf = idf
         self.decision = decision or Decision.load()
         self.document_text = document_text
@@ -191,10 +191,12 @@ class ExtractiveAnswerer:
             sims[embed_ids] = vecs @ qvec
             rest = [i for i in range(len(spans)) if i not in set(embed_ids)]
             sims[rest] = float(np.min(sims[embed_ids])) - 0.05
-        reading = (self.decision.uses_reader if self._read_always is None
-                   else self._read_always)
-        read, span_conf = self._read(part, spans, passages,
-                                     [int(i) for i in order[: self.max_read]] if reading else [])
+        # The lexically likeliest are read: chosen before any fitted weight, as in the fit.
+        reading = self.decision.uses_reader if self.read is None else self.read
+        ids = [int(i) for i in order[: self.max_read]] if reading else []
+        read, span_conf = self.reader.read_some(
+            part.text, [ReaderCandidate(sent, _heading(passages[ci]), before) if ids else None
+                        for ci, _s, _e, sent, before in spans], ids)
         out = []
         for i, (ci, s, e, sent, _) in enumerate(spans):
             ch = passages[ci]
@@ -217,28 +219,6 @@ class ExtractiveAnswerer:
         out[best].answered = answered
         out.sort(key=lambda c: -c.p)
         return out
-
-    def _read(self, part: Part, spans: Sequence[tuple[int, int, int, str, str]],
-              passages: Sequence[RetrievedChunk], ids: list[int]
-              ) -> tuple[np.ndarray, np.ndarray]:
-        """The reader's probability that each candidate states what the part asks, and how
-        sure its span head is of the answer words (``Reader.read``). Only the
-        ``max_read`` lexically likeliest are read (chosen before any fitted weight, so the fit
-        sees what the answerer sees); the rest get a little less than the least of those."""
-        probs, conf = np.zeros(len(spans)), np.zeros(len(spans))
-        if not ids:
-            return probs, conf
-        inputs = []
-        for i in ids:
-            ci, _s, _e, sent, before = spans[i]
-            meta = passages[ci].metadata
-            heading = str(meta.get("section") or meta.get("title") or "")
-            inputs.append(ReaderCandidate(sent, heading, before))
-        probs[ids], conf[ids] = self.reader.read(part.text, inputs)
-        rest = [i for i in range(len(spans)) if i not in set(ids)]
-        probs[rest] = max(float(np.min(probs[ids])) - 0.05, 0.0)
-        conf[rest] = float(np.min(conf[ids]))
-        return probs, conf
 
     # -- answering --------------------------------------------------------------------------
 
@@ -376,6 +356,11 @@ def _context_text(ch: RetrievedChunk) -> str:
 
 _MONTH_NAMES = ("January February March April May June July August September October November "
                 "December").split()
+
+
+def _heading(ch: RetrievedChunk) -> str:
+    """What heads a passage for the reader: its section, else its document's title."""
+    return str(ch.metadata.get("section") or ch.metadata.get("title") or "")
 
 
 def _norm(text: str) -> str:

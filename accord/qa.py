@@ -187,7 +187,7 @@ class QA:
             base = self.extractive
             self._extractive_ms = ExtractiveAnswerer(
                 base.embedder, base.idf, base.decision, document_text=base.document_text,
-                lex=lexicon_for(MALAY), reader=base.reader, read=base._read_always)
+                lex=lexicon_for(MALAY), reader=base.reader, read=base.read)
         return self._extractive_ms
 
     def registry(self) -> Registry | None:

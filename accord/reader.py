@@ -262,6 +262,23 @@ class Reader:
         logits, spans = self._read(question, candidates)
         return self.calibrate(logits), spans
 
+    def read_some(self, question: str, candidates: Sequence[Any], ids: Sequence[int]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """``read`` for the candidates at ``ids`` only (the reader costs a model run each);
+        every other candidate gets a little less than the least of those (0 when none is
+        read), as unembedded sentences get a little less similarity."""
+        probs = np.zeros(len(candidates))
+        conf = np.zeros(len(candidates))
+        if not ids:
+            return probs, conf
+        idx = list(ids)
+        probs[idx], conf[idx] = self.read(question, [candidates[i] for i in idx])
+        chosen = set(idx)
+        rest = [i for i in range(len(candidates)) if i not in chosen]
+        probs[rest] = max(float(np.min(probs[idx])) - 0.05, 0.0)
+        conf[rest] = float(np.min(conf[idx]))
+        return probs, conf
+
     def _read(self, question: str, candidates: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         pairs = [reader_input(question, c.sentence, c.heading, c.previous)
                  for c in map(_as_candidate, candidates)]

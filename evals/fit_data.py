@@ -61,7 +61,7 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
 
     rt, audience = _runtime(data_dir)
     qa = QA.from_runtime(rt, decision=Decision.neutral())  # the shipped file may lack a feature
-    qa.extractive._read_always = True  # the reader's features are collected, used or not
+    qa.extractive.read = True  # the reader's features are collected, used or not
     vocab = set(qa._lexical().vocabulary())
     rows, questions = [], []
     items = [json.loads(x) for x in qa_file.read_text().splitlines() if x.strip()]

@@ -165,9 +165,9 @@ def test_the_answerer_reads_only_when_its_decision_weighs_the_reader(sample_inde
     try:
         sample_index.qa.answer("When was the MoU on transborder crime signed?")
         assert calls == []
-        extractive._read_always = True
+        extractive.read = True
         sample_index.qa.answer("When was the MoU on transborder crime signed?")
         assert calls and 0 < calls[0] <= extractive.max_read
     finally:
-        extractive._read_always = None
+        extractive.read = None
         extractive.reader.read = plain
