@@ -86,11 +86,21 @@ def fail(exc: AccordError, code: int = 2) -> typer.Exit:
 @app.command()
 def ingest(
     folder: Path = typer.Argument(..., help="Folder of documents to keep the index in step with."),
-    full: bool = typer.Option(False, "--full", help="Rebuild the index from nothing."),
+    full: bool = typer.Option(False, "--full", help="Rebuild the index from nothing (drops "
+                              "other folders' documents: needs --prune)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
+    prune: bool = typer.Option(False, "--prune", help="Allow a sync that removes more than a "
+                               "fifth of FOLDER's documents, or more than 50."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
-    """Sync the index with FOLDER: add new, replace changed, remove deleted, skip unchanged."""
+    """Sync the index with FOLDER: add new, replace changed, remove deleted, skip unchanged.
+
+    Only FOLDER's documents change: each folder synced is a source root of its own (see
+    `accord sources`). A sync that would remove much shows its plan and asks (without a
+    terminal it exits 2, changing nothing, unless --prune).
+
+    Example: accord ingest samples/docs --dry-run
+    """
     from accord.runtime import Runtime
     from ingest.sync import plan_sync
 
@@ -106,6 +116,10 @@ def ingest(
         if dry_run:
             _print_plan(plan)
             raise typer.Exit(0)
+        if plan.bulk and not prune:
+            _print_plan(plan, f"sync plan for {plan.root}: it removes {plan.removing} documents")
+            prune = confirm(plan.bulk_reason() + ".",
+                            f"Remove these {plan.removing} documents from the index?")
         lines = (ProgressLines(len(plan.todo), err, settings.progress_every_s)
                  if not err.is_terminal else None)
         with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(),
@@ -120,7 +134,7 @@ def ingest(
                     lines.update(n)
 
             result = rt.syncer(check_model=not full).run(folder, full=full, plan=plan,
-                                                         progress=progress)
+                                                         progress=progress, prune=prune)
         if lines is not None:
             lines.update(len(plan.todo), final=True)
         del store
@@ -134,17 +148,33 @@ def ingest(
     raise typer.Exit(result.exit_code)
 
 
-def _print_plan(plan) -> None:
-    table = Table(title="sync plan (dry run)")
+def confirm(what: str, question: str, flag: str = "--prune") -> bool:
+    """Ask ``question`` at a terminal (True when answered yes); without one, or on no, say that
+    nothing changed and exit 2."""
+    err.print(f"[yellow]{what}[/yellow]", highlight=False, soft_wrap=True)
+    if sys.stdin.isatty() and err.is_terminal and typer.confirm(question, default=False):
+        return True
+    err.print(f"error: nothing was changed: confirm at a terminal, or run again with {flag}",
+              highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _print_plan(plan, title: str = "sync plan (dry run)") -> None:
+    table = Table(title=title)
     for col in ("add", "update", "remove", "unchanged", "failed", "skipped"):
         table.add_column(col, justify="right")
     table.add_row(*(str(len(x)) for x in (plan.add, plan.update, plan.remove, plan.unchanged,
                                            plan.failed, plan.skipped)))
     console.print(table)
     for p in plan.todo:
-        console.print(f"  {p.action:7} {p.source}")
+        console.print(f"  {p.action:7} {p.source}", highlight=False, soft_wrap=True)
     for s in plan.remove:
-        console.print(f"  remove  {s}")
+        console.print(f"  remove  {s}", highlight=False, soft_wrap=True)
+    if plan.elsewhere:
+        console.print(f"  remove  {plan.elsewhere} document(s) synced from other folders")
+    if plan.adopt:
+        console.print(f"  {len(plan.adopt)} document(s) indexed from a folder that no longer "
+                      f"exists are found here: they move to {plan.root} (no re-embedding)")
     for f in plan.failed:
         console.print(f"  [red]fail[/red]    {f.source}: {f.reason}")
     for f in plan.skipped:
@@ -220,7 +250,8 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
     rt.close()
 
 
-for _module in ("accord.cli_ask", "accord.cli_access", "evals.cli", "bot.cli"):
+for _module in ("accord.cli_ask", "accord.cli_access", "accord.cli_sources", "evals.cli",
+                "bot.cli"):
     try:
         importlib.import_module(_module).register(app)
     except ModuleNotFoundError as _exc:  # a front end not installed in this checkout

@@ -70,3 +70,10 @@ class PolicyError(AccordError):
     """The audience policy file cannot be used; the message names the file, line and reason."""
 
     code = "audience_policy"
+
+
+class BulkRemoval(AccordError):
+    """A sync or removal would take out much of what an admin indexed (more than a fifth of a
+    source root, or more than 50 documents): nothing is changed until it is confirmed."""
+
+    code = "bulk_removal"

@@ -95,15 +95,31 @@ def sentence_examples(row: dict) -> list[dict]:
             (a0, a1), _ = max(inside, key=lambda kn: kn[1])
             gold = (a0 - s, min(a1, e) - s)
         previous = ctx[spans[i - 1][0]:spans[i - 1][1]] if i else ""
+        cover = ((min(k[0] for k, _ in inside) - s, min(max(k[1] for k, _ in inside), e) - s)
+                 if inside else None)
         out.append({"q": row["question"], "sentence": ctx[s:e], "label": float(bool(inside)),
-                    "gold": gold, "pair": reader_input(row["question"], ctx[s:e], heading,
-                                                       previous),
+                    "gold": gold, "cover": cover, "heading": heading, "previous": previous,
+                    "pair": reader_input(row["question"], ctx[s:e], heading, previous),
                     "answers": sorted({a["text"] for a in row["answers"]
                                        if s <= a["start"] < e})})
     return out
 
 
-def build(rows: list[dict], qnli: list, rng: random.Random) -> tuple[list[dict], list[dict]]:
+def answer_removed(ex: dict) -> dict | None:
+    """A negative made from a positive: the same sentence without every annotator's answer
+    words (what the reader must learn: the sentence on the topic that no longer states what is
+    asked). None when too little is left."""
+    a0, a1 = ex["cover"]
+    text = ex["sentence"]
+    rest = re.sub(r"\s+([,.;:)])", r"\1", f"{text[:a0].rstrip()} {text[a1:].lstrip()}").strip()
+    if len(_WORD.findall(rest.lower())) < 4:
+        return None
+    return {"q": ex["q"], "sentence": rest, "label": 0.0, "gold": None, "cover": None,
+            "pair": reader_input(ex["q"], rest, ex["heading"], ex["previous"])}
+
+
+def build(rows: list[dict], qnli: list, rng: random.Random,
+          removed: bool = False) -> tuple[list[dict], list[dict]]:
     val_rows = [r for r in rows if r["article"] in VALIDATION and r["spans_known"]]
     train_rows = [r for r in rows if r["article"] not in VALIDATION and r["spans_known"]]
     val = []
@@ -121,6 +137,9 @@ def build(rows: list[dict], qnli: list, rng: random.Random) -> tuple[list[dict],
         keep = by_overlap[:near]
         rest = by_overlap[near:]
         keep += rng.sample(rest, min(far, len(rest)))
+        if removed and pos:
+            made = answer_removed(rng.choice(pos))
+            keep += [made] if made else []
         train += pos + keep
     val_paragraphs = {r["context"] for r in val_rows}
     val_questions = {r["question"].strip() for r in val_rows}
@@ -402,6 +421,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--budget-minutes", type=float, default=38.0,
                     help="stop training after this much wall time (recorded in reader.json)")
+    ap.add_argument("--answer-removed", action="store_true",
+                    help="add one negative per answerable SQuAD row: its answer sentence with "
+                         "the answer words taken out")
     ap.add_argument("--limit", type=int, default=0,
                     help="train on this many pairs only, validate on 1/10 (a smoke test)")
     args = ap.parse_args(argv)
@@ -421,7 +443,7 @@ def main(argv: list[str] | None = None) -> None:
     tok.no_truncation()
     tok.no_padding()
     rows, qnli = load(args.data)
-    examples, val = build(rows, qnli, random.Random(args.seed))
+    examples, val = build(rows, qnli, random.Random(args.seed), args.answer_removed)
     if args.limit:
         examples = random.Random(args.seed).sample(examples, min(args.limit, len(examples)))
         keep = {q for q in {x["qid"] for x in val} if q % 10 == 0}
@@ -467,7 +489,8 @@ def main(argv: list[str] | None = None) -> None:
             "data": "SQuAD 2.0 dev (English; rows with known spans) and GLUE QNLI dev, CC BY-SA "
                     "4.0 (Rajpurkar, Jia & Liang 2018; Wang et al. 2018)",
             "held_out_articles": list(VALIDATION), "pairs": len(examples), "positives": n_pos,
-            "epochs": args.epochs, "fit": fit, "batch": args.batch, "lr": args.lr,
+            "epochs": args.epochs, "answer_removed": args.answer_removed, "fit": fit,
+            "batch": args.batch, "lr": args.lr,
             "seed": args.seed,
             "limit": args.limit or None,
             "cpu_seconds": round(time.process_time() - cpu_start),

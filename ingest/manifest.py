@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS runs (
     embedding_model TEXT, summary TEXT, failures TEXT
 );
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS roots (
+    path TEXT PRIMARY KEY, added REAL, last_sync REAL, summary TEXT
+);
 """
 
 
@@ -46,6 +49,7 @@ class DocRecord:
     sha256: str
     status: str
     chunk_ids: list[str]
+    root: str | None = None  # the source root (absolute folder) it was synced from
 
 
 class Manifest:
@@ -63,10 +67,25 @@ class Manifest:
         self.db.executescript(SCHEMA)
         have = {r[1] for r in self.db.execute("PRAGMA table_info(documents)")}
         for column, kind in (("caveats", "TEXT"), ("marking_rank", "INTEGER"),
-                             ("marking_evidence", "TEXT")):
+                             ("marking_evidence", "TEXT"), ("root", "TEXT")):
             if column not in have:  # an index from before access control: re-marked on sync
                 self.db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
+        self._migrate_roots()
         self.db.commit()
+
+    def _migrate_roots(self) -> None:
+        """An index from before source roots held one folder's documents: the folder of its
+        last recorded sync (each sync removed what the folder did not hold). They become that
+        root's, without re-embedding. With no sync recorded they stay unattributed: no sync
+        removes them, ``accord remove`` can."""
+        if not self.db.execute("SELECT 1 FROM documents WHERE root IS NULL LIMIT 1").fetchone():
+            return
+        run = self.db.execute("SELECT root, finished, summary FROM runs WHERE root IS NOT NULL "
+                              "ORDER BY id DESC LIMIT 1").fetchone()
+        if run:
+            self.db.execute("UPDATE documents SET root=? WHERE root IS NULL", (run[0],))
+            self.db.execute("INSERT OR IGNORE INTO roots(path, added, last_sync, summary) "
+                            "VALUES (?,?,?,?)", (run[0], run[1], run[1], run[2]))
 
     def close(self) -> None:
         self.db.close()
@@ -74,18 +93,21 @@ class Manifest:
     # --- documents -----------------------------------------------------------------------------
     def records(self) -> dict[str, DocRecord]:
         rows = self.db.execute(
-            "SELECT source, fingerprint, sha256, status, chunk_ids FROM documents")
-        return {r[0]: DocRecord(r[0], r[1], r[2], r[3], json.loads(r[4] or "[]")) for r in rows}
+            "SELECT source, fingerprint, sha256, status, chunk_ids, root FROM documents")
+        return {r[0]: DocRecord(r[0], r[1], r[2], r[3], json.loads(r[4] or "[]"), r[5])
+                for r in rows}
 
-    def mark_pending(self, source: str, fingerprint: str, sha256: str) -> None:
+    def mark_pending(self, source: str, fingerprint: str, sha256: str,
+                     root: str | None = None) -> None:
         """Record that ``source`` is being (re)written: a crash from here on is repaired later."""
         self.db.execute(
-            "INSERT INTO documents(source, fingerprint, sha256, status) VALUES (?,?,?,'pending') "
-            "ON CONFLICT(source) DO UPDATE SET status='pending'", (source, fingerprint, sha256))
+            "INSERT INTO documents(source, fingerprint, sha256, status, root) "
+            "VALUES (?,?,?,'pending',?) ON CONFLICT(source) DO UPDATE SET status='pending', "
+            "root=COALESCE(excluded.root, root)", (source, fingerprint, sha256, root))
         self.db.commit()
 
     def mark_done(self, doc: Document, fingerprint: str, chunks: list[Chunk],
-                  lexical_texts: list[str]) -> None:
+                  lexical_texts: list[str], root: str | None = None) -> None:
         """Store the document and its chunk rows, status done, in one transaction."""
         with self.db:
             self.db.execute("DELETE FROM chunks WHERE source=?", (doc.source,))
@@ -97,13 +119,13 @@ class Manifest:
             self.db.execute(
                 "INSERT OR REPLACE INTO documents(source, fingerprint, sha256, status, title, "
                 "doc_type, date, parties, marking, page_starts, extra, text, chunk_ids, "
-                "indexed_at, caveats, marking_rank, marking_evidence) "
-                "VALUES (?,?,?,'done',?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "indexed_at, caveats, marking_rank, marking_evidence, root) "
+                "VALUES (?,?,?,'done',?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (doc.source, fingerprint, doc.sha256, doc.title, doc.doc_type, doc.date,
                  json.dumps(doc.parties), doc.marking, json.dumps(doc.page_starts),
                  json.dumps(doc.extra, default=str), doc.text, json.dumps([c.id for c in chunks]),
                  time.time(), json.dumps(doc.caveats), doc.marking_rank,
-                 json.dumps(doc.marking_evidence)))
+                 json.dumps(doc.marking_evidence), root))
             self._bump()
 
     def remove(self, source: str) -> None:
@@ -111,6 +133,49 @@ class Manifest:
             self.db.execute("DELETE FROM chunks WHERE source=?", (source,))
             self.db.execute("DELETE FROM documents WHERE source=?", (source,))
             self._bump()
+
+    # --- source roots --------------------------------------------------------------------------
+    def set_root(self, sources: Iterable[str], root: str) -> None:
+        """Attribute documents to ``root`` (a moved folder's, found again under its new path)."""
+        with self.db:
+            self.db.executemany("UPDATE documents SET root=? WHERE source=?",
+                                [(root, s) for s in sources])
+
+    def note_sync(self, root: str, summary: dict[str, Any]) -> None:
+        """Record that ``root`` was just synced (added to the roots on its first sync)."""
+        now = time.time()
+        with self.db:
+            self.db.execute(
+                "INSERT INTO roots(path, added, last_sync, summary) VALUES (?,?,?,?) "
+                "ON CONFLICT(path) DO UPDATE SET last_sync=excluded.last_sync, "
+                "summary=excluded.summary", (root, now, now, json.dumps(summary)))
+
+    def forget_root(self, root: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM roots WHERE path=?", (root,))
+
+    def roots(self) -> list[dict[str, Any]]:
+        """Every source root (and ``None`` for documents no recorded sync brought) with its
+        documents, chunks, last sync and that sync's summary, by path."""
+        with self.lock:
+            known = {r[0]: {"root": r[0], "added": r[1], "last_sync": r[2],
+                            "summary": json.loads(r[3] or "{}"), "documents": 0, "chunks": 0}
+                     for r in self.db.execute("SELECT path, added, last_sync, summary FROM roots")}
+            counts = self.db.execute(
+                "SELECT d.root, COUNT(DISTINCT d.source), COUNT(c.id) FROM documents d "
+                "LEFT JOIN chunks c ON c.source=d.source GROUP BY d.root").fetchall()
+        for root, docs, chunks in counts:
+            entry = known.setdefault(root, {"root": root, "added": None, "last_sync": None,
+                                            "summary": {}, "documents": 0, "chunks": 0})
+            entry["documents"], entry["chunks"] = int(docs), int(chunks)
+        return sorted(known.values(), key=lambda e: (e["root"] is None, e["root"] or ""))
+
+    def sources_in(self, root: str | None) -> list[str]:
+        """The documents attributed to ``root`` (None: to no recorded sync), by source."""
+        with self.lock:
+            rows = self.db.execute("SELECT source FROM documents WHERE root IS ? ORDER BY source",
+                                   (root,)).fetchall()
+        return [r[0] for r in rows]
 
     def clear(self) -> None:
         with self.db:

@@ -1,4 +1,5 @@
-"""The sync job: make the index match a folder of documents.
+"""The sync job: make the index match a folder of documents (one source root; the index may
+hold several, and a sync touches only its own: see ``ingest.plan``).
 
 New files are added, changed files have their chunks replaced, files gone from the folder have
 their chunks removed, unchanged files are skipped without embedding. A bad file is reported by
@@ -8,9 +9,7 @@ was killed part-way repairable by simply running it again.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import queue
 import threading
 import time
@@ -21,55 +20,24 @@ from typing import Any
 
 import numpy as np
 
-from accord.errors import ConfigError, DocumentError
+from accord.errors import BulkRemoval, ConfigError, DocumentError
 from accord.markings import Rules
 from accord.models import Chunk, Document
 from accord.settings import Settings
 from accord.state import LEXICAL_FILE, RULES_STATE
 from ingest.chunking import chunk_document, embedding_text
 from ingest.folders import FolderDefaults
-from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar, load, load_sidecar
+from ingest.loaders import load, load_sidecar
 from ingest.manifest import Manifest
 from ingest.metadata import build_metadata
 from ingest.ocr import OcrStats, PageOcr, build_page_ocr
+from ingest.plan import FileIssue, Planned, SyncPlan, _fingerprint, plan_sync, walk_folder
+
+__all__ = ["FileIssue", "Planned", "SyncPlan", "SyncResult", "Syncer", "load_document",
+           "page_ocr", "plan_sync", "walk_folder"]
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-
-
-@dataclass
-class FileIssue:
-    source: str
-    reason: str
-    code: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"source": self.source, "reason": self.reason, "code": self.code}
-
-
-@dataclass
-class Planned:
-    source: str
-    path: Path
-    fingerprint: str
-    action: str  # "add" or "update"
-
-
-@dataclass
-class SyncPlan:
-    todo: list[Planned] = field(default_factory=list)
-    remove: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: list[FileIssue] = field(default_factory=list)
-    skipped: list[FileIssue] = field(default_factory=list)
-
-    @property
-    def add(self) -> list[Planned]:
-        return [p for p in self.todo if p.action == "add"]
-
-    @property
-    def update(self) -> list[Planned]:
-        return [p for p in self.todo if p.action == "update"]
 
 
 @dataclass
@@ -102,72 +70,6 @@ class SyncResult:
             out.update({"ocr_pages_read": self.ocr.read, "ocr_pages_cached": self.ocr.cached,
                         "ocr_low_confidence": len(self.ocr.low)})
         return out
-
-
-def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str, str]:
-    """(sha256 of the file, fingerprint of everything its index entry depends on: the file,
-    its sidecar, the folder defaults above it and the marking rules)."""
-    sha = hashlib.sha256(data).hexdigest()
-    return sha, hashlib.sha256(data + b"\0sidecar\0" + sidecar + b"\0context\0"
-                               + context).hexdigest()
-
-
-def walk_folder(root: Path) -> list[Path]:
-    out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=None):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                out.append(Path(dirpath) / name)
-    return out
-
-
-def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = False) -> SyncPlan:
-    """Compare the folder with the manifest. Reads and hashes every candidate file."""
-    plan = SyncPlan()
-    records = {} if full else manifest.records()
-    seen: set[str] = set()
-    limit = int(settings.max_file_mb * 1024 * 1024)
-    rules = settings.rules()
-    folders = FolderDefaults(root, rules)
-    for path in walk_folder(root):
-        rel = path.relative_to(root).as_posix()
-        if is_sidecar(path):
-            continue
-        suffix = path.suffix.lower()
-        if suffix not in SUPPORTED_SUFFIXES:
-            what = f"file type {suffix!r}" if suffix else "file type (no extension)"
-            plan.skipped.append(FileIssue(rel, f"unsupported {what}", "unsupported"))
-            continue
-        try:
-            size = path.stat().st_size
-            if size > limit:
-                plan.failed.append(FileIssue(
-                    rel, f"file too large: {size / 1048576:.1f} MB exceeds the limit of "
-                    f"{settings.max_file_mb:g} MB (ACCORD_MAX_FILE_MB)", "too_large"))
-                continue
-            data = path.read_bytes()
-        except PermissionError:
-            plan.failed.append(FileIssue(rel, "unreadable: permission denied", "unreadable"))
-            continue
-        except OSError as exc:
-            plan.failed.append(FileIssue(rel, f"unreadable: {exc.strerror or exc}", "unreadable"))
-            continue
-        try:
-            _, side_raw = load_sidecar(path, rel)
-            _, folder_raw = folders.above(path, rel)
-        except DocumentError as exc:
-            plan.failed.append(FileIssue(rel, exc.reason, exc.code))
-            continue
-        seen.add(rel)
-        _, fp = _fingerprint(data, side_raw, rules.digest.encode() + folder_raw)
-        rec = records.get(rel)
-        if rec and rec.status == "done" and rec.fingerprint == fp:
-            plan.unchanged.append(rel)
-        else:
-            plan.todo.append(Planned(rel, path, fp, "update" if rec else "add"))
-    plan.remove = sorted(s for s in records if s not in seen)
-    return plan
 
 
 def load_document(path: Path, rel: str, rules: Rules,
@@ -236,6 +138,7 @@ class Syncer:
         self.embedder_factory = embedder_factory
         self.batch_chunks = batch_chunks
         self._embedder: Any = None
+        self._root: str | None = None
         self.ocr = ocr or page_ocr(settings)
 
     @property
@@ -245,27 +148,45 @@ class Syncer:
         return self._embedder
 
     def run(self, root: Path, full: bool = False, plan: SyncPlan | None = None,
-            progress: ProgressFn | None = None) -> SyncResult:
-        """Make the index match ``root``. Returns what was done; never raises for one bad file."""
+            progress: ProgressFn | None = None, prune: bool = False) -> SyncResult:
+        """Make the index match ``root`` (its documents only; other roots stay). Returns what
+        was done; never raises for one bad file. Raises BulkRemoval, changing nothing, when
+        the sync would remove much (see ``SyncPlan.bulk``) and ``prune`` is not set."""
         t0 = time.perf_counter()
         if not root.is_dir():
-            raise ConfigError(f"{root} is not a folder")
-        if full:
-            self.store.reset(self.settings.embedding_model or DEFAULT_MODEL_NAME)
-            self.manifest.clear()
+            raise ConfigError(f"{root.resolve()} is not a folder")
         plan = plan or plan_sync(root, self.settings, self.manifest, full=full)
+        if plan.bulk and not prune:
+            raise BulkRemoval(plan.bulk_message())
+        self._root = plan.root
         res = SyncResult(unchanged=len(plan.unchanged), skipped=list(plan.skipped),
                          failed=list(plan.failed))
         self.ocr.stats = res.ocr  # what OCR does during this run is counted in its result
+        if full:
+            res.removed = len(plan.remove) + plan.elsewhere
+            self.store.reset(self.settings.embedding_model or DEFAULT_MODEL_NAME)
+            self.manifest.clear()
         records = self.manifest.records()
-        failed_sources = {f.source for f in plan.failed}
-        # A file that is now unusable no longer matches what the index holds: drop it too.
-        for source in plan.remove + sorted(s for s in failed_sources if s in records):
+        # A file that is now unusable no longer matches what the index holds: drop it too
+        # (never another root's document: a conflict is only reported).
+        failed_sources = {f.source for f in plan.failed
+                          if f.source in records and records[f.source].root in (plan.root, None)}
+        for source in plan.remove + sorted(failed_sources):
+            if source not in records:
+                continue
             res.chunks_removed += self.store.delete_source(source)
             self.manifest.remove(source)
             res.removed += source in plan.remove
+        adopted = sorted(set(plan.adopt) & set(plan.unchanged))
+        if adopted:
+            self.manifest.set_root(adopted, plan.root)
         self._process(root, plan, res, records, progress)
         self.refresh_lexical()
+        self.manifest.note_sync(plan.root, res.summary())
+        for entry in self.manifest.roots():  # a moved folder's old path, now empty and gone
+            if (entry["root"] and entry["root"] != plan.root and not entry["documents"]
+                    and not Path(entry["root"]).is_dir()):
+                self.manifest.forget_root(entry["root"])
         # Every document now carries markings read by these rules: the index may answer again.
         self.manifest.set_state(RULES_STATE, self.settings.rules().digest)
         res.seconds = time.perf_counter() - t0
@@ -351,7 +272,7 @@ class Syncer:
         parts = [x for x in parts if len(x)]
         embeddings = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
         for p in batch:  # from here a crash leaves 'pending' rows that the next run repairs
-            self.manifest.mark_pending(p.doc.source, p.fingerprint, p.doc.sha256)
+            self.manifest.mark_pending(p.doc.source, p.fingerprint, p.doc.sha256, self._root)
         ids = [c.id for p in batch for c in p.chunks]
         docs = [c.text for p in batch for c in p.chunks]
         metas = [c.metadata(p.doc) for p in batch for c in p.chunks]
@@ -361,7 +282,7 @@ class Syncer:
             if p.doc.source in records:  # replaced or interrupted: drop chunks not rewritten
                 res.chunks_removed += self.store.delete_source(
                     p.doc.source, keep=[c.id for c in p.chunks])
-            self.manifest.mark_done(p.doc, p.fingerprint, p.chunks, p.texts)
+            self.manifest.mark_done(p.doc, p.fingerprint, p.chunks, p.texts, self._root)
             res.chunks_written += len(p.chunks)
             if p.planned.action == "add":
                 res.added += 1

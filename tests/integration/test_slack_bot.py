@@ -38,8 +38,10 @@ FOLLOW_UP = "and who signed it?"
 
 
 class Bot:
-    def __init__(self, api: MockSlackAPI, sender: SignedSender, app: Any, data_dir: Any):
+    def __init__(self, api: MockSlackAPI, sender: SignedSender, app: Any, data_dir: Any,
+                 docs: Any = None, reindex_manifest: Any = None):
         self.api, self.send, self.app, self.data_dir = api, sender, app, data_dir
+        self.docs, self.reindex_manifest = docs, reindex_manifest
 
     def mention(self, channel: str, question: str, thread_ts: str | None = None) -> tuple:
         ts = self.api.add_message(channel, f"<@{BOT_USER_ID}> {question}", OFFICER, thread_ts)
@@ -103,7 +105,7 @@ def bot(tmp_path_factory, sample_index, embedder):
     app = build_app(settings, sample_index.qa, client,
                     reindex=lambda folder: reindex_rt.syncer().run(folder))
     with serve_signed(app, SECRET) as sender:
-        yield Bot(api, sender, app, settings.data_dir)
+        yield Bot(api, sender, app, settings.data_dir, docs, lambda: reindex_rt.manifest)
     api.stop()
     reindex_rt.close()
 
@@ -362,6 +364,20 @@ def test_admin_reindex_runs_and_posts_its_summary(bot):
     [second] = bot.api.wait_for("chat.postMessage", 2, timeout=120,
                                 where=lambda c: c.params["channel"] == "CADMIN")[1:]
     assert "unchanged 1" in second.params["text"] and "added 0" in second.params["text"]
+    # A re-index that would empty the folder's documents is held: the admin is told, no change.
+    doc = bot.docs / "readout-2025-02.md"
+    kept = doc.read_bytes()
+    doc.unlink()
+    try:
+        bot.send.command("reindex", ADMIN, "CADMIN", bot.api.response_url("admin3"))
+        [third] = bot.api.wait_for("chat.postMessage", 3, timeout=120,
+                                   where=lambda c: c.params["channel"] == "CADMIN")[2:]
+    finally:
+        doc.write_bytes(kept)
+    assert "Re-index failed" in third.params["text"]
+    assert "would remove 1 of the 1" in third.params["text"]
+    assert "--prune" in third.params["text"] and "Nothing was changed" in third.params["text"]
+    assert bot.reindex_manifest().records().keys() == {"readout-2025-02.md"}
 
 
 def test_manifest_declares_what_the_app_listens_to():

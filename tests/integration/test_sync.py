@@ -122,7 +122,7 @@ def test_full_rebuild_and_dry_run(tmp_path, embedder):
     assert plan.remove == ["pelicans.txt"] and not plan.todo
     assert set(rt.store().all_ids()) == ids  # planning changed nothing
     full = rt.syncer().run(docs, full=True)
-    assert full.added == n_documents(docs) and full.removed == 0
+    assert full.added == n_documents(docs) and full.removed == 1  # the deleted file
     assert set(rt.store().all_ids()) == rt.manifest.chunk_ids()
     assert rt.store().ids_for_source("pelicans.txt") == []
     assert set(rt.store().all_ids()) < ids  # same content, same deterministic ids, minus one file
