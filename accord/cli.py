@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -38,14 +40,48 @@ err = Console(stderr=True)
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment and .env, with command-line overrides; exit 2 if invalid."""
+    from pydantic import ValidationError
+
     try:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except Exception as exc:  # pydantic ValidationError: name the setting and the reason
-        err.print(f"[red]error:[/red] invalid settings: {exc}")
+    except ValidationError as exc:  # every bad setting at once, by its variable's name
+        lines = [settings_problem(e) for e in exc.errors()]
+        err.print(f"[red]error:[/red] {len(lines)} setting(s) cannot be used:\n"
+                  + "\n".join(f"  {escape(line)}" for line in lines), soft_wrap=True)
         raise typer.Exit(2) from exc
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_third_parties(settings.log_level.upper())
     return settings
+
+
+def settings_problem(error: Mapping[str, Any]) -> str:
+    """One pydantic error as ``ACCORD_NAME: reason (got value)``; secrets are not echoed."""
+    name = "ACCORD_" + "_".join(str(p) for p in error.get("loc", ())).upper()
+    reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if any(w in name for w in ("TOKEN", "SECRET", "KEY", "PASSWORD")) or "input" not in error:
+        return f"{name}: {reason}"
+    return f"{name}: {reason} (got {error['input']!r})"
+
+
+# Libraries whose INFO lines, progress bars and recoverable-parse warnings would sit beside
+# Accord's own report (which says what matters: a file that failed, and why).
+THIRD_PARTY_LOGGERS = {"sentence_transformers": "WARNING", "transformers": "ERROR",
+                       "huggingface_hub": "ERROR", "httpx": "WARNING", "httpcore": "WARNING",
+                       "chromadb": "WARNING", "urllib3": "WARNING", "pypdf": "CRITICAL",
+                       "slack_bolt": "WARNING", "slack_sdk": "WARNING"}
+
+
+def quiet_third_parties(level: str) -> None:
+    """Raise third-party loggers to at least their entry above (DEBUG shows everything)."""
+    if level == "DEBUG":
+        return
+    # Read by transformers when it is imported (later, and only on the ingest/eval paths).
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    for name, floor in THIRD_PARTY_LOGGERS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.getLevelName(floor), logging.getLevelName(level)))
 
 
 class ProgressLines:
@@ -79,8 +115,17 @@ def write_export(out: Path | None, write: Callable[[IO[str]], int]) -> int:
 
 
 def fail(exc: AccordError, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+    err.print(f"[red]error:[/red] {escape(exc.message)}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def no_index(settings: Settings, then: str = "run `accord ingest FOLDER` first") -> typer.Exit:
+    """The one message for a data folder without an index: its absolute path, where it came
+    from, and what to do."""
+    err.print(f"[red]error:[/red] no index in {escape(str(settings.data_dir.resolve()))} (the "
+              "data folder: --data-dir or ACCORD_DATA_DIR, default .accord under the current "
+              f"folder): {then}", soft_wrap=True)
+    return typer.Exit(2)
 
 
 @app.command()
@@ -211,8 +256,7 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
 
     settings = load_settings(data_dir=data_dir)
     if not settings.manifest_path.exists():
-        err.print(f"no index in {settings.data_dir}: run `accord ingest FOLDER` first")
-        raise typer.Exit(2)
+        raise no_index(settings)
     rt = Runtime(settings)
     try:
         chunks_in_store = rt.store().count()

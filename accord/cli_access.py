@@ -37,9 +37,10 @@ def markings(
         rows = _read_folder(folder, settings, err)
     else:
         if not settings.manifest_path.exists():
-            err.print(f"[red]error:[/red] no index in {settings.data_dir}: run "
-                      "`accord ingest FOLDER` first, or read a folder with --dir")
-            raise typer.Exit(2)
+            from accord.cli import no_index
+
+            raise no_index(settings, "run `accord ingest FOLDER` first, or read a folder with "
+                           "--dir")
         from ingest.manifest import Manifest
 
         manifest = Manifest(settings.manifest_path)
@@ -161,9 +162,9 @@ def documents(
         raise typer.Exit(2)
     day = normalise_date(as_of) if as_of else None
     if not settings.manifest_path.exists():
-        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run `accord ingest "
-                  "FOLDER` first")
-        raise typer.Exit(2)
+        from accord.cli import no_index
+
+        raise no_index(settings)
     manifest = Manifest(settings.manifest_path)
     try:
         reg = registry_of(manifest)

@@ -103,9 +103,9 @@ def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats:
         err.print(f"[red]error:[/red] --clearance: {exc}")
         raise typer.Exit(2) from exc
     if not settings.manifest_path.exists():
-        err.print(f"[red]error:[/red] no index in {settings.data_dir}: run "
-                  "`accord ingest FOLDER` first")
-        raise typer.Exit(2)
+        from accord.cli import no_index
+
+        raise no_index(settings)
     return settings, audience
 
 

@@ -38,14 +38,12 @@ def sources(
 
     Example: accord sources --json
     """
-    from accord.cli import console, err, load_settings
+    from accord.cli import console, err, load_settings, no_index
     from ingest.manifest import Manifest
 
     settings = load_settings(data_dir=data_dir)
     if not settings.manifest_path.exists():
-        err.print(f"error: no index in {settings.data_dir.resolve()} (ACCORD_DATA_DIR or "
-                  "--data-dir): run `accord ingest FOLDER` first", highlight=False)
-        raise typer.Exit(2)
+        raise no_index(settings)
     manifest = Manifest(settings.manifest_path)
     rows = manifest.roots()
     manifest.close()
@@ -101,20 +99,18 @@ def remove(
 
     Example: accord remove ./old-minutes --dry-run
     """
-    from accord.cli import confirm, console, err, fail, load_settings
+    from accord.cli import confirm, console, err, fail, load_settings, no_index
     from accord.errors import AccordError
     from accord.runtime import Runtime
 
     settings = load_settings(data_dir=data_dir)
     if not settings.manifest_path.exists():
-        err.print(f"error: no index in {settings.data_dir.resolve()} (ACCORD_DATA_DIR or "
-                  "--data-dir): nothing to remove", highlight=False)
-        raise typer.Exit(2)
+        raise no_index(settings, "nothing to remove")
     rt = Runtime(settings)
     try:
         root, docs, whole = _target(target, rt.manifest)
     except ValueError as exc:
-        err.print(f"error: {escape(str(exc))}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     chunks = sum(len(rt.manifest.chunk_texts(s)) for s in docs)
     where = root or UNATTRIBUTED

@@ -96,8 +96,9 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
         feedback=feedback or FeedbackStore.in_data_dir(settings.data_dir),
         claims=claims or Claims(Path(settings.data_dir) / CLAIMS_DB),
         docs_dir=docs_dir or settings.docs_dir, reindex=reindex)
+    client.token = client.token or token  # bolt takes the token from the client
     app = App(
-        token=token, signing_secret=secret, client=client, logger=logging.getLogger("bot.bolt"),
+        signing_secret=secret, client=client, logger=logging.getLogger("bot.bolt"),
         process_before_response=True, token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
         listener_executor=ThreadPoolExecutor(max_workers=workers,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 DataDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")]
 DocsDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DOCS_DIR (re-index).")]
@@ -41,30 +42,23 @@ def bot(
     from bot.app import build_app, load_policy, make_client
 
     settings = load_settings(data_dir=data_dir, docs_dir=docs_dir)
-    if not http and not settings.slack_app_token:
-        err.print("[red]error:[/red] Socket Mode needs an app-level token: set "
-                  "ACCORD_SLACK_APP_TOKEN (xapp-...), or run with --http --port N.")
-        raise typer.Exit(2)
-    if not settings.slack_bot_token:
-        err.print("[red]error:[/red] no Slack bot token: set ACCORD_SLACK_BOT_TOKEN (xoxb-...)")
-        raise typer.Exit(2)
-    if http and not settings.slack_signing_secret:
-        err.print("[red]error:[/red] HTTP mode needs the signing secret: set "
-                  "ACCORD_SLACK_SIGNING_SECRET")
-        raise typer.Exit(2)
+    problems = settings_problems(settings, http)
+    policy = None
     try:
         policy = load_policy(settings)  # a bad policy file stops the bot before anything loads
     except AccordError as exc:
-        raise fail(exc) from exc
+        problems.append(exc.message)
+    if not _indexed_documents(settings) and not allow_empty:
+        problems.append(f"the index in {settings.data_dir.resolve()} is empty or missing: run "
+                        "`accord ingest FOLDER` first (or start with --allow-empty)")
     client = make_client(settings)
-    problem = check_slack(client)  # the token, before the model loads
-    if problem:
-        err.print(f"[red]error:[/red] {problem}", soft_wrap=True)
-        raise typer.Exit(2)
-    documents = _indexed_documents(settings)
-    if not documents and not allow_empty:
-        err.print(f"[red]error:[/red] the index in {settings.data_dir} is empty: run `accord "
-                  "ingest FOLDER` first (or start with --allow-empty)", soft_wrap=True)
+    if settings.slack_bot_token:  # the token as Slack sees it, before the model loads
+        problem = check_slack(client)
+        if problem:
+            problems.append(problem)
+    if problems:  # every one at once: a deployment is fixed in one round, not one per start
+        err.print(f"[red]error:[/red] the bot cannot start ({len(problems)} problem(s)):\n"
+                  + "\n".join(f"  - {escape(p)}" for p in problems), soft_wrap=True)
         raise typer.Exit(2)
     from bot.server import EVENTS_PATH, Service, make_http_server, serve_in_thread
 
@@ -103,6 +97,28 @@ def bot(
         SocketModeHandler(app, settings.slack_app_token, web_client=web).start()
     finally:
         rt.close()
+
+
+def settings_problems(settings: Any, http: bool) -> list[str]:
+    """Every Slack setting the chosen mode lacks or that has the wrong kind of value."""
+    out = []
+    bot, app = settings.slack_bot_token, settings.slack_app_token
+    if not bot:
+        out.append("no Slack bot token: set ACCORD_SLACK_BOT_TOKEN (xoxb-..., from the app's "
+                   "OAuth & Permissions page)")
+    elif not bot.startswith("xoxb-"):
+        out.append("ACCORD_SLACK_BOT_TOKEN is not a bot token (it should start with xoxb-)")
+    if http:
+        if not settings.slack_signing_secret:
+            out.append("HTTP mode needs the signing secret: set ACCORD_SLACK_SIGNING_SECRET "
+                       "(the app's Basic Information page)")
+    elif not app:
+        out.append("Socket Mode needs an app-level token: set ACCORD_SLACK_APP_TOKEN "
+                   "(xapp-..., with connections:write), or run with --http --port N")
+    elif not app.startswith("xapp-"):
+        out.append("ACCORD_SLACK_APP_TOKEN is not an app-level token (it should start with "
+                   "xapp-)")
+    return out
 
 
 def _indexed_documents(settings: Any) -> int:

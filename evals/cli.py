@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -70,7 +71,9 @@ def eval_command(
     except ValueError as exc:
         raise usage(f"--clearance: {exc}") from exc
     if not settings.manifest_path.exists():
-        raise usage(f"no index in {settings.data_dir}: run `accord ingest FOLDER` first")
+        from accord.cli import no_index
+
+        raise no_index(settings)
 
     from accord.models import Filters
     from accord.runtime import Runtime
@@ -94,6 +97,11 @@ def eval_command(
     if not qaset.items:
         raise usage(f"{qa_set}: no usable question")
 
+    above = gold_above(qaset.items, indexed, rt, audience)
+    console.print(f"clearance {audience.describe()} (caveats: "
+                  f"{', '.join(sorted(audience.caveats)) or 'none'})", highlight=False)
+    if above["documents"]:
+        err.print(f"[bold yellow]{escape(above['banner'])}[/bold yellow]", soft_wrap=True)
     filters = Filters(audience=audience)
     started = time.time()
     try:
@@ -102,6 +110,7 @@ def eval_command(
     except AccordError as exc:
         raise fail(exc) from exc
     results = _results(qa_set, qaset, records, settings, rt, k, mode, started, indexed, audience)
+    results["config"]["above_clearance"] = above
     if other is not None:
         from evals.runner import compare
 
@@ -134,6 +143,33 @@ def eval_command(
         err.print(f"[red]fail-under:[/red] {escape(message)}", soft_wrap=True)
         code = 1
     raise typer.Exit(code)
+
+
+def gold_above(items: list, indexed: set[str], rt: Any, audience: Any) -> dict[str, Any]:
+    """The indexed gold documents ``audience`` may not see, the questions citing them, a
+    clearance and caveats that would see them all, and one line saying so for a banner."""
+    from accord.access import REL_PREFIX
+
+    rules = rt.settings.rules()
+    gold = sorted({s for it in items for s in it.sources} & indexed)
+    above = [s for s in gold if not rt.qa.visible(s, audience)]
+    n_q = sum(1 for it in items if set(it.sources) & set(above))
+    out: dict[str, Any] = {"documents": len(above), "gold_documents": len(gold),
+                           "questions": n_q, "rerun": "", "banner": ""}
+    if not above:
+        return out
+    access = [rt.manifest.access(s) or (rules.top, []) for s in above]
+    top = max((m for m, _ in access), key=rules.rank)
+    # A "REL TO A/B" document is seen by holders of "REL TO A": one suffices.
+    need = sorted({REL_PREFIX + c[len(REL_PREFIX):].split("/")[0] if c.startswith(REL_PREFIX)
+                   else c for _, cs in access for c in cs} | set(audience.caveats))
+    level = top if rules.rank(top) > rules.rank(audience.clearance) else audience.clearance
+    out["rerun"] = " ".join([f"--clearance {shlex.quote(level)}",
+                             *(f"--caveat {shlex.quote(c)}" for c in need)])
+    out["banner"] = (f"{len(above)} of the {len(gold)} gold documents are above the clearance "
+                     f"{audience.describe()}: the {n_q} question(s) citing them are scored as "
+                     f"misses. To evaluate with them, rerun with {out['rerun']}")
+    return out
 
 
 def _read_compare(path: Path, usage: Any) -> dict[str, Any]:
@@ -203,8 +239,10 @@ def _print_summary(console: Any, results: dict[str, Any]) -> None:
     summary = results["summary"]
     deltas = results.get("compare", {}).get("summary", {})
     cfg = results["config"]
-    table = Table(title=f"eval of {cfg['qa_set']} ({summary['n']} questions, mode {cfg['mode']}, "
-                  f"k {cfg['k']})")
+    caveats = cfg.get("caveats") or []
+    seen_as = cfg.get("clearance", "?") + (f" + {', '.join(caveats)}" if caveats else "")
+    table = Table(title=f"eval of {cfg['qa_set']} at clearance {seen_as} ({summary['n']} "
+                  f"questions, mode {cfg['mode']}, k {cfg['k']})")
     table.add_column("metric")
     table.add_column("value", justify="right")
     if deltas:
@@ -222,7 +260,7 @@ def _print_summary(console: Any, results: dict[str, Any]) -> None:
                   f"{summary['n_citations']}, errors {summary['errors']}")
     by_tag = summary.get("by_tag", {})
     if by_tag:
-        tags = Table(title="per tag")
+        tags = Table(title=f"per tag, at clearance {seen_as}")
         for col in ("tag", "n", "hit@5", "mrr", "answer_containment", "citation_validity"):
             tags.add_column(col, justify="left" if col == "tag" else "right")
         for tag, s in by_tag.items():

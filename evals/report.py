@@ -25,6 +25,8 @@ CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1400px;color:#222;
 padding:0 16px}
 h1{margin:0 0 4px}h2{margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.clearance{font-size:1.1em}.banner{background:#fff3cd;border:1px solid #e0b000;
+padding:8px 12px;border-radius:4px;margin:8px 0}
 .config{color:#555}.config code{background:#f4f4f4;padding:1px 4px;border-radius:3px}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:110px}
@@ -79,6 +81,7 @@ def render(results: dict[str, Any]) -> str:
         f"<title>Accord evaluation: {escape(Path(cfg['qa_set']).name)}</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>Accord evaluation</h1>",
+        _clearance(cfg),
         _config(cfg, comp),
         _summary(summary, comp),
         _compare(comp) if comp else "",
@@ -95,6 +98,18 @@ def _fmt(value: Any, kind: str = "rate") -> str:
     if value is None:
         return "<span class='na'>–</span>"
     return f"{value:.0f}" if kind in ("ms", "count") else f"{value:.3f}"
+
+
+def _clearance(cfg: dict[str, Any]) -> str:
+    """What the answers were allowed to see, first; a banner when gold documents were above it."""
+    caveats = ", ".join(cfg.get("caveats") or []) or "none"
+    html = (f"<p class='clearance' id='clearance'>Evaluated at clearance "
+            f"<b>{escape(str(cfg.get('clearance')))}</b>, caveats <b>{escape(caveats)}</b></p>")
+    above = cfg.get("above_clearance") or {}
+    if above.get("documents"):
+        html += (f"<div class='banner' id='clearance-banner' role='alert'>"
+                 f"{escape(above['banner'])}</div>")
+    return html
 
 
 def _config(cfg: dict[str, Any], comp: dict[str, Any] | None) -> str:

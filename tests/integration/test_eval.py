@@ -230,6 +230,18 @@ def test_clearance_hides_documents_above_it(sample_index, subset_file, tmp_path)
     assert hidden["s15"] == hidden["s01"] == ["jwc-minutes-2024-03.md"] and hidden["s43"] == []
     assert res["summary"]["n_hidden_sources"] == 4  # s01, s15, s29, s39
     assert "above the clearance UNMARKED" in " ".join(r.stderr.split())
+    # The output opens with the clearance used; the banner counts what it hid and how to rerun.
+    assert r.stdout.splitlines()[0] == "clearance UNMARKED (caveats: none)"
+    above = res["config"]["above_clearance"]
+    assert (above["documents"], above["questions"]) == (3, 4)
+    assert above["rerun"] == "--clearance CONFIDENTIAL"
+    banner = " ".join(r.stderr.split())
+    assert "3 of the" in banner and "rerun with --clearance CONFIDENTIAL" in banner
+    assert banner.index("3 of the") < banner.index("question(s) have gold sources")
+    assert "at clearance UNMARKED" in " ".join(r.stdout.split())  # the table titles
+    html = (tmp_path / "report.html").read_text()
+    assert html.index("id='clearance'") < html.index("id='clearance-banner'") < html.index(
+        "id='config'")
 
 
 def test_unusable_arguments_exit_2(sample_index, subset_file, tmp_path):

@@ -103,3 +103,28 @@ def test_dom_has_the_charts_and_every_question_row(report, tmp_path):
     assert re.search(rf'id="f-count"[^>]*>showing {N_QUESTIONS} of {N_QUESTIONS}<', dom)
     for key in ("hit@5", "mrr", "ndcg@10", "citation_validity", "refusal_recall"):
         assert f'id="def-{key}"' in dom
+
+
+def test_the_report_opens_with_the_clearance_and_the_banner(report, sample_index, tmp_path):
+    from tests.integration.test_eval import invoke
+
+    subset = tmp_path / "subset.jsonl"
+    subset.write_text("".join(ln + "\n" for ln in (Path(__file__).parents[2] / "samples" /
+                                                     "qa.jsonl").read_text().splitlines()[:12]))
+    r = invoke(sample_index.settings.data_dir, str(subset), "--out", str(tmp_path / "low"),
+               "--clearance", "UNMARKED")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    proc = chromium((tmp_path / "low" / "report.html").as_uri(), tmp_path / "profile",
+                    "--dump-dom", "--virtual-time-budget=2000")
+    dom = proc.stdout
+    h1 = dom.index("<h1>")
+    clearance = dom.index('id="clearance"')
+    banner = re.search(r'id="clearance-banner"[^>]*>([^<]+)<', dom)
+    assert banner, proc.stderr[-2000:]
+    assert h1 < clearance < banner.start() < dom.index('id="config"') < dom.index('id="summary"')
+    assert re.search(r"\d+ of the \d+ gold documents are above the clearance UNMARKED",
+                     banner.group(1))
+    assert "rerun with --clearance" in banner.group(1)
+    # At TOP SECRET (the headline run) nothing is hidden: the clearance shows, no banner.
+    top = report.read_text()
+    assert "Evaluated at clearance <b>TOP SECRET</b>" in top and "clearance-banner" not in top

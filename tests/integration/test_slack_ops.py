@@ -14,8 +14,8 @@ from tests.integration.test_slack_bot import OFFICER, Q_SIGNED, SECRET
 from tests.mock_slack_api import BOT_USER_ID, MockSlackAPI, SignedSender
 
 
-@pytest.mark.parametrize("case", ["bad token", "unreachable", "missing token"])
-def test_the_bot_fails_fast_with_one_line_before_loading_the_model(tmp_path, case):
+@pytest.mark.parametrize("case", ["bad token", "unreachable", "missing token", "all"])
+def test_the_bot_fails_fast_with_every_problem_at_once_before_loading_the_model(tmp_path, case):
     import os
     import subprocess
     import sys
@@ -32,6 +32,9 @@ def test_the_bot_fails_fast_with_one_line_before_loading_the_model(tmp_path, cas
         else:
             env.pop("ACCORD_SLACK_BOT_TOKEN")
             env.pop("SLACK_BOT_TOKEN", None)
+        if case == "all":
+            env.pop("ACCORD_SLACK_SIGNING_SECRET")
+            env.pop("SLACK_SIGNING_SECRET", None)
         r = subprocess.run([sys.executable, "-m", "accord.cli", "bot", "--http", "--port", "0"],
                            env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
     finally:
@@ -39,9 +42,15 @@ def test_the_bot_fails_fast_with_one_line_before_loading_the_model(tmp_path, cas
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 or (len(lines) == 2 and not lines[1].startswith(" ")), lines
-    assert {"bad token": "invalid_auth", "unreachable": "cannot reach Slack",
-            "missing token": "ACCORD_SLACK_BOT_TOKEN"}[case] in r.stderr
+    problems = [ln for ln in lines if ln.startswith("  - ")]
+    # One message: a heading line, then one line per problem (the data folder is empty too).
+    assert lines[0].startswith("error: the bot cannot start") and len(lines) == 1 + len(problems)
+    expected = {"bad token": ["invalid_auth"], "unreachable": ["cannot reach Slack"],
+                "missing token": ["ACCORD_SLACK_BOT_TOKEN"],
+                "all": ["ACCORD_SLACK_BOT_TOKEN", "ACCORD_SLACK_SIGNING_SECRET"]}[case]
+    assert len(problems) == len(expected) + 1, problems
+    for needle in [*expected, "--allow-empty"]:
+        assert sum(needle in line for line in problems) == 1, (needle, problems)
     assert "SentenceTransformer" not in r.stderr and "Loading" not in r.stderr  # no model load
 
 
