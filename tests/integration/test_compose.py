@@ -48,6 +48,57 @@ def test_every_service_runs_a_real_command():
         assert set(services[svc]["environment"]) <= fields
 
 
+def chroma_probe(port: int) -> subprocess.CompletedProcess:
+    """The chroma service's healthcheck as compose runs it ($$ is compose's literal $)."""
+    test = COMPOSE["services"]["chroma"]["healthcheck"]["test"]
+    assert test[0] == "CMD" and test[1] == "/bin/bash"
+    argv = [a.replace("$$", "$").replace("8000", str(port)) for a in test[1:]]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=10)
+
+
+def test_install_script_is_the_one_both_ci_and_the_image_run():
+    script = REPO / ".ci" / "install-system"
+    assert "bash .ci/install-system --tests" in (REPO / ".ci" / "run").read_text()
+    docker = (REPO / "Dockerfile").read_text()
+    assert "COPY .ci/install-system" in docker and "install-system --strict" in docker
+    assert "apt-get" not in (REPO / ".ci" / "run").read_text() and "apt-get" not in docker
+    check = subprocess.run(["bash", str(script), "--check", "--tests"], capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
+    packages = ["tesseract-ocr", "tesseract-ocr-eng", "tesseract-ocr-msa", "chromium"]
+    have = {p for p in packages if subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True).stdout
+        .endswith("install ok installed")}
+    out = check.stdout.strip()
+    if have == set(packages):
+        assert out == "nothing to install"
+    else:
+        assert out.startswith("would install: ")
+        assert out.removeprefix("would install: ").split() == [p for p in packages
+                                                                if p not in have]
+    runtime = subprocess.run(["bash", str(script), "--check"], capture_output=True, text=True)
+    assert "chromium" not in runtime.stdout  # the image gets no browser
+    bad = subprocess.run(["bash", str(script), "--bogus"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--bogus" in bad.stderr
+
+
+def test_compose_config_is_valid_when_docker_is_here(tmp_path):
+    import shutil
+
+    import pytest
+
+    docker = shutil.which("docker")
+    if not docker or subprocess.run([docker, "compose", "version"], capture_output=True
+                                    ).returncode != 0:
+        pytest.skip("Docker (with the compose plugin) is not installed on this machine: the "
+                    "compose file is checked by parsing it and running its commands instead")
+    (tmp_path / ".env").write_text("")
+    res = subprocess.run([docker, "compose", "-f", str(REPO / "docker-compose.yml"),
+                          "--env-file", str(tmp_path / ".env"), "config", "--quiet"],
+                         capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert res.returncode == 0, res.stderr
+
+
 def test_chroma_and_ingest_services_commands_work_together(tmp_path):
     """Run the chroma service's command (on loopback) and the ingest job's command against it."""
     chroma = list(COMPOSE["services"]["chroma"]["command"])
@@ -66,6 +117,10 @@ def test_chroma_and_ingest_services_commands_work_together(tmp_path):
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None
                 time.sleep(0.2)
+        # The chroma healthcheck (bash only: the image has no curl or python) passes against the
+        # live server and fails against a closed port.
+        assert chroma_probe(port).returncode == 0
+        assert chroma_probe(free_port()).returncode != 0
         ingest = COMPOSE["services"]["ingest"]
         env = {**os.environ, **ingest["environment"],
                "ACCORD_CHROMA_URL": f"http://127.0.0.1:{port}",
