@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -30,8 +29,43 @@ from rich.progress import (
 from rich.table import Table
 
 from accord.errors import AccordError
-from accord.settings import Settings
+from accord.settings import Settings, configure_quiet_hub
 
+
+def plain_metavars() -> None:
+    """Help in words an admin reads: typer 0.2x prints Python types as metavars ("<bool>",
+    "<list[str]>", "{folder}"). Flags show no metavar, values a capitalised kind (TEXT, N,
+    PATH, or the choices), arguments their NAME. tests/unit/test_cli_help.py checks every
+    command's help, so a typer that changes these hooks fails there, not in front of a user."""
+    from typer import core
+
+    kinds = {"str": "TEXT", "int": "N", "float": "NUMBER", "path": "PATH", "int range": "N",
+             "float range": "NUMBER", "datetime": "DATE", "file": "FILE", "directory": "FOLDER"}
+    shown = core.TyperOption.display_type
+
+    def option_metavar(self: Any, ctx: Any) -> str | None:
+        if self.metavar is not None:
+            return str(self.metavar)
+        if self.is_flag:
+            return None
+        label = shown(self, ctx).strip("<>").removeprefix("list[").removesuffix("]")
+        return kinds.get(label, label if "|" in label else label.upper())
+
+    def argument_name(self: Any) -> str:
+        return str(self.metavar or self.name).upper()
+
+    def usage_name(self: Any) -> str:
+        name = argument_name(self) + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+    core.TyperOption.display_type_rich = option_metavar
+    core.TyperArgument.display_name_raw = property(argument_name)  # also in "Missing argument"
+    core.TyperArgument.display_type_rich = lambda self, ctx: None
+    core.TyperArgument._rich_display_name = argument_name
+    core.TyperArgument._usage_display_name = usage_name
+
+
+plain_metavars()
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Accord: answers about cooperation documents, with sources.")
 console = Console()
@@ -76,9 +110,7 @@ def quiet_third_parties(level: str) -> None:
     """Raise third-party loggers to at least their entry above (DEBUG shows everything)."""
     if level == "DEBUG":
         return
-    # Read by transformers when it is imported (later, and only on the ingest/eval paths).
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    configure_quiet_hub()
     for name, floor in THIRD_PARTY_LOGGERS.items():
         logger = logging.getLogger(name)
         logger.setLevel(max(logging.getLevelName(floor), logging.getLevelName(level)))
@@ -151,7 +183,8 @@ def ingest(
 
     settings = load_settings(data_dir=data_dir)
     if not folder.is_dir():
-        err.print(f"[red]error:[/red] {folder} is not a folder (or cannot be read)")
+        err.print(f"[red]error:[/red] {escape(str(folder.resolve()))} is not a folder (or cannot "
+                  "be read)", soft_wrap=True)
         raise typer.Exit(2)
     rt = Runtime(settings)
     started = time.time()
@@ -251,7 +284,10 @@ def _print_result(result) -> None:
 
 @app.command()
 def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR.")) -> None:
-    """What the index holds: documents and chunks by type and marking, model, last sync."""
+    """What the index holds: documents and chunks by type and marking, model, last sync.
+
+    Example: accord status --data-dir /srv/accord
+    """
     from accord.runtime import Runtime
 
     settings = load_settings(data_dir=data_dir)

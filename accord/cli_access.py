@@ -26,7 +26,10 @@ def markings(
 ) -> None:
     """Every document with its marking, caveats and the evidence (the line and where it was
     found, or front matter, sidecar, folder default, none found). Exit 1 when a marking could not
-    be mapped."""
+    be mapped.
+
+    Example: accord markings --problems
+    """
     from accord.cli import console, err, load_settings
 
     settings = load_settings(data_dir=data_dir)
@@ -112,7 +115,10 @@ def audit_export(
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
-    """Write the audit record: one row per answer (and per Slack share)."""
+    """Write the audit record: one row per answer (and per Slack share).
+
+    Example: accord audit export --format csv --since 2026-01-01 --out audit.csv
+    """
     from accord.audit import DB_NAME, AuditLog
     from accord.cli import err, load_settings, write_export
     from ingest.metadata import normalise_date
@@ -150,7 +156,10 @@ def documents(
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """The instruments in the index (MoUs, agreements, protocols): signed, in force, term,
-    status on a date, and what amends, supersedes or terminates what, with the evidence."""
+    status on a date, and what amends, supersedes or terminates what, with the evidence.
+
+    Example: accord documents --in-force --as-of 2025-06-30
+    """
     from accord.cli import console, err, load_settings
     from accord.instruments import registry_of
     from ingest.manifest import Manifest

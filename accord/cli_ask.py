@@ -10,12 +10,14 @@ import typer
 from rich.markup import escape
 
 from accord.errors import AccordError
+from accord.models import DOC_TYPES
 
 
 def ask(
     question: str = typer.Argument(..., help="The question, in quotes."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
-    doc_type: list[str] = typer.Option([], "--type", help="Only this document type (repeatable)."),
+    doc_type: list[str] = typer.Option([], "--type", help="Only this document type (repeatable): "
+                                       + ", ".join(DOC_TYPES) + "."),
     since: str | None = typer.Option(None, "--since", help="Only documents dated on/after (ISO)."),
     until: str | None = typer.Option(None, "--until", help="Only documents dated on/before (ISO)."),
     party: list[str] = typer.Option([], "--party", help="Only documents naming this party."),
@@ -31,7 +33,10 @@ def ask(
                                      "judged on it."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
-    """Answer QUESTION from the indexed documents, citing the passages it rests on."""
+    """Answer QUESTION from the indexed documents, citing the passages it rests on.
+
+    Example: accord ask "When was the MoU signed, and by whom?" --type mou
+    """
     from accord.cli import console, err, fail
 
     settings, audience = _setup(question, data_dir, clearance, caveat)
@@ -140,7 +145,10 @@ def timeline_cmd(
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """The signings, meetings, statements and amendments on TOPIC in date order, each entry a
-    verbatim quote with its source."""
+    verbatim quote with its source.
+
+    Example: accord timeline "transborder crime MoU" --since 2023-01-01
+    """
     from accord.cli import console, fail
 
     settings, audience = _setup(topic, data_dir, clearance, caveat)

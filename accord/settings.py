@@ -249,6 +249,13 @@ def configure_offline_hub() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def configure_quiet_hub() -> None:
+    """No progress bars or INFO lines from Hugging Face libraries (read when transformers is
+    imported: later, and only on the ingest and eval paths)."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 def configure_ocr_threads() -> None:
     """Run Tesseract single-threaded. Its OpenMP threads spin while they wait: on a shared
     2-core machine, one page took 13 s with them and 3 s without (one OCR runs beside the

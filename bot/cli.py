@@ -35,7 +35,10 @@ def bot(
     data_dir: DataDir = None,
     docs_dir: DocsDir = None,
 ) -> None:
-    """Run the Slack bot: Socket Mode by default (no public URL), or HTTP with --http."""
+    """Run the Slack bot: Socket Mode by default (no public URL), or HTTP with --http.
+
+    Example: accord bot --health-port 8080
+    """
     from accord.cli import err, fail, load_settings
     from accord.errors import AccordError
     from accord.runtime import Runtime
@@ -205,7 +208,10 @@ def export(
     out: OutFile = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Write every feedback click with its question, answer and citations."""
+    """Write every feedback click with its question, answer and citations.
+
+    Example: accord feedback export --format csv --out feedback.csv
+    """
     from accord.cli import err, load_settings, write_export
     from bot.feedback import DB_NAME, FeedbackStore
 

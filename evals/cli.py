@@ -42,7 +42,10 @@ def eval_command(
         "ACCORD_CAVEATS).")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")] = None,
 ) -> None:
-    """Evaluate the assistant on QA_SET: retrieval, answers, citations, refusals, latency."""
+    """Evaluate the assistant on QA_SET: retrieval, answers, citations, refusals, latency.
+
+    Example: accord eval samples/qa.jsonl --clearance SECRET --out eval-out
+    """
     from accord.cli import console, err, fail, load_settings
     from accord.errors import AccordError
     from evals.qaset import QASetError, load_qaset
