@@ -12,6 +12,7 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -373,11 +374,26 @@ def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: in
     return Citation(
         n=n, source=str(m.get("source", "")), title=str(m.get("title", "")),
         doc_type=str(m.get("doc_type", "other")), date=(m.get("date") or None),
-        page=(int(m["page"]) if m.get("page") else None), section=(m.get("section") or None),
+        page=(int(m["page"]) if m.get("page") else None), section=quote_section(m, start),
         chunk_id=chunk.chunk_id, quote=quote, char_start=start, char_end=end,
         content_hash=str(m.get("sha256", "")), score=round(float(score), 4),
         marking=str(m.get("marking", "UNMARKED")), caveats=unpack_caveats(m.get("caveats")),
         ocr_confidence=(float(m["ocr_confidence"]) if m.get("ocr") else None))
+
+
+def quote_section(meta: dict, start: int) -> str | None:
+    """The section of a quote starting at ``start`` (document offset): the nearest heading
+    above it inside its chunk (``headings``), else the chunk's own section."""
+    try:
+        marks = json.loads(str(meta.get("headings") or "[]"))
+    except ValueError:
+        marks = []
+    found = None
+    for at, name in marks:
+        if int(at) > start:
+            break
+        found = str(name)
+    return found or meta.get("section") or None
 
 
 def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3

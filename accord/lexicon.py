@@ -131,6 +131,8 @@ class Lexicon:
     place_prepositions: frozenset[str]
     reported_event_words: frozenset[str]
     own_date_words: frozenset[str]
+    message_senders: frozenset[str]
+    message_subjects: frozenset[str]
     negation: frozenset[str]
     name_connectors: frozenset[str]
     part_openers: frozenset[str]
@@ -197,6 +199,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
         reported_event_words=_set(data, "reported_event_words"),
         own_date_words=_set(data, "own_date_words"),
+        message_senders=_set(data, "message_senders"),
+        message_subjects=_set(data, "message_subjects"),
         negation=_set(data, "negation"), name_connectors=_set(data, "name_connectors"),
         part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
         phrase_ends=_set(data, "phrase_ends"),

@@ -6,6 +6,7 @@ parses citations back out of text.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -78,6 +79,9 @@ class Chunk:
     page: int | None = None
     section: str | None = None
     language: str | None = None  # "en", "ms" or "und" (accord.language.detect)
+    # Headings inside the chunk: (offset in the document, text); a quote's section is the
+    # nearest one above it, else ``section`` (the nearest above the chunk).
+    headings: list[tuple[int, str]] = field(default_factory=list)
 
     def metadata(self, doc: Document) -> dict[str, Any]:
         """Flat metadata stored beside the chunk in the vector store (scalars only)."""
@@ -101,6 +105,8 @@ class Chunk:
         }
         if self.language:
             meta["language"] = self.language
+        if self.headings:
+            meta["headings"] = json.dumps([[at, name] for at, name in self.headings])
         langs = doc.extra.get("languages")
         if isinstance(langs, list) and len(langs) > 1:  # versions of one text, one per language
             meta["doc_languages"] = "|".join(langs)

@@ -73,12 +73,63 @@ def _split_long(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, in
     return pieces
 
 
+def _line_heading(line: str) -> bool:
+    """A line inside a block (a PDF page's lines) that heads what follows: "Article 9 - Entry
+    into Force", "SECTION 2", not "Article 9(2) of the MoU shall ..." wrapped from a sentence."""
+    line = line.strip()
+    if line.startswith("#"):
+        return bool(re.match(r"#{1,6}\s+\S", line))  # a Markdown heading
+    m = STRUCTURAL.match(line)
+    if not m or len(line) > 100 or line.endswith((".", ",", ";", ":")) or len(line.split()) > 14:
+        return False
+    rest = line[m.end():].strip()
+    return not rest or rest[0] in "-–—:." or rest[0].isupper()
+
+
+def heading_marks(doc: Document) -> list[tuple[int, str]]:
+    """(offset, text) of every heading in ``doc``, in order: blocks that read as headings,
+    blocks the file marks as headings (HTML h1-h4, Word heading styles) and article or section
+    lines inside a block. A security marking line is never a heading."""
+    text = doc.text
+    markings = {str(e.get("line") or "").strip().upper() for e in doc.marking_evidence}
+    markings |= {doc.marking.upper()}
+    explicit = {(int(h[0]), int(h[1])) for h in doc.extra.get("headings") or []}
+    marks: dict[int, str] = {}
+    for s, e in _blocks(doc):
+        block = text[s:e]
+        if block.strip().upper() in markings:
+            continue
+        if (s, e) in explicit or (is_heading(block) and (not STRUCTURAL.match(block)
+                                                         or _line_heading(block))):
+            marks[s] = block.strip().lstrip("#").strip()
+        elif "\n" in block:
+            pos = s
+            for line in block.split("\n"):
+                if _line_heading(line) and line.strip().upper() not in markings:
+                    marks[pos + len(line) - len(line.lstrip())] = line.strip().lstrip("#").strip()
+                pos += len(line) + 1
+    return sorted(marks.items())
+
+
+def section_at(headings: list[tuple[int, str]], offset: int) -> str | None:
+    """The nearest heading at or above ``offset``."""
+    found = None
+    for at, name in headings:
+        if at > offset:
+            break
+        found = name
+    return found
+
+
 def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400) -> list[Chunk]:
     """Cut ``doc`` into chunks of about ``target_chars`` (never more than ``max_chars``).
 
-    Returns chunks in document order with exact offsets, page and nearest heading.
+    Returns chunks in document order with exact offsets, page, the nearest heading above the
+    chunk and the headings inside it (a quote's section is the nearest above the quote).
     """
     text = doc.text
+    marks = heading_marks(doc)
+    block_heads = {at for at, _ in marks}
     groups: list[tuple[int, int, str | None]] = []
     cur: tuple[int, int] | None = None
     section: str | None = None
@@ -95,7 +146,7 @@ def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400
     for s, e in _blocks(doc):
         block = text[s:e]
         page = doc.page_at(s)
-        heading = is_heading(block)
+        heading = s in block_heads and "\n" not in block.strip()
         if page != cur_page and cur is not None:
             flush()
         cur_page = page
@@ -125,11 +176,12 @@ def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400
     flush()
 
     chunks = []
-    for i, (s, e, sec) in enumerate(groups):
+    for i, (s, e, _sec) in enumerate(groups):
         chunks.append(Chunk(
             id=chunk_id(doc.source, doc.sha256, i), source=doc.source, text=text[s:e],
-            char_start=s, char_end=e, ordinal=i, page=doc.page_at(s), section=sec,
-            language=detect(text[s:e]),
+            char_start=s, char_end=e, ordinal=i, page=doc.page_at(s),
+            section=section_at(marks, s), language=detect(text[s:e]),
+            headings=[(at, name) for at, name in marks if s < at < e],
         ))
     # A document written in two languages (an instrument's "both texts being equally
     # authentic") keeps both as versions of one document: each chunk says its language, and

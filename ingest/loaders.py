@@ -35,6 +35,25 @@ class Loaded:
     # and footer elements, classification meta tags): read for markings, not indexed.
     marking_zones: list[tuple[str, str]] = field(default_factory=list)
     ocr_pages: dict[int, float] = field(default_factory=dict)  # page read by OCR -> confidence
+    # Where the file itself marks a heading (HTML h1-h4, Word heading styles): (start, end) in
+    # ``text``. Sections are named by them as well as by what reads as a heading.
+    headings: list[tuple[int, int]] = field(default_factory=list)
+
+
+def heading_spans(text: str, headings: list[str]) -> list[tuple[int, int]]:
+    """The spans of ``headings`` (block texts, in document order) in ``text``: each found as
+    a whole block, searching on from the previous one."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for h in headings:
+        at = text.find(h, pos)
+        while at >= 0 and not ((at == 0 or text[at - 1] == "\n")
+                               and (at + len(h) == len(text) or text[at + len(h)] == "\n")):
+            at = text.find(h, at + 1)
+        if at >= 0:
+            out.append((at, at + len(h)))
+            pos = at + len(h)
+    return out
 
 
 def is_sidecar(path: Path) -> bool:
@@ -245,16 +264,20 @@ def _load_html(rel: str, raw: str) -> Loaded:
     body = soup.body or soup
     block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "pre", "blockquote",
                   "dt", "dd", "caption"]
+    heads: list[str] = []
     for el in body.find_all(block_tags):
         if el.find(block_tags):  # the inner blocks carry the text
             continue
         text = " ".join(el.get_text(" ", strip=True).split())
         if text:
             blocks.append(text)
+            if el.name in ("h1", "h2", "h3", "h4"):
+                heads.append(text)
     if not blocks:
         blocks = [" ".join(body.get_text(" ", strip=True).split())]
     meta: dict[str, Any] = {"html_title": title or (h1.get_text(" ", strip=True) if h1 else "")}
-    return Loaded(text=_tidy("\n\n".join(blocks)), meta=meta, marking_zones=zones)
+    text = _tidy("\n\n".join(blocks))
+    return Loaded(text=text, meta=meta, marking_zones=zones, headings=heading_spans(text, heads))
 
 
 def _load_docx(rel: str, data: bytes) -> Loaded:
@@ -270,10 +293,14 @@ def _load_docx(rel: str, data: bytes) -> Loaded:
     except Exception as exc:  # zipfile.BadZipFile, lxml errors
         raise DocumentError(rel, f"corrupt or unreadable Word file: {exc}", "corrupt") from exc
     blocks: list[str] = []
+    heads: list[str] = []
     for p in d.paragraphs:
         t = " ".join(p.text.split())
         if t:
             blocks.append(t)
+            style = str(getattr(p.style, "name", "") or "")
+            if style.startswith("Heading") or style == "Title":
+                heads.append(t)
     for table in d.tables:
         for row in table.rows:
             cells = [" ".join(c.text.split()) for c in row.cells]
@@ -300,7 +327,8 @@ def _load_docx(rel: str, data: bytes) -> Loaded:
     if props.category or props.keywords or props.subject:
         zones.append(("document properties", "\n".join(
             x for x in (props.category, props.keywords, props.subject) if x)))
-    return Loaded(text=_tidy("\n\n".join(blocks)), meta=meta, marking_zones=zones)
+    text = _tidy("\n\n".join(blocks))
+    return Loaded(text=text, meta=meta, marking_zones=zones, headings=heading_spans(text, heads))
 
 
 def load_sidecar(path: Path, rel: str) -> tuple[dict[str, Any], bytes]:

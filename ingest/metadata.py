@@ -181,8 +181,12 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
             return d
     reported = lex.reported_event_words
     for line in [ln for ln in text[:1500].splitlines() if ln.strip()][:4]:
-        if len(line) < 80 and not set(re.findall(r"[a-z]+", line.lower())) & reported:
-            d = first_date(line)  # a dateline: "Cablegram, Washington, 20 July 1951"
+        said = re.findall(r"[a-z]+", line.lower())
+        # A dateline: "Cablegram, Washington, 20 July 1951"; "Adopted at Port Aldric on 12 March
+        # 2025" is one too (the event opens the line: nothing else did it), where "The MoU was
+        # signed on ..." reports another instrument's event.
+        if len(line) < 80 and said and (said[0] in reported or not set(said) & reported):
+            d = first_date(line)
             if d:
                 return d
     from accord.text import sentence_spans
@@ -193,6 +197,24 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
         if d and not (set(re.findall(r"[a-z]+", sent.lower())) & reported):
             return d
     return None
+
+
+def message_subject(text: str) -> str | None:
+    """The subject line of a text in message form (a cable, a record: address fields such as
+    "FROM:" and "TO:" among its opening lines), "" when it has none; None when the text is not
+    in message form."""
+    from accord.lexicon import lexicon
+
+    lex = lexicon()
+    fields: dict[str, str] = {}
+    for line in text[:3000].splitlines()[:40]:
+        m = re.match(r"\s*([A-Za-z]+)\s*:\s*(.*)", line)
+        if m and m.group(1).lower() in lex.message_senders | lex.message_subjects:
+            fields.setdefault(m.group(1).lower(), m.group(2).strip())
+    if len(fields.keys() & lex.message_senders) < 2 and not (
+            fields.keys() & lex.message_senders and fields.keys() & lex.message_subjects):
+        return None
+    return next((fields[k] for k in sorted(lex.message_subjects) if fields.get(k)), "")
 
 
 def find_parties(text: str, limit: int = 12) -> list[str]:
@@ -294,9 +316,11 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
     merged = {**meta, **sidecar}
     title = str(merged.get("title") or merged.get("pdf_title") or merged.get("html_title")
                 or merged.get("docx_title") or "").strip()
-    title = " ".join(title.split()) or _title_from_text(text, source, rules)
+    subject = message_subject(text)
+    title = " ".join(title.split()) or subject or _title_from_text(text, source, rules)
+    # A message's form decides its type: a cable that mentions a treaty is still a record.
     dtype = (normalise_type(merged.get("doc_type") or merged.get("type") or merged.get("category"))
-             or infer_type(title, text, source))
+             or ("minutes" if subject is not None else None) or infer_type(title, text, source))
     date = None
     for key in ("date", "doc_date", "signed", "date_signed"):
         date = normalise_date(merged.get(key))

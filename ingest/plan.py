@@ -87,12 +87,18 @@ class SyncPlan:
         return [p for p in self.todo if p.action == "update"]
 
 
+# How documents are read into entries (metadata, headings, chunks). Raised when that changes,
+# so the next sync re-reads every document (vectors are kept where a chunk's text is the same).
+# 2: sections from HTML/Word headings and PDF article lines, never a marking; dates and types.
+INDEX_FORMAT = b"2"
+
+
 def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str, str]:
     """(sha256 of the file, fingerprint of everything its index entry depends on: the file,
-    its sidecar, the folder defaults above it and the marking rules)."""
+    its sidecar, the folder defaults above it, the marking rules and the index format)."""
     sha = hashlib.sha256(data).hexdigest()
     return sha, hashlib.sha256(data + b"\0sidecar\0" + sidecar + b"\0context\0"
-                               + context).hexdigest()
+                               + context + b"\0format\0" + INDEX_FORMAT).hexdigest()
 
 
 def walk_folder(root: Path) -> list[Path]:

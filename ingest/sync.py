@@ -103,6 +103,8 @@ def load_document(path: Path, rel: str, rules: Rules,
             log.warning("%s: marking %s: %s", rel, ev["line"], ev["problem"])
     if loaded.notes:
         doc.extra["notes"] = "; ".join(loaded.notes)
+    if loaded.headings:
+        doc.extra["headings"] = [list(h) for h in loaded.headings]
     if loaded.ocr_pages:
         doc.extra["ocr_pages"] = {str(n): c for n, c in sorted(loaded.ocr_pages.items())}
     return doc, fp
