@@ -28,6 +28,11 @@ STRUCTURAL = re.compile(
     r"\s+[0-9IVXLC]+\b)"
 )
 
+# Numbered headings that only head a line of their own ("Recommendation 19", as government
+# responses to an inquiry are laid out); a sentence may open with the same words.
+LINE_HEADS = re.compile(r"^\s*(?:RECOMMENDATION|Recommendation|PARAGRAPH|Paragraph)\s+\d+\b")
+
+
 def is_heading(block: str) -> bool:
     """A one-line block that reads as a heading: an article, an item, a title line."""
     line = block.strip()

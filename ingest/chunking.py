@@ -13,7 +13,7 @@ import re
 
 from accord.language import UNKNOWN, detect
 from accord.models import Chunk, Document
-from accord.text import STRUCTURAL, is_heading, sentence_spans
+from accord.text import LINE_HEADS, STRUCTURAL, is_heading, sentence_spans
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 
@@ -79,33 +79,91 @@ def _line_heading(line: str) -> bool:
     line = line.strip()
     if line.startswith("#"):
         return bool(re.match(r"#{1,6}\s+\S", line))  # a Markdown heading
-    m = STRUCTURAL.match(line)
+    m = STRUCTURAL.match(line) or LINE_HEADS.match(line)
     if not m or len(line) > 100 or line.endswith((".", ",", ";", ":")) or len(line.split()) > 14:
         return False
     rest = line[m.end():].strip()
     return not rest or rest[0] in "-–—:." or rest[0].isupper()
 
 
+def _dateline(line: str) -> bool:
+    """A line that only dates or places the text ("Canberra, 15 August 1963", "January 2026")."""
+    from ingest.metadata import MONTH_YEAR, first_date
+
+    line = line.strip()
+    return bool(first_date(line) or MONTH_YEAR.fullmatch(line))
+
+
+def _running_lines(doc: Document) -> set[str]:
+    """Lines printed on two pages or more (running heads and feet, digits aside)."""
+    if len(doc.page_starts) < 2:
+        return set()
+    seen: dict[str, set[int]] = {}
+    for s, e in _blocks(doc):
+        page = doc.page_at(s)
+        for line in doc.text[s:e].split("\n"):
+            key = re.sub(r"\d+", "#", line.strip())
+            if key:
+                seen.setdefault(key, set()).add(page or 0)
+    return {k for k, pages in seen.items() if len(pages) > 1}
+
+
+def _page_heading(line: str, before: str, after: str, running: set[str]) -> bool:
+    """A short line of a PDF page that heads a paragraph: after a line that ends a sentence
+    (or nothing), before one that starts one, itself no sentence, date or running head."""
+    line = line.strip()
+    n = len(line.split())
+    if not 2 <= n <= 8 or len(line) > 70 or not line[0].isupper() or line[-1] in ".,;:!?)":
+        return False
+    if before.strip() and before.strip()[-1] not in ".:;?!":
+        return False
+    nxt = after.strip()
+    if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "•–-(\"“"):
+        return False
+    return not _dateline(line) and re.sub(r"\d+", "#", line) not in running
+
+
 def heading_marks(doc: Document) -> list[tuple[int, str]]:
-    """(offset, text) of every heading in ``doc``, in order: blocks that read as headings,
-    blocks the file marks as headings (HTML h1-h4, Word heading styles) and article or section
-    lines inside a block. A security marking line is never a heading."""
+    """(offset, text) of every heading in ``doc``, in order. Markdown: its '#' lines; HTML and
+    Word: what the file marks (h1-h4, heading styles) and blocks that read as headings; PDF and
+    text: blocks that read as headings, article or section lines inside a block and, on a PDF
+    page, short lines that head a paragraph. A security marking or a dateline never is."""
     text = doc.text
+    markdown = doc.source.lower().endswith((".md", ".markdown"))
     markings = {str(e.get("line") or "").strip().upper() for e in doc.marking_evidence}
     markings |= {doc.marking.upper()}
     explicit = {(int(h[0]), int(h[1])) for h in doc.extra.get("headings") or []}
+    printed = {s: e for s, e in explicit}
+    running = _running_lines(doc)
     marks: dict[int, str] = {}
     for s, e in _blocks(doc):
         block = text[s:e]
         if block.strip().upper() in markings:
             continue
-        if (s, e) in explicit or (is_heading(block) and (not STRUCTURAL.match(block)
-                                                         or _line_heading(block))):
+        if (s, e) in explicit or (
+                not markdown and is_heading(block) and not _dateline(block)
+                and (not STRUCTURAL.match(block) or _line_heading(block))) or (
+                markdown and "\n" not in block and block.lstrip().startswith("#")
+                and _line_heading(block)):
             marks[s] = block.strip().lstrip("#").strip()
         elif "\n" in block:
+            lines = block.split("\n")
             pos = s
-            for line in block.split("\n"):
-                if _line_heading(line) and line.strip().upper() not in markings:
+            until = -1  # the end of a printed heading wrapped over lines
+            for i, line in enumerate(lines):
+                at = pos + len(line) - len(line.lstrip())
+                if at < until:
+                    pos += len(line) + 1
+                    continue
+                end = printed.get(at)  # a PDF's heading type, on one line or wrapped
+                if end is not None and line.strip().upper() not in markings:
+                    marks[at] = " ".join(text[at:end].split())
+                    until = end
+                elif line.strip().upper() not in markings and (
+                        _line_heading(line) if markdown or not doc.page_starts else (
+                            _line_heading(line) or _page_heading(
+                                line, lines[i - 1] if i else "",
+                                lines[i + 1] if i + 1 < len(lines) else "", running))):
                     marks[pos + len(line) - len(line.lstrip())] = line.strip().lstrip("#").strip()
                 pos += len(line) + 1
     return sorted(marks.items())

@@ -37,7 +37,8 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\bmemorandum of understanding\b|\bmou\b|\bagreement\b|\btreaty\b|\bprotocol\b"
         r"|\bconvention\b|\barrangement\b", re.I)),
     ("minutes", re.compile(
-        r"\bminutes\b|\brecord of (conversation|meeting|discussion)s?\b|\bcablegram\b"
+        r"\bminutes?\b|\brecord of (?:[\w']+ ){0,3}(conversation|meeting|discussion)s?\b"
+        r"|\bcablegram\b|\btelegram\b"
         r"|\bnote (for|of) (file|meeting)\b|\bnotes of\b|\bsummary record\b|\bdespatch\b"
         r"|\bletter from\b|\bsubmission\b|\bdecision\b|\bmemorandum\b", re.I)),
     ("report", re.compile(r"\breport\b|\bresponse\b|\breview\b|\binquiry\b|\bfact sheet\b", re.I)),
@@ -46,6 +47,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 _MONTHS = ("january february march april may june july august september october november "
            "december").split()
 _MON = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+MONTH_YEAR = re.compile(_MON + r",?\s+\d{4}")  # "January 2026": dated, but no day
 _DATE_PATTERNS = [
     re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+(\d{4})\b"),  # 14 November 2024
     re.compile(r"\b" + _MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"),  # November 14, 2024
@@ -191,6 +193,9 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
                 return d
     from accord.text import sentence_spans
 
+    opening = [ln.strip() for ln in text[:3000].splitlines() if ln.strip()][:12]
+    if any(MONTH_YEAR.fullmatch(ln) for ln in opening):
+        return None  # dated "January 2026" only: no day, and no date the body mentions is its own
     for s, e in sentence_spans(text):
         sent = text[s:e]
         d = first_date(sent)

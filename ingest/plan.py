@@ -89,8 +89,9 @@ class SyncPlan:
 
 # How documents are read into entries (metadata, headings, chunks). Raised when that changes,
 # so the next sync re-reads every document (vectors are kept where a chunk's text is the same).
-# 2: sections from HTML/Word headings and PDF article lines, never a marking; dates and types.
-INDEX_FORMAT = b"2"
+# 3: sections from HTML/Word headings, PDF heading type and article lines, Markdown "#" lines, never
+# a marking or a dateline; own dates (adoption datelines, month-only datelines); message form.
+INDEX_FORMAT = b"3"
 
 
 def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str, str]:
