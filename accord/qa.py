@@ -233,6 +233,13 @@ class QA:
                 continue
             ans.citations.append(cite)
             amending = reg.items[other]
+            quoted = f"{c.quote} [{c.n}]"
+            if quoted in ans.text:  # the text in force leads; the text as signed follows, labelled
+                ans.text = ans.text.replace(quoted, (
+                    f"{cite.quote} [{cite.n}] (in force: Article {change.article} as amended by "
+                    f"{amending.title} of {_long_date(amending.signed)}; the text as signed "
+                    f"said: {quoted})"), 1)
+                continue
             notes.append(f"Article {change.article} of the instrument quoted in [{c.n}] was "
                          f"amended by {amending.title} of {_long_date(amending.signed)}: "
                          f"{cite.quote} [{cite.n}]")

@@ -59,6 +59,10 @@ def test_every_extractive_sentence_is_a_cited_quote(answers):
         rest = re.sub(r"Article [\w()]+ of the instrument quoted in \[\d+\] was amended by "
                       r"[^\n]*? of \d{1,2} \w+ \d{4}:", " ", rest)
         rest = re.sub(r"\[\d+\] is from an instrument that is [^\n]*?\.", " ", rest)
+        # the text in force leading the text as signed: "<new> [n] (in force: Article 9(2) as
+        # amended by <title> of <date>; the text as signed said: <old> [m])"
+        rest = re.sub(r"\(in force: Article [\w()]+ as amended by [^\n]*? of \d{1,2} \w+ \d{4}; "
+                      r"the text as signed said:\s*\)", " ", rest)
         assert rest.strip() == "", rest
         assert {int(n) for n in MARKER.findall(ans.text)} == {c.n for c in ans.citations}
 

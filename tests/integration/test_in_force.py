@@ -20,8 +20,11 @@ def test_the_amended_term_is_quoted_with_the_protocol(sample_index):
     assert "ten (10) years" in amending.quote  # ... and the text that replaced it, verbatim
     doc = sample_index.manifest.document(PROTOCOL)
     assert doc.text[amending.char_start:amending.char_end] == amending.quote
-    assert "Article 9(2) of the instrument quoted in" in ans.text
-    assert f"[{amending.n}]" in ans.text and "3 June 2025" in ans.text
+    # The text in force leads; the text as signed follows, labelled as such.
+    assert "in force: Article 9(2) as amended by" in ans.text and "3 June 2025" in ans.text
+    [signed] = [c for c in ans.citations if c.source == MOU and "five (5) years" in c.quote]
+    assert ans.text.index(f"[{amending.n}]") < ans.text.index("the text as signed said") \
+        < ans.text.index(f"[{signed.n}]")
 
 
 def test_as_of_a_date_before_the_protocol_gives_the_original_term(sample_index):
