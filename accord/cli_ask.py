@@ -72,7 +72,8 @@ def ask(
     if ans.citations:
         console.print("\n[bold]Sources[/bold]")
         for c in ans.citations:
-            where = f"p. {c.page}" if c.page else (c.section or "")
+            where = ", ".join(w for w in (f"p. {c.page}" if c.page else "", c.section or "")
+                              if w)
             mark = " ".join([c.marking] + list(c.caveats)) if c.marking != "UNMARKED" or \
                 c.caveats else ""
             console.print(f"[{c.n}] [bold]{escape(c.title)}[/bold] ({c.doc_type}, "

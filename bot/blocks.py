@@ -112,8 +112,9 @@ def _best_cut(text: str, limit: int) -> int:
 def source_line(c: Citation) -> str:
     """``*[n] Title* · type · date · p. 5 · MARKING`` then the quoted sentence and the file,
     escaped, as one block's text."""
-    where = f"p. {c.page}" if c.page else (c.section or "")
-    meta = [c.doc_type, c.date or "undated"] + ([where] if where else [])
+    # Page and section both: "p. 4 · Article 9 - Entry into Force".
+    meta = [c.doc_type, c.date or "undated"] + [w for w in (
+        f"p. {c.page}" if c.page else "", c.section or "") if w]
     if c.marking and c.marking.upper() != "UNMARKED":
         meta.append(c.marking.upper())  # officers must see a document's protective marking
     if c.caveats:
