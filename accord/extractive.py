@@ -12,7 +12,6 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -20,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from accord.access import unpack_caveats
 from accord.answer_kinds import KINDS, given_words
 from accord.answerability import (
     ANSWER,
@@ -34,8 +32,9 @@ from accord.answerability import (
     idf_weights,
     name_share,
 )
+from accord.citations import make_citation, related_sources
 from accord.lexicon import Lexicon, lexicon
-from accord.models import Answer, Citation, RetrievedChunk, RetrievedSource
+from accord.models import Answer, Citation, RetrievedChunk
 from accord.ports import Embedder
 from accord.questions import ParsedQuestion, Part, parse
 from accord.quotable import list_blocks, signature_blocks
@@ -366,50 +365,6 @@ def _heading(ch: RetrievedChunk) -> str:
 
 def _norm(text: str) -> str:
     return " ".join(words(text))
-
-
-def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: int,
-                  score: float) -> Citation:
-    m = chunk.metadata
-    return Citation(
-        n=n, source=str(m.get("source", "")), title=str(m.get("title", "")),
-        doc_type=str(m.get("doc_type", "other")), date=(m.get("date") or None),
-        page=(int(m["page"]) if m.get("page") else None), section=quote_section(m, start),
-        chunk_id=chunk.chunk_id, quote=quote, char_start=start, char_end=end,
-        content_hash=str(m.get("sha256", "")), score=round(float(score), 4),
-        marking=str(m.get("marking", "UNMARKED")), caveats=unpack_caveats(m.get("caveats")),
-        ocr_confidence=(float(m["ocr_confidence"]) if m.get("ocr") else None))
-
-
-def quote_section(meta: dict, start: int) -> str | None:
-    """The section of a quote starting at ``start`` (document offset): the nearest heading
-    above it inside its chunk (``headings``), else the chunk's own section."""
-    try:
-        marks = json.loads(str(meta.get("headings") or "[]"))
-    except ValueError:
-        marks = []
-    found = None
-    for at, name in marks:
-        if int(at) > start:
-            break
-        found = str(name)
-    return found or meta.get("section") or None
-
-
-def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3
-                    ) -> list[RetrievedSource]:
-    """Distinct documents in the order of their best chunk (at most ``limit``)."""
-    out: dict[str, RetrievedSource] = {}
-    for ch in chunks:
-        if ch.source not in out:
-            m = ch.metadata
-            out[ch.source] = RetrievedSource(
-                ch.source, ch.score, str(m.get("title", "")), ch.chunk_id,
-                int(m["page"]) if m.get("page") else None, str(m.get("marking", "UNMARKED")),
-                unpack_caveats(m.get("caveats")))
-        if limit is not None and len(out) >= limit:
-            break
-    return list(out.values())
 
 
 def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,

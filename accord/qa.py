@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from accord.access import Audience, can_see
 from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
+from accord.citations import make_citation, related_sources
 from accord.errors import EmptyIndex, IndexNeedsResync
-from accord.extractive import ExtractiveAnswerer, make_citation, related_sources
+from accord.extractive import ExtractiveAnswerer
 from accord.instruments import Registry, article_of, registry_of
 from accord.language import MALAY, detect, embedding_notice, prefer_language
 from accord.lexicon import lexicon_for, reading

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from accord.access import Audience
 from accord.answerability import TextTerms, idf_weights
-from accord.extractive import make_citation
+from accord.citations import make_citation
 from accord.models import Citation, Filters
 from accord.questions import parse
 from accord.quotable import FOOTER

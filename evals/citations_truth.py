@@ -51,7 +51,7 @@ def _collapse(text: str) -> tuple[str, list[int]]:
 
 def read(entry: dict, rules: object, cache: dict) -> dict:
     """What Accord says about ``entry``'s quote: section, page, date, doc_type (or error)."""
-    from accord.extractive import quote_section
+    from accord.citations import quote_section
     from ingest.chunking import chunk_document
     from ingest.folders import FolderDefaults
     from ingest.sync import load_document

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from accord.extractive import make_citation
+from accord.citations import make_citation
 from accord.llm.facts import available_facts, claimed_facts, content_stems, describe
 from accord.models import Citation, RetrievedChunk
 from accord.text import sentence_spans, words

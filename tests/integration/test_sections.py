@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.extractive import quote_section
+from accord.citations import quote_section
 from accord.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.folders import FolderDefaults
