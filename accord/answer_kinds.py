@@ -23,13 +23,14 @@ from collections.abc import Iterable
 from accord.lexicon import Lexicon
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
+_FIGURE_OR_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 _CURRENCY = re.compile(r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:[mb]n|[mb]\b))?|\b[A-Z]{2,3}\$?\s?\d[\d,.]*"
                        r"|\d[\d,.]*\s?[A-Z]{3}\b")
 _PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
-_ENUMERATOR = re.compile(r"^\s*[(\[]?\d{1,3}[.)\]]\s")
+_ENUMERATOR = re.compile(r"^\s*(?:[(\[]?\d{1,3}[.)\]]|\d{1,3}(?:\.\d{1,3})+)\s")
 # A number that belongs to a name: glued to a capitalised word or acronym ("G20", "COVID-19",
 # "5G"), or after a capitalised word inside a sentence ("Tier 1", "Module 2", "Article 9").
 _GLUED_NUMBER = re.compile(r"\b[A-Z][\w]*-?(\d+)\b|\b(\d+)[A-Z]\w*\b")
@@ -105,11 +106,12 @@ def _counts(text: str, lex: Lexicon) -> list[str]:
 def _amounts(text: str, lex: Lexicon) -> list[str]:
     out = [m.group(0) for m in _CURRENCY.finditer(text)]
     out += [m.group(0) for m in _PERCENT.finditer(text)]
-    toks = _WORD.findall(text)
+    toks = _FIGURE_OR_WORD.findall(text)  # "1.4 tonnes": the decimal stays one token
     counts = set(_counts(text, lex))
     for i, t in enumerate(toks):
         # "$4 million", "six months" ("how much notice" is answered by a period)
-        if (t.lower() in lex.money or t.lower() in lex.time_units) and i and (
+        if (t.lower() in lex.money or t.lower() in lex.time_units
+                or t.lower() in lex.measure_units) and i and (
                 toks[i - 1] in counts or toks[i - 1].lower() in lex.number_words):
             out.append(f"{toks[i - 1]} {t}")
     return out
@@ -220,6 +222,16 @@ def has_kind(kind: str, text: str, lex: Lexicon, given: frozenset[str] | None = 
     return any(not _is_given(s, given, lex) for s in spans)
 
 
+def new_spans(kind: str, text: str, lex: Lexicon, given: frozenset[str] = frozenset()
+              ) -> list[str] | None:
+    """The pieces of ``text`` that answer a part of ``kind`` and that the question (its words
+    ``given``) does not already give; None for kinds any sentence may answer."""
+    spans = answer_spans(kind, text, lex)
+    if spans is None:
+        return None
+    return [s for s in spans if not _is_given(s, given, lex)]
+
+
 def counts_in(text: str, lex: Lexicon) -> list[str]:
     """The counts in ``text`` (figures and number words that count, as for "how many")."""
     return _counts(text, lex)
@@ -231,4 +243,4 @@ def names_someone(text: str, lex: Lexicon) -> bool:
 
 
 __all__ = ["KINDS", "answer_spans", "cap_runs", "counts_in", "given_words", "has_kind",
-           "names_someone"]
+           "names_someone", "new_spans"]

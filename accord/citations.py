@@ -35,7 +35,9 @@ def quote_section(meta: dict, start: int) -> str | None:
         if int(at) > start:
             break
         found = str(name)
-    return found or meta.get("section") or None
+    section = found or meta.get("section") or None
+    # a heading quoted inside an amending text ('"Article 3 - ...') is named without the quote
+    return section.strip(" \"'\u201c\u201d") or None if section else None
 
 
 def related_sources(chunks: list[RetrievedChunk], limit: int | None = 3

@@ -80,7 +80,9 @@ def ask(
                           f"{c.date or 'undated'}{', ' + escape(where) if where else ''}"
                           f"{', ' + escape(mark) if mark else ''}) "
                           f"{escape(c.source)}", highlight=False)
-            console.print(f"    \u201c{escape(c.quote)}\u201d", highlight=False)
+            shown = ans.shown_quote(c)
+            console.print(f"    \u201c{escape(shown)}\u201d" if shown is not None
+                          else "    (quoted in the answer above)", highlight=False)
             note = c.ocr_note()
             if note:
                 console.print(f"    [dim]({escape(note)})[/dim]", highlight=False)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from accord.answer_kinds import KINDS, given_words
+from accord.answer_kinds import KINDS, given_words, new_spans
 from accord.answerability import (
     ANSWER,
     FEATURES,
@@ -33,6 +33,7 @@ from accord.answerability import (
     name_share,
 )
 from accord.citations import make_citation, related_sources
+from accord.leads import Lead, asks_agent, lead_of
 from accord.lexicon import Lexicon, lexicon
 from accord.models import Answer, Citation, RetrievedChunk
 from accord.ports import Embedder
@@ -47,8 +48,10 @@ WEAK_LEAD = "The documents do not answer this directly. The closest they come is
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 # kinds answered by a piece of the sentence (a date, a name, a figure), not by all of it
 SPAN_KINDS = frozenset(KINDS) - {"list"}
-KEEP_RATIO = 0.85  # a further sentence is quoted when this close to the best
+KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind_ok)
+EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
 _KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
+_NAME_SENT = FEATURES.index("name_sent")
 
 
 @dataclass
@@ -247,13 +250,22 @@ class ExtractiveAnswerer:
                               self._gaps(part, chunks), cands)
         chosen = [best]
         limit = max_sentences or self.max_sentences
-        if verdict == ANSWER:
+        if verdict == ANSWER and part.kind in SPAN_KINDS:
+            # Only quotes that answer: a further sentence is quoted when it is nearly as likely
+            # and gives a detail of the asked kind the quotes so far do not (the second
+            # signatory, the other date); a part that asks for no such detail has one quote.
+            given = given_words(part.search)
             for c in cands:
                 if len(chosen) >= limit:
                     break
-                if c is best or c.p < KEEP_RATIO * best.p or not c.kind_ok:
+                if c is best or c.p < EXTRA_RATIO * best.p or not c.kind_ok:
                     continue
-                if any(_adds_little(c.sentence, o.sentence, self.lex) for o in chosen):
+                if any(_overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, self.lex)
+                       for o in chosen) or c.x[_NAME_SENT] < best.x[_NAME_SENT]:
+                    continue  # (nor one that names less of what the part names)
+                held = " ".join(o.sentence for o in chosen).lower()
+                if not any(s.lower() not in held and not set(words(s)) <= self.lex.ordinals
+                           for s in new_spans(part.kind, c.sentence, self.lex, given) or []):
                     continue
                 chosen.append(c)
         return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
@@ -285,8 +297,8 @@ class ExtractiveAnswerer:
         lines = []
         summaries = []
         for label, r in zip(_labels(len(results)), results, strict=True):
-            quotes = []
-            ns = []
+            given = given_words(r.part.search)
+            leads = []
             for c in r.chosen:
                 ch = r.chunks[c.chunk]
                 key = (ch.source, c.start)
@@ -294,9 +306,12 @@ class ExtractiveAnswerer:
                     index[key] = len(citations) + 1
                     citations.append(make_citation(index[key], ch, c.sentence, c.start, c.end,
                                                    c.p))
-                quotes.append(f"{c.sentence} [{index[key]}]")
-                ns.append(index[key])
-            body = " ".join(quotes)
+                lead = (lead_of(c.sentence, r.part.kind, given, self.lex,
+                                agent=asks_agent(r.part.text)) if r.verdict == ANSWER
+                        else Lead(0, len(c.sentence), True))
+                leads.append({"n": index[key], "text": lead.text(c.sentence),
+                              "whole": lead.whole})
+            body = "; ".join(f"{ld['text']} [{ld['n']}]" for ld in leads)
             if r.verdict == ANSWER and r.part.kind == "when" and r.chosen and not any(
                     has_kind("when", c.sentence, self.lex) for c in r.chosen):
                 date = r.chunks[r.chosen[0].chunk].metadata.get("date")
@@ -306,7 +321,7 @@ class ExtractiveAnswerer:
             elif r.verdict == NONE:
                 body = "The indexed documents do not say."
             lines.append(f"{label} {body}".strip() if multi else body)
-            summaries.append(_part_summary(r, ns))
+            summaries.append(_part_summary(r, [ld["n"] for ld in leads], leads))
         weak = all(r.verdict != ANSWER for r in results)
         return Answer(question=question, text="\n".join(lines), refused=False,
                       citations=citations, evidence=best, weak=weak, parts=summaries,
@@ -332,9 +347,11 @@ def _labels(n: int) -> list[str]:
     return [f"({chr(ord('a') + i)})" for i in range(n)] if n > 1 else [""]
 
 
-def _part_summary(r: PartResult, ns: list[int]) -> dict:
+def _part_summary(r: PartResult, ns: list[int], leads: list[dict] | None = None) -> dict:
+    """A part as ``Answer.parts`` holds it; ``leads``: per quote, the words that lead the
+    part's answer (``accord.leads``) and whether they are the whole quote."""
     return {"part": r.part.text, "kind": r.part.kind, "verdict": r.verdict,
-            "probability": round(r.best, 4), "citations": ns}
+            "probability": round(r.best, 4), "citations": ns, "leads": leads or []}
 
 
 def _unique_chunks(chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
@@ -378,6 +395,12 @@ def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,
             f"“{g}”" if " (" not in g else g for g in named) + "."
     return Answer(question=question, text=text, refused=True, related=related_sources(chunks),
                   evidence=evidence)
+
+
+def _overlaps(a: Candidate, b: Candidate, chunks: Sequence[RetrievedChunk]) -> bool:
+    """Two candidates quote overlapping text of one document (a line and its block)."""
+    return (chunks[a.chunk].source == chunks[b.chunk].source
+            and a.start < b.end and b.start < a.end)
 
 
 def _adds_little(new: str, old: str, lex: Lexicon) -> bool:

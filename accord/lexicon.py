@@ -127,6 +127,7 @@ class Lexicon:
     number_words: frozenset[str]
     money: frozenset[str]
     time_units: frozenset[str]
+    measure_units: frozenset[str]
     ordinals: frozenset[str]
     place_prepositions: frozenset[str]
     reported_event_words: frozenset[str]
@@ -140,6 +141,8 @@ class Lexicon:
     phrase_ends: frozenset[str]  # words ending the noun phrase after "what" / "which"
     acronym_joiners: frozenset[str]  # small words inside a name its acronym may skip
     frequency_words: frozenset[str]  # "weekly", "annually": answers to "how often"
+    clause_openers: frozenset[str]  # after a comma they open a new clause (", unless ...")
+    clause_verbs: frozenset[str]  # "... and shall ...": "and" before them joins two clauses
     acronyms: dict[str, tuple[str, ...]]  # acronym -> stems of what it stands for
     country_names: dict[str, str]  # any name, demonym or alias, lower case -> the country
     kinds: tuple[tuple[tuple[str, ...], str], ...]  # (opening words, kind), longest first
@@ -195,7 +198,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         titles=_set(data, "titles"),
         months=_set(data, "months"), weekdays=_set(data, "weekdays"),
         number_words=_set(data, "number_words"), money=_set(data, "money"),
-        time_units=_set(data, "time_units"),
+        time_units=_set(data, "time_units"), measure_units=_set(data, "measure_units"),
         ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
         reported_event_words=_set(data, "reported_event_words"),
         own_date_words=_set(data, "own_date_words"),
@@ -206,6 +209,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         phrase_ends=_set(data, "phrase_ends"),
         acronym_joiners=_set(data, "acronym_joiners"),
         frequency_words=_set(data, "frequency_words"),
+        clause_openers=_set(data, "clause_openers"), clause_verbs=_set(data, "clause_verbs"),
         acronyms=acronyms, country_names=countries, kinds=tuple(kinds),
         preambles=tuple(re.compile(p, re.I) for p in forms.get("preambles") or []),
         trailing_kinds=tuple(str(t) for t in forms.get("trailing_kinds") or []),

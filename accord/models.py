@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord.access import Audience, pack_caveats
+from accord.text import reflow
 
 DOC_TYPES: tuple[str, ...] = (
     "mou",  # memoranda of understanding, agreements, treaties, protocols
@@ -198,6 +199,15 @@ class Answer:
     weak: bool = False  # quotes only the closest passages, said as such: not an answer
     parts: list[dict[str, Any]] = field(default_factory=list)  # per part: text, kind, verdict
 
+    def shown_quote(self, c: Citation) -> str | None:
+        """The quote of ``c`` as the front ends print it under Sources (reflowed: line breaks
+        joined), or None when a part's answer already prints it whole: each quote is printed
+        once."""
+        if any(ld.get("n") == c.n and ld.get("whole") for p in self.parts
+               for ld in p.get("leads") or []) and f"[{c.n}]" in self.text:
+            return None
+        return reflow(c.quote)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape printed by ``accord ask --json``."""
         return {
@@ -211,14 +221,17 @@ class Answer:
             "prompt": self.prompt,
             "citations": [
                 {
-                    k: v
-                    for k, v in asdict(c).items()
-                    if k
-                    in (
-                        "n", "source", "title", "doc_type", "date", "page", "section", "quote",
-                        "char_start", "char_end", "chunk_id", "score", "content_hash", "marking",
-                        "caveats", "ocr_confidence",
-                    )
+                    **{
+                        k: v
+                        for k, v in asdict(c).items()
+                        if k
+                        in (
+                            "n", "source", "title", "doc_type", "date", "page", "section",
+                            "quote", "char_start", "char_end", "chunk_id", "score",
+                            "content_hash", "marking", "caveats", "ocr_confidence",
+                        )
+                    },
+                    "quoted_in_answer": self.shown_quote(c) is None,
                 }
                 for c in self.citations
             ],

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from accord.access import Audience, can_see
 from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
+from accord.answer_kinds import given_words
 from accord.citations import make_citation, related_sources
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer
 from accord.instruments import Registry, article_of, registry_of
 from accord.language import MALAY, detect, embedding_notice, prefer_language
-from accord.lexicon import lexicon_for, reading
+from accord.leads import asks_agent, lead_of
+from accord.lexicon import lexicon, lexicon_for, reading
 from accord.metrics import Metrics
 from accord.models import Answer, Citation, Filters, RetrievedChunk, RetrievedSource
 from accord.ports import Answerer, Embedder, Retriever
@@ -234,12 +236,9 @@ class QA:
                 continue
             ans.citations.append(cite)
             amending = reg.items[other]
-            quoted = f"{c.quote} [{c.n}]"
-            if quoted in ans.text:  # the text in force leads; the text as signed follows, labelled
-                ans.text = ans.text.replace(quoted, (
-                    f"{cite.quote} [{cite.n}] (in force: Article {change.article} as amended by "
-                    f"{amending.title} of {_long_date(amending.signed)}; the text as signed "
-                    f"said: {quoted})"), 1)
+            label = (f"in force: Article {change.article} as amended by {amending.title} of "
+                     f"{_long_date(amending.signed)}; the text as signed said")
+            if _lead_in_force(ans, c, cite, label):
                 continue
             notes.append(f"Article {change.article} of the instrument quoted in [{c.n}] was "
                          f"amended by {amending.title} of {_long_date(amending.signed)}: "
@@ -291,6 +290,26 @@ class QA:
             ans.refused = True
 
 
+def _lead_in_force(ans: Answer, old: Citation, new: Citation, label: str) -> bool:
+    """Where a part's answer is led by ``old`` (a provision as signed), lead it with ``new``
+    (the amending text) and give the old lead second, labelled. False when no part is."""
+    done = False
+    for part in ans.parts:
+        for i, ld in enumerate(list(part.get("leads") or [])):
+            was = f"{ld['text']} [{old.n}]"
+            if ld["n"] != old.n or was not in ans.text:
+                continue
+            lead = lead_of(new.quote, str(part.get("kind", "what")),
+                           given_words(str(part.get("part", ""))), lexicon(),
+                           agent=asks_agent(str(part.get("part", ""))))
+            now = lead.text(new.quote)
+            ans.text = ans.text.replace(was, f"{now} [{new.n}] ({label}: {was})", 1)
+            part["leads"].insert(i, {"n": new.n, "text": now, "whole": lead.whole})
+            part["citations"] = [new.n, *part.get("citations", [])]
+            done = True
+    return done
+
+
 def passes_dates(filters: Filters, inst: object) -> bool:
     signed = getattr(inst, "signed", None)
     return not (filters.until and signed and signed > filters.until)
@@ -299,8 +318,6 @@ def passes_dates(filters: Filters, inst: object) -> bool:
 def _long_date(iso: str | None) -> str:
     if not iso:
         return "an unknown date"
-    from accord.lexicon import lexicon
-
     y, m, d = iso.split("-")
     return f"{int(d)} {lexicon().month_order[int(m) - 1].title()} {y}"
 

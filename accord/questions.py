@@ -161,8 +161,12 @@ def _with_trailing(text: str, lead: str, lex: Lexicon) -> list[Part]:
     m = marks[-1]  # the last one; what comes before it may end with another
     base, tail = text[: m.start()], text[m.end():].strip(" ?")
     if len(tail.split()) >= 2:
-        # "..., and where was it signed": a whole clause, searched with what came before
-        extra = _part(f"{m.group(1)} {tail}", f"{lead} {base}".strip(), lex)
+        # "..., and where was it signed": a whole clause, searched with what came before,
+        # unless it names its own subject ("..., and how long does the MoU now remain in force")
+        own = [w for w in _TOKEN.findall(tail) if w.lower() not in lex.stopwords
+               and w.lower() not in lex.question_words and len(w) > 1]
+        context = lead if len(own) >= 3 else f"{lead} {base}".strip()
+        extra = _part(f"{m.group(1)} {tail}", context, lex)
     else:
         # "..., and by whom?": the same question about another kind
         first = text[: marks[0].start()]

@@ -109,9 +109,10 @@ def _best_cut(text: str, limit: int) -> int:
     return cut
 
 
-def source_line(c: Citation) -> str:
+def source_line(c: Citation, shown: str | None = "") -> str:
     """``*[n] Title* · type · date · p. 5 · MARKING`` then the quoted sentence and the file,
-    escaped, as one block's text."""
+    escaped, as one block's text. ``shown``: the quote as printed (``Answer.shown_quote``:
+    reflowed, or None when the answer already printed it whole); "" prints ``c.quote``."""
     # Page and section both: "p. 4 · Article 9 - Entry into Force".
     meta = [c.doc_type, c.date or "undated"] + [w for w in (
         f"p. {c.page}" if c.page else "", c.section or "") if w]
@@ -122,11 +123,13 @@ def source_line(c: Citation) -> str:
     if c.ocr_note():  # the words were read from an image: the officer should know
         meta.append(c.ocr_note() or "")
     title = c.title or c.source
-    quote = " ".join(c.quote.split())
-    if len(quote) > QUOTE_LIMIT:
-        quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " \u2026"
     head = f"*[{c.n}] {escape_mrkdwn(title)}* \u00b7 " + " \u00b7 ".join(
         escape_mrkdwn(m) for m in meta)
+    if shown is None:
+        return f"{head}\n_(quoted in the answer above)_\n_{escape_mrkdwn(c.source)}_"
+    quote = " ".join((shown or c.quote).split())
+    if len(quote) > QUOTE_LIMIT:
+        quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " \u2026"
     return f"{head}\n> \u201c{escape_mrkdwn(quote)}\u201d\n_{escape_mrkdwn(c.source)}_"
 
 
@@ -166,7 +169,8 @@ def answer_blocks(answer: Answer, answer_id: str | None = None, share: bool = Fa
     if answer.citations:
         blocks.append({"type": "divider"})
         blocks.append(context("*Sources*"))
-        blocks.extend(section(source_line(c)) for c in answer.citations)
+        blocks.extend(section(source_line(c, answer.shown_quote(c)))
+                      for c in answer.citations)
     elif answer.refused and answer.related:
         blocks.append(context("*Possibly related documents*"))
         lines = [related_line(r) for r in answer.related]

@@ -55,6 +55,11 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("answer_containment", "Answer containment", "Share of answerable questions whose "
                "answer contains at least one expected answer, compared as word sequences after "
                "Unicode normalisation, case folding and dropping punctuation. A refusal scores 0."),
+    MetricInfo("lead_containment", "Lead containment", "Share of answerable questions whose "
+               "answered parts' leads (the words that open each part's answer, before its "
+               "[n] marker; accord/leads.py) contain at least one expected answer, compared as "
+               "answer containment is. A refusal, or an answer without answered parts, scores "
+               "0; an answerer that gives no leads (LLM mode) is not scored."),
     MetricInfo("answer_coverage", "Answer coverage", "Mean share of a question's expected "
                "answers contained in the answer (all facts asked for, not just one)."),
     MetricInfo("answer_f1", "Answer token F1", "Best token F1 (SQuAD style: lower case, no "

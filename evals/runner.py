@@ -20,7 +20,8 @@ from evals import metrics as M
 from evals.qaset import QAItem
 
 RETRIEVAL_KEYS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
-ANSWER_KEYS = ("answer_containment", "answer_coverage", "answer_f1", "answer_similarity")
+ANSWER_KEYS = ("answer_containment", "lead_containment", "answer_coverage", "answer_f1",
+               "answer_similarity")
 CITATION_KEYS = ("citation_precision", "citation_validity")
 SUMMARY_KEYS = tuple(m.key for m in M.METRICS)
 # A question's overall verdict: found a gold document, said an expected answer, quoted exactly,
@@ -113,6 +114,7 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
                     ("answer_f1", M.token_f1)):
         value = fn(ans.text, exp)
         m[key] = 0.0 if value is not None and ans.refused else value
+    m["lead_containment"] = _lead_containment(ans, exp)
     m["answer_similarity"] = None  # filled in by evaluate() in one embedding batch
     return {
         "id": item.id, "line": item.line, "question": item.question, "tags": item.tags,
@@ -127,6 +129,27 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
         "latency_ms": round(latency_ms, 1),
         "metrics": m,
     }
+
+
+def _lead_containment(ans: Answer, expected: Sequence[str]) -> float | None:
+    """Whether the leads of the answered parts hold an expected answer (None when there is
+    none to hold, or the answerer gives no leads)."""
+    if not expected:
+        return None
+    if ans.refused:
+        return 0.0
+    if not any("leads" in p for p in ans.parts):
+        return None
+    leads = [ld["text"] for p in ans.parts if p.get("verdict") == "answer"
+             for ld in p.get("leads") or []]
+    return M.containment(" ".join(leads), expected) if leads else 0.0
+
+
+def quotes_per_part(records: Sequence[dict[str, Any]]) -> float | None:
+    """The mean number of quotes an answered (or weakly answered) part cites."""
+    counts = [len(p.get("citations") or []) for r in records if not r["refused"]
+              for p in r.get("parts") or [] if p.get("verdict") in ("answer", "weak")]
+    return sum(counts) / len(counts) if counts else None
 
 
 def _kind_checks(ans: Answer) -> list[list[Any]]:
@@ -184,6 +207,7 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out[f"{kind}_answers_with_{'someone' if kind == 'who' else 'a_date'}"] = _round(
             M.share(checks) if checks else None)
     out["n_citations"] = sum(len(r["citations"]) for r in records)
+    out["quotes_per_answered_part"] = _round(quotes_per_part(records), 3)
     out["n_unknown_sources"] = sum(1 for r in records if r["unknown_sources"])
     out["errors"] = sum(1 for r in records if r["error"])
     return out
