@@ -13,6 +13,9 @@ from accord.models import Citation, RetrievedChunk, RetrievedSource
 def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: int,
                   score: float) -> Citation:
     m = chunk.metadata
+    page = int(m["page"]) if m.get("page") else None
+    # a sentence quoted whole over a page break (accord.extractive) ends on the next page
+    over = page is not None and end > int(m.get("char_end") or end)
     return Citation(
         n=n, source=str(m.get("source", "")), title=str(m.get("title", "")),
         doc_type=str(m.get("doc_type", "other")), date=(m.get("date") or None),
@@ -20,7 +23,8 @@ def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: in
         chunk_id=chunk.chunk_id, quote=quote, char_start=start, char_end=end,
         content_hash=str(m.get("sha256", "")), score=round(float(score), 4),
         marking=str(m.get("marking", "UNMARKED")), caveats=unpack_caveats(m.get("caveats")),
-        ocr_confidence=(float(m["ocr_confidence"]) if m.get("ocr") else None))
+        ocr_confidence=(float(m["ocr_confidence"]) if m.get("ocr") else None),
+        page_end=page + 1 if over and page is not None else None)
 
 
 def quote_section(meta: dict, start: int) -> str | None:

@@ -72,8 +72,7 @@ def ask(
     if ans.citations:
         console.print("\n[bold]Sources[/bold]")
         for c in ans.citations:
-            where = ", ".join(w for w in (f"p. {c.page}" if c.page else "", c.section or "")
-                              if w)
+            where = ", ".join(w for w in (c.pages(), c.section or "") if w)
             mark = " ".join([c.marking] + list(c.caveats)) if c.marking != "UNMARKED" or \
                 c.caveats else ""
             console.print(f"[{c.n}] [bold]{escape(c.title)}[/bold] ({c.doc_type}, "

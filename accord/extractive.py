@@ -12,6 +12,7 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -35,7 +36,7 @@ from accord.answerability import (
 from accord.citations import make_citation, related_sources
 from accord.leads import Lead, asks_agent, lead_of
 from accord.lexicon import Lexicon, lexicon
-from accord.models import Answer, Citation, RetrievedChunk
+from accord.models import Answer, Citation, Document, RetrievedChunk
 from accord.ports import Embedder
 from accord.questions import ParsedQuestion, Part, parse
 from accord.quotable import list_blocks, signature_blocks
@@ -52,6 +53,18 @@ KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind
 EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
 _KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
 _NAME_SENT = FEATURES.index("name_sent")
+_SENTENCE_ENDS = ".!?;:\"'\u201d\u2019)]"
+MAX_RUNNING = 3  # running lines (a page's foot, the next page's head) a sentence may run over
+MAX_OVER = 800  # characters of the next page a sentence cut by a page end may go on for
+_GLOSS = re.compile(r"\(\d{1,4}\)\s+[a-z]")  # "(6) months": the figure of a number word
+
+
+def _running(text: str) -> bool:
+    """``text`` is at most ``MAX_RUNNING`` short lines that end no sentence (a running foot or
+    head, a page number): what a sentence cut by a page end may run over."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    return len(lines) <= MAX_RUNNING and all(
+        len(ln) <= 80 and ln[-1] not in ".;:" for ln in lines)
 
 
 @dataclass
@@ -89,6 +102,7 @@ class ExtractiveAnswerer:
                  decision: Decision | None = None, *, max_sentences: int = 3,
                  passages: int = 8, max_candidates: int = 80, max_embedded: int = 12,
                  document_text: Callable[[str], str] | None = None,
+                 document: Callable[[str], Document | None] | None = None,
                  lex: Lexicon | None = None, reader: Reader | None = None,
                  max_read: int = 12, read: bool | None = None) -> None:
         self.embedder = embedder
@@ -98,6 +112,7 @@ class ExtractiveAnswerer:
         self.idf = idf
         self.decision = decision or Decision.load()
         self.document_text = document_text
+        self.document = document  # the indexed Document (text, pages) of a source
         self.lex = lex or lexicon()
         self.max_sentences = max_sentences
         self.passages = passages
@@ -164,8 +179,42 @@ class ExtractiveAnswerer:
                     continue
                 if (title and _norm(sent) in title) or (base + s == 0 and sent[-1] not in ".!?"):
                     continue  # a document's title names it, it answers nothing
-                out.append((ci, base + s, base + e, sent, before))
+                end = base + e
+                if sent[-1] not in _SENTENCE_ENDS and ch.metadata.get("page"):
+                    whole = self._over_page(ch.source, base + s, end)
+                    if whole is not None:  # quoted whole, from the next page too
+                        end, sent = whole
+                out.append((ci, base + s, end, sent, before))
         return out[: self.max_candidates]
+
+    def _over_page(self, source: str, start: int, end: int) -> tuple[int, str] | None:
+        """A sentence cut by the end of its PDF page (only running lines after it) that goes on
+        in lower case at the top of the next: its end on that page and its whole verbatim text,
+        running lines between included. None when it does not go on."""
+        doc = self.document(source) if self.document else None
+        if doc is None or not doc.page_starts:
+            return None
+        page = doc.page_at(start) or 0
+        if page >= len(doc.page_starts):
+            return None
+        turn = doc.page_starts[page]
+        if not start < end <= turn or not _running(doc.text[end:turn]):
+            return None
+        nxt = doc.page_starts[page + 1] if page + 1 < len(doc.page_starts) else len(doc.text)
+        lines = doc.text[turn:nxt].split("\n")
+        at = turn
+        for line in lines[:MAX_RUNNING + 1]:
+            head = line.lstrip()
+            if head[:1].islower() or _GLOSS.match(head):
+                spans = sentence_spans(doc.text, at, min(nxt, at + MAX_OVER))
+                if not spans:
+                    return None
+                stop = spans[0][1]
+                return stop, doc.text[start:stop]
+            if not _running(line + "\n"):
+                return None
+            at += len(line) + 1
+        return None
 
     def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
                    seen: dict[str, np.ndarray] | None = None) -> list[Candidate]:

@@ -27,11 +27,11 @@ from accord.text import reflow, words
 
 MIN_WORDS = 6  # a lead shorter than this reads as a fragment: it takes the clause before it
 WHOLE_SHARE = 0.8  # a clause this much of its sentence is given as the whole sentence
-MAX_WHO_WORDS = 45
+MAX_WHO_WORDS = 45  # a "who" lead spans every name it holds, up to this many words
 MAX_WORDS = 24  # a longer clause is cut to the words around the detail, as a window of
 WINDOW = 8  # this many words either side
 NEAR = 10  # words either side of a detail where the question's words are looked for
-LONG_LINE = 60  # a line this long was wrapped by the page, not ended by the writer  # a "who" lead spans the clauses of every name it holds, up to this long
+LONG_LINE = 60  # a line this long was wrapped by the page, not ended by the writer
 ELLIPSIS = "\u2026"
 _ENUMERATOR = re.compile(
     r"^\s*(?:\(?[0-9]{1,3}[.)]|[0-9]{1,3}(?:\.[0-9]{1,3})+\.?|\([a-z]{1,4}\)|[-\u2022*])\s+")

@@ -159,6 +159,15 @@ class Citation:
     marking: str = "UNMARKED"
     caveats: list[str] = field(default_factory=list)
     ocr_confidence: float | None = None  # set when the quote was read from a scan by OCR
+    page_end: int | None = None  # the last page of a quote that runs over a page break
+
+    def pages(self) -> str:
+        """"p. 4", "pp. 4\u20135" for a quote that runs over a page break, "" without pages."""
+        if not self.page:
+            return ""
+        if self.page_end and self.page_end != self.page:
+            return f"pp. {self.page}\u2013{self.page_end}"
+        return f"p. {self.page}"
 
     def ocr_note(self) -> str | None:
         """"quoted from an OCR'd scan, p. 4; OCR confidence 93%" for a quote read by OCR."""
@@ -229,6 +238,7 @@ class Answer:
                             "n", "source", "title", "doc_type", "date", "page", "section",
                             "quote", "char_start", "char_end", "chunk_id", "score",
                             "content_hash", "marking", "caveats", "ocr_confidence",
+                            "page_end",
                         )
                     },
                     "quoted_in_answer": self.shown_quote(c) is None,

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from accord.access import Audience, can_see
+from accord.answer_kinds import given_words
 from accord.answerability import Decision
 from accord.audit import AuditLog, Origin
-from accord.answer_kinds import given_words
 from accord.citations import make_citation, related_sources
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.extractive import ExtractiveAnswerer
@@ -27,7 +27,14 @@ from accord.language import MALAY, detect, embedding_notice, prefer_language
 from accord.leads import asks_agent, lead_of
 from accord.lexicon import lexicon, lexicon_for, reading
 from accord.metrics import Metrics
-from accord.models import Answer, Citation, Filters, RetrievedChunk, RetrievedSource
+from accord.models import (
+    Answer,
+    Citation,
+    Document,
+    Filters,
+    RetrievedChunk,
+    RetrievedSource,
+)
 from accord.ports import Answerer, Embedder, Retriever
 from accord.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.runtime import DEFAULT_MODEL_NAME
@@ -61,7 +68,8 @@ class QA:
         self.documents = documents  # has .document(source) -> Document, for checking quotes
         self.extractive = ExtractiveAnswerer(
             sentence_embedder or embedder, lambda t: self._lexical().idf(t), decision,
-            document_text=lambda source: self._lexical().document_text(source))
+            document_text=lambda source: self._lexical().document_text(source),
+            document=self._document)
         self.answerer = answerer  # an LLM answerer, or None for extractive only
         self._extractive_ms: ExtractiveAnswerer | None = None
 
@@ -190,8 +198,12 @@ class QA:
             base = self.extractive
             self._extractive_ms = ExtractiveAnswerer(
                 base.embedder, base.idf, base.decision, document_text=base.document_text,
+                document=base.document,
                 lex=lexicon_for(MALAY), reader=base.reader, read=base.read)
         return self._extractive_ms
+
+    def _document(self, source: str) -> Document | None:
+        return self.documents.document(source) if self.documents is not None else None
 
     def registry(self) -> Registry | None:
         """The instruments of the index (MoUs, agreements, protocols) with their relations,

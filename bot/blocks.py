@@ -114,8 +114,7 @@ def source_line(c: Citation, shown: str | None = "") -> str:
     escaped, as one block's text. ``shown``: the quote as printed (``Answer.shown_quote``:
     reflowed, or None when the answer already printed it whole); "" prints ``c.quote``."""
     # Page and section both: "p. 4 · Article 9 - Entry into Force".
-    meta = [c.doc_type, c.date or "undated"] + [w for w in (
-        f"p. {c.page}" if c.page else "", c.section or "") if w]
+    meta = [c.doc_type, c.date or "undated"] + [w for w in (c.pages(), c.section or "") if w]
     if c.marking and c.marking.upper() != "UNMARKED":
         meta.append(c.marking.upper())  # officers must see a document's protective marking
     if c.caveats:
