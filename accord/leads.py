@@ -35,6 +35,7 @@ LONG_LINE = 60  # a line this long was wrapped by the page, not ended by the wri
 ELLIPSIS = "\u2026"
 _ENUMERATOR = re.compile(
     r"^\s*(?:\(?[0-9]{1,3}[.)]|[0-9]{1,3}(?:\.[0-9]{1,3})+\.?|\([a-z]{1,4}\)|[-\u2022*])\s+")
+_BARE_YEAR = re.compile(r"\d{4}")
 _AGENT = re.compile(r"\bby\s+whom\b", re.I)
 
 
@@ -78,6 +79,9 @@ def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
                                                      sentence[max(0, i - 30):i])]
         found = [f for f in found if f[0] >= after_by[0]] if after_by else found
     else:  # the detail among the question's words ("1.4 tonnes of methamphetamine ...")
+        if kind == "when":  # a day or a month before a bare year ("in April 2009" > "1995")
+            dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i:i + n])]
+            found = dated or found
         near = [_nearby(sentence, i, n, given, lex) for i, n in found]
         found = found[near.index(max(near)):]
     clauses = _clauses(sentence, lex)
@@ -158,13 +162,17 @@ def _breaks(openers: frozenset[str], verbs: frozenset[str]) -> re.Pattern[str]:
 
 def _clauses(sentence: str, lex: Lexicon) -> list[tuple[int, int]]:
     """(start, end) of each clause of ``sentence``, covering it in order. A line break ends a
-    clause only after a short line or a blank line (a signing block's lines), not where a
-    page wraps a long sentence."""
+    clause after a blank line, after a line that ends with a stop or a comma, or after a short
+    line when the next opens in capitals or with an item mark (a signing block's lines); not
+    where a page wraps a sentence ("the second review is on six\nhealth bodies")."""
     cuts = [0]
     for m in _breaks(lex.clause_openers, lex.clause_verbs).finditer(sentence):
         if m.group(0) == "\n":
-            line = sentence[sentence.rfind("\n", 0, m.start()) + 1:m.start()]
-            if len(line.strip()) >= LONG_LINE and sentence[m.end():m.end() + 1] != "\n":
+            line = sentence[sentence.rfind("\n", 0, m.start()) + 1:m.start()].strip()
+            nxt = sentence[m.end():m.end() + 12].lstrip(" \t")
+            ends = not line or line[-1] in ".;:," or nxt[:1] == "\n"
+            opens = nxt[:1].isupper() or bool(_ENUMERATOR.match(nxt))
+            if not (ends or (len(line) < LONG_LINE and opens)):
                 continue
         if m.end() > cuts[-1]:
             cuts.append(m.end())

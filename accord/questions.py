@@ -16,6 +16,7 @@ All word lists come from ``accord/data/lexicon.yaml``; nothing here is specific 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -91,7 +92,6 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
     if pieces is None:
         pieces = ("", [p for p in _SENTENCES.split(body) if p.strip()])
     lead, texts = pieces
-    lead = f"{setting} {lead}".strip()
     parts: list[Part] = []
     for i, text in enumerate(texts):
         # A later part often points back ("(b) if so, when was it published"): it is searched
@@ -101,6 +101,11 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
         parts.extend(_with_trailing(text, context, lex))
     parts = [p for p in parts if p.terms or p.names or p.numbers] or [
         _part(body or q, "", lex)]
+    if setting:
+        # A briefing before the question is searched with it, but its words are not the
+        # part's: a passage need not hold "Permanent" because the asker's minister is meeting
+        # a Permanent Secretary.
+        parts = [dataclasses.replace(p, search=f"{setting} {p.search}") for p in parts]
     return ParsedQuestion(q, parts)
 
 

@@ -261,7 +261,8 @@ def _print_summary(console: Any, results: dict[str, Any]) -> None:
     console.print(f"answerable {summary['n_answerable']}, unanswerable "
                   f"{summary['n_unanswerable']}, refused {summary['n_refused']}, citations "
                   f"{summary['n_citations']}, errors {summary['errors']}, quotes per answered "
-                  f"part {summary.get('quotes_per_answered_part')}")
+                  f"part {summary.get('quotes_per_answered_part')}, leads holding the answer "
+                  f"when their quote does {summary.get('lead_when_quoted')}")
     by_tag = summary.get("by_tag", {})
     if by_tag:
         tags = Table(title=f"per tag, at clearance {seen_as}")

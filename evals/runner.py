@@ -115,6 +115,7 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
         value = fn(ans.text, exp)
         m[key] = 0.0 if value is not None and ans.refused else value
     m["lead_containment"] = _lead_containment(ans, exp)
+    lead_holds = _lead_holds(ans, exp)
     m["answer_similarity"] = None  # filled in by evaluate() in one embedding batch
     return {
         "id": item.id, "line": item.line, "question": item.question, "tags": item.tags,
@@ -126,6 +127,7 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
                        "title": r.title} for r in ans.retrieved],
         "citations": citations,
         "first_gold_rank": M.first_gold_rank(ranked, gold),
+        "lead_holds": lead_holds,
         "latency_ms": round(latency_ms, 1),
         "metrics": m,
     }
@@ -143,6 +145,18 @@ def _lead_containment(ans: Answer, expected: Sequence[str]) -> float | None:
     leads = [ld["text"] for p in ans.parts if p.get("verdict") == "answer"
              for ld in p.get("leads") or []]
     return M.containment(" ".join(leads), expected) if leads else 0.0
+
+
+def _lead_holds(ans: Answer, expected: Sequence[str]) -> bool | None:
+    """Whether the answered parts' leads hold an expected answer, asked only where a quote they
+    lead holds one (None otherwise)."""
+    if ans.refused or not expected:
+        return None
+    quotes = {c.n: c.quote for c in ans.citations}
+    leads = [ld for p in ans.parts if p.get("verdict") == "answer" for ld in p.get("leads") or []]
+    if not any(M.containment(quotes.get(ld["n"], ""), expected) for ld in leads):
+        return None
+    return bool(M.containment(" ".join(ld["text"] for ld in leads), expected))
 
 
 def quotes_per_part(records: Sequence[dict[str, Any]]) -> float | None:
@@ -208,6 +222,10 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             M.share(checks) if checks else None)
     out["n_citations"] = sum(len(r["citations"]) for r in records)
     out["quotes_per_answered_part"] = _round(quotes_per_part(records), 3)
+    # the lead's own share of the work: of the answered questions whose quotes hold an expected
+    # answer, the share whose leads hold one too (the rest is the choice of sentence)
+    held = [r["lead_holds"] for r in records if r.get("lead_holds") is not None]
+    out["lead_when_quoted"] = _round(M.share(held) if held else None)
     out["n_unknown_sources"] = sum(1 for r in records if r["unknown_sources"])
     out["errors"] = sum(1 for r in records if r["error"])
     return out
