@@ -78,7 +78,7 @@ def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
         after_by = [i for i, _n in found if re.search(r"\bby\s+(?:\S+\s+)?$",
                                                      sentence[max(0, i - 30):i])]
         found = [f for f in found if f[0] >= after_by[0]] if after_by else found
-    else:  # the detail among the question's words ("1.4 tonnes of methamphetamine ...")
+    if not (agent and after_by):  # the detail among the question's words ("1.4 tonnes of ...")
         if kind == "when":  # a day or a month before a bare year ("in April 2009" > "1995")
             dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i:i + n])]
             found = dated or found

@@ -39,23 +39,30 @@ def test_every_quote_is_the_text_at_its_span(sample_index, answers):
 
 
 def test_every_extractive_sentence_is_a_cited_quote(answers):
-    """An answer is its cited quotes, each followed by its marker, and nothing else but part
+    """An answer is its parts' leads, each a piece of its cited quote (reflowed; "…" where it
+    leaves out the rest of the sentence) followed by its marker, and nothing else but part
     labels and the answerer's own plain notices."""
     from accord.extractive import WEAK_LEAD
+    from accord.text import reflow
 
     for _, ans in answers:
         if ans.refused:
             assert not ans.citations
             continue
         rest = ans.text
-        for c in sorted(ans.citations, key=lambda c: -len(c.quote)):
-            assert f"{c.quote} [{c.n}]" in rest, (c.n, c.quote)
-            rest = rest.replace(f"{c.quote} [{c.n}]", " ")
+        quotes = {c.n: reflow(c.quote) for c in ans.citations}
+        leads = sorted(((ld["text"], ld["n"]) for p in ans.parts for ld in p.get("leads", [])),
+                       key=lambda x: -len(x[0]))
+        assert {n for _, n in leads} == set(quotes), (ans.parts, quotes)
+        for text, n in leads:
+            assert text.strip("\u2026") in quotes[n], (n, text, quotes[n])
+            assert f"{text} [{n}]" in rest or f"{text} [{n}]" in ans.text, (n, text)
+            rest = rest.replace(f"{text} [{n}]", " ")
         rest = re.sub(r"\([a-z]\)", " ", rest).replace(WEAK_LEAD, " ")
         rest = re.sub(r"\(the document is dated [\d-]+\)", " ", rest)
         rest = rest.replace("The indexed documents do not say.", " ")
         # notes on what is in force: "Article 9(2) of the instrument quoted in [1] was amended
-        # by <title> of <date>: <quote> [n]" (the quote was removed above)
+        # by <title> of <date>: <quote> [n]" (an LLM answer's; the extractive one leads with it)
         rest = re.sub(r"Article [\w()]+ of the instrument quoted in \[\d+\] was amended by "
                       r"[^\n]*? of \d{1,2} \w+ \d{4}:", " ", rest)
         rest = re.sub(r"\[\d+\] is from an instrument that is [^\n]*?\.", " ", rest)
@@ -63,6 +70,7 @@ def test_every_extractive_sentence_is_a_cited_quote(answers):
         # amended by <title> of <date>; the text as signed said: <old> [m])"
         rest = re.sub(r"\(in force: Article [\w()]+ as amended by [^\n]*? of \d{1,2} \w+ \d{4}; "
                       r"the text as signed said:\s*\)", " ", rest)
+        rest = re.sub(r"[;\s]+", " ", rest)
         assert rest.strip() == "", rest
         assert {int(n) for n in MARKER.findall(ans.text)} == {c.n for c in ans.citations}
 

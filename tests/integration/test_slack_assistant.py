@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 
 from accord.access import can_see
 from bot.app import build_app
-from bot.blocks import PLACEHOLDER_TEXT, escape_mrkdwn
+from bot.blocks import PLACEHOLDER_TEXT, escape_mrkdwn, split_sentences
+from bot.streaming import MAX_APPENDS, group
 from tests.conftest import make_settings
 from tests.integration.access_common import EXPECTED, SECRET
 from tests.mock_slack_api import (
@@ -160,7 +161,10 @@ def test_question_sets_title_and_status_and_streams_the_checked_answer(slack, ma
     expected = marked.qa.answer(Q_SIGNED, audience=marked.settings.cli_audience("OFFICIAL"))
     streamed = "".join(a.params["markdown_text"] for a in appends)
     assert streamed == escape_mrkdwn(expected.text.strip())
-    assert len(appends) >= 2 and "14 November 2023" in streamed
+    # one append per sentence of the answer (its leads), in order
+    pieces = group(split_sentences(escape_mrkdwn(expected.text)), MAX_APPENDS)
+    assert [a.params["markdown_text"] for a in appends] == pieces
+    assert "14 November 2023" in streamed
     shown = text_of(stop.params["blocks"])
     assert expected.citations and "*Sources*" in shown
     for c in expected.citations:
