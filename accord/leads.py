@@ -74,11 +74,11 @@ def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
     found = sorted((i, len(s)) for s in spans if (i := _find(sentence, s)) >= 0)
     if not found:
         return whole
-    if agent:  # "by whom": the names from the first one after "by"
-        after_by = [i for i, _n in found if re.search(r"\bby\s+(?:\S+\s+)?$",
-                                                     sentence[max(0, i - 30):i])]
-        found = [f for f in found if f[0] >= after_by[0]] if after_by else found
-    if not (agent and after_by):  # the detail among the question's words ("1.4 tonnes of ...")
+    after_by = [i for i, _n in found if re.search(r"\bby\s+(?:\S+\s+)?$",
+                                                 sentence[max(0, i - 30):i])] if agent else []
+    if after_by:  # "by whom": the names from the first one after "by"
+        found = [f for f in found if f[0] >= after_by[0]]
+    else:  # the detail among the question's words ("1.4 tonnes of methamphetamine ...")
         if kind == "when":  # a day or a month before a bare year ("in April 2009" > "1995")
             dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i:i + n])]
             found = dated or found
