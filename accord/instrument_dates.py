@@ -6,6 +6,7 @@ months, and whether it renews itself. Used by accord/instruments.py and ingest/m
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -68,7 +69,10 @@ def signing_date(text: str) -> str | None:
 
 
 def add_months(date: str, months: int) -> str:
+    """``date`` (ISO) plus ``months``, on the same day of the month, or the month's last day
+    when it has no such day (29 February 2024 + 12 months = 28 February 2025)."""
     d = dt.date.fromisoformat(date)
     y, m = divmod(d.month - 1 + months, 12)
-    day = min(d.day, 28)
-    return dt.date(d.year + y, m + 1, day).isoformat()
+    year, month = d.year + y, m + 1
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day).isoformat()

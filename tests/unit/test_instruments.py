@@ -3,6 +3,7 @@ supersession, status on a date, unresolved references."""
 
 from __future__ import annotations
 
+from accord.instrument_dates import add_months
 from accord.instruments import Registry, article_of, parse_date, read_instrument
 
 
@@ -26,6 +27,21 @@ def test_entry_term_and_expiry():
     assert reg.status("a.md", "2019-12-15").state == "not yet in force"
     assert reg.status("a.md", "2021-06-01").state == "in force"
     assert reg.status("a.md", "2023-06-01").state == "expired"
+
+
+def test_month_arithmetic_keeps_the_day_or_takes_the_month_end():
+    assert add_months("2023-11-30", 60) == "2028-11-30"  # not clipped to the 28th
+    assert add_months("2024-02-29", 12) == "2025-02-28"
+    assert add_months("2024-01-31", 1) == "2024-02-29"
+    assert add_months("2023-12-15", 1) == "2024-01-15"
+
+
+def test_a_five_year_term_from_the_30th_expires_on_the_30th_not_before():
+    a = inst("a.md", "1. This MoU shall enter into force on 30 November 2023. 2. It shall "
+             "remain in force for a period of five (5) years.", "MoU", "2023-11-30")
+    reg = Registry([a])
+    assert reg.status("a.md", "2028-11-29").state == "in force"
+    assert reg.status("a.md", "2028-11-30").state == "expired"
 
 
 def test_a_term_in_words_and_renewal_keep_it_in_force():
