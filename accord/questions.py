@@ -98,7 +98,8 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
         # with the first part's words too.
         context = f"{lead} {texts[0]}".strip() if i and lead is not None and pieces[0] is not None \
             and len(texts) > 1 and _ENUM.search(body) else lead
-        parts.extend(_with_trailing(text, context, lex))
+        for asked in _joined_asks(text, lex):
+            parts.extend(_with_trailing(asked, context, lex))
     parts = [p for p in parts if p.terms or p.names or p.numbers] or [
         _part(body or q, "", lex)]
     if setting:
@@ -151,6 +152,22 @@ def _enumerated(body: str) -> tuple[str, list[str]] | None:
         end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
         texts.append(re.sub(r"[\s,;:.]+(?:and|or)?[\s,;:.]*$", "", body[m.end():end]).strip())
     return lead, [t for t in texts if t]
+
+
+def _joined_asks(text: str, lex: Lexicon) -> list[str]:
+    """"When and where did the Committee first meet?" asks two things of one clause: "When did
+    the Committee first meet?" and "where did the Committee first meet?". Other texts are
+    returned as they are."""
+    m = re.match(r"\s*(\w+)\s*(?:,\s*)?and\s+(\w+)\s+(\S.*)$", text)
+    if not m or m.group(1).lower() not in lex.interrogatives or \
+            m.group(2).lower() not in lex.interrogatives or \
+            m.group(1).lower() == m.group(2).lower():
+        return [text]
+    second, rest = m.group(2), m.group(3)
+    degree = re.match(r"(much|many|long|often|far|soon)\s+(\S.*)$", rest, re.I)
+    if second.lower() == "how" and degree:  # "What and how much was agreed?"
+        second, rest = f"{second} {degree.group(1)}", degree.group(2)
+    return [f"{m.group(1)} {rest}", f"{second} {rest}"]
 
 
 def _with_trailing(text: str, lead: str, lex: Lexicon) -> list[Part]:

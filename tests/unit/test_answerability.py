@@ -67,6 +67,17 @@ def test_parts_and_the_kind_each_wants(question, kinds):
     assert [p.kind for p in parse(question).parts] == kinds
 
 
+def test_two_question_words_joined_by_and_ask_two_parts():
+    parts = parse("When and where did the Joint Working Committee first meet?").parts
+    assert [(p.kind, p.text) for p in parts] == [
+        ("when", "When did the Joint Working Committee first meet?"),
+        ("where", "where did the Joint Working Committee first meet?")]
+    assert [p.text for p in parse("What and how much was agreed?").parts] == [
+        "What was agreed?", "how much was agreed?"]
+    assert len(parse("Where was it agreed and when?").parts) == 2  # the trailing form, as before
+    assert len(parse("Who signed the treaty and the protocol?").parts) == 1
+
+
 def test_statements_before_the_question_are_searched_with_it():
     q = "Mr. Arvo met the U.S. envoy in Varesh. Has the Ministry reviewed the fisheries accord?"
     [part] = parse(q).parts
