@@ -106,7 +106,7 @@ def _counts(text: str, lex: Lexicon) -> list[str]:
 def _amounts(text: str, lex: Lexicon) -> list[str]:
     out = [m.group(0) for m in _CURRENCY.finditer(text)]
     out += [m.group(0) for m in _PERCENT.finditer(text)]
-    toks = _FIGURE_OR_WORD.findall(text)  # "1.4 tonnes": the decimal stays one token
+    toks = _FIGURE_OR_WORD.findall(text)  # "2.5 kilograms": a decimal stays one token
     counts = set(_counts(text, lex))
     for i, t in enumerate(toks):
         # "$4 million", "six months" ("how much notice" is answered by a period)

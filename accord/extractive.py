@@ -12,7 +12,6 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -37,6 +36,7 @@ from accord.citations import make_citation, related_sources
 from accord.leads import Lead, asks_agent, lead_of
 from accord.lexicon import Lexicon, lexicon
 from accord.models import Answer, Citation, Document, RetrievedChunk
+from accord.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.ports import Embedder
 from accord.questions import ParsedQuestion, Part, parse
 from accord.quotable import list_blocks, signature_blocks
@@ -53,20 +53,6 @@ KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind
 EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
 _KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
 _NAME_SENT = FEATURES.index("name_sent")
-_SENTENCE_ENDS = ".!?;:\"'\u201d\u2019)]"
-MAX_RUNNING = 3  # running lines (a page's foot, the next page's head) a sentence may run over
-MAX_OVER = 800  # characters of the next page a sentence cut by a page end may go on for
-_GLOSS = re.compile(r"\(\d{1,4}\)\s+[a-z]")  # "(6) months": the figure of a number word
-
-
-def _running(text: str) -> bool:
-    """``text`` is at most ``MAX_RUNNING`` short lines that end no sentence (a running foot or
-    head, a page number): what a sentence cut by a page end may run over."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    return len(lines) <= MAX_RUNNING and all(
-        len(ln) <= 80 and ln[-1] not in ".;:" for ln in lines)
-
-
 @dataclass
 class Candidate:
     chunk: int
@@ -180,7 +166,10 @@ class ExtractiveAnswerer:
                 if (title and _norm(sent) in title) or (base + s == 0 and sent[-1] not in ".!?"):
                     continue  # a document's title names it, it answers nothing
                 end = base + e
-                if sent[-1] not in _SENTENCE_ENDS and ch.metadata.get("page"):
+                # (only running lines may follow it in its passage: checked before the
+                # document is read)
+                if sent[-1] not in SENTENCE_ENDS and ch.metadata.get("page") and \
+                        running(ch.text[e:]):
                     whole = self._over_page(ch.source, base + s, end)
                     if whole is not None:  # quoted whole, from the next page too
                         end, sent = whole
@@ -188,33 +177,9 @@ class ExtractiveAnswerer:
         return out[: self.max_candidates]
 
     def _over_page(self, source: str, start: int, end: int) -> tuple[int, str] | None:
-        """A sentence cut by the end of its PDF page (only running lines after it) that goes on
-        in lower case at the top of the next: its end on that page and its whole verbatim text,
-        running lines between included. None when it does not go on."""
+        """``accord.page_breaks.over_page`` on the indexed document of ``source``."""
         doc = self.document(source) if self.document else None
-        if doc is None or not doc.page_starts:
-            return None
-        page = doc.page_at(start) or 0
-        if page >= len(doc.page_starts):
-            return None
-        turn = doc.page_starts[page]
-        if not start < end <= turn or not _running(doc.text[end:turn]):
-            return None
-        nxt = doc.page_starts[page + 1] if page + 1 < len(doc.page_starts) else len(doc.text)
-        lines = doc.text[turn:nxt].split("\n")
-        at = turn
-        for line in lines[:MAX_RUNNING + 1]:
-            head = line.lstrip()
-            if head[:1].islower() or _GLOSS.match(head):
-                spans = sentence_spans(doc.text, at, min(nxt, at + MAX_OVER))
-                if not spans:
-                    return None
-                stop = spans[0][1]
-                return stop, doc.text[start:stop]
-            if not _running(line + "\n"):
-                return None
-            at += len(line) + 1
-        return None
+        return over_page(doc, start, end) if doc is not None else None
 
     def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
                    seen: dict[str, np.ndarray] | None = None) -> list[Candidate]:

@@ -12,7 +12,7 @@ Clauses end at a semicolon or colon, at a line of a block (a signing block's lin
 ", <opener>" ("..., unless ...") and before "and <verb>" ("... ten (10) years from its entry
 into force and shall thereafter ..."); the openers and verbs are lexicon words
 (``clause_openers``, ``clause_verbs``). A clause of fewer than ``MIN_WORDS`` words takes the
-clause before it ("Done at Port Aldric | on 14 November 2023").
+clause before it ("Signed at the capital | on 2 May 2021").
 """
 
 from __future__ import annotations
@@ -78,8 +78,8 @@ def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
                                                  sentence[max(0, i - 30):i])] if agent else []
     if after_by:  # "by whom": the names from the first one after "by"
         found = [f for f in found if f[0] >= after_by[0]]
-    else:  # the detail among the question's words ("1.4 tonnes of methamphetamine ...")
-        if kind == "when":  # a day or a month before a bare year ("in April 2009" > "1995")
+    else:  # the detail among the question's words ("2.5 kilograms of the goods ...")
+        if kind == "when":  # a day or a month before a bare year ("in May 2012" > "2004")
             dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i:i + n])]
             found = dated or found
         near = [_nearby(sentence, i, n, given, lex) for i, n in found]
@@ -164,7 +164,7 @@ def _clauses(sentence: str, lex: Lexicon) -> list[tuple[int, int]]:
     """(start, end) of each clause of ``sentence``, covering it in order. A line break ends a
     clause after a blank line, after a line that ends with a stop or a comma, or after a short
     line when the next opens in capitals or with an item mark (a signing block's lines); not
-    where a page wraps a sentence ("the second review is on six\nhealth bodies")."""
+    where a page wraps a sentence ("the report covers\nfour regions")."""
     cuts = [0]
     for m in _breaks(lex.clause_openers, lex.clause_verbs).finditer(sentence):
         if m.group(0) == "\n":

@@ -104,8 +104,7 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
         _part(body or q, "", lex)]
     if setting:
         # A briefing before the question is searched with it, but its words are not the
-        # part's: a passage need not hold "Permanent" because the asker's minister is meeting
-        # a Permanent Secretary.
+        # part's: a passage need not name whom the asker is briefing.
         parts = [dataclasses.replace(p, search=f"{setting} {p.search}") for p in parts]
     return ParsedQuestion(q, parts)
 
@@ -164,9 +163,10 @@ def _joined_asks(text: str, lex: Lexicon) -> list[str]:
             m.group(1).lower() == m.group(2).lower():
         return [text]
     second, rest = m.group(2), m.group(3)
-    degree = re.match(r"(much|many|long|often|far|soon)\s+(\S.*)$", rest, re.I)
-    if second.lower() == "how" and degree:  # "What and how much was agreed?"
-        second, rest = f"{second} {degree.group(1)}", degree.group(2)
+    # "What and how much was agreed?": a two-word opening of the lexicon's kinds stays whole
+    head, _, tail = rest.partition(" ")
+    if tail and (second.lower(), head.lower()) in {o[:2] for o, _kind in lex.kinds}:
+        second, rest = f"{second} {head}", tail
     return [f"{m.group(1)} {rest}", f"{second} {rest}"]
 
 

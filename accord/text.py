@@ -18,9 +18,9 @@ _END = re.compile(r"[.!?]['\")\]\u2019\u201d]*(?=\s)|\n")
 _ITEM = re.compile(
     r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
-# "... at least six\n(6) months": a figure in brackets glossing the number word before it, then
-# a word in lower case, continues the sentence (a list item "(6) The Parties ..." does not)
-_FIGURE_GLOSS = re.compile(r"\(\d{1,4}\)\s+[a-z]")
+# "... within thirty\n(30) days": a figure in brackets glossing the number word before it, then
+# a word in lower case, continues the sentence (a list item "(3) The Parties ..." does not)
+FIGURE_GLOSS = re.compile(r"\(\d{1,4}\)\s+[a-z]")
 # Words left in lower case in a title ("Minutes of the First Meeting"): grammar, not content.
 _SMALL = frozenset("of the and on in for to a an at by with between".split())
 
@@ -75,7 +75,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             line_start = text.rfind("\n", 0, m.start()) + 1
             line = text[max(line_start, cur):m.start()]
             if nxt and nxt[0] != "\n" and (nxt[0].islower() or (
-                    len(line) >= 60 and (not _ITEM.match(nxt) or _FIGURE_GLOSS.match(
+                    len(line) >= 60 and (not _ITEM.match(nxt) or FIGURE_GLOSS.match(
                         text, stop + len(text[stop:stop + 8]) - len(nxt))))):
                 continue
         else:
@@ -111,8 +111,8 @@ _SOFT_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 def reflow(text: str) -> str:
     """``text`` as the page shows it, on one line: line breaks become spaces, except after a
-    hyphen that ends a line, which stays joined to the next word ("cross-\nborder" ->
-    "cross-border"; a word the printer broke keeps its hyphen: nothing is guessed); runs of
+    hyphen that ends a line, which stays joined to the next word ("long-\nterm" ->
+    "long-term"; a word the printer broke keeps its hyphen: nothing is guessed); runs of
     white space become one space."""
     text = _HYPHEN_BREAK.sub(lambda m: f"{m.group(1)}-{m.group(2)}", text)
     return " ".join(_SOFT_BREAK.sub(" ", text).split())
