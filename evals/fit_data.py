@@ -17,7 +17,8 @@ from accord.lexicon import lexicon
 from accord.questions import parse
 
 TEST_SPLITS = ("corpus_real_test.jsonl", "corpus_real_test2.jsonl", "corpus_real_test3.jsonl",
-               "corpus_real_test4.jsonl", "corpus_real_test5.jsonl")
+               "corpus_real_test4.jsonl", "corpus_real_test5.jsonl",
+               "corpus_real_test6.jsonl")
 CACHE_FORMAT = 5  # raise when what collect() keeps changes
 
 
