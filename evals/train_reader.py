@@ -53,6 +53,7 @@ from accord.reader import (
     TOKENIZER_FILE,
     best_span,
     encode,
+    null_margin,
     reader_input,
 )
 from accord.text import sentence_spans
@@ -60,6 +61,8 @@ from accord.text import sentence_spans
 VALIDATION = ("Normans", "Steam_engine", "Harvard_University", "Immune_system",
               "Scottish_Parliament")
 BASE = "sentence-transformers/all-MiniLM-L6-v2"
+BLANK = 0.3  # probability of leaving a training pair's heading (or previous sentence) out
+WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 100.0)  # span-margin weights tried; 100: the margin alone
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("the a an of in on at to for by and or is was were what which who whom when "
                   "where why how did does do that this with from as be are it its".split())
@@ -115,7 +118,18 @@ def answer_removed(ex: dict) -> dict | None:
     if len(_WORD.findall(rest.lower())) < 4:
         return None
     return {"q": ex["q"], "sentence": rest, "label": 0.0, "gold": None, "cover": None,
+            "heading": ex["heading"], "previous": ex["previous"],
             "pair": reader_input(ex["q"], rest, ex["heading"], ex["previous"])}
+
+
+def blank_context(ex: dict, rng: random.Random) -> dict:
+    """The example with its heading, its previous sentence or both left out, each with
+    probability BLANK: QNLI pairs come without either, so a model that always saw SQuAD's
+    context would learn "no context" as a label (it did: a heading moved one in-domain logit
+    from +3.6 to -4.8), and a document's sentence often has no sentence before it."""
+    heading = "" if rng.random() < BLANK else ex.get("heading", "")
+    previous = "" if rng.random() < BLANK else ex.get("previous", "")
+    return {**ex, "pair": reader_input(ex["q"], ex["sentence"], heading, previous)}
 
 
 def build(rows: list[dict], qnli: list, rng: random.Random,
@@ -140,7 +154,7 @@ def build(rows: list[dict], qnli: list, rng: random.Random,
         if removed and pos:
             made = answer_removed(rng.choice(pos))
             keep += [made] if made else []
-        train += pos + keep
+        train += [blank_context(x, rng) for x in pos + keep]
     val_paragraphs = {r["context"] for r in val_rows}
     val_questions = {r["question"].strip() for r in val_rows}
     dropped = 0
@@ -148,7 +162,7 @@ def build(rows: list[dict], qnli: list, rng: random.Random,
         if q.strip() in val_questions or any(s.strip() in p for p in val_paragraphs):
             dropped += 1
             continue
-        train.append({"q": q, "sentence": s, "label": y, "gold": None,
+        train.append({"q": q, "sentence": s, "label": y, "gold": None, "qnli": True,
                       "pair": reader_input(q, s)})
     log(f"validation: {len(val_rows)} questions, {len(val)} sentences "
         f"({int(sum(x['label'] for x in val))} positive); training: {len(train_rows)} SQuAD rows "
@@ -213,8 +227,10 @@ def batches(examples: list[dict], size: int, rng: random.Random | None):
 
 
 def run_model(fn, tok, examples: list[dict], size: int = 64):
-    """Logits and span logits for every example, via fn(feeds) -> (logits, spans)."""
+    """Logits, best spans and null margins (``accord.reader.null_margin``) for every
+    example, via fn(feeds) -> (logits, spans)."""
     logits = np.zeros(len(examples), dtype=np.float32)
+    margins = np.zeros(len(examples), dtype=np.float32)
     spans: list = [None] * len(examples)
     for b in batches(examples, size, None):
         enc = encode(tok, [examples[i]["pair"] for i in b])
@@ -222,11 +238,13 @@ def run_model(fn, tok, examples: list[dict], size: int = 64):
         for k, i in enumerate(b):
             logits[i] = z[k]
             first, stop = enc.sentence_tokens[k]
+            m = null_margin(sp[k, :, 0], sp[k, :, 1], first, stop)
+            margins[i] = max(m, -50.0) if np.isfinite(m) else -50.0
             if examples[i]["label"]:
                 s, e, _ = best_span(sp[k, :, 0], sp[k, :, 1], first, stop)
                 o = enc.sentence_offsets[k]
                 spans[i] = (o[s - first][0], o[e - first][1]) if o else None
-    return logits, spans
+    return logits, spans, margins
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -262,7 +280,7 @@ def _f1(pred: str, gold: str) -> float:
 def figures(val: list[dict], logits: np.ndarray, spans: list, a: float = 1.0,
             b: float = 0.0) -> dict:
     labels = np.array([x["label"] for x in val])
-    prob = 1 / (1 + np.exp(-(a * logits + b)))
+    prob = 1 / (1 + np.exp(-np.clip(a * logits + b, -40, 40)))
     qids = np.array([x["qid"] for x in val])
     best: dict[int, int] = {}
     for i, q in enumerate(qids):
@@ -292,19 +310,30 @@ def figures(val: list[dict], logits: np.ndarray, spans: list, a: float = 1.0,
 
 
 def platt(logits: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """(a, b) minimising the log loss of sigmoid(a * logit + b) (Newton steps)."""
+    """(a, b) minimising the log loss of sigmoid(a * logit + b): Newton steps on the
+    standardised score, each halved until the loss falls (a plain Newton step diverges on a
+    wide-ranged score such as the null margin)."""
     z, y = np.asarray(logits, dtype=np.float64), np.asarray(labels, dtype=np.float64)
+    mu, sd = float(z.mean()), float(z.std()) or 1.0
+    x = np.stack([(z - mu) / sd, np.ones_like(z)], 1)
+
+    def loss(w: np.ndarray) -> float:
+        t = x @ w
+        return float(np.sum(np.logaddexp(0.0, t) - y * t))
+
     w = np.array([1.0, 0.0])
-    x = np.stack([z, np.ones_like(z)], 1)
     for _ in range(100):
-        p = 1 / (1 + np.exp(-(x @ w)))
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -40, 40)))
         grad = x.T @ (p - y)
         hess = (x * (p * (1 - p))[:, None]).T @ x + 1e-9 * np.eye(2)
         step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-10:
+        t, before = 1.0, loss(w)
+        while loss(w - t * step) > before and t > 1e-6:
+            t /= 2
+        w = w - t * step
+        if np.abs(t * step).max() < 1e-10:
             break
-    return float(w[0]), float(w[1])
+    return float(w[0] / sd), float(w[1] - w[0] * mu / sd)
 
 
 def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, lr: float,
@@ -337,7 +366,13 @@ def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, l
             feeds = {k: torch.from_numpy(v) for k, v in enc.feeds().items()}
             logits, span = model(**feeds)
             loss = bce(logits, torch.tensor([examples[i]["label"] for i in b]))
-            golds = [(k, gold_tokens(examples[i], enc, k)) for k, i in enumerate(b)]
+            # span head: the gold span of a positive, position 0 ([CLS], "no answer") for a
+            # negative (SQuAD 2.0's null answer); QNLI pairs and positives without a known span
+            # train none (QNLI has no spans: its negatives alone would teach "no context, no
+            # answer")
+            golds = [(k, None if examples[i].get("qnli") else
+                      gold_tokens(examples[i], enc, k) if examples[i]["label"] else (0, 0))
+                     for k, i in enumerate(b)]
             golds = [(k, g) for k, g in golds if g is not None]
             if golds:
                 rows = torch.tensor([k for k, _ in golds])
@@ -345,6 +380,7 @@ def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, l
                 for r, (k, _) in enumerate(golds):
                     first, stop = enc.sentence_tokens[k]
                     valid[r, first:stop] = True
+                    valid[r, 0] = True
                 sl = span[rows, :, 0].masked_fill(~valid, -1e4)
                 el = span[rows, :, 1].masked_fill(~valid, -1e4)
                 loss = loss + 0.5 * (ce(sl, torch.tensor([g[0] for _, g in golds]))
@@ -460,16 +496,33 @@ def main(argv: list[str] | None = None) -> None:
         root.setLevel(logging.ERROR)
         quantize_dynamic(work / "reader.onnx", work / MODEL_FILE, per_channel=True,
                          weight_type=QuantType.QInt8)
-        out_logits = {}
+        out_logits, out_margins = {}, {}
         for name, file in (("onnx_fp32", "reader.onnx"), ("onnx_int8", MODEL_FILE)):
             t0 = time.time()
-            out_logits[name], spans = run_model(onnx_fn(work / file), tok, val, 16)
+            out_logits[name], spans, out_margins[name] = run_model(onnx_fn(work / file), tok,
+                                                                   val, 16)
             results[name] = figures(val, out_logits[name], spans)
             log(f"validation ({name}, {time.time() - t0:.0f} s): {json.dumps(results[name])}")
         labels = np.array([x["label"] for x in val])
-        a, b = platt(out_logits["onnx_int8"], labels)
-        results["onnx_int8_calibrated"] = figures(val, out_logits["onnx_int8"], spans, a, b)
-        log(f"calibration a={a:.4f} b={b:.4f}; calibrated int8: "
+        # the score: logit + w * null margin, w chosen on the held-out articles by sentence
+        # AUC + question AUC (one number chosen on them; calibration is fitted there too)
+        z, m = out_logits["onnx_int8"], out_margins["onnx_int8"]
+        trials = {}
+        for w in WEIGHTS:
+            fig = figures(val, z + w * m, spans) if w < 100 else figures(val, m, spans)
+            trials[w] = fig
+            log(f"score logit + {w} x null margin: sentence AUC {fig['sentence_auc']}, "
+                f"question AUC {fig['question_auc']}, top {fig['top_sentence_holds_answer']}")
+        w = max(WEIGHTS, key=lambda k: trials[k]["sentence_auc"] + trials[k]["question_auc"])
+        weights = {"logit": 0.0, "span_margin": 1.0} if w >= 100 else \
+            {"logit": 1.0, "span_margin": float(w)}
+        score = weights["logit"] * z + weights["span_margin"] * m
+        results["score_trials"] = {str(k): {"sentence_auc": v["sentence_auc"],
+                                            "question_auc": v["question_auc"]}
+                                   for k, v in trials.items()}
+        a, b = platt(score, labels)
+        results["onnx_int8_calibrated"] = figures(val, score, spans, a, b)
+        log(f"score weights {weights}; calibration a={a:.4f} b={b:.4f}; calibrated int8: "
             f"{json.dumps(results['onnx_int8_calibrated'])}")
         args.out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / MODEL_FILE, args.out / MODEL_FILE)
@@ -482,8 +535,9 @@ def main(argv: list[str] | None = None) -> None:
         "format": FORMAT, "input_format": INPUT_FORMAT, "base_model": BASE,
         "max_length": MAX_LENGTH, "model_file": MODEL_FILE,
         "outputs": {"logit": "one per pair", "span": "per token: start, end logits"},
+        "score": weights,
         "calibration": {"a": round(a, 6), "b": round(b, 6),
-                        "fit_on": "validation sentences, int8 model logits (Platt scaling)"},
+                        "fit_on": "validation sentences, int8 model scores (Platt scaling)"},
         "validation": results,
         "training": {
             "data": "SQuAD 2.0 dev (English; rows with known spans) and GLUE QNLI dev, CC BY-SA "
