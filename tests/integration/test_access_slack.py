@@ -83,66 +83,92 @@ def shows(slack_text: str, marked, source: str) -> bool:
     return source in slack_text or marked.manifest.document(source).title in slack_text
 
 
-def test_slack_channel_gets_the_channels_clearance_never_more_than_the_asker(slack, marked):
-    q = EXPECTED[CABLE][2]
-    assert not shows(slack.ask("C0OFFICIAL", "U0CLEARED", q), marked, CABLE)
-    assert shows(slack.ask("C0SECRETS", "U0CLEARED", q), marked, CABLE)
-    assert not shows(slack.ask("C0SECRETS", "UOFFICER1", q), marked, CABLE)  # asker: default
-
-
-def test_slack_dm_gets_the_users_own_clearance(slack, marked):
-    q = EXPECTED[CABLE][2]
-    assert shows(slack.ask("D0CLEARED", "U0CLEARED", q, dm=True), marked, CABLE)
-    assert not shows(slack.ask("D0OFFICER", "UOFFICER1", q, dm=True), marked, CABLE)
-
-
-def test_slack_user_group_grants_its_clearance_and_caveats(slack, marked):
-    q = EXPECTED[BRIEF][2]
-    assert shows(slack.ask("D0ANALYST", "U0ANALYST", q, dm=True), marked, BRIEF)
-    assert not shows(slack.ask("D0OFFICER", "UOFFICER1", q, dm=True), marked, BRIEF)
-
-
-def test_slack_connect_channel_gets_the_lower_shared_default(slack, marked):
-    q = EXPECTED[BULLETIN][2]
-    assert shows(slack.ask("C0INTERNAL", "U0CLEARED", q), marked, BULLETIN)  # default OFFICIAL
-    assert not shows(slack.ask("C0EXTERNAL", "U0CLEARED", q), marked, BULLETIN)
-    assert slack.api.calls_to("conversations.info", lambda c: c.params["channel"] == "C0EXTERNAL")
-
-
-def test_slash_answer_is_private_at_the_askers_level_and_share_is_rechecked(slack, marked):
-    q = EXPECTED[CABLE][2]
-    sent = slack.send.command(q, "U0CLEARED", "C0OFFICIAL", slack.api.response_url("priv"))
+def _private(slack, q: str, name: str) -> tuple[Any, str]:
+    """/accord q in C0OFFICIAL by U0CLEARED: the private answer and its Share button's value."""
+    sent = slack.send.command(q, "U0CLEARED", "C0OFFICIAL", slack.api.response_url(name))
     assert sent.status == 200
-    [private] = slack.api.wait_for("response_url", where=lambda c: c.params["_name"] == "priv"
+    [private] = slack.api.wait_for("response_url", where=lambda c: c.params["_name"] == name
                                    and c.params.get("blocks"))
-    assert private.params["response_type"] == "ephemeral"
-    assert shows(json.dumps(private.params), marked, CABLE)
     answer_id = {el["action_id"]: el["value"] for b in private.params["blocks"]
                  if b["type"] == "actions" for el in b["elements"]}["accord_share"]
-    before = len(slack.api.calls_to("chat.postMessage",
-                                    lambda c: c.params["channel"] == "C0OFFICIAL"))
+    return private, answer_id
+
+
+def _posted(slack) -> list:
+    return slack.api.calls_to("chat.postMessage", lambda c: c.params["channel"] == "C0OFFICIAL")
+
+
+@pytest.fixture(scope="module")
+def conversations(slack, marked) -> dict[str, Any]:
+    """Every Slack conversation of this module, had once (the tests below read what each
+    returned, in any order): 9 questions in threads and DMs, 2 private /accord answers and
+    their Shares (one refused, one posted)."""
+    cable, brief, bulletin = EXPECTED[CABLE][2], EXPECTED[BRIEF][2], EXPECTED[BULLETIN][2]
+    out: dict[str, Any] = {
+        "official/cleared": slack.ask("C0OFFICIAL", "U0CLEARED", cable),
+        "secrets/cleared": slack.ask("C0SECRETS", "U0CLEARED", cable),
+        "secrets/officer": slack.ask("C0SECRETS", "UOFFICER1", cable),  # asker: default
+        "dm/cleared": slack.ask("D0CLEARED", "U0CLEARED", cable, dm=True),
+        "dm/officer": slack.ask("D0OFFICER", "UOFFICER1", cable, dm=True),
+        "dm/analyst brief": slack.ask("D0ANALYST", "U0ANALYST", brief, dm=True),
+        "dm/officer brief": slack.ask("D0OFFICER", "UOFFICER1", brief, dm=True),
+        "internal": slack.ask("C0INTERNAL", "U0CLEARED", bulletin),  # default OFFICIAL
+        "external": slack.ask("C0EXTERNAL", "U0CLEARED", bulletin),
+    }
+    private, answer_id = _private(slack, cable, "priv")
+    before = len(_posted(slack))
     slack.send.block_action("accord_share", answer_id, "U0CLEARED", "C0OFFICIAL",
                             slack.api.response_url("share-refused"), ephemeral=True)
     [refusal] = slack.api.wait_for("response_url",
                                    where=lambda c: c.params["_name"] == "share-refused")
-    assert refusal.params["response_type"] == "ephemeral" and "Not shared" in refusal.params["text"]
-    posted = slack.api.calls_to("chat.postMessage", lambda c: c.params["channel"] == "C0OFFICIAL")
-    assert len(posted) == before and not shows(json.dumps([c.params for c in posted]), marked,
-                                               CABLE)
+    out.update(private=private, refusal=refusal, posted_after_refusal=_posted(slack),
+               posted_before=before)
     # an answer resting only on what the channel may see is shared
-    q2 = EXPECTED[BULLETIN][2]
-    slack.send.command(q2, "U0CLEARED", "C0OFFICIAL", slack.api.response_url("priv2"))
-    [private2] = slack.api.wait_for("response_url", where=lambda c: c.params["_name"] == "priv2"
-                                    and c.params.get("blocks"))
-    answer_id = {el["action_id"]: el["value"] for b in private2.params["blocks"]
-                 if b["type"] == "actions" for el in b["elements"]}["accord_share"]
+    _, answer_id = _private(slack, bulletin, "priv2")
     slack.send.block_action("accord_share", answer_id, "U0CLEARED", "C0OFFICIAL",
                             slack.api.response_url("share-ok"), ephemeral=True)
-    slack.api.wait_for("chat.postMessage", count=before + 1,
-                       where=lambda c: c.params["channel"] == "C0OFFICIAL")
+    out["shared"] = slack.api.wait_for("chat.postMessage", count=before + 1,
+                                       where=lambda c: c.params["channel"] == "C0OFFICIAL")
+    return out
 
 
-def test_every_answer_leaves_one_audit_row_and_the_export_round_trips(slack, marked, tmp_path):
+def test_slack_channel_gets_the_channels_clearance_never_more_than_the_asker(conversations,
+                                                                            marked):
+    assert not shows(conversations["official/cleared"], marked, CABLE)
+    assert shows(conversations["secrets/cleared"], marked, CABLE)
+    assert not shows(conversations["secrets/officer"], marked, CABLE)
+
+
+def test_slack_dm_gets_the_users_own_clearance(conversations, marked):
+    assert shows(conversations["dm/cleared"], marked, CABLE)
+    assert not shows(conversations["dm/officer"], marked, CABLE)
+
+
+def test_slack_user_group_grants_its_clearance_and_caveats(conversations, marked):
+    assert shows(conversations["dm/analyst brief"], marked, BRIEF)
+    assert not shows(conversations["dm/officer brief"], marked, BRIEF)
+
+
+def test_slack_connect_channel_gets_the_lower_shared_default(slack, conversations, marked):
+    assert shows(conversations["internal"], marked, BULLETIN)
+    assert not shows(conversations["external"], marked, BULLETIN)
+    assert slack.api.calls_to("conversations.info", lambda c: c.params["channel"] == "C0EXTERNAL")
+
+
+def test_slash_answer_is_private_at_the_askers_level_and_share_is_rechecked(conversations,
+                                                                           marked):
+    private, refusal = conversations["private"], conversations["refusal"]
+    assert private.params["response_type"] == "ephemeral"
+    assert shows(json.dumps(private.params), marked, CABLE)
+    assert refusal.params["response_type"] == "ephemeral" and "Not shared" in refusal.params["text"]
+    posted = conversations["posted_after_refusal"]
+    assert len(posted) == conversations["posted_before"]
+    assert not shows(json.dumps([c.params for c in posted]), marked, CABLE)
+    assert conversations["shared"]  # the bulletin's answer was posted to the channel
+
+
+def test_every_answer_leaves_one_audit_row_and_the_export_round_trips(conversations, marked,
+                                                                      tmp_path):
     ask_json(marked, EXPECTED[BULLETIN][2], "--clearance", "OFFICIAL")  # and one from the CLI
     rows = list(marked.audit.rows())
     answers = [r for r in rows if r["kind"] == "answer"]
