@@ -7,19 +7,16 @@ training and run time cannot drift apart), the shipped model files in ``accord/d
 candidate sentences with onnxruntime and the ``tokenizers`` library (no torch on this path).
 
 The model is all-MiniLM-L6-v2 fine-tuned as a cross-encoder (mean-pooled tokens -> one logit,
-plus a per-token start/end head that marks the answer words inside a positive sentence) on the
-SQuAD 2.0 dev set (English) and GLUE QNLI dev, both CC BY-SA 4.0 (Rajpurkar, Jia & Liang 2018;
-Wang et al. 2018), five SQuAD articles held out for validation. SQuAD 2.0's unanswerable
-questions, written to look answerable, give the hard negatives. Probabilities are the logit
-Platt-scaled on the held-out articles (``a * logit + b``, in ``reader.json`` with the
-training script's figures, run 16 pairs per call). Measured as this module runs it (int8, one
-pair per call; 8,881 sentences of 1,729 held-out questions): sentence AUC 0.796 (fp32 0.794),
-accuracy at 0.5 0.899 (all-negative: 0.902), question AUC (best sentence of the paragraph;
-answerable vs unanswerable) 0.607, top sentence holds the answer for 0.677 of answerable
-questions, span exact match 0.47 / F1 0.62 on those. The sentence score
-is mostly topical: on fictional treaty sentences it does not prefer "signed on 3 June 2025" to
-"signed" for a "when" question (tests/integration/test_reader.py), while the span head does mark
-"3 June 2025" for "when" and "Kuala Lumpur" for "where".
+plus a per-token start/end head) on the SQuAD 2.0 dev set (English) and GLUE QNLI dev, both CC
+BY-SA 4.0 (Rajpurkar, Jia & Liang 2018; Wang et al. 2018), five SQuAD articles held out for
+validation. SQuAD 2.0's unanswerable questions, written to look answerable, give the hard
+negatives, and each answer sentence once more with its answer words taken out. The span head
+has a "no answer" position ([CLS], as SQuAD 2.0 models do): a negative trains it to point there,
+so the score must find the asked words in the sentence, not only its topic. The score is
+``reader.json``'s ``score`` weighting of the logit and the null margin (``null_margin``: how far
+the best span beats "no answer"), chosen on the held-out articles; probabilities are that score
+Platt-scaled there (``a * score + b``). Figures (int8, held-out articles, 8,881 sentences of
+1,729 questions) are in ``reader.json`` and the README.
 """
 
 from __future__ import annotations
@@ -158,6 +155,13 @@ def best_span(start: np.ndarray, end: np.ndarray, first: int, stop: int,
     return first + int(i), first + int(j), float(total[i, j])
 
 
+def null_margin(start: np.ndarray, end: np.ndarray, first: int, stop: int) -> float:
+    """How far the best answer span inside the sentence beats the "no answer" position (the
+    [CLS] token, position 0), in summed start + end logits: SQuAD 2.0's null score. Positive
+    when the span head finds answer words; -inf for an empty sentence."""
+    return best_span(start, end, first, stop)[2] - float(start[0] + end[0])
+
+
 def span_confidence(start: np.ndarray, end: np.ndarray, first: int, stop: int) -> float:
     """p(start) * p(end) at the best span, each a softmax over the sentence's tokens only."""
     if stop <= first:
@@ -194,6 +198,10 @@ class Reader:
         self.a = float(meta["calibration"]["a"])
         self.b = float(meta["calibration"]["b"])
         self.max_length = int(meta.get("max_length", MAX_LENGTH))
+        score = meta.get("score") or {}
+        # the score is w_logit * logit + w_span * null_margin (older models: the logit alone)
+        self.w_logit = float(score.get("logit", 1.0))
+        self.w_span = float(score.get("span_margin", 0.0))
         self.threads = threads
         self._session: Any = None
         self._tokenizer: Any = None
@@ -288,11 +296,21 @@ class Reader:
         for i in range(0, len(order), BATCH):
             idx = order[i:i + BATCH]
             enc, logits, spans = self._run([pairs[j] for j in idx])
-            out[idx] = logits
             for k, j in enumerate(idx):
                 first, stop = enc.sentence_tokens[k]
+                out[j] = self.combine(float(logits[k]), spans[k], first, stop)
                 conf[j] = span_confidence(spans[k, :, 0], spans[k, :, 1], first, stop)
         return out, conf
+
+    def combine(self, logit: float, span: np.ndarray, first: int, stop: int) -> float:
+        """The model's score of one pair: its logit and, for a model trained with a "no
+        answer" span position, how far its best span beats that position (weights from
+        ``reader.json``'s ``score``, chosen on the held-out articles)."""
+        if not self.w_span:
+            return self.w_logit * logit
+        margin = null_margin(span[:, 0], span[:, 1], first, stop)
+        margin = max(margin, -50.0) if np.isfinite(margin) else -50.0
+        return self.w_logit * logit + self.w_span * margin
 
     def calibrate(self, logits: np.ndarray) -> np.ndarray:
         z = np.clip(self.a * np.asarray(logits, dtype=np.float64) + self.b, -40.0, 40.0)
@@ -313,9 +331,10 @@ class Reader:
         c = _as_candidate(candidate)
         enc, logits, spans = self._run([reader_input(question, c.sentence, c.heading,
                                                      c.previous)])
-        if float(self.calibrate(logits)[0]) < min_probability:
-            return None
         first, stop = enc.sentence_tokens[0]
+        score = self.combine(float(logits[0]), spans[0], first, stop)
+        if float(self.calibrate(np.array([score]))[0]) < min_probability:
+            return None
         i, j, _ = best_span(spans[0, :, 0], spans[0, :, 1], first, stop)
         offsets = enc.sentence_offsets[0]
         if not offsets:
