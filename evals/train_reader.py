@@ -460,6 +460,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--answer-removed", action="store_true",
                     help="add one negative per answerable SQuAD row: its answer sentence with "
                          "the answer words taken out")
+    ap.add_argument("--save-torch", type=Path, default=None,
+                    help="also write the fine-tuned torch weights here (a state dict, for "
+                         "further training such as evals.reader_cv --init; never shipped)")
     ap.add_argument("--limit", type=int, default=0,
                     help="train on this many pairs only, validate on 1/10 (a smoke test)")
     args = ap.parse_args(argv)
@@ -488,6 +491,8 @@ def main(argv: list[str] | None = None) -> None:
     fit = train(model, tok, examples, args.epochs, args.seed, args.batch, args.lr,
                 args.budget_minutes * 60)
     model.eval()
+    if args.save_torch:
+        torch.save(model.state_dict(), args.save_torch)
     results = {}
     work = Path(tempfile.mkdtemp(prefix="reader-"))
     try:
