@@ -177,43 +177,42 @@ def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, 
     return scores
 
 
+def _rebuilt(questions: list[dict], new_x) -> tuple[list, list[dict]]:
+    """Rows and questions with every candidate's features made anew by
+    ``new_x(features, (question id, part, candidate))``."""
+    rows, out = [], []
+    for q in questions:
+        parts = []
+        for pi, part in enumerate(q["parts"]):
+            cands = []
+            for i, c in enumerate(part["cands"]):
+                cands.append((new_x(c[0], (q["id"], pi, i)), *c[1:]))
+                rows.append((cands[-1][0], c[2], q["id"]))
+            parts.append({**part, "cands": cands})
+        out.append({**q, "parts": parts})
+    return rows, out
+
+
 def in_place(questions: list[dict], scores: dict | None) -> tuple[list, list[dict]]:
     """Rows and questions with the ``reader`` feature replaced by the out-of-fold probability
     (``scores``) or set to 0 with ``reader_span`` (None: the decision without a reader)."""
     from accord.answerability import FEATURES
 
     ri, rs = FEATURES.index("reader"), FEATURES.index("reader_span")
-    rows, out = [], []
-    for q in questions:
-        parts = []
-        for pi, part in enumerate(q["parts"]):
-            cands = []
-            for i, c in enumerate(part["cands"]):
-                x = np.array(c[0], dtype=float)
-                x[rs] = 0.0
-                x[ri] = 0.0 if scores is None else float(
-                    1 / (1 + np.exp(-scores.get((q["id"], pi, i), -20.0) / 4)))
-                cands.append((x, *c[1:]))
-                rows.append((x, c[2], q["id"]))
-            parts.append({**part, "cands": cands})
-        out.append({**q, "parts": parts})
-    return rows, out
+
+    def new_x(features, key):
+        x = np.array(features, dtype=float)
+        x[rs] = 0.0
+        x[ri] = 0.0 if scores is None else float(1 / (1 + np.exp(-scores.get(key, -20.0) / 4)))
+        return x
+
+    return _rebuilt(questions, new_x)
 
 
 def with_reader(questions: list[dict], scores: dict) -> tuple[list, list[dict]]:
     """Rows and questions with the reader's probability appended to every candidate."""
-    rows, out = [], []
-    for q in questions:
-        parts = []
-        for pi, part in enumerate(q["parts"]):
-            cands = []
-            for i, c in enumerate(part["cands"]):
-                r = 1 / (1 + np.exp(-scores.get((q["id"], pi, i), -20.0)))
-                cands.append((np.append(c[0], r), *c[1:]))
-                rows.append((cands[-1][0], c[2], q["id"]))
-            parts.append({**part, "cands": cands})
-        out.append({**q, "parts": parts})
-    return rows, out
+    return _rebuilt(questions, lambda x, key: np.append(
+        x, 1 / (1 + np.exp(-scores.get(key, -20.0)))))
 
 
 def main(argv: list[str] | None = None) -> None:
