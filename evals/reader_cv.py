@@ -14,7 +14,14 @@ separates answerable from unanswerable questions no better than chance (AUC 0.48
 feature, the cross-validated AUC moves from 0.782 / 0.791 / 0.766 to 0.792 / 0.793 / 0.785 (fold
 seeds 7 / 11 / 13) and answers from a gold document from 0.71 to 0.73: better at choosing the
 sentence, not at saying whether the documents answer. Not worth a 23 MB model and a second
-encoder pass per candidate. Needs torch and transformers (installed with sentence-transformers).
+encoder pass per candidate. 
+``--init FILE`` (session 10) starts every fold from the trained reader's torch weights
+(``evals.train_reader --save-torch FILE``) instead of the bare embedding model, reads its input
+format, and puts its out-of-fold score (fine-tuned logit + null margin) in place of the
+``reader`` feature: does in-domain data make the reader add to the decision? ``--epochs 0``
+gives the reader as trained, for comparison.
+
+Needs torch and transformers (installed with sentence-transformers).
 """
 
 from __future__ import annotations

