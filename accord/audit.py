@@ -16,8 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sqlite3
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from accord.access import Audience
+from accord.db import Database, Step, connect_sqlite
 from accord.models import Answer
 
 DB_NAME = "audit.sqlite"
@@ -34,17 +33,33 @@ FIELDS: tuple[str, ...] = (
     "audience_reason", "question", "refused", "answerer", "model", "latency_ms", "cited",
     "listed", "note",
 )
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, epoch REAL NOT NULL,
-    kind TEXT NOT NULL, front_end TEXT NOT NULL, user TEXT, conversation TEXT,
-    clearance TEXT NOT NULL, caveats TEXT NOT NULL, audience_reason TEXT, question TEXT,
-    refused INTEGER, answerer TEXT, model TEXT, latency_ms REAL, cited TEXT NOT NULL,
-    listed TEXT NOT NULL, note TEXT);
-CREATE INDEX IF NOT EXISTS audit_epoch ON audit (epoch);
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit record is append-only'); END;
-"""
+MIGRATIONS: list[Step] = [
+    (
+        'CREATE TABLE IF NOT EXISTS audit (id {serial}, time TEXT NOT NULL, epoch {real} NOT '
+        'NULL, kind TEXT NOT NULL, front_end TEXT NOT NULL, "user" TEXT, conversation TEXT, '
+        'clearance TEXT NOT NULL, caveats TEXT NOT NULL, audience_reason TEXT, question TEXT, '
+        'refused INTEGER, answerer TEXT, model TEXT, latency_ms {real}, cited TEXT NOT NULL, '
+        'listed TEXT NOT NULL, note TEXT)',
+        "CREATE INDEX IF NOT EXISTS audit_epoch ON audit (epoch)",
+    ),
+    lambda db: _append_only(db),
+]
+
+
+def _append_only(db: Database) -> None:
+    """Rows are never updated: the database refuses it, whoever asks."""
+    if db.dialect == "sqlite":
+        db.execute("CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+                   "BEGIN SELECT RAISE(ABORT, 'the audit record is append-only'); END")
+        return
+    db.execute("CREATE OR REPLACE FUNCTION accord_audit_no_update() RETURNS trigger AS $$ "
+               "BEGIN RAISE EXCEPTION 'the audit record is append-only'; END $$ "
+               "LANGUAGE plpgsql")
+    db.execute("DROP TRIGGER IF EXISTS audit_no_update ON audit")
+    db.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW "
+               "EXECUTE FUNCTION accord_audit_no_update()")
+
+
 # Token shapes that must never be stored even when pasted into a question.
 _SECRET_SHAPES = re.compile(
     r"\bxox[abposre]-[A-Za-z0-9-]{8,}|\bxapp-[A-Za-z0-9-]{8,}|\bsk-[A-Za-z0-9_-]{16,}"
@@ -74,16 +89,14 @@ def redact(text: str | None, secrets: Iterable[str] = ()) -> str | None:
 class AuditLog:
     """The audit database under the data dir; safe to share between threads and processes."""
 
-    def __init__(self, path: Path, retention_days: int = 0, secrets: Iterable[str] = ()) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+    def __init__(self, target: Path | Database, retention_days: int = 0,
+                 secrets: Iterable[str] = ()) -> None:
+        self._db = target if isinstance(target, Database) else connect_sqlite(target)
+        self.path = target if isinstance(target, Path) else None
         self.retention_days = retention_days
         self._secrets = [s for s in secrets if s]
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        self._lock = self._db.lock
+        self._db.migrate("audit", MIGRATIONS)
         self._last_purge = 0.0
         self.purge()
 
@@ -102,7 +115,6 @@ class AuditLog:
         cutoff = time.time() - self.retention_days * 86400
         with self._lock:
             cur = self._db.execute("DELETE FROM audit WHERE epoch < ?", (cutoff,))
-            self._db.commit()
             self._last_purge = time.time()
         return cur.rowcount
 
@@ -135,12 +147,11 @@ class AuditLog:
                answerer, model, None if latency_ms is None else round(latency_ms, 1),
                json.dumps(cited), json.dumps(listed), redact(note, self._secrets))
         with self._lock:
-            cur = self._db.execute(
-                "INSERT INTO audit(time, epoch, kind, front_end, user, conversation, clearance, "
-                "caveats, audience_reason, question, refused, answerer, model, latency_ms, "
-                "cited, listed, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
-            self._db.commit()
-            rowid = int(cur.lastrowid or 0)
+            rowid = self._db.insert(
+                'INSERT INTO audit(time, epoch, kind, front_end, "user", conversation, '
+                "clearance, caveats, audience_reason, question, refused, answerer, model, "
+                "latency_ms, cited, listed, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "RETURNING id", row)
         if self.retention_days and now - self._last_purge > 3600:
             self.purge()
         return rowid
@@ -148,7 +159,7 @@ class AuditLog:
     def rows(self, since: str | None = None) -> Iterator[dict[str, Any]]:
         """Rows in order, as dicts with the FIELDS (lists decoded); ``since`` is an ISO date or
         date-time (UTC), inclusive."""
-        sql = ("SELECT id, time, kind, front_end, user, conversation, clearance, caveats, "
+        sql = ('SELECT id, time, kind, front_end, "user", conversation, clearance, caveats, '
                "audience_reason, question, refused, answerer, model, latency_ms, cited, listed, "
                "note FROM audit")
         args: tuple[Any, ...] = ()
@@ -156,7 +167,7 @@ class AuditLog:
             sql += " WHERE time >= ?"
             args = (since,)
         with self._lock:
-            fetched = self._db.execute(sql + " ORDER BY id", args).fetchall()
+            fetched = self._db.all(sql + " ORDER BY id", args)
         for r in fetched:
             d = dict(zip(FIELDS, r, strict=True))
             d["caveats"] = json.loads(d["caveats"])

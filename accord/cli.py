@@ -291,7 +291,7 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
     from accord.runtime import Runtime
 
     settings = load_settings(data_dir=data_dir)
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         raise no_index(settings)
     rt = Runtime(settings)
     try:

@@ -39,14 +39,15 @@ def markings(
             raise typer.Exit(2)
         rows = _read_folder(folder, settings, err)
     else:
-        if not settings.manifest_path.exists():
+        if not settings.has_manifest:
             from accord.cli import no_index
 
             raise no_index(settings, "run `accord ingest FOLDER` first, or read a folder with "
                            "--dir")
+        from accord.settings import MANIFEST_DB
         from ingest.manifest import Manifest
 
-        manifest = Manifest(settings.manifest_path)
+        manifest = Manifest(settings.state_db(MANIFEST_DB))
         rows = manifest.markings()
         manifest.close()
     for row in rows:
@@ -130,10 +131,10 @@ def audit_export(
     if since is not None and normalise_date(since[:10]) is None:
         err.print(f"[red]error:[/red] --since {since!r} is not a date (use YYYY-MM-DD)")
         raise typer.Exit(2)
-    if not (settings.data_dir / DB_NAME).exists():
+    if not settings.state_exists(DB_NAME):
         err.print(f"[red]error:[/red] no audit record in {settings.data_dir} yet")
         raise typer.Exit(2)
-    log = AuditLog.in_data_dir(settings.data_dir, settings.audit_retention_days)
+    log = AuditLog(settings.state_db(DB_NAME), settings.audit_retention_days)
     try:
         n = write_export(out, lambda fh: log.export(fh, fmt, since))
     finally:
@@ -162,6 +163,7 @@ def documents(
     """
     from accord.cli import console, err, load_settings
     from accord.instruments import registry_of
+    from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
     from ingest.metadata import normalise_date
 
@@ -170,11 +172,11 @@ def documents(
         err.print(f"[red]error:[/red] --as-of {as_of!r} is not a date (use YYYY-MM-DD)")
         raise typer.Exit(2)
     day = normalise_date(as_of) if as_of else None
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         from accord.cli import no_index
 
         raise no_index(settings)
-    manifest = Manifest(settings.manifest_path)
+    manifest = Manifest(settings.state_db(MANIFEST_DB))
     try:
         reg = registry_of(manifest)
     finally:

@@ -109,7 +109,7 @@ def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats:
     except ValueError as exc:
         err.print(f"[red]error:[/red] --clearance: {exc}")
         raise typer.Exit(2) from exc
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         from accord.cli import no_index
 
         raise no_index(settings)

@@ -39,12 +39,13 @@ def sources(
     Example: accord sources --json
     """
     from accord.cli import console, err, load_settings, no_index
+    from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
 
     settings = load_settings(data_dir=data_dir)
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         raise no_index(settings)
-    manifest = Manifest(settings.manifest_path)
+    manifest = Manifest(settings.state_db(MANIFEST_DB))
     rows = manifest.roots()
     manifest.close()
     if as_json:
@@ -104,7 +105,7 @@ def remove(
     from accord.runtime import Runtime
 
     settings = load_settings(data_dir=data_dir)
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         raise no_index(settings, "nothing to remove")
     rt = Runtime(settings)
     try:
@@ -129,12 +130,13 @@ def remove(
     try:
         store = rt.store()
         removed = 0
-        for s in docs:
-            removed += store.delete_source(s)
-            rt.manifest.remove(s)
-        if whole and root is not None:
-            rt.manifest.forget_root(root)
-        rt.syncer().refresh_lexical()
+        with rt.manifest.writing():  # never beside a running ingest
+            for s in docs:
+                removed += store.delete_source(s)
+                rt.manifest.remove(s)
+            if whole and root is not None:
+                rt.manifest.forget_root(root)
+            rt.syncer().refresh_lexical()
     except AccordError as exc:
         raise fail(exc) from exc
     console.print(f"removed {len(docs)} document(s) ({removed} chunks) from the index; the files "

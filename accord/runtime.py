@@ -52,9 +52,10 @@ class Runtime:
     @property
     def manifest(self) -> Any:
         if self._manifest is None:
+            from accord.settings import MANIFEST_DB
             from ingest.manifest import Manifest
 
-            self._manifest = Manifest(self.settings.manifest_path)
+            self._manifest = Manifest(self.settings.state_db(MANIFEST_DB))
         return self._manifest
 
     @property
@@ -192,11 +193,10 @@ class Runtime:
     def audit(self) -> Any:
         """The audit log under the data dir (every answer appends a row)."""
         if self._audit is None:
-            from accord.audit import AuditLog
+            from accord.audit import DB_NAME, AuditLog
 
-            self._audit = AuditLog.in_data_dir(self.settings.data_dir,
-                                               self.settings.audit_retention_days,
-                                               self.settings.secrets)
+            self._audit = AuditLog(self.settings.state_db(DB_NAME),
+                                   self.settings.audit_retention_days, self.settings.secrets)
         return self._audit
 
     def close(self) -> None:

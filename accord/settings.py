@@ -16,7 +16,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from accord.access import Audience
+    from accord.db import Database
     from accord.markings import Rules
+
+MANIFEST_DB = "manifest.sqlite"
+
 
 class Settings(BaseSettings):
     """Accord's configuration. Defaults run fully offline on one machine."""
@@ -39,6 +43,12 @@ class Settings(BaseSettings):
         None,
         description="URL of a Chroma server (e.g. http://chroma:8000). Unset: embedded "
         "PersistentClient under data_dir.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql://user:password@host:5432/accord) for the state "
+        "beside the vectors: the manifest, audit log, feedback, event claims and assistant "
+        "threads, shared by replicas on several hosts. Unset: SQLite files under data_dir.",
     )
     collection: str = Field(
         "accord", min_length=3, description="Chroma collection name (3+ characters)."
@@ -215,8 +225,11 @@ class Settings(BaseSettings):
     @property
     def secrets(self) -> list[str]:
         """Secret values that must never be written to a log or the audit record."""
+        from urllib.parse import urlparse
+
+        db_password = urlparse(self.database_url).password if self.database_url else None
         return [s for s in (self.slack_bot_token, self.slack_signing_secret,
-                            self.slack_app_token, self.llm_api_key) if s]
+                            self.slack_app_token, self.llm_api_key, db_password) if s]
 
     @property
     def admin_user_ids(self) -> set[str]:
@@ -234,7 +247,23 @@ class Settings(BaseSettings):
 
     @property
     def manifest_path(self) -> Path:
-        return self.data_dir / "manifest.sqlite"
+        return self.data_dir / MANIFEST_DB
+
+    def state_db(self, name: str) -> Database:
+        """The database a store keeps its state in: the PostgreSQL database of
+        ``database_url`` when set, else the SQLite file ``name`` under data_dir."""
+        from accord.db import open_database
+
+        return open_database(self.database_url, self.data_dir / name)
+
+    def state_exists(self, name: str) -> bool:
+        """Whether that state may hold anything yet: with PostgreSQL, always (its tables are
+        made on first use); with SQLite, when the file is there."""
+        return bool(self.database_url) or (self.data_dir / name).exists()
+
+    @property
+    def has_manifest(self) -> bool:
+        return self.state_exists(MANIFEST_DB)
 
     @property
     def ocr_cache_dir(self) -> Path:

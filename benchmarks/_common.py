@@ -51,7 +51,7 @@ def accord_runtime(data: Path, corpus: Path):
 
     settings = Settings(_env_file=None, data_dir=data, clearance="TOP SECRET")
     rt = Runtime(settings)
-    if not settings.manifest_path.exists() or rt.manifest.chunk_count() == 0:
+    if not settings.has_manifest or rt.manifest.chunk_count() == 0:
         print(f"building the Accord index of {corpus} ...", file=sys.stderr)
         rt.syncer().run(corpus)
     return rt

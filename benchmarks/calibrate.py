@@ -44,7 +44,7 @@ class CachedEmbedder:
 def prepare(qa_path: Path, root: Path, data: Path):
     settings = Settings(_env_file=None, data_dir=data, clearance="TOP SECRET")
     rt = Runtime(settings)
-    if not settings.manifest_path.exists() or rt.manifest.chunk_count() == 0:
+    if not settings.has_manifest or rt.manifest.chunk_count() == 0:
         print(f"indexing {root} into {data} ...", file=sys.stderr)
         rt.syncer().run(root)
     qa = rt.qa

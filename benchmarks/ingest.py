@@ -103,11 +103,12 @@ def phase_resync(corpus: Path, work: Path, config: str) -> None:
 
 
 def phase_encode(corpus: Path, work: Path, config: str) -> None:
+    from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
     from vectorstore.embeddings import SentenceTransformerEmbedder
 
     settings = accord_settings(work, config)
-    texts = [t for _, t, _ in Manifest(settings.manifest_path).iter_chunks()]
+    texts = [t for _, t, _ in Manifest(settings.state_db(MANIFEST_DB)).iter_chunks()]
     emb = SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size)
     t, c = time.perf_counter(), cpu_seconds()
     emb._model.encode(texts, batch_size=settings.embedding_batch_size,

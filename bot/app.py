@@ -42,6 +42,7 @@ from bot.audience import AudienceResolver, Policy
 from bot.dedupe import DB_NAME as CLAIMS_DB
 from bot.dedupe import Claims, event_dedupe_middleware
 from bot.deps import BotDeps, Reindex
+from bot.feedback import DB_NAME as FEEDBACK_DB
 from bot.feedback import FeedbackStore
 from bot.listeners import register_all
 
@@ -93,8 +94,8 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
     deps = BotDeps(
         settings=settings, qa=qa,
         audiences=AudienceResolver(policy, settings.rules(), client),
-        feedback=feedback or FeedbackStore.in_data_dir(settings.data_dir),
-        claims=claims or Claims(Path(settings.data_dir) / CLAIMS_DB),
+        feedback=feedback or FeedbackStore(settings.state_db(FEEDBACK_DB)),
+        claims=claims or Claims(settings.state_db(CLAIMS_DB)),
         docs_dir=docs_dir or settings.docs_dir, reindex=reindex)
     client.token = client.token or token  # bolt takes the token from the client
     app = App(

@@ -4,16 +4,16 @@ Slack delivers a message in an assistant thread as an ordinary DM message in a t
 like a follow-up in a DM thread the bot answered. What tells them apart is that Slack announced
 the assistant thread first (``assistant_thread_started``): the bot records it here and answers
 messages in recorded threads the assistant way (status, streaming, titles); any other DM thread
-keeps the DM path. Replicas sharing ``ACCORD_DATA_DIR`` share the record.
+keeps the DM path. Replicas sharing ``ACCORD_DATA_DIR``, or the PostgreSQL database of
+``ACCORD_DATABASE_URL``, share the record.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
-from bot.sqlite_db import connect
+from accord.db import Database, connect_sqlite
 
 DB_NAME = "slack_assistant.sqlite"
 
@@ -21,11 +21,12 @@ DB_NAME = "slack_assistant.sqlite"
 class AssistantThreads:
     """Assistant threads by (channel, thread_ts), with the user who opened each."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._lock = threading.Lock()
-        self._db = connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS threads (channel TEXT, thread_ts TEXT, "
-                         "user TEXT, started REAL, PRIMARY KEY (channel, thread_ts))")
+    def __init__(self, target: Path | Database | None = None) -> None:
+        self._db = target if isinstance(target, Database) else connect_sqlite(target)
+        self._lock = self._db.lock
+        self._db.migrate("assistant_threads", [(
+            'CREATE TABLE IF NOT EXISTS threads (channel TEXT, thread_ts TEXT, "user" TEXT, '
+            "started {real}, PRIMARY KEY (channel, thread_ts))",)])
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> AssistantThreads:
@@ -34,7 +35,8 @@ class AssistantThreads:
     def add(self, channel: str, thread_ts: str, user: str | None) -> None:
         """Record an assistant thread (again is harmless)."""
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO threads VALUES (?, ?, ?, ?)",
+            self._db.execute('INSERT INTO threads (channel, thread_ts, "user", started) '
+                             "VALUES (?, ?, ?, ?) ON CONFLICT (channel, thread_ts) DO NOTHING",
                              (channel, thread_ts, user, time.time()))
 
     def known(self, channel: str | None, thread_ts: str | None) -> bool:

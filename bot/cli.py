@@ -125,11 +125,12 @@ def settings_problems(settings: Any, http: bool) -> list[str]:
 
 
 def _indexed_documents(settings: Any) -> int:
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         return 0
+    from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
 
-    m = Manifest(settings.manifest_path)
+    m = Manifest(settings.state_db(MANIFEST_DB))
     try:
         return sum(1 for r in m.records().values() if r.status == "done")
     finally:
@@ -219,10 +220,10 @@ def export(
     if fmt not in ("jsonl", "csv"):
         err.print(f"[red]error:[/red] unknown format {fmt!r}: use jsonl or csv")
         raise typer.Exit(2)
-    if not (settings.data_dir / DB_NAME).exists():
+    if not settings.state_exists(DB_NAME):
         err.print(f"[red]error:[/red] no feedback in {settings.data_dir} yet")
         raise typer.Exit(2)
-    store = FeedbackStore.in_data_dir(settings.data_dir)
+    store = FeedbackStore(settings.state_db(DB_NAME))
     try:
         n = write_export(out, lambda fh: store.export(fh, fmt))
     finally:

@@ -3,21 +3,21 @@
 Slack retries an event it thinks timed out (with ``X-Slack-Retry-Num``) and may deliver one
 event twice; a mention in a channel also arrives twice, as ``app_mention`` and as ``message``.
 ``Claims`` records keys (an event id, or a message's channel and ts) and says whether a key is new.
-Claims live in SQLite under the data dir, so replicas sharing that folder also answer once;
+Claims live in SQLite under the data dir (replicas sharing that folder answer once), or in the
+shared PostgreSQL database of ``ACCORD_DATABASE_URL`` (replicas on different hosts answer once);
 they expire after ``ttl`` seconds (Slack stops retrying after about an hour).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from slack_bolt import BoltResponse
 
-from bot.sqlite_db import connect
+from accord.db import Database, connect_sqlite
 
 log = logging.getLogger(__name__)
 DB_NAME = "slack_events.sqlite"
@@ -26,11 +26,12 @@ DB_NAME = "slack_events.sqlite"
 class Claims:
     """A set of keys with expiry: ``claim(key)`` is True for the first caller only."""
 
-    def __init__(self, path: Path | None = None, ttl: float = 3 * 3600) -> None:
+    def __init__(self, target: Path | Database | None = None, ttl: float = 3 * 3600) -> None:
         self.ttl = ttl
-        self._lock = threading.Lock()
-        self._db = connect(path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at REAL)")
+        self._db = target if isinstance(target, Database) else connect_sqlite(target)
+        self._lock = self._db.lock
+        self._db.migrate("claims", [("CREATE TABLE IF NOT EXISTS claims "
+                                     "(key TEXT PRIMARY KEY, at {real})",)])
         self._last_purge = 0.0
 
     def claim(self, key: str) -> bool:
@@ -40,7 +41,8 @@ class Claims:
             if now - self._last_purge > 60:
                 self._db.execute("DELETE FROM claims WHERE at < ?", (now - self.ttl,))
                 self._last_purge = now
-            cur = self._db.execute("INSERT OR IGNORE INTO claims VALUES (?, ?)", (key, now))
+            cur = self._db.execute("INSERT INTO claims (key, at) VALUES (?, ?) "
+                                   "ON CONFLICT (key) DO NOTHING", (key, now))
             if cur.rowcount == 1:
                 return True
             # claimed before: new again only if that claim has expired

@@ -1,4 +1,4 @@
-"""The bot's record of answers given and the feedback officers leave on them (SQLite).
+"""The bot's record of answers given and the feedback officers leave on them.
 
 Every answer the bot posts is stored with its question, text, citations, asker, channel and
 thread; the buttons under it carry only the answer's id (a button value holds 2,000 characters,
@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from accord.db import Database, Step, connect_sqlite
 from accord.models import Answer, Citation, RetrievedSource
 
 RATINGS: tuple[str, ...] = ("helpful", "not_helpful", "wrong_source")
@@ -30,15 +29,14 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "refused", "citations", "asked_by", "asked_at",
 )
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    id TEXT PRIMARY KEY, question TEXT NOT NULL, answer_json TEXT NOT NULL,
-    user TEXT, channel TEXT, thread_ts TEXT, ts TEXT, created REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS answers_thread ON answers (channel, thread_ts, created);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, answer_id TEXT NOT NULL, rating TEXT NOT NULL,
-    user TEXT, channel TEXT, created REAL NOT NULL);
-"""
+MIGRATIONS: list[Step] = [(
+    'CREATE TABLE IF NOT EXISTS answers (id TEXT PRIMARY KEY, question TEXT NOT NULL, '
+    'answer_json TEXT NOT NULL, "user" TEXT, channel TEXT, thread_ts TEXT, ts TEXT, '
+    'created {real} NOT NULL)',
+    "CREATE INDEX IF NOT EXISTS answers_thread ON answers (channel, thread_ts, created)",
+    'CREATE TABLE IF NOT EXISTS feedback (id {serial}, answer_id TEXT NOT NULL, rating TEXT '
+    'NOT NULL, "user" TEXT, channel TEXT, created {real} NOT NULL)',
+)]
 
 
 def answer_from_dict(d: dict[str, Any]) -> Answer:
@@ -51,16 +49,14 @@ def answer_from_dict(d: dict[str, Any]) -> Answer:
 
 
 class FeedbackStore:
-    """SQLite file under the data dir; safe to share between the bot's worker threads."""
+    """A SQLite file under the data dir, or tables in the shared PostgreSQL database; safe to
+    share between the bot's worker threads."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+    def __init__(self, target: Path | Database) -> None:
+        self._db = target if isinstance(target, Database) else connect_sqlite(target)
+        self.path = target if isinstance(target, Path) else None
+        self._lock = self._db.lock
+        self._db.migrate("feedback", MIGRATIONS)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> FeedbackStore:
@@ -73,17 +69,19 @@ class FeedbackStore:
         answer_id = answer_id or uuid.uuid4().hex[:16]
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO answers (id, question, answer_json, "user", channel, thread_ts, ts, '
+                "created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "question = excluded.question, answer_json = excluded.answer_json, "
+                '"user" = excluded."user", channel = excluded.channel, '
+                "thread_ts = excluded.thread_ts, ts = excluded.ts, created = excluded.created",
                 (answer_id, answer.question, json.dumps(dataclasses.asdict(answer)), user,
                  channel, thread_ts, ts, time.time()))
-            self._db.commit()
         return answer_id
 
     def set_ts(self, answer_id: str, ts: str) -> None:
         """Remember the ts of the message showing the answer (known once it is posted)."""
         with self._lock:
             self._db.execute("UPDATE answers SET ts = ? WHERE id = ?", (ts, answer_id))
-            self._db.commit()
 
     def answer(self, answer_id: str) -> Answer | None:
         """The stored Answer with this id, or None."""
@@ -114,11 +112,10 @@ class FeedbackStore:
         if rating not in RATINGS:
             raise ValueError(f"unknown rating {rating!r}; use one of {', '.join(RATINGS)}")
         with self._lock:
-            cur = self._db.execute(
-                "INSERT INTO feedback (answer_id, rating, user, channel, created) "
-                "VALUES (?, ?, ?, ?, ?)", (answer_id, rating, user, channel, time.time()))
-            self._db.commit()
-            return int(cur.lastrowid or 0)
+            return self._db.insert(
+                'INSERT INTO feedback (answer_id, rating, "user", channel, created) '
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (answer_id, rating, user, channel, time.time()))
 
     def recent_counts(self, since: float) -> dict[str, int]:
         """Answers given and feedback clicks by rating since ``since`` (epoch seconds):
@@ -135,8 +132,8 @@ class FeedbackStore:
         """Each feedback click joined with the answer it rates, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT f.id, f.rating, f.user, f.channel, f.created, f.answer_id, a.question, "
-                "a.answer_json, a.user, a.created FROM feedback f "
+                'SELECT f.id, f.rating, f."user", f.channel, f.created, f.answer_id, a.question, '
+                'a.answer_json, a."user", a.created FROM feedback f '
                 "LEFT JOIN answers a ON a.id = f.answer_id ORDER BY f.created, f.id").fetchall()
         for fid, rating, user, channel, created, aid, question, ajson, asked_by, asked in rows:
             ans = json.loads(ajson) if ajson else {}

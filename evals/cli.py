@@ -73,7 +73,7 @@ def eval_command(
         audience = settings.cli_audience(clearance, list(caveat) if caveat else None)
     except ValueError as exc:
         raise usage(f"--clearance: {exc}") from exc
-    if not settings.manifest_path.exists():
+    if not settings.has_manifest:
         from accord.cli import no_index
 
         raise no_index(settings)

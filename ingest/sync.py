@@ -154,9 +154,14 @@ class Syncer:
         """Make the index match ``root`` (its documents only; other roots stay). Returns what
         was done; never raises for one bad file. Raises BulkRemoval, changing nothing, when
         the sync would remove much (see ``SyncPlan.bulk``) and ``prune`` is not set."""
-        t0 = time.perf_counter()
         if not root.is_dir():
             raise ConfigError(f"{root.resolve()} is not a folder")
+        with self.manifest.writing():  # one writer at a time, on any host
+            return self._run(root, full, plan, progress, prune)
+
+    def _run(self, root: Path, full: bool, plan: SyncPlan | None, progress: ProgressFn | None,
+             prune: bool) -> SyncResult:
+        t0 = time.perf_counter()
         plan = plan or plan_sync(root, self.settings, self.manifest, full=full)
         if plan.bulk and not prune:
             raise BulkRemoval(plan.bulk_message())

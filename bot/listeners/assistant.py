@@ -19,6 +19,7 @@ from slack_bolt import App, Assistant
 from slack_sdk.errors import SlackApiError
 
 from accord.overview import Catalogue
+from bot.assistant_threads import DB_NAME as THREADS_DB
 from bot.assistant_threads import AssistantThreads
 from bot.blocks import PLACEHOLDER_TEXT, placeholder_blocks
 from bot.dedupe import message_key
@@ -34,7 +35,7 @@ TITLE_CHARS = 100
 def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -> None:
     """Attach the assistant middleware to ``app``. Assistant threads are recorded in
     ``threads`` (default: under ``settings.data_dir``)."""
-    threads = threads or AssistantThreads.in_data_dir(deps.settings.data_dir)
+    threads = threads or AssistantThreads(deps.settings.state_db(THREADS_DB))
     catalogue = Catalogue(getattr(deps.qa, "documents", None), deps.settings.rules())
     assistant = Assistant(logger=logging.getLogger("bot.bolt.assistant"))
 

@@ -232,6 +232,5 @@ def test_audit_retention_deletes_old_rows(tmp_path):
     log._db.execute("INSERT INTO audit(time, epoch, kind, front_end, clearance, caveats, cited, "
                     "listed) VALUES ('2000-01-01T00:00:00', 946684800, 'answer', 'cli', "
                     "'OFFICIAL', '[]', '[]', '[]')")
-    log._db.commit()
     assert log.purge() == 1
     assert len(list(log.rows())) == 1

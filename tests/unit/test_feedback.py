@@ -1,4 +1,5 @@
-"""bot.feedback (answers and ratings in SQLite, exported as JSONL/CSV) and bot.dedupe claims."""
+"""bot.feedback (answers and ratings, exported as JSONL/CSV) and bot.dedupe claims, each test run
+against SQLite and PostgreSQL alike (the ``state_db`` fixture)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from accord.models import Answer, Citation, RetrievedSource
 from bot.dedupe import Claims, message_key
-from bot.feedback import EXPORT_FIELDS, FeedbackStore
+from bot.feedback import DB_NAME, EXPORT_FIELDS, FeedbackStore
 
 
 def make_answer(question: str = "Who signed the MoU?") -> Answer:
@@ -26,8 +27,8 @@ def make_answer(question: str = "Who signed the MoU?") -> Answer:
                   retrieved=[RetrievedSource("mou.pdf", 0.8, "MoU", "mou.pdf#12", 5)])
 
 
-def test_answers_round_trip_and_threads_remember_their_questions(tmp_path):
-    store = FeedbackStore.in_data_dir(tmp_path)
+def test_answers_round_trip_and_threads_remember_their_questions(state_db):
+    store = FeedbackStore(state_db(DB_NAME))
     ans = make_answer()
     aid = store.record_answer(ans, "U1", "C1", thread_ts="100.1", ts="100.2")
     assert store.answer(aid) == ans
@@ -36,12 +37,12 @@ def test_answers_round_trip_and_threads_remember_their_questions(tmp_path):
     assert store.thread_questions("C1", "100.1") == ["Who signed the MoU?", "and when?"]
     assert store.answered_thread("C1", "100.1") and not store.answered_thread("C2", "100.1")
     store.close()
-    reopened = FeedbackStore.in_data_dir(tmp_path)  # it is a file, not memory
+    reopened = FeedbackStore(state_db(DB_NAME))  # stored, not in memory
     assert reopened.thread_questions("C1", "100.1") == ["Who signed the MoU?", "and when?"]
 
 
-def test_feedback_is_exported_as_jsonl_and_csv_with_its_answer(tmp_path):
-    store = FeedbackStore.in_data_dir(tmp_path)
+def test_feedback_is_exported_as_jsonl_and_csv_with_its_answer(state_db):
+    store = FeedbackStore(state_db(DB_NAME))
     aid = store.record_answer(make_answer(), "UASKER", "C1", thread_ts="1.0")
     store.add_feedback(aid, "helpful", "UA", "C1")
     store.add_feedback(aid, "wrong_source", "UB", "C1")
@@ -67,8 +68,8 @@ def test_feedback_is_exported_as_jsonl_and_csv_with_its_answer(tmp_path):
         store.export(io.StringIO(), "xml")
 
 
-def test_feedback_from_many_threads_is_all_kept(tmp_path):
-    store = FeedbackStore.in_data_dir(tmp_path)
+def test_feedback_from_many_threads_is_all_kept(state_db):
+    store = FeedbackStore(state_db(DB_NAME))
     aid = store.record_answer(make_answer(), "U", "C", None)
 
     def click(i: int) -> None:
@@ -83,15 +84,15 @@ def test_feedback_from_many_threads_is_all_kept(tmp_path):
     assert len(list(store.rows())) == 200
 
 
-def test_claims_are_granted_once_shared_between_replicas_and_expire(tmp_path):
-    a = Claims(tmp_path / "events.sqlite")
-    b = Claims(tmp_path / "events.sqlite")  # another replica on the same data dir
+def test_claims_are_granted_once_shared_between_replicas_and_expire(state_db):
+    a = Claims(state_db("events.sqlite"))
+    b = Claims(state_db("events.sqlite"))  # another replica: the same data dir, or database
     key = message_key("C1", "1.0")
     assert a.claim(key) is True
     assert a.claim(key) is False and b.claim(key) is False
     assert b.claim(message_key("C1", "2.0")) is True
 
-    short = Claims(None, ttl=0.05)
+    short = Claims(state_db("short.sqlite"), ttl=0.05)
     assert short.claim("k") is True and short.claim("k") is False
     time.sleep(0.1)
     assert short.claim("k") is True  # Slack stopped retrying long ago: a new delivery
