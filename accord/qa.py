@@ -354,31 +354,73 @@ def condense_plain(question: str, history: list[str]) -> str:
 
 
 class LexicalCache:
-    """Returns the current lexical index, reloading it when the manifest's generation moves."""
+    """Returns the current lexical index, rebuilding it when the manifest's generation moves.
 
-    def __init__(self, settings: Settings, manifest: Any) -> None:
+    Each process keeps its own index, saved under its own data dir: replicas on different hosts
+    share only the manifest (SQLite beside them, or PostgreSQL). When the generation moves (a
+    sync, on any host), the saved file is taken if it already matches; otherwise the index is
+    rebuilt from the manifest in a background thread while questions go on being answered from
+    the previous one (the dense side is current at once; every answer's sources are checked
+    against the manifest's current record before it is shown, so a document removed or re-marked
+    meanwhile is never shown). A process with no index yet builds it before answering."""
+
+    def __init__(self, settings: Settings, manifest: Any, background: bool = True) -> None:
         self.settings = settings
         self.manifest = manifest
+        self.background = background
         self._index: Any = None
         self._lock = threading.Lock()
+        self._rebuild: threading.Thread | None = None
 
     def __call__(self) -> Any:
         from vectorstore.lexical import LexicalIndex
 
-        # One indexed SELECT per question: a document removed by a sync is never served from a
-        # stale lexical index, not even for a moment.
-        with self._lock:
+        with self._lock:  # one indexed SELECT per question
             gen = self.manifest.generation()
             if self._index is not None and self._index.generation == gen:
                 return self._index
             path = self.settings.data_dir / LEXICAL_FILE
             idx = LexicalIndex.load(path) if path.exists() else None
-            if idx is None or idx.generation != gen:
-                log.info("lexical index stale or missing; rebuilding from the manifest")
-                idx = LexicalIndex.build(self.manifest.iter_chunks(), generation=gen)
-                try:  # kept for the next process: a cold `accord ask` loads it, not rebuilds
-                    idx.save(path)
-                except OSError:
-                    log.warning("could not save the lexical index to %s", path)
-            self._index = idx
-            return idx
+            if idx is not None and idx.generation == gen:
+                self._index = idx
+                return idx
+            if self._index is not None and self.background:
+                if self._rebuild is None or not self._rebuild.is_alive():
+                    log.info("the index moved to generation %d; rebuilding the lexical index "
+                             "in the background", gen)
+                    self._rebuild = threading.Thread(target=self._rebuild_now, args=(gen,),
+                                                     name="accord-lexical", daemon=True)
+                    self._rebuild.start()
+                return self._index
+            log.info("lexical index stale or missing; rebuilding from the manifest")
+            self._index = self._build(gen)
+            return self._index
+
+    def _build(self, gen: int) -> Any:
+        from vectorstore.lexical import LexicalIndex
+
+        # stamped with the generation read before the chunks: a change meanwhile rebuilds again
+        idx = LexicalIndex.build(self.manifest.iter_chunks(), generation=gen)
+        path = self.settings.data_dir / LEXICAL_FILE
+        try:  # kept for the next process: a cold `accord ask` loads it, not rebuilds
+            path.parent.mkdir(parents=True, exist_ok=True)
+            idx.save(path)
+        except OSError:
+            log.warning("could not save the lexical index to %s", path)
+        return idx
+
+    def _rebuild_now(self, gen: int) -> None:
+        try:
+            idx = self._build(gen)
+        except Exception:  # the next question tries again; meanwhile the old index answers
+            log.exception("rebuilding the lexical index failed")
+            return
+        with self._lock:
+            if self._index is None or self._index.generation < idx.generation:
+                self._index = idx
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild to finish (for tests and benchmarks)."""
+        thread = self._rebuild
+        if thread is not None:
+            thread.join(timeout)

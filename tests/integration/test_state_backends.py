@@ -171,3 +171,27 @@ def test_a_database_url_that_is_not_postgresql_is_refused_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="cannot reach the database at "
                                           "postgresql://u:\\*\\*\\*@127.0.0.1:1/db"):
         open_database("postgresql://u:secret@127.0.0.1:1/db", None)
+
+
+def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_meanwhile(
+        state_db, tmp_path):
+    from accord.qa import LexicalCache
+    from tests.conftest import make_settings
+
+    writer = Manifest(state_db("manifest.sqlite"))
+    doc, chunks = _doc("a.txt", "The liaison office is located in Port Aldric. It opens daily.")
+    writer.mark_done(doc, "fp", chunks, [c.text for c in chunks])
+    # a replica: its own data dir, the shared manifest (the same SQLite file, or PostgreSQL)
+    replica = LexicalCache(make_settings(tmp_path / "replica"), Manifest(state_db(
+        "manifest.sqlite")))
+    first = replica()  # no index yet: built before answering
+    assert first.generation == 1 and len(first) == 2
+    assert (tmp_path / "replica" / "lexical.pkl").exists()  # its own copy, in its own dir
+
+    new, new_chunks = _doc("b.txt", "The joint committee meets in Meridia City each March.")
+    writer.mark_done(new, "fp", new_chunks, [c.text for c in new_chunks])  # a sync elsewhere
+    assert replica() is first  # answers from the old index while the new one is built
+    replica.wait(60)
+    current = replica()
+    assert current.generation == 2 and len(current) == 4
+    assert any("Meridia City" in t for t in current.texts)
