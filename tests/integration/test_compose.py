@@ -23,19 +23,32 @@ def test_every_service_runs_a_real_command():
     from accord.cli import app
 
     services = COMPOSE["services"]
-    assert {"chroma", "bot", "ingest"} <= set(services)
+    assert {"postgres", "chroma", "bot", "bot-2", "ingest"} <= set(services)
     assert services["ingest"]["profiles"] == ["ingest"]
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
     for name, svc in services.items():
+        if name == "postgres":
+            continue  # the image's own entrypoint
         cmd = svc["command"]
         assert cmd[0] in ("accord", "chroma"), name
         if cmd[0] == "accord":
             res = CliRunner().invoke(app, [cmd[1], "--help"])
             assert res.exit_code == 0, (name, res.output)
-    for svc in ("bot", "ingest"):
+    for svc in ("bot", "bot-2", "ingest"):
         assert (REPO / services[svc]["build"] / "Dockerfile").exists()
         env = services[svc]["environment"]
         assert env["ACCORD_CHROMA_URL"] == "http://chroma:8000"
-        assert services[svc]["depends_on"]["chroma"]["condition"] == "service_healthy"
+        url = env["ACCORD_DATABASE_URL"]
+        assert url.startswith("postgresql://accord:${POSTGRES_PASSWORD:?")
+        assert url.endswith("@postgres:5432/accord")
+        for dep in ("chroma", "postgres"):
+            assert services[svc]["depends_on"][dep]["condition"] == "service_healthy"
+    # the two replicas: the same command, a data dir each (as on two hosts)
+    assert services["bot-2"]["command"] == services["bot"]["command"]
+    data = {svc: next(v.split(":")[0] for v in services[svc]["volumes"] if v.endswith(":/data"))
+            for svc in ("bot", "bot-2")}
+    assert data["bot"] != data["bot-2"]
     # The bot's health check asks the readiness endpoint its command serves.
     bot = services["bot"]
     port = bot["command"][bot["command"].index("--health-port") + 1]
@@ -44,7 +57,7 @@ def test_every_service_runs_a_real_command():
     from accord.settings import Settings
 
     fields = {f"ACCORD_{k.upper()}" for k in Settings.model_fields}
-    for svc in ("bot", "ingest"):
+    for svc in ("bot", "bot-2", "ingest"):
         assert set(services[svc]["environment"]) <= fields
 
 
@@ -99,8 +112,9 @@ def test_compose_config_is_valid_when_docker_is_here(tmp_path):
     assert res.returncode == 0, res.stderr
 
 
-def test_chroma_and_ingest_services_commands_work_together(tmp_path):
-    """Run the chroma service's command (on loopback) and the ingest job's command against it."""
+def test_chroma_and_ingest_services_commands_work_together(tmp_path, pg_url):
+    """Run the chroma service's command (on loopback) and the ingest job's command against it,
+    its state in a real PostgreSQL database."""
     chroma = list(COMPOSE["services"]["chroma"]["command"])
     port = free_port()
     subst = {"/chroma-data": str(tmp_path / "chroma"), "0.0.0.0": "127.0.0.1", "8000": str(port)}
@@ -123,7 +137,7 @@ def test_chroma_and_ingest_services_commands_work_together(tmp_path):
         assert chroma_probe(free_port()).returncode != 0
         ingest = COMPOSE["services"]["ingest"]
         env = {**os.environ, **ingest["environment"],
-               "ACCORD_CHROMA_URL": f"http://127.0.0.1:{port}",
+               "ACCORD_CHROMA_URL": f"http://127.0.0.1:{port}", "ACCORD_DATABASE_URL": pg_url,
                "ACCORD_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
         cmd = [str(SAMPLES) if a == "/docs" else a for a in ingest["command"]]
         exe = Path(sys.executable).with_name("accord")
@@ -131,6 +145,7 @@ def test_chroma_and_ingest_services_commands_work_together(tmp_path):
                              timeout=600)
         assert res.returncode == 0, res.stdout + res.stderr
         assert "added 6" in " ".join(res.stdout.split())
+        assert not (tmp_path / "data" / "manifest.sqlite").exists()  # the state is in PostgreSQL
     finally:
         server.terminate()
         server.wait(10)

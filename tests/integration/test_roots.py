@@ -183,9 +183,10 @@ def test_a_moved_folder_re_embeds_nothing(tmp_path, embedder):
 
 
 def _downgrade(manifest_path: Path) -> None:
-    """Make the manifest what today's main (before source roots) writes: no roots table, no
-    root column."""
+    """Make the manifest what main before source roots wrote: no roots table, no root column
+    (and no schema versions, which came later still)."""
     con = sqlite3.connect(manifest_path)
+    con.execute("DROP TABLE accord_schema")
     con.execute("DROP TABLE roots")
     con.execute("ALTER TABLE documents DROP COLUMN root")
     con.commit()
