@@ -60,8 +60,10 @@ class Database:
     """One connection, shared by the process's threads under a lock; autocommit outside
     :meth:`transaction`."""
 
-    def __init__(self, conn: Any, dialect: str, where: str, path: Path | None = None) -> None:
+    def __init__(self, conn: Any, dialect: str, where: str, path: Path | None = None,
+                 reconnect: Callable[[], Any] | None = None) -> None:
         self.conn = conn
+        self._reconnect = reconnect  # PostgreSQL: a new connection after the server went away
         self.dialect = dialect
         self.where = where  # for messages: the file, or the server without its password
         self.path = path
@@ -75,9 +77,17 @@ class Database:
         with self.lock:
             if self.dialect == "sqlite":
                 return self.conn.execute(sql, tuple(params))
-            if not params:
-                return self.conn.execute(sql)
-            return self.conn.execute(_pg_sql(sql), [_pg_value(p) for p in params])
+            args = (sql,) if not params else (_pg_sql(sql), [_pg_value(p) for p in params])
+            try:
+                return self.conn.execute(*args)
+            except Exception:
+                # A server restart or a dropped connection: outside a transaction, and with no
+                # lock that would silently be lost, connect again and retry once.
+                if not (self.conn.closed and self._reconnect and not self._depth
+                        and not self._held):
+                    raise
+                self.conn = self._reconnect()
+                return self.conn.execute(*args)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.lock:
@@ -232,14 +242,15 @@ def connect_postgres(url: str) -> Database:
     except ImportError as exc:  # pragma: no cover - psycopg is a dependency
         raise ConfigError("ACCORD_DATABASE_URL is set but psycopg is not installed: "
                           "pip install 'psycopg[binary]'") from exc
-    try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
-                               application_name=f"accord-{os.getpid()}")
-    except psycopg.Error as exc:
-        raise ConfigError(f"cannot reach the database at {redacted(url)}: "
-                          f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}"
-                          ) from exc
-    return Database(conn, "postgresql", redacted(url))
+    def connect() -> Any:
+        try:
+            return psycopg.connect(url, autocommit=True, connect_timeout=10,
+                                   application_name=f"accord-{os.getpid()}")
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            raise ConfigError(f"cannot reach the database at {redacted(url)}: {first}") from exc
+
+    return Database(connect(), "postgresql", redacted(url), reconnect=connect)
 
 
 def open_database(url: str | None, sqlite_path: Path | None) -> Database:

@@ -195,3 +195,18 @@ def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_mean
     current = replica()
     assert current.generation == 2 and len(current) == 4
     assert any("Meridia City" in t for t in current.texts)
+
+
+def test_a_replica_reconnects_after_the_database_dropped_its_connection(state_db):
+    if state_db.dialect != "postgresql":
+        pytest.skip("a SQLite file has no connection to lose")
+    m = Manifest(state_db("manifest.sqlite"))
+    admin = state_db("admin")
+    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+                  "pg_backend_pid() AND datname = current_database()")
+    assert m.generation() == 0  # answered on a new connection
+    with m.writing():  # a lock is held: a lost connection would lose it, so it is an error
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+                      "pg_backend_pid() AND datname = current_database()")
+        with pytest.raises(Exception):
+            m.generation()
