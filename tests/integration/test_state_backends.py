@@ -210,3 +210,21 @@ def test_a_replica_reconnects_after_the_database_dropped_its_connection(state_db
                       "pg_backend_pid() AND datname = current_database()")
         with pytest.raises(Exception):
             m.generation()
+
+
+def test_a_second_ingest_is_refused_while_one_runs_naming_why(state_db, tmp_path):
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    holder = Manifest(state_db("manifest.sqlite"))  # an ingest running elsewhere
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The Parties met in Port Aldric on 3 June 2025.")
+    env = {"ACCORD_DATA_DIR": str(tmp_path), "ACCORD_DATABASE_URL": state_db.url or "",
+           "ACCORD_CLEARANCE": "OFFICIAL"}
+    with holder.writing():
+        res = CliRunner().invoke(app, ["ingest", str(docs)], env=env)
+    said = res.output + (res.stderr if res.stderr_bytes is not None else "")
+    assert res.exit_code != 0 and "another ingest is writing to this index" in said, said
+    assert holder.records() == {}  # nothing written
