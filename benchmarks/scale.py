@@ -154,7 +154,8 @@ def phase_ingest(args) -> None:
     picked = sorted(p for p in args.corpus.rglob("*") if p.suffix in (".txt", ".md"))[:NEW_DOCS]
     for i, p in enumerate(picked):
         text = p.read_text(encoding="utf-8", errors="replace")
-        (folder / f"{i:03d}-{p.name}").write_text(f"{text}\n\nCopy {args.label} {i}.\n")
+        name = f"{args.label}-{i:03d}-{p.name}"  # sources are relative: unique across roots
+        (folder / name).write_text(f"{text}\n\nCopy {args.label} {i}.\n")
     rt = Runtime(settings(args.work / "ingest-job", args.chroma_url, args.database_url))
     _ = rt.ingest_embedder  # the ONNX export written and loaded before the clock starts
     t0 = time.perf_counter()
