@@ -379,13 +379,17 @@ class LexicalCache:
             gen = self.manifest.generation()
             if self._index is not None and self._index.generation == gen:
                 return self._index
+            rebuilding = self._rebuild is not None and self._rebuild.is_alive()
+            if self._index is not None and rebuilding:
+                return self._index  # the previous index answers until the new one is built
             path = self.settings.data_dir / LEXICAL_FILE
-            idx = LexicalIndex.load(path) if path.exists() else None
-            if idx is not None and idx.generation == gen:
-                self._index = idx
-                return idx
+            if path.exists() and LexicalIndex.saved_generation(path) == gen:
+                idx = LexicalIndex.load(path)
+                if idx is not None and idx.generation == gen:
+                    self._index = idx
+                    return idx
             if self._index is not None and self.background:
-                if self._rebuild is None or not self._rebuild.is_alive():
+                if not rebuilding:
                     log.info("the index moved to generation %d; rebuilding the lexical index "
                              "in the background", gen)
                     self._rebuild = threading.Thread(target=self._rebuild_now, args=(gen,),

@@ -306,7 +306,6 @@ class Syncer:
 
         path = self.settings.data_dir / LEXICAL_FILE
         gen = self.manifest.generation()
-        current = LexicalIndex.load(path) if path.exists() else None
-        if current is not None and current.generation == gen:
+        if path.exists() and LexicalIndex.saved_generation(path) == gen:
             return
         LexicalIndex.build(self.manifest.iter_chunks(), generation=gen).save(path)

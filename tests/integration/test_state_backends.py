@@ -177,6 +177,7 @@ def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_mean
         state_db, tmp_path):
     from accord.qa import LexicalCache
     from tests.conftest import make_settings
+    from vectorstore.lexical import LexicalIndex
 
     writer = Manifest(state_db("manifest.sqlite"))
     doc, chunks = _doc("a.txt", "The liaison office is located in Port Aldric. It opens daily.")
@@ -186,7 +187,8 @@ def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_mean
         "manifest.sqlite")))
     first = replica()  # no index yet: built before answering
     assert first.generation == 1 and len(first) == 2
-    assert (tmp_path / "replica" / "lexical.pkl").exists()  # its own copy, in its own dir
+    saved = tmp_path / "replica" / "lexical.pkl"  # its own copy, in its own dir, stamped
+    assert saved.exists() and LexicalIndex.saved_generation(saved) == 1
 
     new, new_chunks = _doc("b.txt", "The joint committee meets in Meridia City each March.")
     writer.mark_done(new, "fp", new_chunks, [c.text for c in new_chunks])  # a sync elsewhere
@@ -195,6 +197,9 @@ def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_mean
     current = replica()
     assert current.generation == 2 and len(current) == 4
     assert any("Meridia City" in t for t in current.texts)
+    assert LexicalIndex.saved_generation(saved) == 2
+    saved.with_name("lexical.pkl.stamp").write_text("1 2\n")  # a stamp of another format
+    assert LexicalIndex.saved_generation(saved) is None
 
 
 def test_a_replica_reconnects_after_the_database_dropped_its_connection(state_db):
@@ -208,7 +213,9 @@ def test_a_replica_reconnects_after_the_database_dropped_its_connection(state_db
     with m.writing():  # a lock is held: a lost connection would lose it, so it is an error
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
                       "pg_backend_pid() AND datname = current_database()")
-        with pytest.raises(Exception):
+        import psycopg
+
+        with pytest.raises(psycopg.OperationalError):
             m.generation()
 
 
