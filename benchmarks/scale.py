@@ -222,7 +222,7 @@ def main() -> None:
     if args.phase:
         PHASES[args.phase](args)
         return
-    servers = []
+    servers: list = []  # what this run started, stopped at the end
     if not args.chroma_url or not args.database_url:
         from tests.integration.chroma_server import ChromaServer
         from tests.pg_server import PgServer, missing_reason
@@ -230,13 +230,15 @@ def main() -> None:
         shutil.rmtree(args.work, ignore_errors=True)
         args.work.mkdir(parents=True)
         if not args.chroma_url:
-            servers.append(ChromaServer(args.work / "chroma").start())
-            args.chroma_url = servers[-1].url
+            chroma = ChromaServer(args.work / "chroma").start()
+            servers.append(chroma)
+            args.chroma_url = chroma.url
         if not args.database_url:
             if missing_reason():
                 raise SystemExit(f"no PostgreSQL: {missing_reason()}")
-            servers.append(PgServer().start())
-            args.database_url = servers[-1].new_database()
+            pg = PgServer().start()
+            servers.append(pg)
+            args.database_url = pg.new_database()
     common = ["--chroma-url", args.chroma_url, "--database-url", args.database_url,
               "--work", str(args.work), "--corpus", str(args.corpus), "--qa", str(args.qa),
               "--target", str(args.target)]

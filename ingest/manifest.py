@@ -284,7 +284,8 @@ class Manifest:
         return [(r[0], r[1]) for r in rows]
 
     def chunk_count(self) -> int:
-        return int(self.db.one("SELECT COUNT(*) FROM chunks")[0])
+        row = self.db.one("SELECT COUNT(*) FROM chunks")
+        return int(row[0]) if row else 0
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.all("SELECT id FROM chunks")}
