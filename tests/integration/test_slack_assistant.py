@@ -112,7 +112,9 @@ def slack(marked, tmp_path_factory):
 def test_thread_started_offers_prompts_from_titles_the_officer_may_read(slack):
     officer_ts = slack.start_thread(OFFICER, "D0OFFICER")
     cleared_ts = slack.start_thread(CLEARED, "D0CLEARED")
-    slack.api.wait_for("assistant.threads.setSuggestedPrompts", 2)
+    started = {("D0OFFICER", officer_ts), ("D0CLEARED", cleared_ts)}
+    slack.api.wait_for("assistant.threads.setSuggestedPrompts", 2, where=lambda c: (
+        c.params.get("channel_id"), c.params.get("thread_ts")) in started)
     officer = slack.api.assistant_threads[("D0OFFICER", officer_ts)]["prompts"]
     cleared = slack.api.assistant_threads[("D0CLEARED", cleared_ts)]["prompts"]
     assert len(officer) == 4 and len(cleared) == 4
