@@ -106,6 +106,14 @@ def test_shortcut_on_a_message_without_text_says_so(shortcut):
 
 
 def test_shortcut_answers_are_audited_with_their_audience(shortcut, marked):
+    q = EXPECTED[CABLE][2]  # asked here in three places, whichever tests ran before
+    for channel, writer in (("C0SECRETS", CLEARED), ("C0OFFICIAL", "UWRITER1")):
+        ts = shortcut.use(channel, CLEARED, q, f"audit-{channel}", writer=writer)
+        shortcut.in_thread(channel, ts)
+    shortcut.api.fail_once("conversations.info", "channel_not_found", channel="G0PRIVATE")
+    shortcut.use("G0PRIVATE", CLEARED, q, "audit-unknown")
+    shortcut.api.wait_for("response_url", timeout=60, where=lambda c: c.params[
+        "_name"] == "audit-unknown" and c.params.get("blocks"))
     rows = [r for r in marked.audit.rows() if r["kind"] == "answer"
             and r["front_end"] == "slack" and r["question"] == EXPECTED[CABLE][2]]
     by_place = {r["conversation"]: r for r in rows}
