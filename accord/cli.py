@@ -320,6 +320,9 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
         err.print(f"[yellow]{len(problems)} document(s) carry a marking nobody could map and sit "
                   f"at {rules.top}[/yellow]: see `accord markings --problems`")
     console.print(f"embedding model: {rt.model_name}")
+    where = (f"PostgreSQL {rt.manifest.db.where}" if settings.database_url
+             else f"SQLite files in {settings.data_dir}")
+    console.print(f"state (manifest, audit log, feedback): {where}")
     last = rt.manifest.last_run()
     if last:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished"]))

@@ -188,6 +188,10 @@ def test_replicas_on_two_hosts_share_postgresql_and_a_chroma_server(tmp_path, pg
         assert [(r["user"], r["rating"], r["question"]) for r in rows] == [
             ("UREADER", "helpful", Q_SIGNED)]
         assert not (tmp_path / "host-a" / "slack_bot.sqlite").exists()  # nothing on the host
+        status = accord("host-b", "status")
+        assert status.returncode == 0, status.stdout + status.stderr
+        said = " ".join(status.stdout.split())
+        assert "state (manifest, audit log, feedback): PostgreSQL postgresql://accord@" in said
 
         # the ingest job syncs a new document; both replicas answer from it
         (docs / "jwc-statement-2026.txt").write_text(NEW_DOC)
