@@ -33,17 +33,6 @@ FIELDS: tuple[str, ...] = (
     "audience_reason", "question", "refused", "answerer", "model", "latency_ms", "cited",
     "listed", "note",
 )
-MIGRATIONS: list[Step] = [
-    (
-        'CREATE TABLE IF NOT EXISTS audit (id {serial}, time TEXT NOT NULL, epoch {real} NOT '
-        'NULL, kind TEXT NOT NULL, front_end TEXT NOT NULL, "user" TEXT, conversation TEXT, '
-        'clearance TEXT NOT NULL, caveats TEXT NOT NULL, audience_reason TEXT, question TEXT, '
-        'refused INTEGER, answerer TEXT, model TEXT, latency_ms {real}, cited TEXT NOT NULL, '
-        'listed TEXT NOT NULL, note TEXT)',
-        "CREATE INDEX IF NOT EXISTS audit_epoch ON audit (epoch)",
-    ),
-    lambda db: _append_only(db),
-]
 
 
 def _append_only(db: Database) -> None:
@@ -58,6 +47,19 @@ def _append_only(db: Database) -> None:
     db.execute("DROP TRIGGER IF EXISTS audit_no_update ON audit")
     db.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW "
                "EXECUTE FUNCTION accord_audit_no_update()")
+
+
+MIGRATIONS: list[Step] = [
+    (
+        'CREATE TABLE IF NOT EXISTS audit (id {serial}, time TEXT NOT NULL, epoch {real} NOT '
+        'NULL, kind TEXT NOT NULL, front_end TEXT NOT NULL, "user" TEXT, conversation TEXT, '
+        'clearance TEXT NOT NULL, caveats TEXT NOT NULL, audience_reason TEXT, question TEXT, '
+        'refused INTEGER, answerer TEXT, model TEXT, latency_ms {real}, cited TEXT NOT NULL, '
+        'listed TEXT NOT NULL, note TEXT)',
+        "CREATE INDEX IF NOT EXISTS audit_epoch ON audit (epoch)",
+    ),
+    _append_only,
+]
 
 
 # Token shapes that must never be stored even when pasted into a question.

@@ -77,9 +77,10 @@ class QA:
     def from_runtime(cls, rt: Any, decision: Decision | None = None) -> QA:
         """Wire a QA from a Runtime's store, embedder and manifest (``decision``: the fitted
         answerability decision, by default the shipped one)."""
+        from vectorstore.lexical import LexicalCache
         from vectorstore.retrieval import HybridRetriever
 
-        lexical = LexicalCache(rt.settings, rt.manifest)
+        lexical = LexicalCache(rt.settings.data_dir / LEXICAL_FILE, rt.manifest)
         embedder = rt.query_embedder
         retriever = HybridRetriever(rt.store(), embedder, lexical, rt.settings.rules())
         answerer = None
@@ -351,80 +352,3 @@ def condense_plain(question: str, history: list[str]) -> str:
     if short or _PRONOUN.search(question) or question.lower().startswith(("and ", "what about")):
         return f"{history[-1]} {question}"
     return question
-
-
-class LexicalCache:
-    """Returns the current lexical index, rebuilding it when the manifest's generation moves.
-
-    Each process keeps its own index, saved under its own data dir: replicas on different hosts
-    share only the manifest (SQLite beside them, or PostgreSQL). When the generation moves (a
-    sync, on any host), the saved file is taken if it already matches; otherwise the index is
-    rebuilt from the manifest in a background thread while questions go on being answered from
-    the previous one (the dense side is current at once; every answer's sources are checked
-    against the manifest's current record before it is shown, so a document removed or re-marked
-    meanwhile is never shown). A process with no index yet builds it before answering."""
-
-    def __init__(self, settings: Settings, manifest: Any, background: bool = True) -> None:
-        self.settings = settings
-        self.manifest = manifest
-        self.background = background
-        self._index: Any = None
-        self._lock = threading.Lock()
-        self._rebuild: threading.Thread | None = None
-
-    def __call__(self) -> Any:
-        from vectorstore.lexical import LexicalIndex
-
-        with self._lock:  # one indexed SELECT per question
-            gen = self.manifest.generation()
-            if self._index is not None and self._index.generation == gen:
-                return self._index
-            rebuilding = self._rebuild is not None and self._rebuild.is_alive()
-            if self._index is not None and rebuilding:
-                return self._index  # the previous index answers until the new one is built
-            path = self.settings.data_dir / LEXICAL_FILE
-            if path.exists() and LexicalIndex.saved_generation(path) == gen:
-                idx = LexicalIndex.load(path)
-                if idx is not None and idx.generation == gen:
-                    self._index = idx
-                    return idx
-            if self._index is not None and self.background:
-                if not rebuilding:
-                    log.info("the index moved to generation %d; rebuilding the lexical index "
-                             "in the background", gen)
-                    self._rebuild = threading.Thread(target=self._rebuild_now, args=(gen,),
-                                                     name="accord-lexical", daemon=True)
-                    self._rebuild.start()
-                return self._index
-            log.info("lexical index stale or missing; rebuilding from the manifest")
-            self._index = self._build(gen)
-            return self._index
-
-    def _build(self, gen: int) -> Any:
-        from vectorstore.lexical import LexicalIndex
-
-        # stamped with the generation read before the chunks: a change meanwhile rebuilds again
-        idx = LexicalIndex.build(self.manifest.iter_chunks(), generation=gen)
-        path = self.settings.data_dir / LEXICAL_FILE
-        try:  # kept for the next process: a cold `accord ask` loads it, not rebuilds
-            path.parent.mkdir(parents=True, exist_ok=True)
-            idx.save(path)
-        except OSError:
-            log.warning("could not save the lexical index to %s", path)
-        return idx
-
-    def _rebuild_now(self, gen: int) -> None:
-        try:
-            idx = self._build(gen)
-        except Exception:  # the next question tries again; meanwhile the old index answers
-            log.exception("rebuilding the lexical index failed")
-            return
-        with self._lock:
-            if self._index is None or self._index.generation < idx.generation:
-                self._index = idx
-
-    def wait(self, timeout: float | None = None) -> None:
-        """Wait for a background rebuild to finish (for tests and benchmarks)."""
-        thread = self._rebuild
-        if thread is not None:
-            thread.join(timeout)

@@ -98,14 +98,12 @@ def phase_grow(args) -> None:
     import numpy as np
 
     from accord.runtime import Runtime
+    from ingest.manifest import DOC_COLUMNS
 
     rt = Runtime(settings(args.work / "ingest-job", args.chroma_url, args.database_url))
     m, store = rt.manifest, rt.store()
-    doc_cols = [c for c in ("source", "fingerprint", "sha256", "status", "title", "doc_type",
-                            "date", "parties", "marking", "page_starts", "extra", "text",
-                            "chunk_ids", "indexed_at", "caveats", "marking_rank",
-                            "marking_evidence", "root")]
-    base_docs = m.db.all(f"SELECT {', '.join(doc_cols)} FROM documents WHERE source NOT LIKE "
+    ids_at = DOC_COLUMNS.index("chunk_ids")
+    base_docs = m.db.all(f"SELECT {', '.join(DOC_COLUMNS)} FROM documents WHERE source NOT LIKE "
                          "'variant-%' AND status = 'done' ORDER BY source")
     base_chunks = m.db.all("SELECT id, source, ordinal, lexical_text, meta FROM chunks WHERE "
                            "source NOT LIKE 'variant-%' ORDER BY source, ordinal")
@@ -118,10 +116,11 @@ def phase_grow(args) -> None:
         prefix = f"variant-{v}/"
         with m.db.transaction():
             m.db.executemany(
-                f"INSERT INTO documents ({', '.join(doc_cols)}) VALUES "
-                f"({', '.join('?' * len(doc_cols))}) ON CONFLICT (source) DO NOTHING",
-                [(prefix + d[0], *d[1:12],
-                  json.dumps([f"{c}~v{v}" for c in json.loads(d[12] or "[]")]), *d[13:])
+                f"INSERT INTO documents ({', '.join(DOC_COLUMNS)}) VALUES "
+                f"({', '.join('?' * len(DOC_COLUMNS))}) ON CONFLICT (source) DO NOTHING",
+                [(prefix + d[0], *d[1:ids_at],
+                  json.dumps([f"{c}~v{v}" for c in json.loads(d[ids_at] or "[]")]),
+                  *d[ids_at + 1:])
                  for d in base_docs])
             rows = []
             for cid, src, ordinal, text, meta in base_chunks:

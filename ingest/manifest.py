@@ -48,7 +48,7 @@ MIGRATIONS: list[Step] = [
     ),
     _old_columns,
 ]
-_DOC_COLUMNS = ("source", "fingerprint", "sha256", "status", "title", "doc_type", "date",
+DOC_COLUMNS = ("source", "fingerprint", "sha256", "status", "title", "doc_type", "date",
                 "parties", "marking", "page_starts", "extra", "text", "chunk_ids", "indexed_at",
                 "caveats", "marking_rank", "marking_evidence", "root")
 WRITER_LOCK = "accord-ingest"
@@ -133,9 +133,9 @@ class Manifest:
                 [(c.id, c.source, c.ordinal, lt, json.dumps(c.metadata(doc)))
                  for c, lt in zip(chunks, lexical_texts, strict=True)])
             self.db.execute(
-                f"INSERT INTO documents({', '.join(_DOC_COLUMNS)}) "
+                f"INSERT INTO documents({', '.join(DOC_COLUMNS)}) "
                 "VALUES (?,?,?,'done',?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(source) DO UPDATE "
-                f"SET {', '.join(f'{c}=excluded.{c}' for c in _DOC_COLUMNS[1:])}",
+                f"SET {', '.join(f'{c}=excluded.{c}' for c in DOC_COLUMNS[1:])}",
                 (doc.source, fingerprint, doc.sha256, doc.title, doc.doc_type, doc.date,
                  json.dumps(doc.parties), doc.marking, json.dumps(doc.page_starts),
                  json.dumps(doc.extra, default=str), doc.text, json.dumps([c.id for c in chunks]),

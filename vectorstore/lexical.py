@@ -8,8 +8,10 @@ the manifest's generation; a reader whose stamp is stale rebuilds it.
 
 from __future__ import annotations
 
+import logging
 import math
 import pickle
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,6 +24,8 @@ from accord.language import ENGLISH, analyse, detect
 from accord.lexicon import lexicon
 from accord.markings import Rules
 from accord.models import Filters
+
+log = logging.getLogger(__name__)
 
 # Bump when tokenisation changes: a saved index built with other tokens is rebuilt on load.
 FORMAT_VERSION = 6
@@ -182,6 +186,77 @@ class LexicalIndex:
         if not isinstance(obj, cls) or getattr(obj, "version", 0) != FORMAT_VERSION:
             return None
         return obj
+
+
+
+class LexicalCache:
+    """Returns the current lexical index, rebuilding it when the manifest's generation moves.
+
+    Each process keeps its own index, saved under its own data dir: replicas on different hosts
+    share only the manifest (SQLite beside them, or PostgreSQL). When the generation moves (a
+    sync, on any host), the saved file is taken if it already matches; otherwise the index is
+    rebuilt from the manifest in a background thread while questions go on being answered from
+    the previous one (the dense side is current at once; every answer's sources are checked
+    against the manifest's current record before it is shown, so a document removed or re-marked
+    meanwhile is never shown). A process with no index yet builds it before answering."""
+
+    def __init__(self, path: Path, manifest: Any) -> None:
+        self.path = path  # where this process saves its copy (LEXICAL_FILE under its data dir)
+        self.manifest = manifest
+        self._index: LexicalIndex | None = None
+        self._lock = threading.Lock()
+        self._rebuild: threading.Thread | None = None
+
+    def __call__(self) -> LexicalIndex:
+        with self._lock:  # one indexed SELECT per question
+            gen = self.manifest.generation()
+            if self._index is not None and self._index.generation == gen:
+                return self._index
+            rebuilding = self._rebuild is not None and self._rebuild.is_alive()
+            if self._index is not None and rebuilding:
+                return self._index  # the previous index answers until the new one is built
+            if self.path.exists() and LexicalIndex.saved_generation(self.path) == gen:
+                idx = LexicalIndex.load(self.path)
+                if idx is not None and idx.generation == gen:
+                    self._index = idx
+                    return idx
+            if self._index is not None:
+                if not rebuilding:
+                    log.info("the index moved to generation %d; rebuilding the lexical index "
+                             "in the background", gen)
+                    self._rebuild = threading.Thread(target=self._rebuild_now, args=(gen,),
+                                                     name="accord-lexical", daemon=True)
+                    self._rebuild.start()
+                return self._index
+            log.info("lexical index stale or missing; rebuilding from the manifest")
+            self._index = self._build(gen)
+            return self._index
+
+    def _build(self, gen: int) -> LexicalIndex:
+        # stamped with the generation read before the chunks: a change meanwhile rebuilds again
+        idx = LexicalIndex.build(self.manifest.iter_chunks(), generation=gen)
+        try:  # kept for the next process: a cold `accord ask` loads it, not rebuilds
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            idx.save(self.path)
+        except OSError:
+            log.warning("could not save the lexical index to %s", self.path)
+        return idx
+
+    def _rebuild_now(self, gen: int) -> None:
+        try:
+            idx = self._build(gen)
+        except Exception:  # the next question tries again; meanwhile the old index answers
+            log.exception("rebuilding the lexical index failed")
+            return
+        with self._lock:
+            if self._index is None or self._index.generation < idx.generation:
+                self._index = idx
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild to finish (for tests and benchmarks)."""
+        thread = self._rebuild
+        if thread is not None:
+            thread.join(timeout)
 
 
 def _stamp(path: Path) -> Path:

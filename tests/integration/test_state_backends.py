@@ -175,16 +175,14 @@ def test_a_database_url_that_is_not_postgresql_is_refused_naming_it(tmp_path):
 
 def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_meanwhile(
         state_db, tmp_path):
-    from accord.qa import LexicalCache
-    from tests.conftest import make_settings
-    from vectorstore.lexical import LexicalIndex
+    from vectorstore.lexical import LexicalCache, LexicalIndex
 
     writer = Manifest(state_db("manifest.sqlite"))
     doc, chunks = _doc("a.txt", "The liaison office is located in Port Aldric. It opens daily.")
     writer.mark_done(doc, "fp", chunks, [c.text for c in chunks])
     # a replica: its own data dir, the shared manifest (the same SQLite file, or PostgreSQL)
-    replica = LexicalCache(make_settings(tmp_path / "replica"), Manifest(state_db(
-        "manifest.sqlite")))
+    replica = LexicalCache(tmp_path / "replica" / "lexical.pkl",
+                           Manifest(state_db("manifest.sqlite")))
     first = replica()  # no index yet: built before answering
     assert first.generation == 1 and len(first) == 2
     saved = tmp_path / "replica" / "lexical.pkl"  # its own copy, in its own dir, stamped
