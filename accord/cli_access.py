@@ -120,7 +120,7 @@ def audit_export(
 
     Example: accord audit export --format csv --since 2026-01-01 --out audit.csv
     """
-    from accord.audit import DB_NAME, AuditLog
+    from accord.access.audit import DB_NAME, AuditLog
     from accord.cli import err, load_settings, write_export
     from ingest.metadata import normalise_date
 
@@ -162,7 +162,7 @@ def documents(
     Example: accord documents --in-force --as-of 2025-06-30
     """
     from accord.cli import console, err, load_settings
-    from accord.instruments import registry_of
+    from accord.instruments.registry import registry_of
     from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
     from ingest.metadata import normalise_date

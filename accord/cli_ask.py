@@ -40,7 +40,7 @@ def ask(
     from accord.cli import console, err, fail
 
     settings, audience = _setup(question, data_dir, clearance, caveat)
-    from accord.audit import Origin
+    from accord.access.audit import Origin
     from accord.models import Filters
     from accord.runtime import Runtime
     from ingest.metadata import normalise_type
@@ -95,9 +95,9 @@ def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats:
            ) -> tuple[Any, Any]:
     """The settings and the audience of one question: the question is checked before anything
     heavy loads, and the index must exist. Exits 2 with one line saying what is wrong."""
+    from accord.answer.questions import check_question
     from accord.cli import err, fail, load_settings
     from accord.errors import BadQuestion
-    from accord.questions import check_question
 
     try:
         check_question(question)
@@ -154,8 +154,8 @@ def timeline_cmd(
     from accord.cli import console, fail
 
     settings, audience = _setup(topic, data_dir, clearance, caveat)
+    from accord.answer.timeline import timeline
     from accord.runtime import Runtime
-    from accord.timeline import timeline
 
     rt = Runtime(settings)
     try:

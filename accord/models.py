@@ -10,8 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from accord.access import Audience, pack_caveats
-from accord.text import reflow
+from accord.access.audiences import Audience, pack_caveats
+from accord.language.text import reflow
 
 DOC_TYPES: tuple[str, ...] = (
     "mou",  # memoranda of understanding, agreements, treaties, protocols
@@ -43,7 +43,8 @@ class Document:
     extra: dict[str, Any] = field(default_factory=dict)
     caveats: list[str] = field(default_factory=list)  # each must be held by a reader
     marking_rank: int = 0  # the marking's place on the ladder of the rules that read it
-    marking_evidence: list[dict[str, Any]] = field(default_factory=list)  # see accord.markings
+    # see accord.access.markings
+    marking_evidence: list[dict[str, Any]] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """Return the 1-based page holding character ``offset``, or None for non-paged files."""
@@ -79,7 +80,7 @@ class Chunk:
     ordinal: int
     page: int | None = None
     section: str | None = None
-    language: str | None = None  # "en", "ms" or "und" (accord.language.detect)
+    language: str | None = None  # "en", "ms" or "und" (accord.language.detect.detect)
     # Headings inside the chunk: (offset in the document, text); a quote's section is the
     # nearest one above it, else ``section`` (the nearest above the chunk).
     headings: list[tuple[int, str]] = field(default_factory=list)
@@ -115,7 +116,7 @@ class Chunk:
         if conf is not None:  # quoted from a scan: front ends say so beside the citation
             meta["ocr"] = True
             meta["ocr_confidence"] = conf
-        from accord.text import party_key
+        from accord.language.text import party_key
 
         for party in doc.parties:
             meta[party_key(party)] = True
@@ -204,7 +205,7 @@ class Answer:
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     prompt: str | None = None  # "name@version" of the prompt used, for LLM answers
     related: list[RetrievedSource] = field(default_factory=list)  # shown with a refusal
-    evidence: float = 0.0  # the best candidate's probability of answering (accord.answerability)
+    evidence: float = 0.0  # the best candidate's probability of answering (accord.answer.decision)
     weak: bool = False  # quotes only the closest passages, said as such: not an answer
     parts: list[dict[str, Any]] = field(default_factory=list)  # per part: text, kind, verdict
 

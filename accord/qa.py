@@ -15,17 +15,18 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from accord.access import Audience, can_see
-from accord.answer_kinds import given_words
-from accord.answerability import Decision
-from accord.audit import AuditLog, Origin
-from accord.citations import make_citation, related_sources
+from accord.access.audiences import Audience, can_see
+from accord.access.audit import AuditLog, Origin
+from accord.answer.citations import make_citation, related_sources
+from accord.answer.decision import Decision
+from accord.answer.extractive import ExtractiveAnswerer
+from accord.answer.kinds import given_words
+from accord.answer.leads import asks_agent, lead_of
+from accord.answer.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.errors import EmptyIndex, IndexNeedsResync
-from accord.extractive import ExtractiveAnswerer
-from accord.instruments import Registry, article_of, registry_of
-from accord.language import MALAY, detect, embedding_notice, prefer_language
-from accord.leads import asks_agent, lead_of
-from accord.lexicon import lexicon, lexicon_for, reading
+from accord.instruments.registry import Registry, article_of, registry_of
+from accord.language.detect import MALAY, detect, embedding_notice, prefer_language
+from accord.language.lexicon import lexicon, lexicon_for, reading
 from accord.metrics import Metrics
 from accord.models import (
     Answer,
@@ -36,7 +37,6 @@ from accord.models import (
     RetrievedSource,
 )
 from accord.ports import Answerer, Embedder, Retriever
-from accord.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.runtime import DEFAULT_MODEL_NAME
 from accord.settings import Settings
 from accord.state import LEXICAL_FILE, RULES_STATE
@@ -85,7 +85,7 @@ class QA:
         retriever = HybridRetriever(rt.store(), embedder, lexical, rt.settings.rules())
         answerer = None
         if rt.settings.llm_provider != "none":
-            from accord.llm import build_answerer
+            from accord.answer.llm import build_answerer
 
             answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
         return cls(rt.settings, retriever, embedder, lexical, rt.manifest, answerer,

@@ -193,7 +193,7 @@ class Runtime:
     def audit(self) -> Any:
         """The audit log under the data dir (every answer appends a row)."""
         if self._audit is None:
-            from accord.audit import DB_NAME, AuditLog
+            from accord.access.audit import DB_NAME, AuditLog
 
             self._audit = AuditLog(self.settings.state_db(DB_NAME),
                                    self.settings.audit_retention_days, self.settings.secrets)

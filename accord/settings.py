@@ -15,9 +15,9 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
-    from accord.access import Audience
+    from accord.access.audiences import Audience
+    from accord.access.markings import Rules
     from accord.db import Database
-    from accord.markings import Rules
 
 MANIFEST_DB = "manifest.sqlite"
 
@@ -117,7 +117,7 @@ class Settings(BaseSettings):
         0.40,
         description="Minimum evidence score (0-1) for the extractive answerer to answer; below "
         "it the answer is a refusal. Questions the documents do not answer are mostly refused by "
-        "the answerability checks (accord/answerability.py), not by this threshold; calibrated "
+        "the answerability checks (accord/answer/decision.py), not by this threshold; calibrated "
         "with benchmarks/calibrate.py on the QA sets (see evals/datasets/README.md).",
     )
     markings_file: Path | None = Field(
@@ -194,8 +194,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _known_clearance(self) -> Settings:
-        from accord.access import parse_caveats, parse_clearance
-        from accord.markings import MarkingRulesError, load_rules
+        from accord.access.audiences import parse_caveats, parse_clearance
+        from accord.access.markings import MarkingRulesError, load_rules
 
         try:
             rules = load_rules(self.markings_file)
@@ -207,14 +207,14 @@ class Settings(BaseSettings):
 
     def rules(self) -> Rules:
         """The marking rules these settings name (read once per process)."""
-        from accord.markings import load_rules
+        from accord.access.markings import load_rules
 
         return load_rules(self.markings_file)
 
     def cli_audience(self, clearance: str | None = None,
                      caveats: list[str] | None = None) -> Audience:
         """The audience of a CLI or evaluation run: the settings', or the given overrides."""
-        from accord.access import Audience, parse_caveats, parse_clearance
+        from accord.access.audiences import Audience, parse_caveats, parse_clearance
 
         rules = self.rules()
         level = parse_clearance(rules, clearance) if clearance else self.clearance

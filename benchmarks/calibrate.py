@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-import accord.extractive as ex  # noqa: E402
+import accord.answer.extractive as ex  # noqa: E402
 from accord.runtime import Runtime  # noqa: E402
 from accord.settings import Settings  # noqa: E402
 

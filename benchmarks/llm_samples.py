@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write per-question rows here")
     args = ap.parse_args(argv)
 
-    from accord.llm import build_answerer
+    from accord.answer.llm import build_answerer
     from accord.runtime import Runtime
     from accord.settings import Settings, configure_offline_hub
 
@@ -169,7 +169,7 @@ def report(out: list[dict], args: argparse.Namespace, load_s: float) -> None:
 
 def sweep(out: list[dict]) -> None:
     """How the content-overlap threshold trades kept sentences against answer match."""
-    from accord.llm.citecheck import CitationChecker
+    from accord.answer.llm.citecheck import CitationChecker
 
     print("\n  threshold sweep (raw model text re-checked; kept share / match of kept text)")
     for th in (0.4, 0.5, 0.6, 0.7, 0.8):

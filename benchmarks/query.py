@@ -40,9 +40,9 @@ def main() -> None:
     qa = rt.qa
     for q in questions[:3]:
         qa.answer(q)  # warm: model, lexical index, HNSW pages
-    from accord.access import Audience
+    from accord.access.audiences import Audience
+    from accord.answer.questions import parse
     from accord.models import Filters
-    from accord.questions import parse
 
     multi = {q for q in questions if parse(q).multi}
     accord_ms, official_ms, multi_ms = [], [], []

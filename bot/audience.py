@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from accord.access import Audience, meet
-from accord.markings import Rules
+from accord.access.audiences import Audience, meet
+from accord.access.markings import Rules
 from bot.audience_policy import Grant, Policy
 
 __all__ = ["AudienceResolver", "Grant", "KINDS", "Policy", "Reading", "is_dm"]

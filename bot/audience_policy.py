@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from accord.access import Audience, parse_caveats
+from accord.access.audiences import Audience, parse_caveats
+from accord.access.markings import Rules
 from accord.errors import PolicyError
-from accord.markings import Rules
 
 _SECTIONS = ("channels", "users", "usergroups")
 _TOP_KEYS = ("default", "shared_default", *_SECTIONS)

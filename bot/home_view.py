@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from accord.access import Audience
-from accord.markings import Rules
-from accord.overview import IndexOverview, clearance_in_words
+from accord.access.audiences import Audience
+from accord.access.markings import Rules
+from accord.access.overview import IndexOverview, clearance_in_words
 from bot.blocks import Block, context, escape_mrkdwn, section
 from bot.suggestions import doc_type_label
 

@@ -3,8 +3,8 @@ document types; both read from ``accord/data/slack.yaml`` (loaded once).
 
 The prompts are the admin's list (``ACCORD_ASSISTANT_PROMPTS``) when there is one; otherwise
 one question per title among the index's most frequent titles, worded for the title's document
-type. Only titles of documents the officer may read are used (``accord.overview``): a title shown
-as a prompt would otherwise tell an officer what a document they may not read is about.
+type. Only titles of documents the officer may read are used (``accord.access.overview``): a title
+shown as a prompt would otherwise tell an officer what a document they may not read is about.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from accord.overview import IndexOverview
+from accord.access.overview import IndexOverview
 
 SLACK_TEXT_FILE = Path(__file__).resolve().parents[1] / "accord" / "data" / "slack.yaml"
 MAX_PROMPTS = 4  # Slack shows at most four suggested prompts

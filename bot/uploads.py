@@ -29,8 +29,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
+from accord.access.markings import Rules
 from accord.errors import DocumentError
-from accord.markings import Rules
 from accord.models import Document
 from ingest.folders import FolderDefaults
 from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar

@@ -6,8 +6,8 @@ Each line of the truth file (checked by reading the documents, not by running Ac
 verbatim quote from a sample or a corpus document with the nearest heading above it, its page
 (PDFs), the document's own date and its type. The document is read as a sync reads it (loaders,
 folder defaults, metadata, chunker) and the quote's citation details computed as an answer
-would (``accord.extractive.quote_section``); each field is compared with the truth. Prints the
-share right per field, by format, and with --show-misses every miss.
+would (``accord.answer.extractive.quote_section``); each field is compared with the truth. Prints
+the share right per field, by format, and with --show-misses every miss.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _collapse(text: str) -> tuple[str, list[int]]:
 
 def read(entry: dict, rules: object, cache: dict) -> dict:
     """What Accord says about ``entry``'s quote: section, page, date, doc_type (or error)."""
-    from accord.citations import quote_section
+    from accord.answer.citations import quote_section
     from ingest.chunking import chunk_document
     from ingest.folders import FolderDefaults
     from ingest.sync import load_document

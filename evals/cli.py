@@ -151,7 +151,7 @@ def eval_command(
 def gold_above(items: list, indexed: set[str], rt: Any, audience: Any) -> dict[str, Any]:
     """The indexed gold documents ``audience`` may not see, the questions citing them, a
     clearance and caveats that would see them all, and one line saying so for a banner."""
-    from accord.access import REL_PREFIX
+    from accord.access.audiences import REL_PREFIX
 
     rules = rt.settings.rules()
     gold = sorted({s for it in items for s in it.sources} & indexed)

@@ -3,24 +3,22 @@
     python -m evals.fit_answerability --set samples/qa.jsonl=/tmp/idx-samples \\
         --set evals/datasets/corpus_real_tuning.jsonl=/tmp/idx-corpus [--out FILE]
 
-Each ``--set QA_FILE=DATA_DIR`` pairs a QA set with the index it asks about. For every question
-the answer pipeline's own parts, retrieval and candidate features are computed
-(``accord.extractive.ExtractiveAnswerer.candidates``); a candidate sentence is labelled 1 when its
-document is a gold source and it contains one of the expected answers, else 0. Every candidate of
-an unanswerable question is 0. SQuAD 2.0-style negatives are added: each answerable question
-again with one of its names or figures swapped for one the index does not hold (all candidates
-0). A logistic regression (L2, classes balanced) gives the weights; the answer threshold is the
-one that best separates answerable from unanswerable questions on these sets (balanced
+Each ``--set QA_FILE=DATA_DIR`` pairs a QA set with the index it asks about. For every question the
+answer pipeline's own parts, retrieval and candidate features are computed
+(``accord.answer.extractive.ExtractiveAnswerer.candidates``); a candidate sentence is labelled 1
+when its document is a gold source and it contains one of the expected answers, else 0. Every
+candidate of an unanswerable question is 0. SQuAD 2.0-style negatives are added: each answerable
+question again with one of its names or figures swapped for one the index does not hold (all
+candidates 0). A logistic regression (L2, classes balanced) gives the weights; the answer threshold
+is the one that best separates answerable from unanswerable questions on these sets (balanced
 accuracy), and the weak band lies below it, down to where no more than 5% of the answerable
 questions would be refused outright; both are chosen on out-of-fold probabilities (``--inner``
-folds, each question scored by a decision fitted without it), as the decision will score
-questions it has not seen. The collection lives in ``evals/fit_data.py``. Only tuning sets may
-be given here: the test splits (``evals/datasets/corpus_real_test.jsonl``,
-``corpus_real_test2.jsonl``, ``corpus_real_test3.jsonl``, ``corpus_real_test4.jsonl``) are
-refused.
-``--cv K`` reports K-fold cross-validated figures instead of writing a model: the honest way
-to compare features or settings on tuning sets.
-"""
+folds, each question scored by a decision fitted without it), as the decision will score questions
+it has not seen. The collection lives in ``evals/fit_data.py``. Only tuning sets may be given here:
+the test splits (``evals/datasets/corpus_real_test.jsonl``, ``corpus_real_test2.jsonl``,
+``corpus_real_test3.jsonl``, ``corpus_real_test4.jsonl``) are refused. ``--cv K`` reports K-fold
+cross-validated figures instead of writing a model: the honest way to compare features or settings
+on tuning sets. """
 
 from __future__ import annotations
 
@@ -32,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.answerability import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, logistic_fit
+from accord.answer.decision import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, logistic_fit
 from evals.fit_data import load_sets
 from evals.listwise import rank_fit
 

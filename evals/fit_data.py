@@ -12,9 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-from accord.answerability import Decision
-from accord.lexicon import lexicon
-from accord.questions import parse
+from accord.answer.decision import Decision
+from accord.answer.questions import parse
+from accord.language.lexicon import lexicon
 
 TEST_SPLITS = ("corpus_real_test.jsonl", "corpus_real_test2.jsonl", "corpus_real_test3.jsonl",
                "corpus_real_test4.jsonl", "corpus_real_test5.jsonl",

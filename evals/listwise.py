@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from accord.answerability import logistic_fit
+from accord.answer.decision import logistic_fit
 
 
 def listwise_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0,

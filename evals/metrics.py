@@ -57,7 +57,8 @@ METRICS: tuple[MetricInfo, ...] = (
                "Unicode normalisation, case folding and dropping punctuation. A refusal scores 0."),
     MetricInfo("lead_containment", "Lead containment", "Share of answerable questions whose "
                "answered parts' leads (the words that open each part's answer, before its "
-               "[n] marker; accord/leads.py) contain at least one expected answer, compared as "
+               "[n] marker; accord/answer/leads.py) contain at least one expected answer, compared "
+               "as "
                "answer containment is. A refusal, or an answer without answered parts, scores "
                "0; an answerer that gives no leads (LLM mode) is not scored."),
     MetricInfo("answer_coverage", "Answer coverage", "Mean share of a question's expected "

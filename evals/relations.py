@@ -11,9 +11,9 @@ the documents in ``../shared/corpus``:
   dates the document states as its own (``null``: it states none).
 
 ``measure(items, corpus)`` loads each document as the ingest path does, reads it with
-``accord.instruments.read_instrument``, resolves references with a ``Registry`` over the set's
-documents, and scores every inferred relation and date against the set: a relation inferred from
-a set document that matches no positive line is a false positive. Run
+``accord.instruments.registry.read_instrument``, resolves references with a ``Registry`` over the
+set's documents, and scores every inferred relation and date against the set: a relation inferred
+from a set document that matches no positive line is a false positive. Run
 ``python -m evals.relations [SET] [--corpus DIR]`` to print the figures.
 """
 
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from accord.instruments import Instrument, Registry, read_instrument
-from accord.lexicon import lexicon
+from accord.instruments.registry import Instrument, Registry, read_instrument
+from accord.language.lexicon import lexicon
 
 DATE_FIELDS = ("signed", "entry_into_force", "term_months")
 
@@ -78,7 +78,7 @@ class Measured:
 
 def read_documents(sources: list[str], corpus: Path) -> tuple[list[Instrument], dict[str, str]]:
     """Each source as the ingest path loads it, read as an instrument."""
-    from accord.markings import load_rules
+    from accord.access.markings import load_rules
     from ingest.sync import load_document
 
     rules = load_rules()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from accord.audit import Origin
+from accord.access.audit import Origin
 from accord.errors import BadQuestion
 from accord.models import Answer, Filters
 from evals import metrics as M
@@ -169,8 +169,8 @@ def quotes_per_part(records: Sequence[dict[str, Any]]) -> float | None:
 def _kind_checks(ans: Answer) -> list[list[Any]]:
     """[kind, holds] for each answered "who" or "when" part: does what the officer reads for it
     hold a person or body (a date)?"""
-    from accord.answer_kinds import has_kind
-    from accord.lexicon import lexicon
+    from accord.answer.kinds import has_kind
+    from accord.language.lexicon import lexicon
 
     lines = ans.text.split("\n")
     out = []

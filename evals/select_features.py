@@ -3,7 +3,7 @@
     python -m evals.select_features --set QA_FILE=DATA_DIR ... --cache DIR [--seeds 7,11,13]
 
 Starts from the reader's probability alone (``reader``) and adds, one at a time, the feature of
-``accord.answerability.FEATURES`` that raises the mean cross-validated question-level AUC most
+``accord.answer.decision.FEATURES`` that raises the mean cross-validated question-level AUC most
 (5 folds by question, each fold seed of ``--seeds``), while it raises it by at least
 ``--min-gain``. Prints every step, the figures of the reader alone, of the features without the
 reader (the decision before it) and of all of them, and the surviving set as the
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.answerability import FEATURES
+from accord.answer.decision import FEATURES
 from evals.fit_answerability import cross_validate
 from evals.fit_data import load_sets
 

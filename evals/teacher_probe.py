@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.answerability import Decision
+from accord.answer.decision import Decision
 from evals.fit_data import load_sets
 from evals.reader_metrics import auc
 

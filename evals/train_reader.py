@@ -1,4 +1,4 @@
-"""Train the reader shipped in accord/data/reader (see accord/reader.py) and write its files.
+"""Train the reader shipped in accord/data/reader (see accord/answer/reader.py) and write its files.
 
     python -m evals.train_reader [--data ../shared/reader-data] [--out accord/data/reader]
                                  [--epochs 2] [--seed 13] [--answer-removed]
@@ -8,8 +8,8 @@ BY-SA 4.0, from ``--data`` (see its README.md). Split by article: Normans, Steam
 Harvard_University, Immune_system and Scottish_Parliament are held out for validation; QNLI pairs
 whose sentence occurs in a validation paragraph or whose question is a validation question are
 dropped. Training pairs: SQuAD rows with known spans, paragraphs split with
-``accord.text.sentence_spans``: an answerable row gives every sentence holding an answer start
-(positive; its span trains the span head) and up to 2 other sentences (negatives: the one
+``accord.language.text.sentence_spans``: an answerable row gives every sentence holding an answer
+start (positive; its span trains the span head) and up to 2 other sentences (negatives: the one
 sharing most words with the question, one at random), and with ``--answer-removed`` one answer
 sentence again with its answer words taken out (a negative: the topic without the answer); an
 unanswerable row gives the 2 sentences sharing most words with the question (negatives written
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.reader import (
+from accord.answer.reader import (
     FORMAT,
     INPUT_FORMAT,
     MAX_LENGTH,
@@ -59,7 +59,7 @@ from accord.reader import (
     null_margin,
     reader_input,
 )
-from accord.text import sentence_spans
+from accord.language.text import sentence_spans
 from evals.reader_metrics import figures, platt
 
 VALIDATION = ("Normans", "Steam_engine", "Harvard_University", "Immune_system",
@@ -231,7 +231,7 @@ def batches(examples: list[dict], size: int, rng: random.Random | None):
 
 
 def run_model(fn, tok, examples: list[dict], size: int = 64):
-    """Logits, best spans and null margins (``accord.reader.null_margin``) for every
+    """Logits, best spans and null margins (``accord.answer.reader.null_margin``) for every
     example, via fn(feeds) -> (logits, spans)."""
     logits = np.zeros(len(examples), dtype=np.float32)
     margins = np.zeros(len(examples), dtype=np.float32)

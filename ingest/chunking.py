@@ -11,9 +11,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-from accord.language import UNKNOWN, detect
+from accord.language.detect import UNKNOWN, detect
+from accord.language.text import LINE_HEADS, STRUCTURAL, is_heading, sentence_spans
 from accord.models import Chunk, Document
-from accord.text import LINE_HEADS, STRUCTURAL, is_heading, sentence_spans
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
 

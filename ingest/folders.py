@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from accord.access.markings import Rules
 from accord.errors import DocumentError
-from accord.markings import Rules
 from ingest.metadata import FolderDefault
 
 

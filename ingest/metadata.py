@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from accord.malay import date_pattern as malay_date
-from accord.malay import type_patterns as malay_types
-from accord.marking_search import Evidence, MarkingResult, decide, find_markings
-from accord.markings import Rules, load_rules
+from accord.access.marking_search import Evidence, MarkingResult, decide, find_markings
+from accord.access.markings import Rules, load_rules
+from accord.language.malay import date_pattern as malay_date
+from accord.language.malay import type_patterns as malay_types
 from accord.models import DOC_TYPES
 
 _TYPE_ALIASES = {
@@ -167,8 +167,8 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
     Sarapura on 3 June 2025"); a date introduced as the document's ("Issued on", "Date:"); a
     dateline in its first lines; else the first date not in a sentence reporting another
     instrument's event ("This MoU was signed in Singapore on 14 November 2024")."""
-    from accord.instrument_dates import signing_date
-    from accord.lexicon import lexicon
+    from accord.instruments.terms import signing_date
+    from accord.language.lexicon import lexicon
 
     lex = lexicon()
     if doc_type == "mou":
@@ -191,7 +191,7 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
             d = first_date(line)
             if d:
                 return d
-    from accord.text import sentence_spans
+    from accord.language.text import sentence_spans
 
     opening = [ln.strip() for ln in text[:3000].splitlines() if ln.strip()][:12]
     if any(MONTH_YEAR.fullmatch(ln) for ln in opening):
@@ -208,7 +208,7 @@ def message_subject(text: str) -> str | None:
     """The subject line of a text in message form (a cable, a record: address fields such as
     "FROM:" and "TO:" among its opening lines), "" when it has none; None when the text is not
     in message form."""
-    from accord.lexicon import lexicon
+    from accord.language.lexicon import lexicon
 
     lex = lexicon()
     fields: dict[str, str] = {}

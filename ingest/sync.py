@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from accord.access.markings import Rules
 from accord.errors import BulkRemoval, ConfigError, DocumentError
-from accord.markings import Rules
 from accord.models import Chunk, Document
 from accord.settings import Settings
 from accord.state import LEXICAL_FILE, RULES_STATE

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from accord.filtering import passes, signature
-from accord.language import ENGLISH, analyse, detect
-from accord.lexicon import lexicon
-from accord.markings import Rules
+from accord.access.filtering import passes, signature
+from accord.access.markings import Rules
+from accord.language.detect import ENGLISH, analyse, detect
+from accord.language.lexicon import lexicon
 from accord.models import Filters
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,8 @@ class LexicalIndex:
         return math.log(1 + (len(self.ids) + 0.5) / 0.5)
 
     def mask(self, filters: Filters | None, rules: Rules | None = None) -> np.ndarray | None:
-        """Boolean mask of the chunks passing ``filters`` (:func:`accord.filtering.passes`), or
-        None when ``filters`` is None. Masks are cached per filter set: most questions share
+        """Boolean mask of the chunks passing ``filters`` (:func:`accord.access.filtering.passes`),
+        or None when ``filters`` is None. Masks are cached per filter set: most questions share
         one audience, so the rows are checked once per index generation."""
         if filters is None:
             return None

@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank fusion.
 
 Both sides apply the same metadata filters before ranking, and the audience's access through one
-predicate (:func:`accord.access.chunk_visible`): a document the audience may not see never
+predicate (:func:`accord.access.audiences.chunk_visible`): a document the audience may not see never
 enters a ranking, so it can never be quoted, listed or counted. A search without an audience is
 refused rather than run unfiltered.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from accord.filtering import passes
-from accord.markings import Rules
+from accord.access.filtering import passes
+from accord.access.markings import Rules
+from accord.language.text import party_key
 from accord.models import Filters, RetrievedChunk
-from accord.text import party_key
 from vectorstore.lexical import LexicalIndex
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def chroma_where(filters: Filters | None, rules: Rules | None = None
     """Translate Filters into a Chroma ``where`` clause (None when nothing filters).
 
     The audience becomes what Chroma can express (marking rank; no caveats at all for an
-    audience holding none); :func:`accord.access.chunk_visible` still checks every hit.
+    audience holding none); :func:`accord.access.audiences.chunk_visible` still checks every hit.
     """
     if filters is None:
         return None
@@ -117,8 +117,8 @@ class HybridRetriever:
 
     def dense(self, qv: np.ndarray, fetch: int, filters: Filters
               ) -> list[tuple[str, str, dict[str, Any], float]]:
-        """The ``fetch`` nearest chunks that pass ``filters`` (:func:`accord.filtering.passes`),
-        best first.
+        """The ``fetch`` nearest chunks that pass ``filters``
+        (:func:`accord.access.filtering.passes`), best first.
 
         Chroma's filtered search costs several times an unfiltered one (65 ms against 14 ms on
         the whole corpus), and most searches are filtered only by the audience, which most

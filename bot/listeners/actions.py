@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from accord.audit import Origin
+from accord.access.audit import Origin
 from bot.blocks import FEEDBACK_ACTIONS, SHARE_ACTION, escape_mrkdwn, fallback_text, render_answer
 from bot.deps import BotDeps
 

@@ -14,7 +14,7 @@ import re
 import uuid
 from typing import Any
 
-from accord.audit import Origin
+from accord.access.audit import Origin
 from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from bot.blocks import (
     PLACEHOLDER_TEXT,

@@ -18,7 +18,7 @@ from typing import Any
 from slack_bolt import App, Assistant
 from slack_sdk.errors import SlackApiError
 
-from accord.overview import Catalogue
+from accord.access.overview import Catalogue
 from bot.assistant_threads import DB_NAME as THREADS_DB
 from bot.assistant_threads import AssistantThreads
 from bot.blocks import PLACEHOLDER_TEXT, placeholder_blocks

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from accord.audit import Origin
+from accord.access.audit import Origin
 from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
 from bot.blocks import (
     PLACEHOLDER_TEXT,
@@ -110,7 +110,7 @@ def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any],
                        topic: str) -> None:
     """``/accord timeline TOPIC``: dated entries with their sources, for the asker. Never
     raises."""
-    from accord.timeline import timeline
+    from accord.answer.timeline import timeline
 
     user = command.get("user_id")
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from accord.overview import Catalogue
+from accord.access.overview import Catalogue
 from bot.deps import BotDeps
 from bot.home_view import FEEDBACK_DAYS, home_view
 

@@ -16,9 +16,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from accord.access import can_see
+from accord.access.audiences import can_see
+from accord.access.marking_search import Evidence
 from accord.errors import DocumentError
-from accord.marking_search import Evidence
 from accord.models import Document
 from bot import uploads
 from bot.audience import is_dm

@@ -76,8 +76,8 @@ def test_the_llm_receives_only_passages_the_audience_may_see(marked):
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from accord.access import Audience
-    from accord.llm import LLMAnswerer
+    from accord.access.audiences import Audience
+    from accord.answer.llm import LLMAnswerer
     from accord.models import Filters
 
     class Recorder(BaseCallbackHandler):

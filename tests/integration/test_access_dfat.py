@@ -1,8 +1,8 @@
 """Access control on real marked documents: the 775 DFAT records of ../shared/corpus/dfat.
 
 1. Every document whose first lines carry a marking, found by this test's own reading of those
-   lines (a deliberately simple rule, independent of ``accord.markings``), is marked at least that
-   high by the ingest path, and the evidence names the line.
+   lines (a deliberately simple rule, independent of ``accord.access.markings``), is marked at
+   least that high by the ingest path, and the evidence names the line.
 2. Leak tests: 40 documents marked above OFFICIAL (every marking shape among them) and 24
    unmarked ones are indexed for real; for each marked one, a question made from its own
    distinctive sentence is asked at OFFICIAL through the CLI and through a Slack channel mapped
@@ -91,7 +91,7 @@ def ingest_reading():
 
 
 def test_every_marked_dfat_document_is_marked_at_least_as_high(ingest_reading):
-    from accord.markings import load_rules
+    from accord.access.markings import load_rules
 
     rules = load_rules()
     seen, lower, unnamed = 0, [], []

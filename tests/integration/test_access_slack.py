@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from accord.audit import read_csv_export
+from accord.access.audit import read_csv_export
 from bot.app import build_app
 from tests.conftest import make_settings
 from tests.integration.access_common import EXPECTED, SECRET, ask_json, run

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from typer.testing import CliRunner
 
 from accord.cli import app as cli
-from accord.text import reflow
+from accord.language.text import reflow
 from bot.app import build_app
 from bot.blocks import escape_mrkdwn
 from tests.conftest import make_settings

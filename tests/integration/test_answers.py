@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from accord.access import Audience
+from accord.access.audiences import Audience
 from accord.errors import BadQuestion, EmptyIndex
 from accord.models import Filters
 from accord.runtime import Runtime
@@ -42,8 +42,8 @@ def test_every_extractive_sentence_is_a_cited_quote(answers):
     """An answer is its parts' leads, each a piece of its cited quote (reflowed; "…" where it
     leaves out the rest of the sentence) followed by its marker, and nothing else but part
     labels and the answerer's own plain notices."""
-    from accord.extractive import WEAK_LEAD
-    from accord.text import reflow
+    from accord.answer.extractive import WEAK_LEAD
+    from accord.language.text import reflow
 
     for _, ans in answers:
         if ans.refused:
@@ -100,7 +100,7 @@ def test_sample_quality(answers):
 def test_a_question_for_several_things_is_answered_by_their_enumeration(answers):
     """"Which kinds of ... does it cover?" is answered by the provision that lists them, not by
     the one that says what is not covered: its first quote holds several expected answers."""
-    from accord.questions import parse
+    from accord.answer.questions import parse
 
     listing = [(q, a) for q, a in answers if q.get("answerable", True)
                and [p.kind for p in parse(q["question"]).parts] == ["list"]]

@@ -10,7 +10,7 @@ import shutil
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from accord.access import Audience
+from accord.access.audiences import Audience
 from accord.models import Filters
 from accord.runtime import Runtime
 from ingest.ocr import tesseract_available

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from accord.access import Audience
+from accord.access.audiences import Audience
 from accord.models import Filters
 from accord.runtime import Runtime
 from tests.conftest import SAMPLES, SAMPLES_QA, make_settings

@@ -29,9 +29,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from accord.llm import build_answerer
-from accord.llm.answerer import NOTICES, LLMAnswerer
-from accord.llm.citecheck import CitationChecker
+from accord.answer.llm import build_answerer
+from accord.answer.llm.answerer import NOTICES, LLMAnswerer
+from accord.answer.llm.citecheck import CitationChecker
 from tests.conftest import make_settings
 
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
@@ -54,7 +54,7 @@ QUESTIONS = [  # from samples/qa.jsonl, all answerable from samples/docs
 
 @pytest.fixture(scope="module")
 def gguf():
-    from accord.llm.providers import packaged_model_path
+    from accord.answer.llm.providers import packaged_model_path
 
     return packaged_model_path(MODEL)
 
@@ -62,7 +62,7 @@ def gguf():
 @pytest.fixture(scope="module")
 def chat_llama(tmp_path_factory):
     """ChatLlamaCpp loaded in-process from the packaged GGUF, as the llamacpp provider builds it."""
-    from accord.llm.providers import build_chat_model
+    from accord.answer.llm.providers import build_chat_model
 
     return build_chat_model(settings(tmp_path_factory, llm_provider="llamacpp", llm_model=MODEL))
 
@@ -298,13 +298,13 @@ def assert_extractive_fallback(ans, caplog, kind: str):
     assert ans.mode == "extractive" and not ans.refused
     assert ans.notice == NOTICES[kind]
     assert ans.citations and ans.text
-    logged = [r.getMessage() for r in caplog.records if r.name.startswith("accord.llm")]
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("accord.answer.llm")]
     assert any(f"extractive answer ({kind})" in m for m in logged), logged
 
 
 @pytest.mark.parametrize("provider", ["openai", "ollama"])
 def test_llm_down_falls_back_with_a_notice(sample_index, tmp_path_factory, caplog, provider):
-    caplog.set_level(logging.INFO, logger="accord.llm")
+    caplog.set_level(logging.INFO, logger="accord.answer.llm")
     url = f"http://127.0.0.1:{free_port()}" + ("/v1" if provider == "openai" else "")
     s = settings(tmp_path_factory, llm_provider=provider, llm_base_url=url, llm_model="m",
                  llm_timeout_s=10)
@@ -316,7 +316,7 @@ def test_llm_down_falls_back_with_a_notice(sample_index, tmp_path_factory, caplo
 @pytest.mark.parametrize("provider", ["openai", "ollama"])
 def test_llm_timing_out_falls_back_within_the_timeout(sample_index, tmp_path_factory, caplog,
                                                       provider):
-    caplog.set_level(logging.INFO, logger="accord.llm")
+    caplog.set_level(logging.INFO, logger="accord.answer.llm")
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
@@ -333,7 +333,7 @@ def test_llm_timing_out_falls_back_within_the_timeout(sample_index, tmp_path_fac
                                        ("badjson", "error")])
 def test_garbage_or_empty_output_falls_back(sample_index, ollama_server, tmp_path_factory,
                                             caplog, mode, kind):
-    caplog.set_level(logging.INFO, logger="accord.llm")
+    caplog.set_level(logging.INFO, logger="accord.answer.llm")
     ollama_server.mode = mode
     try:
         s = settings(tmp_path_factory, llm_provider="ollama", llm_base_url=ollama_server.url,

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from accord.access import Audience
+from accord.access.audiences import Audience
 from accord.models import Filters
 from tests.conftest import SAMPLES_QA
 

@@ -11,8 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from accord.errors import ConfigError
-from accord.reader import (
+from accord.answer.reader import (
     DEFAULT_DIR,
     MAX_LENGTH,
     MAX_PREVIOUS_CHARS,
@@ -22,6 +21,7 @@ from accord.reader import (
     encode,
     reader_input,
 )
+from accord.errors import ConfigError
 
 SIGNED = "The agreement was signed on 3 June 2025 in Kuala Lumpur."
 UNDATED = "The agreement was signed in Kuala Lumpur."
@@ -36,7 +36,7 @@ def reader() -> Reader:
 
 def test_loads_and_scores_without_torch(reader):
     assert reader.meta["format"] == 1 and reader.meta["max_length"] == MAX_LENGTH
-    code = ("import sys; from accord.reader import Reader; "
+    code = ("import sys; from accord.answer.reader import Reader; "
             "p = Reader.load().score('When was it signed?', ['It was signed in May.']); "
             "assert p.shape == (1,); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

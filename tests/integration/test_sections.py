@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from accord.citations import quote_section
+from accord.answer.citations import quote_section
 from accord.settings import Settings
 from ingest.chunking import chunk_document
 from ingest.folders import FolderDefaults

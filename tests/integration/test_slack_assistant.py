@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from accord.access import can_see
+from accord.access.audiences import can_see
 from bot.app import build_app
 from bot.blocks import PLACEHOLDER_TEXT, escape_mrkdwn, split_sentences
 from bot.streaming import MAX_APPENDS, group
@@ -84,7 +84,7 @@ class Slack:
 
     def visible(self, clearance: str, caveats: frozenset[str] = frozenset()) -> list[dict]:
         """The indexed documents an audience may read, worked out from the manifest here."""
-        from accord.access import Audience
+        from accord.access.audiences import Audience
 
         aud = Audience(clearance, caveats)
         rules = self.rt.settings.rules()

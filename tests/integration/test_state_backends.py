@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from accord.access import Audience
-from accord.audit import AuditLog, Origin
+from accord.access.audiences import Audience
+from accord.access.audit import AuditLog, Origin
 from accord.db import BusyError, open_database
 from accord.errors import ConfigError
 from accord.models import Answer, Chunk, Citation, Document

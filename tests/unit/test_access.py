@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from accord.access import Audience, can_see, chunk_visible, meet, pack_caveats
-from accord.audit import MASK, AuditLog, Origin, read_csv_export
+from accord.access.audiences import Audience, can_see, chunk_visible, meet, pack_caveats
+from accord.access.audit import MASK, AuditLog, Origin, read_csv_export
+from accord.access.markings import load_rules
 from accord.errors import PolicyError
-from accord.markings import load_rules
 from accord.models import Answer, Citation, RetrievedSource
 from bot.audience import AudienceResolver, Policy
 

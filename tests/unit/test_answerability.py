@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pytest
 
-from accord.answerability import (
+from accord.answer.decision import (
     FEATURES,
     MODEL_FILE,
     Decision,
@@ -18,9 +18,9 @@ from accord.answerability import (
     name_share,
     stems_of,
 )
-from accord.lexicon import lexicon, stem
+from accord.answer.questions import parse
+from accord.language.lexicon import lexicon, stem
 from accord.models import RetrievedChunk
-from accord.questions import parse
 
 LEX = lexicon()
 
@@ -179,7 +179,7 @@ def test_answer_kinds(kind, text, ok):
      False),
 ])
 def test_the_answer_must_add_to_the_question(question, text, ok):
-    from accord.answer_kinds import given_words
+    from accord.answer.kinds import given_words
 
     kind = parse(question).parts[0].kind
     assert has_kind(kind, text, LEX, given_words(question)) is ok
@@ -202,7 +202,7 @@ def test_the_focus_is_what_follows_the_question_word(question, focus):
     ("When did Lortan send the instructors?", "They arrived on 3 May.", 1.0),  # counts nothing
 ])
 def test_a_count_stands_before_what_is_counted(question, sentence, value):
-    from accord.answerability import counted_near
+    from accord.answer.decision import counted_near
 
     assert counted_near(parse(question).parts[0].counted, sentence, LEX) == value
 
@@ -292,7 +292,7 @@ def _chunk(text, source="a.md", title="Progress report"):
 
 
 def test_a_multi_part_question_is_answered_part_by_part():
-    from accord.extractive import ExtractiveAnswerer
+    from accord.answer.extractive import ExtractiveAnswerer
 
     doc = ("The Committee held its first meeting at Sarapura on 19 March 2024. The meeting was "
            "co-chaired by Ms Clara Benedek and Dr Surya Mahendra.")

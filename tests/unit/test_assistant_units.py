@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from accord.access import Audience
-from accord.markings import load_rules
-from accord.overview import Catalogue, IndexOverview, TitleCount, clearance_in_words
+from accord.access.audiences import Audience
+from accord.access.markings import load_rules
+from accord.access.overview import Catalogue, IndexOverview, TitleCount, clearance_in_words
 from bot.blocks import split_sentences
 from bot.home_view import home_view
 from bot.streaming import group

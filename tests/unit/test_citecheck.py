@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from accord.llm.citecheck import CitationChecker, split_cited
-from accord.llm.facts import claimed_facts
+from accord.answer.llm.citecheck import CitationChecker, split_cited
+from accord.answer.llm.facts import claimed_facts
 from accord.models import RetrievedChunk
 
 MOU = (
@@ -220,6 +220,6 @@ def test_a_figure_must_count_the_same_thing_as_in_the_source(sources):
 
 def test_figures_in_words_and_digits_meet():
     assert {"n:6", "u:6 month"} <= claimed_facts("Notice of 6 months is needed.")
-    from accord.llm.facts import available_facts
+    from accord.answer.llm.facts import available_facts
 
     assert {"n:6", "u:6 month"} <= available_facts("six (6) months' written notice")

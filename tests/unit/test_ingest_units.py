@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from accord.language.text import sentence_spans
 from accord.models import Document
-from accord.text import sentence_spans
 from ingest.chunking import chunk_document, chunk_id
 from ingest.metadata import find_parties, first_date, infer_type
 

@@ -3,8 +3,8 @@ supersession, status on a date, unresolved references."""
 
 from __future__ import annotations
 
-from accord.instrument_dates import add_months
-from accord.instruments import Registry, article_of, parse_date, read_instrument
+from accord.instruments.registry import Registry, article_of, parse_date, read_instrument
+from accord.instruments.terms import add_months
 
 
 def inst(source, text, title="", date=None, extra=None):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from accord.language import (
+from accord.answer.questions import parse
+from accord.language.detect import (
     analyse,
     detect,
     embedding_notice,
@@ -13,10 +14,9 @@ from accord.language import (
     multilingual_model,
     prefer_language,
 )
-from accord.lexicon import lexicon, lexicon_for, reading, stem
-from accord.malay import stem_malay
+from accord.language.lexicon import lexicon, lexicon_for, reading, stem
+from accord.language.malay import stem_malay
 from accord.models import RetrievedChunk
-from accord.questions import parse
 from vectorstore.lexical import LexicalIndex
 
 

@@ -1,14 +1,14 @@
-"""Leads (accord/leads.py): the clause of a quote that holds the asked detail; reflowing; and a
-sentence cut by a PDF page end quoted whole (accord/extractive.py)."""
+"""Leads (accord/answer/leads.py): the clause of a quote that holds the asked detail; reflowing;
+and a sentence cut by a PDF page end quoted whole (accord/answer/extractive.py)."""
 
 from __future__ import annotations
 
-from accord.answer_kinds import given_words
-from accord.extractive import ExtractiveAnswerer
-from accord.leads import asks_agent, lead_of
-from accord.lexicon import lexicon
+from accord.answer.extractive import ExtractiveAnswerer
+from accord.answer.kinds import given_words
+from accord.answer.leads import asks_agent, lead_of
+from accord.language.lexicon import lexicon
+from accord.language.text import reflow
 from accord.models import Document
-from accord.text import reflow
 
 DURATION = ("2. This MoU shall remain in force for a period of ten (10) years from the date of "
             "its entry into force and shall thereafter be automatically renewed for successive "

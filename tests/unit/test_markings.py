@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.markings import load_rules
+from accord.access.markings import load_rules
 from ingest.metadata import FolderDefault, build_metadata
 
 R = load_rules()

@@ -8,7 +8,7 @@ import random
 
 import numpy as np
 
-from accord.reader import null_margin, reader_input
+from accord.answer.reader import null_margin, reader_input
 from evals.train_reader import BLANK, answer_removed, blank_context, platt
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import snowballstemmer
 import yaml
 
-LEXICON_FILE = Path(__file__).with_name("data") / "lexicon.yaml"
+LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon.yaml"
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _local = threading.local()
 
@@ -47,7 +47,7 @@ def figure_of(word: str) -> str | None:
     return m.group(1) if m else None
 
 
-SPELLINGS_FILE = Path(__file__).with_name("data") / "spellings.yaml"
+SPELLINGS_FILE = Path(__file__).resolve().parents[1] / "data" / "spellings.yaml"
 _IZE = re.compile(r"^(\w{3,}?)([iy])z(e|es|ed|ing|ation|ations|er|ers)$")
 _DOUBLED_L = re.compile(r"^(\w+l)l(ed|ing|er|ers|or|ors)$")
 
@@ -88,7 +88,7 @@ def stem(word: str) -> str:
     """The stem of ``word`` lower-cased: Snowball's ("signed", "signing" -> "sign"), or the
     Malay root while Malay is being read ("ditandatangani" -> "tandatangan")."""
     if _LANGUAGE.get() == "ms":
-        from accord.malay import stem_malay
+        from accord.language.malay import stem_malay
 
         return stem_malay(word.lower())
     return _stem_english(word)
@@ -234,7 +234,7 @@ def lexicon_for(language: str) -> Lexicon:
     base = lexicon()
     if language != "ms":
         return base
-    from accord.malay import malay_data
+    from accord.language.malay import malay_data
 
     data = malay_data()
     sets = {key: getattr(base, key) | _set(data, key) for key in (

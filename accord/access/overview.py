@@ -21,8 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.access import Audience, can_see
-from accord.markings import Rules
+from accord.access.audiences import Audience, can_see
+from accord.access.markings import Rules
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import functools
 import re
 from collections.abc import Iterable
 
-from accord.lexicon import Lexicon
+from accord.language.lexicon import Lexicon
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _FIGURE_OR_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")

@@ -3,14 +3,15 @@
 ``build_answerer(settings, llm=None)`` returns the LLMAnswerer the QA pipeline calls when
 ``settings.llm_provider`` is not "none". ``llm`` is a ready LangChain chat model (tests and entry
 points that share one model pass it in); without it the provider's model is built from settings
-(see :mod:`accord.llm.providers`). The citation check lives in :mod:`accord.llm.citecheck`.
+(see :mod:`accord.answer.llm.providers`). The citation check lives in
+:mod:`accord.answer.llm.citecheck`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from accord.llm.answerer import LLMAnswerer
+from accord.answer.llm.answerer import LLMAnswerer
 from accord.settings import Settings
 
 __all__ = ["LLMAnswerer", "build_answerer"]
@@ -23,7 +24,7 @@ def build_answerer(settings: Settings, llm: Any = None) -> LLMAnswerer:
     is missing. An unreachable server is not an error here: answers fall back at question time.
     """
     if llm is None:
-        from accord.llm.providers import build_chat_model
+        from accord.answer.llm.providers import build_chat_model
 
         llm = build_chat_model(settings)
     return LLMAnswerer(llm, timeout_s=settings.llm_timeout_s,

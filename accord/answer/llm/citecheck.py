@@ -19,7 +19,7 @@ and source numbers, so nothing they write is shown until this check has run:
    with its exact character span in the document, so every quote can be checked against the
    stored text.
 
-What counts as a figure, date or name is defined in :mod:`accord.llm.facts`.
+What counts as a figure, date or name is defined in :mod:`accord.answer.llm.facts`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from accord.citations import make_citation
-from accord.llm.facts import available_facts, claimed_facts, content_stems, describe
+from accord.answer.citations import make_citation
+from accord.answer.llm.facts import available_facts, claimed_facts, content_stems, describe
+from accord.language.text import sentence_spans, words
 from accord.models import Citation, RetrievedChunk
-from accord.text import sentence_spans, words
 
 # Calibrated on SmolLM2-135M outputs over samples/qa.jsonl (benchmarks/llm_samples.py prints
 # the distribution): supported paraphrases score 0.6-1.0, drifting sentences below 0.5.

@@ -6,8 +6,8 @@ and the head noun of a reference or title (so "the Agreement ... on Reciprocal T
 resolved to a "Joint Statement on ... Agreement on Reciprocal Trade").
 
 ``relations_in(text)`` yields each relation clause with the reference it names, its date when the
-text gives one, and the span of the clause; accord/instruments.py turns them into relations with
-their evidence sentence.
+text gives one, and the span of the clause; accord/instruments/registry.py turns them into
+relations with their evidence sentence.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-PHRASES_FILE = Path(__file__).with_name("data") / "instruments.yaml"
+PHRASES_FILE = Path(__file__).resolve().parents[1] / "data" / "instruments.yaml"
 RELATION_KINDS = ("amends", "supersedes", "extends", "terminates", "implements")
 _SELF_KINDS = ("supersedes", "terminates")  # only with the document itself as subject
 
@@ -144,7 +144,7 @@ class SentenceStart:
     """Where the sentence holding a position starts (sentences as the answerer splits them)."""
 
     def __init__(self, text: str) -> None:
-        from accord.text import sentence_spans
+        from accord.language.text import sentence_spans
 
         self.starts = [s for s, _ in sentence_spans(text)]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from accord.access import chunk_visible
-from accord.markings import Rules
+from accord.access.audiences import chunk_visible
+from accord.access.markings import Rules
+from accord.language.text import party_key
 from accord.models import Filters
-from accord.text import party_key
 
 
 def passes(filters: Filters | None, rules: Rules, meta: Mapping[str, Any]) -> bool:

@@ -8,7 +8,7 @@ terminates (from front matter or a sidecar — ``amends:``, ``supersedes:``, ``t
 ``entry_into_force:``, ``expires:`` — or from its text: a defined term such as 'the Memorandum
 of Understanding ... signed at Port Aldric on 14 November 2023 (hereinafter referred to as "the
 MoU")', and clauses such as 'Paragraph 2 of Article 9 of the MoU shall be replaced by the
-following: "..."'), and the relation clauses of accord/instrument_phrases.py ("commit to
+following: "..."'), and the relation clauses of accord/instruments/phrasings.py ("commit to
 implementing the Statement of Intent on ..., signed December 6, 2023", "an amendment to the
 Agreement ... of July 3, 1958", "This Agreement supersedes the ..."). Term, entry-into-force and
 supersession clauses count only with the document itself as subject ("This Agreement shall ..."),
@@ -29,7 +29,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.instrument_dates import (
+from accord.instruments.phrasings import (
+    SentenceStart,
+    head_noun,
+    phrases,
+    relations_in,
+    speaks_of_itself,
+)
+from accord.instruments.terms import (
     DATE,
     ENTRY_DATE,
     RENEW,
@@ -39,14 +46,7 @@ from accord.instrument_dates import (
     parse_date,
     term_months,
 )
-from accord.instrument_phrases import (
-    SentenceStart,
-    head_noun,
-    phrases,
-    relations_in,
-    speaks_of_itself,
-)
-from accord.lexicon import lexicon
+from accord.language.lexicon import lexicon
 
 _DEFINED = re.compile(r"(?P<ref>(?:the\s+)?(?:Memorandum of Understanding|Agreement|Treaty|"
                       r"Protocol|Arrangement|Convention|Exchange of Notes|Joint Declaration)"
@@ -132,7 +132,7 @@ class Instrument:
 def _sentence_at(source: str, text: str, start: int, end: int) -> Evidence:
     """The sentence around text[start:end] (sentences as the answerer splits them, so a PDF's
     wrapped lines stay one sentence), verbatim."""
-    from accord.text import sentence_spans
+    from accord.language.text import sentence_spans
 
     lo = max(0, text.rfind("\n\n", 0, start))
     hi = text.find("\n\n", end)

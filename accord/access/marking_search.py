@@ -1,7 +1,7 @@
 """Finding a document's markings: its marking lines, and the decision that combines them with
 what front matter, sidecars and folders declare.
 
-Lines are read by :meth:`accord.markings.Rules.read_line`. A line that maps cleanly counts
+Lines are read by :meth:`accord.access.markings.Rules.read_line`. A line that maps cleanly counts
 anywhere in a document; a marking-like line with words the rules do not know counts in the head
 and foot of the text and of every PDF page, and puts the document at the top of the ladder with
 a problem naming the line (fail closed).
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.markings import (
+from accord.access.markings import (
     LEVEL,
     MD_NOISE,
     PRECEDENCE,

@@ -5,13 +5,13 @@ next page is cut ("... at least six" | "(6) months before ..."). ``over_page`` f
 really ends: only running lines (a page's foot, the next page's head, a page number) may stand
 between its two pieces, and the next page must go on in lower case or with a bracketed figure
 glossing a number word. The quote is the document's text verbatim, running lines included;
-the citation names both pages (``accord.citations.make_citation``).
+the citation names both pages (``accord.answer.citations.make_citation``).
 """
 
 from __future__ import annotations
 
+from accord.language.text import FIGURE_GLOSS, sentence_spans
 from accord.models import Document
-from accord.text import FIGURE_GLOSS, sentence_spans
 
 SENTENCE_ENDS = ".!?;:\"'\u201d\u2019)]"  # a sentence ending in one of these is not cut
 MAX_RUNNING = 3  # running lines (a page's foot, the next page's head) a sentence may run over

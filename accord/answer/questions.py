@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from accord.errors import BadQuestion
-from accord.lexicon import Lexicon, figure_of, lexicon, stem
+from accord.language.lexicon import Lexicon, figure_of, lexicon, stem
 
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z0-9\u00c0-\u024f'’.\-]*")
 _ENUM = re.compile(r"(?:^|(?<=[\s;,:.]))\(\s*([a-h]|i{1,3}|iv|vi{0,3}|ix|x)\s*\)\s*", re.I)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from accord.access import unpack_caveats
+from accord.access.audiences import unpack_caveats
 from accord.models import Citation, RetrievedChunk, RetrievedSource
 
 
@@ -14,7 +14,7 @@ def make_citation(n: int, chunk: RetrievedChunk, quote: str, start: int, end: in
                   score: float) -> Citation:
     m = chunk.metadata
     page = int(m["page"]) if m.get("page") else None
-    # a sentence quoted whole over a page break (accord.extractive) ends on the next page
+    # a sentence quoted whole over a page break (accord.answer.extractive) ends on the next page
     over = page is not None and end > int(m.get("char_end") or end)
     return Citation(
         n=n, source=str(m.get("source", "")), title=str(m.get("title", "")),

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.markings import Rules
+from accord.access.markings import Rules
 
 REL_PREFIX = "REL TO "
 CAVEAT_SEP = "|"

@@ -1,8 +1,8 @@
 """The offline extractive answerer: the answer is made only of sentences quoted from sources.
 
-For each part of a question (``accord.questions``: "(a) ... (b) ...", "..., and by whom?"),
+For each part of a question (``accord.answer.questions``: "(a) ... (b) ...", "..., and by whom?"),
 every candidate sentence of the best retrieved passages gets the features of
-``accord.answerability`` (meaning, the part's words and names in the sentence, passage and
+``accord.answer.decision`` (meaning, the part's words and names in the sentence, passage and
 document, the kind of answer asked for, exclusions, rank) and a probability from the fitted
 ``Decision``. The best becomes the part's answer, with up to two more that add to it; a best
 sentence below the answer threshold but above the weak one is given as "the closest the
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from accord.answer_kinds import KINDS, given_words, new_spans
-from accord.answerability import (
+from accord.answer.citations import make_citation, related_sources
+from accord.answer.decision import (
     ANSWER,
     FEATURES,
     NONE,
@@ -32,16 +32,16 @@ from accord.answerability import (
     idf_weights,
     name_share,
 )
-from accord.citations import make_citation, related_sources
-from accord.leads import Lead, asks_agent, lead_of
-from accord.lexicon import Lexicon, lexicon
+from accord.answer.kinds import KINDS, given_words, new_spans
+from accord.answer.leads import Lead, asks_agent, lead_of
+from accord.answer.page_breaks import SENTENCE_ENDS, over_page, running
+from accord.answer.questions import ParsedQuestion, Part, parse
+from accord.answer.reader import Reader, ReaderCandidate
+from accord.language.lexicon import Lexicon, lexicon
+from accord.language.quotable import list_blocks, signature_blocks
+from accord.language.text import is_heading, sentence_spans, words
 from accord.models import Answer, Citation, Document, RetrievedChunk
-from accord.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.ports import Embedder
-from accord.questions import ParsedQuestion, Part, parse
-from accord.quotable import list_blocks, signature_blocks
-from accord.reader import Reader, ReaderCandidate
-from accord.text import is_heading, sentence_spans, words
 
 REFUSAL = ("The indexed documents do not answer this question. "
            "The closest documents are listed below as possibly related.")
@@ -177,7 +177,7 @@ class ExtractiveAnswerer:
         return out[: self.max_candidates]
 
     def _over_page(self, source: str, start: int, end: int) -> tuple[int, str] | None:
-        """``accord.page_breaks.over_page`` on the indexed document of ``source``."""
+        """``accord.answer.page_breaks.over_page`` on the indexed document of ``source``."""
         doc = self.document(source) if self.document else None
         return over_page(doc, start, end) if doc is not None else None
 
@@ -363,7 +363,7 @@ def _labels(n: int) -> list[str]:
 
 def _part_summary(r: PartResult, ns: list[int], leads: list[dict] | None = None) -> dict:
     """A part as ``Answer.parts`` holds it; ``leads``: per quote, the words that lead the
-    part's answer (``accord.leads``) and whether they are the whole quote."""
+    part's answer (``accord.answer.leads``) and whether they are the whole quote."""
     return {"part": r.part.text, "kind": r.part.kind, "verdict": r.verdict,
             "probability": round(r.best, 4), "citations": ns, "leads": leads or []}
 

@@ -2,7 +2,7 @@
 
 A part's lead is the clause of its quoted sentence that holds the detail the part asks for (a
 date for "when", a person or body for "who", a figure, a period, a place), found by
-``accord.answer_kinds.new_spans`` (a detail the question already gives does not count). A part
+``accord.answer.kinds.new_spans`` (a detail the question already gives does not count). A part
 that asks for no such detail ("what was agreed ...") is led by its whole sentence. The lead is a
 piece of the verbatim quote, reflowed as the page shows it (line breaks joined); where it
 leaves out the start or the end of the sentence it
@@ -21,9 +21,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from accord.answer_kinds import new_spans
-from accord.lexicon import Lexicon, stem
-from accord.text import reflow, words
+from accord.answer.kinds import new_spans
+from accord.language.lexicon import Lexicon, stem
+from accord.language.text import reflow, words
 
 MIN_WORDS = 6  # a lead shorter than this reads as a fragment: it takes the clause before it
 WHOLE_SHARE = 0.8  # a clause this much of its sentence is given as the whole sentence
@@ -65,7 +65,7 @@ class Lead:
 def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
             agent: bool = False) -> Lead:
     """The lead of a part of ``kind`` answered by ``sentence`` (``given``: the question's
-    words, see ``accord.answer_kinds.given_words``; ``agent``: the part asks "by whom", so the
+    words, see ``accord.answer.kinds.given_words``; ``agent``: the part asks "by whom", so the
     names after "by" lead)."""
     whole = Lead(0, len(sentence), True)
     spans = new_spans(kind, sentence, lex, given) if kind != "list" else None

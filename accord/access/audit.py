@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from accord.access import Audience
+from accord.access.audiences import Audience
 from accord.db import Database, Step, connect_sqlite
 from accord.models import Answer
 

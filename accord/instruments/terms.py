@@ -1,7 +1,7 @@
 """Dates and terms in an instrument's text: "14 November 2023", "the 26th day of October, 2025",
 "March 3, 2019" as ISO dates; the instrument's own signing block ("DONE at ... on DATE"); a
 dated entry into force; a term ("shall remain in force for a period of five (5) years") in
-months, and whether it renews itself. Used by accord/instruments.py and ingest/metadata.py.
+months, and whether it renews itself. Used by accord/instruments/registry.py and ingest/metadata.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import calendar
 import datetime as dt
 import re
 
-from accord.lexicon import lexicon
+from accord.language.lexicon import lexicon
 
 _MONTHS = lexicon().month_order
 _MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"

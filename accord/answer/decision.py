@@ -18,8 +18,8 @@ For each candidate sentence (in its passage, in its document) the features are:
 - ``num_pass``: the share of the part's figures the passage holds;
 - ``rank``: 1/(1+rank) of the passage in retrieval;
 - ``reader``: the reader's calibrated probability that the sentence (with its heading and the
-  sentence before it) states what the part asks (``accord.reader``, a cross-encoder trained on
-  SQuAD 2.0 and QNLI; the lexically likeliest candidates are read, the rest get a little less),
+  sentence before it) states what the part asks (``accord.answer.reader``, a cross-encoder trained
+  on SQuAD 2.0 and QNLI; the lexically likeliest candidates are read, the rest get a little less),
   and ``reader_span``: how sure its span head is of where the answer words are.
 
 ``Decision`` turns them into a probability with weights fitted on data (a logistic regression,
@@ -39,11 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from accord.answer_kinds import cap_runs, counts_in, given_words, has_kind, names_someone
-from accord.lexicon import Lexicon, figure_of, lexicon, stem
-from accord.questions import Name, Part
+from accord.answer.kinds import cap_runs, counts_in, given_words, has_kind, names_someone
+from accord.answer.questions import Name, Part
+from accord.language.lexicon import Lexicon, figure_of, lexicon, stem
 
-MODEL_FILE = Path(__file__).with_name("data") / "answerability.json"
+MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "answerability.json"
 # Features a decision fitted before they existed does not use (weight 0 when absent).
 READER_FEATURES = ("reader", "reader_span")
 FEATURES: tuple[str, ...] = (

@@ -39,7 +39,7 @@ MAX_QUESTION_TOKENS = 48
 MAX_HEADING_CHARS = 120
 MAX_PREVIOUS_CHARS = 400
 SEPARATOR = " [SEP] "
-DEFAULT_DIR = Path(__file__).resolve().parent / "data" / "reader"
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "data" / "reader"
 MODEL_FILE, META_FILE, TOKENIZER_FILE = "reader.int8.onnx", "reader.json", "tokenizer.json"
 # Pairs per onnxruntime call: 1. The int8 model quantises activations per tensor at run time,
 # so in a batch the other rows (and the padding) move a row's scale: measured up to 0.04 in

@@ -13,7 +13,7 @@ Lines are read as real documents write them: serial and message numbers first ("
 "No 63.", "E (12) 41.", "1286\\."), precedence words before or after ("IMMEDIATE TOP SECRET",
 "CONFIDENTIAL NZEO PRIORITY"), caveats after ("TOP SECRET AND PERSONAL", "SECRET AUSTEO",
 "REL TO MYS/SGP"), US banners ("SECRET//NOFORN"). Finding them in a document and combining
-them with what is declared: :mod:`accord.marking_search`.
+them with what is declared: :mod:`accord.access.marking_search`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-DEFAULT_RULES = Path(__file__).with_name("data") / "markings.yaml"
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "data" / "markings.yaml"
 UNMARKED = "UNMARKED"
 
 # Word kinds a marking line may hold.
@@ -39,7 +39,7 @@ TOKEN = re.compile(r"[^\W\d_]+|\d+")
 MD_NOISE = re.compile(r"\[\d{1,3}\]\(#f\d+\)|\[\d{1,3}\]|\\(?=[^\w\s])|[*_#>`|~]")
 
 
-# Raise when the way lines are read changes (accord/marking_search.py): the rules' digest
+# Raise when the way lines are read changes (accord/access/marking_search.py): the rules' digest
 # includes it, so an index marked by the old reading is re-marked at the next sync and refuses
 # to answer until then, as when the markings file changes.
 READER_VERSION = "2"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-MALAY_FILE = Path(__file__).with_name("data") / "malay.yaml"
+MALAY_FILE = Path(__file__).resolve().parents[1] / "data" / "malay.yaml"
 _VOWELS = "aeiou"
 
 

@@ -1,6 +1,6 @@
 """What a sentence states and what a passage makes available, as comparable keys.
 
-The citation check (:mod:`accord.llm.citecheck`) compares the two. Keys:
+The citation check (:mod:`accord.answer.llm.citecheck`) compares the two. Keys:
 
 - ``n:2023`` a figure (digits; in passages also number words: "six (6) months" gives ``n:6``);
 - ``u:72 hour`` a figure with the word it counts, so "every two years" is not supported by a
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from accord.lexicon import lexicon, stem
-from accord.text import words
+from accord.language.lexicon import lexicon, stem
+from accord.language.text import words
 
 STOPWORDS = lexicon().stopwords  # noqa: F811
 

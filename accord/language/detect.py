@@ -4,7 +4,7 @@ Accord reads English and Malay. ``detect`` counts the function words of each lan
 (``accord/data/malay.yaml``): cheap, deterministic and good enough to tell a Malay paragraph
 from an English one, which is all the index needs. ``analyse`` gives the lexical index its
 tokens: English as before (lower-cased words), Malay without Malay stop words and reduced to
-roots by :mod:`accord.malay`, so "ditandatangani" in a question meets "menandatangani" in a
+roots by :mod:`accord.language.malay`, so "ditandatangani" in a question meets "menandatangani" in a
 document. ``embedding_notice`` says when the embedding model cannot read Malay for meaning.
 """
 
@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from accord.malay import malay_data, stem_malay
+from accord.language.malay import malay_data, stem_malay
+from accord.language.text import words
 from accord.models import RetrievedChunk
-from accord.text import words
 
 ENGLISH, MALAY, UNKNOWN = "en", "ms", "und"
 NAMES = {ENGLISH: "English", MALAY: "Malay"}

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.answer.llm.citecheck import CheckResult, CitationChecker
 from accord.errors import LLMUnavailable
-from accord.llm.citecheck import CheckResult, CitationChecker
+from accord.language.text import sentence_spans
 from accord.models import Answer, RetrievedChunk
-from accord.text import sentence_spans
 from prompts import load_prompt, to_messages
 
 log = logging.getLogger(__name__)

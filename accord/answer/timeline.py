@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from accord.access import Audience
-from accord.answerability import TextTerms, idf_weights
-from accord.citations import make_citation
+from accord.access.audiences import Audience
+from accord.answer.citations import make_citation
+from accord.answer.decision import TextTerms, idf_weights
+from accord.answer.questions import parse
+from accord.language.quotable import FOOTER
+from accord.language.text import is_heading, sentence_spans
 from accord.models import Citation, Filters
-from accord.questions import parse
-from accord.quotable import FOOTER
-from accord.text import is_heading, sentence_spans
 
 # A bibliographic reference ("..., Wellington, 1985, pp. 425-31") is an editor's note, not an event.
 _PAGE_REFERENCE = re.compile(r"\bpp?\.\s*\d")
