@@ -30,7 +30,7 @@ def markings(
 
     Example: accord markings --problems
     """
-    from accord.cli import console, err, load_settings
+    from accord.cli_common import console, err, load_settings
 
     settings = load_settings(data_dir=data_dir)
     if folder is not None:
@@ -40,7 +40,7 @@ def markings(
         rows = _read_folder(folder, settings, err)
     else:
         if not settings.has_manifest:
-            from accord.cli import no_index
+            from accord.cli_common import no_index
 
             raise no_index(settings, "run `accord ingest FOLDER` first, or read a folder with "
                            "--dir")
@@ -121,7 +121,7 @@ def audit_export(
     Example: accord audit export --format csv --since 2026-01-01 --out audit.csv
     """
     from accord.access.audit import DB_NAME, AuditLog
-    from accord.cli import err, load_settings, write_export
+    from accord.cli_common import err, load_settings, write_export
     from ingest.metadata import normalise_date
 
     settings = load_settings(data_dir=data_dir)
@@ -161,7 +161,7 @@ def documents(
 
     Example: accord documents --in-force --as-of 2025-06-30
     """
-    from accord.cli import console, err, load_settings
+    from accord.cli_common import console, err, load_settings
     from accord.instruments.registry import registry_of
     from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
@@ -173,7 +173,7 @@ def documents(
         raise typer.Exit(2)
     day = normalise_date(as_of) if as_of else None
     if not settings.has_manifest:
-        from accord.cli import no_index
+        from accord.cli_common import no_index
 
         raise no_index(settings)
     manifest = Manifest(settings.state_db(MANIFEST_DB))

@@ -37,7 +37,7 @@ def ask(
 
     Example: accord ask "When was the MoU signed, and by whom?" --type mou
     """
-    from accord.cli import console, err, fail
+    from accord.cli_common import console, err, fail
 
     settings, audience = _setup(question, data_dir, clearance, caveat)
     from accord.access.audit import Origin
@@ -96,7 +96,7 @@ def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats:
     """The settings and the audience of one question: the question is checked before anything
     heavy loads, and the index must exist. Exits 2 with one line saying what is wrong."""
     from accord.answer.questions import check_question
-    from accord.cli import err, fail, load_settings
+    from accord.cli_common import err, fail, load_settings
     from accord.errors import BadQuestion
 
     try:
@@ -110,7 +110,7 @@ def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats:
         err.print(f"[red]error:[/red] --clearance: {exc}")
         raise typer.Exit(2) from exc
     if not settings.has_manifest:
-        from accord.cli import no_index
+        from accord.cli_common import no_index
 
         raise no_index(settings)
     return settings, audience
@@ -118,7 +118,7 @@ def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats:
 
 def _iso(name: str, value: str) -> str:
     """``value`` as an ISO date; exits 2 naming the option when it is not a date."""
-    from accord.cli import err
+    from accord.cli_common import err
     from ingest.metadata import normalise_date
 
     iso = normalise_date(value)
@@ -151,7 +151,7 @@ def timeline_cmd(
 
     Example: accord timeline "transborder crime MoU" --since 2023-01-01
     """
-    from accord.cli import console, fail
+    from accord.cli_common import console, fail
 
     settings, audience = _setup(topic, data_dir, clearance, caveat)
     from accord.answer.timeline import timeline

@@ -38,7 +38,7 @@ def sources(
 
     Example: accord sources --json
     """
-    from accord.cli import console, err, load_settings, no_index
+    from accord.cli_common import console, err, load_settings, no_index
     from accord.settings import MANIFEST_DB
     from ingest.manifest import Manifest
 
@@ -100,7 +100,7 @@ def remove(
 
     Example: accord remove ./old-minutes --dry-run
     """
-    from accord.cli import confirm, console, err, fail, load_settings, no_index
+    from accord.cli_common import confirm, console, err, fail, load_settings, no_index
     from accord.errors import AccordError
     from accord.runtime import Runtime
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from accord.access.audit import AuditLog, Origin
 from accord.answer.citations import make_citation, related_sources
 from accord.answer.decision import Decision
 from accord.answer.extractive import ExtractiveAnswerer
+from accord.answer.followups import condense_plain
 from accord.answer.kinds import given_words
 from accord.answer.leads import asks_agent, lead_of
 from accord.answer.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
@@ -37,9 +37,8 @@ from accord.models import (
     RetrievedSource,
 )
 from accord.ports import Answerer, Embedder, Retriever
-from accord.runtime import DEFAULT_MODEL_NAME
 from accord.settings import Settings
-from accord.state import LEXICAL_FILE, RULES_STATE
+from accord.state import RULES_STATE
 
 if TYPE_CHECKING:
     from ingest.manifest import Manifest
@@ -72,24 +71,6 @@ class QA:
             document=self._document)
         self.answerer = answerer  # an LLM answerer, or None for extractive only
         self._extractive_ms: ExtractiveAnswerer | None = None
-
-    @classmethod
-    def from_runtime(cls, rt: Any, decision: Decision | None = None) -> QA:
-        """Wire a QA from a Runtime's store, embedder and manifest (``decision``: the fitted
-        answerability decision, by default the shipped one)."""
-        from vectorstore.lexical import LexicalCache
-        from vectorstore.retrieval import HybridRetriever
-
-        lexical = LexicalCache(rt.settings.data_dir / LEXICAL_FILE, rt.manifest)
-        embedder = rt.query_embedder
-        retriever = HybridRetriever(rt.store(), embedder, lexical, rt.settings.rules())
-        answerer = None
-        if rt.settings.llm_provider != "none":
-            from accord.answer.llm import build_answerer
-
-            answerer = build_answerer(rt.settings, llm=getattr(rt, "_llm", None))
-        return cls(rt.settings, retriever, embedder, lexical, rt.manifest, answerer,
-                   audit=rt.audit, decision=decision, sentence_embedder=rt.sentence_embedder)
 
     def effective_filters(self, filters: Filters | None, audience: Audience | None = None
                           ) -> Filters:
@@ -145,7 +126,7 @@ class QA:
         lang = detect(search_q)
         with reading(lang):  # a Malay question is parsed and matched with Malay roots
             ans, chunks = self._compose(search_q, lang, filters, k, mode, on_token)
-        notice = embedding_notice(lang, self.settings.embedding_model or DEFAULT_MODEL_NAME)
+        notice = embedding_notice(lang, self.settings.model_name)
         if notice:
             ans.notice = f"{ans.notice} {notice}" if ans.notice else notice
         ans.question = q
@@ -241,6 +222,8 @@ class QA:
                 continue
             other, change = found
             new = change.new_text
+            if new is None:
+                continue
             if not (self.documents and self.visible(other, filters.audience)
                     and passes_dates(filters, reg.items[other])):
                 continue
@@ -273,10 +256,10 @@ class QA:
                 return make_citation(n, chunk, doc.text[start:end], start, end, 1.0)
         return None
 
-    def visible(self, source: str, audience: Audience) -> bool:
+    def visible(self, source: str, audience: Audience | None) -> bool:
         """Whether ``audience`` may see the indexed document ``source`` as the index holds it
-        now. A document the index does not know is not visible."""
-        if self.documents is None:
+        now. A document the index does not know, or an unknown audience, sees nothing."""
+        if self.documents is None or audience is None:
             return False
         found = self.documents.access(source)
         return found is not None and can_see(self.rules, audience, found[0], found[1])
@@ -338,17 +321,3 @@ def _long_date(iso: str | None) -> str:
 def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:
     """Distinct documents in the order of their best chunk."""
     return related_sources(chunks, limit=None)
-
-
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|this|that|these|those|he|she|him|her)\b", re.I)
-
-
-def condense_plain(question: str, history: list[str]) -> str:
-    """Without an LLM, a follow-up ("and who signed it?") is searched with the thread's last
-    question, so its subject carries over. A self-contained question is left alone."""
-    if not history:
-        return question
-    short = len(question.split()) <= 8
-    if short or _PRONOUN.search(question) or question.lower().startswith(("and ", "what about")):
-        return f"{history[-1]} {question}"
-    return question

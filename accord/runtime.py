@@ -7,31 +7,45 @@ its parts down; nothing is created at import time. Each part is built on first u
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from accord.settings import Settings
+from accord.settings import MANIFEST_DB, Settings
+from accord.state import LEXICAL_FILE
 
-DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+if TYPE_CHECKING:
+    from accord.access.audit import AuditLog
+    from accord.answer.decision import Decision
+    from accord.ports import Embedder
+    from accord.qa import QA
+    from ingest.manifest import Manifest
+    from ingest.sync import Syncer
+    from vectorstore.store import ChunkStore
 
 
 class Runtime:
-    def __init__(self, settings: Settings, client: Any = None, embedder: Any = None,
+    """The composition root: the only place that builds Accord's parts and wires them together.
+
+    Imports of heavy parts (Chroma, torch, the ONNX runtime) stay inside the builders, so a
+    command that does not need a part never loads it."""
+
+    def __init__(self, settings: Settings, client: Any = None, embedder: Embedder | None = None,
                  llm: Any = None) -> None:
         self.settings = settings
-        self._client = client
+        self._client = client  # a chromadb client (chromadb's API type)
         self._embedder = embedder
-        self._store: Any = None
-        self._manifest: Any = None
-        self._qa: Any = None
-        self._llm = llm
-        self._audit: Any = None
-        self._query_embedder: Any = None
-        self._sentence_embedder: Any = None
-        self._ingest_embedder: Any = None
+        self._store: ChunkStore | None = None
+        self._manifest: Manifest | None = None
+        self._qa: QA | None = None
+        self._llm = llm  # a LangChain chat model, or None to build the provider's
+        self._audit: AuditLog | None = None
+        self._query_embedder: Embedder | None = None
+        self._sentence_embedder: Embedder | None = None
+        self._ingest_embedder: Embedder | None = None
 
     @property
     def model_name(self) -> str:
-        return self.settings.embedding_model or DEFAULT_MODEL_NAME
+        return self.settings.model_name
 
     @property
     def client(self) -> Any:
@@ -41,7 +55,7 @@ class Runtime:
             self._client = make_client(self.settings)
         return self._client
 
-    def store(self, check_model: bool = True) -> Any:
+    def store(self, check_model: bool = True) -> ChunkStore:
         if self._store is None:
             from vectorstore.store import ChunkStore
 
@@ -50,16 +64,15 @@ class Runtime:
         return self._store
 
     @property
-    def manifest(self) -> Any:
+    def manifest(self) -> Manifest:
         if self._manifest is None:
-            from accord.settings import MANIFEST_DB
             from ingest.manifest import Manifest
 
             self._manifest = Manifest(self.settings.state_db(MANIFEST_DB))
         return self._manifest
 
     @property
-    def embedder(self) -> Any:
+    def embedder(self) -> Embedder:
         if self._embedder is None:
             from vectorstore.embeddings import shared_embedder
 
@@ -69,13 +82,13 @@ class Runtime:
         return self._embedder
 
     @property
-    def encoder_dir(self) -> Any:
+    def encoder_dir(self) -> Path:
         from vectorstore.onnx_encoder import encoder_dir
 
         return encoder_dir(self.settings.data_dir, self.model_name)
 
     @property
-    def query_embedder(self) -> Any:
+    def query_embedder(self) -> Embedder:
         """What embeds questions: an embedder given to this Runtime, else the ONNX export when
         there is one (``query_encoder`` auto or onnx), else sentence-transformers."""
         if self._query_embedder is None:
@@ -96,7 +109,7 @@ class Runtime:
         return self._query_embedder
 
     @property
-    def sentence_embedder(self) -> Any:
+    def sentence_embedder(self) -> Embedder:
         """What embeds candidate sentences while answering (their similarity to the question
         is one feature of the answerability decision): the int8 copy of the ONNX export when
         the index was built with it (about 1.5x faster than fp32, cosine >= 0.98 to it; chunks
@@ -136,7 +149,7 @@ class Runtime:
         return True
 
     @property
-    def ingest_embedder(self) -> Any:
+    def ingest_embedder(self) -> Embedder:
         """What embeds chunks during a sync: an embedder given to this Runtime, else the
         ``ingest_encoder`` setting's: sentence-transformers, or the ONNX export (written on first
         use by a child process, so this one never imports torch) or its int8 copy. A model that
@@ -174,7 +187,7 @@ class Runtime:
             max_tokens=self.settings.encoder_max_tokens)
         return self._ingest_embedder
 
-    def syncer(self, check_model: bool = True) -> Any:
+    def syncer(self, check_model: bool = True) -> Syncer:
         from ingest.sync import Syncer
 
         return Syncer(self.settings, self.store(check_model), self.manifest,
@@ -182,15 +195,31 @@ class Runtime:
                       batch_chunks=self.settings.ingest_batch_chunks)
 
     @property
-    def qa(self) -> Any:
+    def qa(self) -> QA:
         if self._qa is None:
-            from accord.qa import QA
-
-            self._qa = QA.from_runtime(self)
+            self._qa = self.build_qa()
         return self._qa
 
+    def build_qa(self, decision: Decision | None = None) -> QA:
+        """The answer pipeline over this runtime's store, embedders and manifest
+        (``decision``: the fitted answerability decision, by default the shipped one)."""
+        from accord.qa import QA
+        from vectorstore.lexical import LexicalCache
+        from vectorstore.retrieval import HybridRetriever
+
+        lexical = LexicalCache(self.settings.data_dir / LEXICAL_FILE, self.manifest)
+        embedder = self.query_embedder
+        retriever = HybridRetriever(self.store(), embedder, lexical, self.settings.rules())
+        answerer = None
+        if self.settings.llm_provider != "none":
+            from accord.answer.llm import build_answerer
+
+            answerer = build_answerer(self.settings, llm=self._llm)
+        return QA(self.settings, retriever, embedder, lexical, self.manifest, answerer,
+                  audit=self.audit, decision=decision, sentence_embedder=self.sentence_embedder)
+
     @property
-    def audit(self) -> Any:
+    def audit(self) -> AuditLog:
         """The audit log under the data dir (every answer appends a row)."""
         if self._audit is None:
             from accord.access.audit import DB_NAME, AuditLog

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from accord.db import Database
 
 MANIFEST_DB = "manifest.sqlite"
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"  # the embedding model when `embedding_model` is unset
 
 
 class Settings(BaseSettings):
@@ -240,6 +241,11 @@ class Settings(BaseSettings):
     def assistant_prompt_list(self) -> list[str]:
         """The admin's suggested prompts, in order, blanks dropped."""
         return [p.strip() for p in self.assistant_prompts.split("|") if p.strip()]
+
+    @property
+    def model_name(self) -> str:
+        """The embedding model in use: `embedding_model`, else the default."""
+        return self.embedding_model or DEFAULT_MODEL_NAME
 
     @property
     def chroma_dir(self) -> Path:

@@ -39,7 +39,7 @@ def bot(
 
     Example: accord bot --health-port 8080
     """
-    from accord.cli import err, fail, load_settings
+    from accord.cli_common import err, fail, load_settings
     from accord.errors import AccordError
     from accord.runtime import Runtime
     from bot.app import build_app, load_policy, make_client
@@ -70,7 +70,8 @@ def bot(
     server = None
     if http or health_port is not None:
         # Serving first: /healthz answers at once, /readyz says 503 until the model is loaded.
-        server = make_http_server(service, host, port if http else health_port)
+        server = make_http_server(service, host,
+                                  port if http or health_port is None else health_port)
         serve_in_thread(server)
         err.print(f"Accord bot listening on http://{host}:{server.server_port}"
                   f"{EVENTS_PATH if http else '/healthz'}")
@@ -213,7 +214,7 @@ def export(
 
     Example: accord feedback export --format csv --out feedback.csv
     """
-    from accord.cli import err, load_settings, write_export
+    from accord.cli_common import err, load_settings, write_export
     from bot.feedback import DB_NAME, FeedbackStore
 
     settings = load_settings(data_dir=data_dir)

@@ -98,7 +98,7 @@ def make_http_server(app: App | Service, host: str = "127.0.0.1", port: int = 30
     server = make_server(host, port, service.wsgi(path), server_class=ThreadingWSGIServer,
                          handler_class=_QuietHandler)
     server.service = service  # type: ignore[attr-defined]
-    return server  # type: ignore[return-value]
+    return server
 
 
 def serve_in_thread(server: ThreadingWSGIServer) -> threading.Thread:

@@ -46,7 +46,7 @@ def eval_command(
 
     Example: accord eval samples/qa.jsonl --clearance SECRET --out eval-out
     """
-    from accord.cli import console, err, fail, load_settings
+    from accord.cli_common import console, err, fail, load_settings
     from accord.errors import AccordError
     from evals.qaset import QASetError, load_qaset
     from evals.runner import ThresholdError, parse_thresholds
@@ -74,7 +74,7 @@ def eval_command(
     except ValueError as exc:
         raise usage(f"--clearance: {exc}") from exc
     if not settings.has_manifest:
-        from accord.cli import no_index
+        from accord.cli_common import no_index
 
         raise no_index(settings)
 
@@ -161,7 +161,8 @@ def gold_above(items: list, indexed: set[str], rt: Any, audience: Any) -> dict[s
                            "questions": n_q, "rerun": "", "banner": ""}
     if not above:
         return out
-    access = [rt.manifest.access(s) or (rules.top, []) for s in above]
+    access: list[tuple[str, list[str]]] = [rt.manifest.access(s) or (rules.top, [])
+                                           for s in above]
     top = max((m for m, _ in access), key=rules.rank)
     # A "REL TO A/B" document is seen by holders of "REL TO A": one suffices.
     need = sorted({REL_PREFIX + c[len(REL_PREFIX):].split("/")[0] if c.startswith(REL_PREFIX)

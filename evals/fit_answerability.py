@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from accord.answer.decision import DECIDER_EXTRA, FEATURES, MODEL_FILE, Decision, logistic_fit
-from evals.fit_data import load_sets
+from evals.fit_data import load_sets, masked
 from evals.listwise import rank_fit
 
 WEAK_BAND = 0.12
@@ -289,8 +289,6 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     rows, questions, sets = load_sets(args.set, random.Random(args.seed), args.cache)
     if args.only:
-        from evals.select_features import masked
-
         keep = {f.strip() for f in args.only.split(",") if f.strip()}
         unknown = keep - set(FEATURES)
         if unknown:

@@ -12,7 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-from accord.answer.decision import Decision
+import numpy as np
+
+from accord.answer.decision import FEATURES, Decision
 from accord.answer.questions import parse
 from accord.language.lexicon import lexicon
 
@@ -58,10 +60,9 @@ def _swap(question: str, held: set[str], rng: random.Random) -> str | None:
 def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = True):
     """Candidate rows (features, label, question key) and per-question part summaries."""
     from accord.models import Filters
-    from accord.qa import QA
 
     rt, audience = _runtime(data_dir)
-    qa = QA.from_runtime(rt, decision=Decision.neutral())  # the shipped file may lack a feature
+    qa = rt.build_qa(decision=Decision.neutral())  # the shipped file may lack a feature
     qa.extractive.read = True  # the reader's features are collected, used or not
     vocab = set(qa._lexical().vocabulary())
     rows, questions = [], []
@@ -132,3 +133,16 @@ def load_sets(specs: list[str], rng: random.Random, cache: Path | None
         print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
               f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
     return rows, questions, sets
+
+
+def masked(rows: list, questions: list[dict], keep: set[str]) -> tuple[list, list[dict]]:
+    """Copies of ``rows`` and ``questions`` with every feature outside ``keep`` set to 0 (a
+    constant column: the fit gives it no weight)."""
+    mask = np.asarray([1.0 if f in keep else 0.0 for f in FEATURES])
+    new_rows = [(x * mask, y, qid) for x, y, qid in rows]
+    new_q = []
+    for q in questions:
+        parts = [{**p, "cands": [(c[0] * mask, *c[1:]) for c in p["cands"]]}
+                 for p in q["parts"]]
+        new_q.append({**q, "parts": parts})
+    return new_rows, new_q

@@ -23,20 +23,7 @@ import numpy as np
 
 from accord.answer.decision import FEATURES
 from evals.fit_answerability import cross_validate
-from evals.fit_data import load_sets
-
-
-def masked(rows: list, questions: list[dict], keep: set[str]) -> tuple[list, list[dict]]:
-    """Copies of ``rows`` and ``questions`` with every feature outside ``keep`` set to 0 (a
-    constant column: the fit gives it no weight)."""
-    mask = np.asarray([1.0 if f in keep else 0.0 for f in FEATURES])
-    new_rows = [(x * mask, y, qid) for x, y, qid in rows]
-    new_q = []
-    for q in questions:
-        parts = [{**p, "cands": [(c[0] * mask, *c[1:]) for c in p["cands"]]}
-                 for p in q["parts"]]
-        new_q.append({**q, "parts": parts})
-    return new_rows, new_q
+from evals.fit_data import load_sets, masked
 
 
 def score(rows: list, questions: list[dict], keep: set[str], seeds: list[int]

@@ -37,7 +37,6 @@ __all__ = ["FileIssue", "Planned", "SyncPlan", "SyncResult", "Syncer", "load_doc
            "page_ocr", "plan_sync", "walk_folder"]
 
 log = logging.getLogger(__name__)
-DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
 
 @dataclass
@@ -171,7 +170,7 @@ class Syncer:
         self.ocr.stats = res.ocr  # what OCR does during this run is counted in its result
         if full:
             res.removed = len(plan.remove) + plan.elsewhere
-            self.store.reset(self.settings.embedding_model or DEFAULT_MODEL_NAME)
+            self.store.reset(self.settings.model_name)
             self.manifest.clear()
         records = self.manifest.records()
         # A file that is now unusable no longer matches what the index holds: drop it too

@@ -57,7 +57,10 @@ class SentenceTransformerEmbedder:
         self.name = "all-MiniLM-L6-v2" if model is None else model
         get_dim = (getattr(self._model, "get_embedding_dimension", None)
                    or self._model.get_sentence_embedding_dimension)
-        self.dimension = int(get_dim())
+        dimension = get_dim()
+        if dimension is None:
+            raise ConfigError(f"embedding model {path!r} does not say its dimension")
+        self.dimension = int(dimension)
         self.batch_size = batch_size
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:

@@ -236,8 +236,8 @@ class Rules:
                 unknown.extend(toks)
             elif kind == EYES:
                 # "SINGAPORE EYES ONLY": the words before it name who may read.
-                who = [t for t in _pull_unknown(unknown) if not t.isdigit()]
-                caveats.append((" ".join(w.upper() for w in who) + " EYES ONLY").strip())
+                readers = [t for t in _pull_unknown(unknown) if not t.isdigit()]
+                caveats.append((" ".join(w.upper() for w in readers) + " EYES ONLY").strip())
             elif kind in (PRECEDENCE, HANDLING, CONNECTOR):
                 pass
             elif kind == SERIAL:

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from accord.answer.decision import (
     name_share,
 )
 from accord.answer.kinds import KINDS, given_words, new_spans
-from accord.answer.leads import Lead, asks_agent, lead_of
+from accord.answer.leads import Lead, LeadShown, asks_agent, lead_of
 from accord.answer.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.answer.questions import ParsedQuestion, Part, parse
 from accord.answer.reader import Reader, ReaderCandidate
@@ -312,7 +313,7 @@ class ExtractiveAnswerer:
         summaries = []
         for label, r in zip(_labels(len(results)), results, strict=True):
             given = given_words(r.part.search)
-            leads = []
+            leads: list[LeadShown] = []
             for c in r.chosen:
                 ch = r.chunks[c.chunk]
                 key = (ch.source, c.start)
@@ -323,8 +324,8 @@ class ExtractiveAnswerer:
                 lead = (lead_of(c.sentence, r.part.kind, given, self.lex,
                                 agent=asks_agent(r.part.text)) if r.verdict == ANSWER
                         else Lead(0, len(c.sentence), True))
-                leads.append({"n": index[key], "text": lead.text(c.sentence),
-                              "whole": lead.whole})
+                leads.append(LeadShown(n=index[key], text=lead.text(c.sentence),
+                                       whole=lead.whole))
             body = "; ".join(f"{ld['text']} [{ld['n']}]" for ld in leads)
             if r.verdict == ANSWER and r.part.kind == "when" and r.chosen and not any(
                     has_kind("when", c.sentence, self.lex) for c in r.chosen):
@@ -361,7 +362,8 @@ def _labels(n: int) -> list[str]:
     return [f"({chr(ord('a') + i)})" for i in range(n)] if n > 1 else [""]
 
 
-def _part_summary(r: PartResult, ns: list[int], leads: list[dict] | None = None) -> dict:
+def _part_summary(r: PartResult, ns: list[int], leads: list[LeadShown] | None = None
+                  ) -> dict[str, Any]:
     """A part as ``Answer.parts`` holds it; ``leads``: per quote, the words that lead the
     part's answer (``accord.answer.leads``) and whether they are the whole quote."""
     return {"part": r.part.text, "kind": r.part.kind, "verdict": r.verdict,

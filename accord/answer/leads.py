@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from accord.answer.kinds import new_spans
 from accord.language.lexicon import Lexicon, stem
@@ -42,6 +43,15 @@ _AGENT = re.compile(r"\bby\s+whom\b", re.I)
 def asks_agent(part: str) -> bool:
     """The part asks who did what the question says ("signed ..., and by whom?")."""
     return bool(_AGENT.search(part))
+
+
+class LeadShown(TypedDict):
+    """A lead as an answer's part shows it (``Answer.parts[i]["leads"]``, ``--json``): the
+    citation's number, the lead's text, and whether it is the whole quote."""
+
+    n: int
+    text: str
+    whole: bool
 
 
 @dataclass(frozen=True)

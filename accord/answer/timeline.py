@@ -12,7 +12,9 @@ the topic's words, and sorts by date. Undated documents are left out and counted
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from accord.access.audiences import Audience
 from accord.answer.citations import make_citation
@@ -20,7 +22,34 @@ from accord.answer.decision import TextTerms, idf_weights
 from accord.answer.questions import parse
 from accord.language.quotable import FOOTER
 from accord.language.text import is_heading, sentence_spans
-from accord.models import Citation, Filters
+from accord.models import Citation, Document, Filters, RetrievedChunk
+
+if TYPE_CHECKING:
+    from accord.instruments.registry import Registry
+
+
+class _Documents(Protocol):
+    def document(self, source: str) -> Document | None: ...
+
+
+class _Sentences(Protocol):
+    @property
+    def idf(self) -> Callable[[str], float]: ...
+
+
+class AnswerPipeline(Protocol):
+    """What a timeline needs of the answer pipeline (``accord.qa.QA``)."""
+
+    @property
+    def documents(self) -> _Documents | None: ...
+
+    @property
+    def extractive(self) -> _Sentences: ...
+
+    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None,
+                 mode: str = "hybrid") -> list[RetrievedChunk]: ...
+
+    def registry(self) -> Registry | None: ...
 
 # A bibliographic reference ("..., Wellington, 1985, pp. 425-31") is an editor's note, not an event.
 _PAGE_REFERENCE = re.compile(r"\bpp?\.\s*\d")
@@ -32,17 +61,17 @@ class Entry:
     citation: Citation
 
 
-def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 40,
+def timeline(qa: AnswerPipeline, topic: str, audience: Audience | None = None, k: int = 40,
              limit: int = 25, until: str | None = None, since: str | None = None
              ) -> tuple[list[Entry], int]:
     """(entries in date order, documents left out for having no date); only entries dated
     within [``since``, ``until``] when given."""
     filters = Filters(audience=audience, since=since, until=until)
-    chunks = qa.retrieve(topic, filters, k=k)  # type: ignore[attr-defined]
+    chunks = qa.retrieve(topic, filters, k=k)
     part = parse(topic).parts[0]
-    weights = idf_weights(part, qa.extractive.idf)  # type: ignore[attr-defined]
-    registry = qa.registry()  # type: ignore[attr-defined]
-    best: dict[str, tuple[float, object, int, int]] = {}
+    weights = idf_weights(part, qa.extractive.idf)
+    registry = qa.registry()
+    best: dict[str, tuple[float, RetrievedChunk, int, int]] = {}
     for ch in chunks:
         base = int(ch.metadata.get("char_start", 0))
         for s, e in sentence_spans(ch.text):
@@ -56,7 +85,7 @@ def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 
                 best[ch.source] = (score, ch, base + s, base + e)
     entries, undated = [], 0
     for source, (_score, ch, s, e) in best.items():
-        date = ch.metadata.get("date") or None  # type: ignore[attr-defined]
+        date = ch.metadata.get("date") or None
         if registry is not None and source in registry.items and registry.items[source].signed:
             date = registry.items[source].signed
         if not date:
@@ -64,10 +93,10 @@ def timeline(qa: object, topic: str, audience: Audience | None = None, k: int = 
             continue
         if (since and str(date) < since) or (until and str(date) > until):
             continue  # an instrument's signing date can fall outside its metadata date's range
-        doc = qa.documents.document(source) if qa.documents else None  # type: ignore
-        quote = doc.text[s:e] if doc else ch.text[s - int(ch.metadata.get("char_start", 0)):  # type: ignore
-                                                   e - int(ch.metadata.get("char_start", 0))]
-        entries.append(Entry(str(date), make_citation(0, ch, quote, s, e, 1.0)))  # type: ignore
+        doc = qa.documents.document(source) if qa.documents else None
+        base = int(ch.metadata.get("char_start", 0))
+        quote = doc.text[s:e] if doc else ch.text[s - base:e - base]
+        entries.append(Entry(str(date), make_citation(0, ch, quote, s, e, 1.0)))
     entries.sort(key=lambda x: (x.date, x.citation.source))
     entries = entries[:limit]
     for n, entry in enumerate(entries, start=1):

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from accord.language.malay import malay_data, stem_malay
 from accord.language.text import words
-from accord.models import RetrievedChunk
 
 ENGLISH, MALAY, UNKNOWN = "en", "ms", "und"
 NAMES = {ENGLISH: "English", MALAY: "Malay"}
@@ -89,7 +89,20 @@ def embedding_notice(question_language: str, model_name: str) -> str | None:
             "sentence-transformers model) and re-ingest with --full.")
 
 
-def prefer_language(chunks: list[RetrievedChunk], language: str) -> list[RetrievedChunk]:
+class _Passage(Protocol):
+    """What ``prefer_language`` reads of a retrieved passage (``accord.models.RetrievedChunk``)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+
+
+P = TypeVar("P", bound=_Passage)
+
+
+def prefer_language(chunks: list[P], language: str) -> list[P]:
     """Of a bilingual document (both texts equally authentic), keep the passages in the asker's
     ``language`` when retrieval found that version; other documents are left as they are."""
     if language == UNKNOWN:

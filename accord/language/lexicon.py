@@ -153,6 +153,8 @@ class Lexicon:
     claim_numbers: dict[str, str]  # number word -> digits, for what an answer claims
     evidence_numbers: dict[str, str]  # further number words a passage offers as evidence
     month_order: tuple[str, ...]
+    pronouns: frozenset[str]  # words a follow-up leans on the thread with
+    followup_openers: tuple[str, ...]  # openings of a follow-up ("and ...", "what about ...")
 
     def country_stems(self, word: str) -> set[str]:
         """Stems of the other names of the country ``word`` names ("Australian" -> australia)."""
@@ -219,7 +221,9 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         claim_numbers={str(k): str(v) for k, v in (data.get("claim_numbers") or {}).items()},
         evidence_numbers={str(k): str(v)
                           for k, v in (data.get("evidence_numbers") or {}).items()},
-        month_order=tuple(_words(str(data.get("month_order") or ""))))
+        month_order=tuple(_words(str(data.get("month_order") or ""))),
+        pronouns=_set(data, "pronouns"),
+        followup_openers=tuple(str(o).lower() for o in data.get("followup_openers") or []))
 
 
 def lexicon() -> Lexicon:

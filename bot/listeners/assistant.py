@@ -71,7 +71,10 @@ def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -
         return None
 
     assistant.thread_started(lazy=[suggest])(record_thread)
-    assistant.user_message(matchers=[in_recorded_thread], lazy=[answer])(claim)
+    # bolt adds these matchers to a list of its own, so a list it must be (its annotation says
+    # one matcher)
+    assistant.user_message(matchers=[in_recorded_thread],  # type: ignore[arg-type]
+                           lazy=[answer])(claim)
     assistant.thread_context_changed(ignore_context_change)
     app.assistant(assistant)
 

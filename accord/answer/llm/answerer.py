@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.answer.followups import condense_plain
 from accord.answer.llm.citecheck import CheckResult, CitationChecker
 from accord.errors import LLMUnavailable
 from accord.language.text import sentence_spans
@@ -268,7 +269,6 @@ class LLMAnswerer:
 
     def condense(self, question: str, history: list[str]) -> str:
         """A standalone search question for a thread follow-up (the plain heuristic on failure)."""
-        from accord.qa import condense_plain
 
         if not history:
             return question
