@@ -39,18 +39,27 @@ from bot import cli as bot_cli
 from evals import cli as evals_cli
 
 plain_metavars()
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Accord: answers about cooperation documents, with sources.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Accord: answers about cooperation documents, with sources.",
+)
 
 
 @app.command()
 def ingest(
     folder: Path = typer.Argument(..., help="Folder of documents to keep the index in step with."),
-    full: bool = typer.Option(False, "--full", help="Rebuild the index from nothing (drops "
-                              "other folders' documents: needs --prune)."),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="Rebuild the index from nothing (drops other folders' documents: needs --prune).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
-    prune: bool = typer.Option(False, "--prune", help="Allow a sync that removes more than a "
-                               "fifth of FOLDER's documents, or more than 50."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="Allow a sync that removes more than a fifth of FOLDER's documents, or more than 50.",
+    ),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Sync the index with FOLDER: add new, replace changed, remove deleted, skip unchanged.
@@ -66,8 +75,11 @@ def ingest(
 
     settings = load_settings(data_dir=data_dir)
     if not folder.is_dir():
-        err.print(f"[red]error:[/red] {escape(str(folder.resolve()))} is not a folder (or cannot "
-                  "be read)", soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] {escape(str(folder.resolve()))} is not a folder (or cannot "
+            "be read)",
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     rt = Runtime(settings)
     started = time.time()
@@ -79,14 +91,26 @@ def ingest(
             raise typer.Exit(0)
         if plan.bulk and not prune:
             _print_plan(plan, f"sync plan for {plan.root}: it removes {plan.removing} documents")
-            prune = confirm(plan.bulk_reason() + ".",
-                            f"Remove these {plan.removing} documents from the index?")
-        lines = (ProgressLines(len(plan.todo), err, settings.progress_every_s)
-                 if not err.is_terminal else None)
-        with Progress(TextColumn("[bold]ingest[/bold]"), BarColumn(), MofNCompleteColumn(),
-                      TaskProgressColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                      TextColumn("{task.fields[current]}"),
-                      console=err, transient=True, disable=not err.is_terminal) as bar:
+            prune = confirm(
+                plan.bulk_reason() + ".", f"Remove these {plan.removing} documents from the index?"
+            )
+        lines = (
+            ProgressLines(len(plan.todo), err, settings.progress_every_s)
+            if not err.is_terminal
+            else None
+        )
+        with Progress(
+            TextColumn("[bold]ingest[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[current]}"),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar:
             task = bar.add_task("files", total=len(plan.todo), current="")
 
             def progress(src: str, n: int) -> None:
@@ -94,16 +118,22 @@ def ingest(
                 if lines is not None:
                     lines.update(n)
 
-            result = rt.syncer(check_model=not full).run(folder, full=full, plan=plan,
-                                                         progress=progress, prune=prune)
+            result = rt.syncer(check_model=not full).run(
+                folder, full=full, plan=plan, progress=progress, prune=prune
+            )
         if lines is not None:
             lines.update(len(plan.todo), final=True)
         del store
         rt.ensure_query_export()  # the fast question path for `accord ask` and the bot
     except AccordError as exc:
         raise fail(exc) from exc
-    rt.manifest.record_run(started, str(folder.resolve()), rt.model_name, result.summary(),
-                           [f.as_dict() for f in result.failed])
+    rt.manifest.record_run(
+        started,
+        str(folder.resolve()),
+        rt.model_name,
+        result.summary(),
+        [f.as_dict() for f in result.failed],
+    )
     _print_result(result)
     rt.close()
     raise typer.Exit(result.exit_code)
@@ -113,8 +143,12 @@ def _print_plan(plan, title: str = "sync plan (dry run)") -> None:
     table = Table(title=title)
     for col in ("add", "update", "remove", "unchanged", "failed", "skipped"):
         table.add_column(col, justify="right")
-    table.add_row(*(str(len(x)) for x in (plan.add, plan.update, plan.remove, plan.unchanged,
-                                           plan.failed, plan.skipped)))
+    table.add_row(
+        *(
+            str(len(x))
+            for x in (plan.add, plan.update, plan.remove, plan.unchanged, plan.failed, plan.skipped)
+        )
+    )
     console.print(table)
     for p in plan.todo:
         console.print(f"  {p.action:7} {p.source}", highlight=False, soft_wrap=True)
@@ -123,8 +157,10 @@ def _print_plan(plan, title: str = "sync plan (dry run)") -> None:
     if plan.elsewhere:
         console.print(f"  remove  {plan.elsewhere} document(s) synced from other folders")
     if plan.adopt:
-        console.print(f"  {len(plan.adopt)} document(s) indexed from a folder that no longer "
-                      f"exists are found here: they move to {plan.root} (no re-embedding)")
+        console.print(
+            f"  {len(plan.adopt)} document(s) indexed from a folder that no longer "
+            f"exists are found here: they move to {plan.root} (no re-embedding)"
+        )
     for f in plan.failed:
         console.print(f"  [red]fail[/red]    {f.source}: {f.reason}")
     for f in plan.skipped:
@@ -137,19 +173,47 @@ def _print_result(result) -> None:
     for f in result.failed:
         console.print(f"[red]failed[/red]  {f.source}: {f.reason}")
     table = Table(title="ingest summary")
-    for col in ("added", "updated", "removed", "unchanged", "failed", "skipped", "chunks",
-                "embedded", "seconds"):
+    for col in (
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "failed",
+        "skipped",
+        "chunks",
+        "embedded",
+        "seconds",
+    ):
         table.add_column(col, justify="right")
     s = result.summary()
-    table.add_row(*(str(s[c]) for c in ("added", "updated", "removed", "unchanged", "failed",
-                                         "skipped", "chunks", "embedded", "seconds")))
+    table.add_row(
+        *(
+            str(s[c])
+            for c in (
+                "added",
+                "updated",
+                "removed",
+                "unchanged",
+                "failed",
+                "skipped",
+                "chunks",
+                "embedded",
+                "seconds",
+            )
+        )
+    )
     console.print(table)
     if result.ocr.read or result.ocr.cached:
-        console.print(f"OCR: {result.ocr.read} page(s) read, {result.ocr.cached} from the cache",
-                      highlight=False)
+        console.print(
+            f"OCR: {result.ocr.read} page(s) read, {result.ocr.cached} from the cache",
+            highlight=False,
+        )
     for source, page, conf in result.ocr.low:
-        console.print(f"[yellow]low OCR confidence[/yellow] {source} p. {page}: {conf:.0f}% "
-                      "(check its quotes against the scan)", highlight=False)
+        console.print(
+            f"[yellow]low OCR confidence[/yellow] {source} p. {page}: {conf:.0f}% "
+            "(check its quotes against the scan)",
+            highlight=False,
+        )
     # One plain line as well, for logs and scripts that cannot read a table.
     console.print("summary: " + ", ".join(f"{k} {v}" for k, v in s.items()), highlight=False)
 
@@ -184,22 +248,32 @@ def status(data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DAT
 
     rules = settings.rules()
     if rt.manifest.get_state(RULES_STATE) != rules.digest:
-        err.print(f"[yellow]warning:[/yellow] the index was marked by other marking rules than "
-                  f"{rules.source}: it answers nothing until `accord ingest FOLDER` re-marks it")
-    problems = [r["source"] for r in rt.manifest.markings()
-                if any(e.get("problem") for e in r["evidence"])]
+        err.print(
+            f"[yellow]warning:[/yellow] the index was marked by other marking rules than "
+            f"{rules.source}: it answers nothing until `accord ingest FOLDER` re-marks it"
+        )
+    problems = [
+        r["source"] for r in rt.manifest.markings() if any(e.get("problem") for e in r["evidence"])
+    ]
     if problems:
-        err.print(f"[yellow]{len(problems)} document(s) carry a marking nobody could map and sit "
-                  f"at {rules.top}[/yellow]: see `accord markings --problems`")
+        err.print(
+            f"[yellow]{len(problems)} document(s) carry a marking nobody could map and sit "
+            f"at {rules.top}[/yellow]: see `accord markings --problems`"
+        )
     console.print(f"embedding model: {rt.model_name}")
-    where = (f"PostgreSQL {rt.manifest.db.where}" if settings.database_url
-             else f"SQLite files in {settings.data_dir}")
+    where = (
+        f"PostgreSQL {rt.manifest.db.where}"
+        if settings.database_url
+        else f"SQLite files in {settings.data_dir}"
+    )
     console.print(f"state (manifest, audit log, feedback): {where}")
     last = rt.manifest.last_run()
     if last:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished"]))
-        console.print(f"last sync: {when} of {last['root']}: " + ", ".join(
-            f"{k} {v}" for k, v in last["summary"].items()))
+        console.print(
+            f"last sync: {when} of {last['root']}: "
+            + ", ".join(f"{k} {v}" for k, v in last["summary"].items())
+        )
         for f in last["failures"]:
             console.print(f"  [red]failed[/red] {f['source']}: {f['reason']}")
     rt.close()

@@ -11,17 +11,29 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-audit_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                        help="The audit record of every answer given.")
+audit_app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="The audit record of every answer given."
+)
 
 
 def markings(
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of objects with "
-                                 "source, title, marking, caveats, evidence and problems."),
-    folder: Path | None = typer.Option(None, "--dir", help="Read the markings of the files in "
-                                       "this folder as the next ingest would, without an index."),
-    problems_only: bool = typer.Option(False, "--problems", help="Only documents whose marking "
-                                       "could not be mapped (placed at the top of the ladder)."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print a JSON list of objects with "
+        "source, title, marking, caveats, evidence and problems.",
+    ),
+    folder: Path | None = typer.Option(
+        None,
+        "--dir",
+        help="Read the markings of the files in "
+        "this folder as the next ingest would, without an index.",
+    ),
+    problems_only: bool = typer.Option(
+        False,
+        "--problems",
+        help="Only documents whose marking could not be mapped (placed at the top of the ladder).",
+    ),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Every document with its marking, caveats and the evidence (the line and where it was
@@ -42,8 +54,9 @@ def markings(
         if not settings.has_manifest:
             from accord.cli_common import no_index
 
-            raise no_index(settings, "run `accord ingest FOLDER` first, or read a folder with "
-                           "--dir")
+            raise no_index(
+                settings, "run `accord ingest FOLDER` first, or read a folder with --dir"
+            )
         from accord.settings import MANIFEST_DB
         from ingest.manifest import Manifest
 
@@ -51,8 +64,9 @@ def markings(
         rows = manifest.markings()
         manifest.close()
     for row in rows:
-        row["problems"] = [f"{e['line']!r}: {e['problem']}" for e in row["evidence"]
-                           if e.get("problem")]
+        row["problems"] = [
+            f"{e['line']!r}: {e['problem']}" for e in row["evidence"] if e.get("problem")
+        ]
     if problems_only:
         rows = [r for r in rows if r["problems"]]
     if as_json:
@@ -62,18 +76,29 @@ def markings(
         for col in ("source", "marking", "caveats", "evidence"):
             table.add_column(col, overflow="fold")
         for r in rows:
-            table.add_row(escape(r["source"]), r["marking"], ", ".join(r["caveats"]),
-                          escape("\n".join(_describe(e) for e in r["evidence"])))
+            table.add_row(
+                escape(r["source"]),
+                r["marking"],
+                ", ".join(r["caveats"]),
+                escape("\n".join(_describe(e) for e in r["evidence"])),
+            )
         console.print(table)
         counts: dict[str, int] = {}
         for r in rows:
             counts[r["marking"]] = counts.get(r["marking"], 0) + 1
-        console.print("summary: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-                      + f", unmappable {sum(bool(r['problems']) for r in rows)}", highlight=False)
+        console.print(
+            "summary: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            + f", unmappable {sum(bool(r['problems']) for r in rows)}",
+            highlight=False,
+        )
     for r in rows:
         for p in r["problems"]:
-            err.print(f"[yellow]unmappable marking[/yellow] {escape(r['source'])}: {escape(p)}",
-                      highlight=False, soft_wrap=True)
+            err.print(
+                f"[yellow]unmappable marking[/yellow] {escape(r['source'])}: {escape(p)}",
+                highlight=False,
+                soft_wrap=True,
+            )
     raise typer.Exit(1 if any(r["problems"] for r in rows) else 0)
 
 
@@ -103,16 +128,24 @@ def _read_folder(folder: Path, settings: Any, err: Any) -> list[dict[str, Any]]:
         except DocumentError as exc:
             err.print(f"[red]failed[/red] {escape(rel)}: {escape(exc.reason)}", highlight=False)
             continue
-        rows.append({"source": rel, "title": doc.title, "marking": doc.marking,
-                     "caveats": doc.caveats, "evidence": doc.marking_evidence})
+        rows.append(
+            {
+                "source": rel,
+                "title": doc.title,
+                "marking": doc.marking,
+                "caveats": doc.caveats,
+                "evidence": doc.marking_evidence,
+            }
+        )
     return rows
 
 
 @audit_app.command("export")
 def audit_export(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
-    since: str | None = typer.Option(None, "--since", help="Only rows at or after this ISO date "
-                                     "or date-time (UTC)."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only rows at or after this ISO date or date-time (UTC)."
+    ),
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
@@ -150,8 +183,9 @@ def register(app: typer.Typer) -> None:
 
 
 def documents(
-    as_of: str | None = typer.Option(None, "--as-of", help="Status on this date (ISO); "
-                                     "default today."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Status on this date (ISO); default today."
+    ),
     in_force: bool = typer.Option(False, "--in-force", help="Only instruments in force."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
@@ -189,15 +223,22 @@ def documents(
         row = inst.as_dict()
         row["status"] = st.state
         row["term_months_now"] = st.term_months
-        row["amended_by"] = [{"source": s, "articles": [c.article for c in r.changes]}
-                             for s, r in st.amended_by]
+        row["amended_by"] = [
+            {"source": s, "articles": [c.article for c in r.changes]} for s, r in st.amended_by
+        ]
         row["superseded_by"] = st.superseded_by
         rows.append(row)
-    unresolved = [{"source": s, "kind": r.kind, "reference": r.target_ref} for s, r in
-                  reg.unresolved]
+    unresolved = [
+        {"source": s, "kind": r.kind, "reference": r.target_ref} for s, r in reg.unresolved
+    ]
     if as_json:
-        print(json.dumps({"as_of": day, "instruments": rows, "unresolved": unresolved},
-                         ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"as_of": day, "instruments": rows, "unresolved": unresolved},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     table = Table(title=f"instruments as of {day or 'today'}")
     for col in ("source", "signed", "status", "term", "lineage and evidence"):
@@ -208,17 +249,22 @@ def documents(
             lineage.append(f"amended by {a['source']} (Article {', '.join(a['articles'])})")
         for rel in r["relations"]:
             ev = rel["evidence"]["text"] if rel["evidence"] else "(front matter)"
-            lineage.append(f"{rel['kind']} {rel['target'] or 'UNRESOLVED ' + rel['target_ref']}"
-                           f": {' '.join(ev.split())[:200]}")
+            lineage.append(
+                f"{rel['kind']} {rel['target'] or 'UNRESOLVED ' + rel['target_ref']}"
+                f": {' '.join(ev.split())[:200]}"
+            )
         if r["term_evidence"]:
             lineage.append("term: " + " ".join(r["term_evidence"]["text"].split())[:160])
         term = f"{r['term_months_now'] // 12} years" if r["term_months_now"] else ""
-        table.add_row(escape(r["source"]), r["signed"] or "", r["status"], term,
-                      escape("\n".join(lineage)))
+        table.add_row(
+            escape(r["source"]), r["signed"] or "", r["status"], term, escape("\n".join(lineage))
+        )
     console.print(table)
     for u in unresolved:
-        console.print(f"unresolved: {escape(u['source'])} {u['kind']} "
-                      f"{escape(u['reference'])}", highlight=False)
+        console.print(
+            f"unresolved: {escape(u['source'])} {u['kind']} {escape(u['reference'])}",
+            highlight=False,
+        )
 
 
 def register_documents(app: typer.Typer) -> None:

@@ -16,21 +16,31 @@ from accord.models import DOC_TYPES
 def ask(
     question: str = typer.Argument(..., help="The question, in quotes."),
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
-    doc_type: list[str] = typer.Option([], "--type", help="Only this document type (repeatable): "
-                                       + ", ".join(DOC_TYPES) + "."),
+    doc_type: list[str] = typer.Option(
+        [], "--type", help="Only this document type (repeatable): " + ", ".join(DOC_TYPES) + "."
+    ),
     since: str | None = typer.Option(None, "--since", help="Only documents dated on/after (ISO)."),
     until: str | None = typer.Option(None, "--until", help="Only documents dated on/before (ISO)."),
     party: list[str] = typer.Option([], "--party", help="Only documents naming this party."),
     clearance: str | None = typer.Option(
-        None, help="Audience clearance (overrides ACCORD_CLEARANCE): a level of the markings "
-        "ladder or a national name for one."),
+        None,
+        help="Audience clearance (overrides ACCORD_CLEARANCE): a level of the markings "
+        "ladder or a national name for one.",
+    ),
     caveat: list[str] = typer.Option(
-        [], "--caveat", help="A caveat the audience holds (repeatable; overrides "
-        "ACCORD_CAVEATS): AUSTEO, NZEO, 'REL TO SGP' ..."),
+        [],
+        "--caveat",
+        help="A caveat the audience holds (repeatable; overrides "
+        "ACCORD_CAVEATS): AUSTEO, NZEO, 'REL TO SGP' ...",
+    ),
     k: int | None = typer.Option(None, "--k", help="Chunks to retrieve (default ACCORD_TOP_K)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Answer as on this date (ISO): "
-                                     "later documents are left out, amendments and status "
-                                     "judged on it."),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Answer as on this date (ISO): "
+        "later documents are left out, amendments and status "
+        "judged on it.",
+    ),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """Answer QUESTION from the indexed documents, citing the passages it rests on.
@@ -49,18 +59,30 @@ def ask(
     for t in doc_type:
         nt = normalise_type(t)
         if nt is None:
-            err.print(f"[red]error:[/red] unknown document type {t!r} (mou, minutes, statement, "
-                      "readout, report, other)")
+            err.print(
+                f"[red]error:[/red] unknown document type {t!r} (mou, minutes, statement, "
+                "readout, report, other)"
+            )
             raise typer.Exit(2)
         types.append(nt)
-    dates = {name: _iso(name, value) for name, value in
-             (("--since", since), ("--until", until), ("--as-of", as_of)) if value}
-    filters = Filters(doc_types=types, since=dates.get("--since"), until=dates.get("--until"),
-                      parties=list(party))
+    dates = {
+        name: _iso(name, value)
+        for name, value in (("--since", since), ("--until", until), ("--as-of", as_of))
+        if value
+    }
+    filters = Filters(
+        doc_types=types, since=dates.get("--since"), until=dates.get("--until"), parties=list(party)
+    )
     rt = Runtime(settings)
     try:
-        ans = rt.qa.answer(question, filters, k=k, audience=audience,
-                           origin=Origin("cli", _os_user(), None), as_of=dates.get("--as-of"))
+        ans = rt.qa.answer(
+            question,
+            filters,
+            k=k,
+            audience=audience,
+            origin=Origin("cli", _os_user(), None),
+            as_of=dates.get("--as-of"),
+        )
     except AccordError as exc:
         raise fail(exc) from exc
     if as_json:
@@ -73,15 +95,25 @@ def ask(
         console.print("\n[bold]Sources[/bold]")
         for c in ans.citations:
             where = ", ".join(w for w in (c.pages(), c.section or "") if w)
-            mark = " ".join([c.marking] + list(c.caveats)) if c.marking != "UNMARKED" or \
-                c.caveats else ""
-            console.print(f"[{c.n}] [bold]{escape(c.title)}[/bold] ({c.doc_type}, "
-                          f"{c.date or 'undated'}{', ' + escape(where) if where else ''}"
-                          f"{', ' + escape(mark) if mark else ''}) "
-                          f"{escape(c.source)}", highlight=False)
+            mark = (
+                " ".join([c.marking] + list(c.caveats))
+                if c.marking != "UNMARKED" or c.caveats
+                else ""
+            )
+            console.print(
+                f"[{c.n}] [bold]{escape(c.title)}[/bold] ({c.doc_type}, "
+                f"{c.date or 'undated'}{', ' + escape(where) if where else ''}"
+                f"{', ' + escape(mark) if mark else ''}) "
+                f"{escape(c.source)}",
+                highlight=False,
+            )
             shown = ans.shown_quote(c)
-            console.print(f"    \u201c{escape(shown)}\u201d" if shown is not None
-                          else "    (quoted in the answer above)", highlight=False)
+            console.print(
+                f"    \u201c{escape(shown)}\u201d"
+                if shown is not None
+                else "    (quoted in the answer above)",
+                highlight=False,
+            )
             note = c.ocr_note()
             if note:
                 console.print(f"    [dim]({escape(note)})[/dim]", highlight=False)
@@ -91,8 +123,9 @@ def ask(
             console.print(f"  - {escape(r.title)} ({escape(r.source)})", highlight=False)
 
 
-def _setup(question: str, data_dir: Path | None, clearance: str | None, caveats: list[str]
-           ) -> tuple[Any, Any]:
+def _setup(
+    question: str, data_dir: Path | None, clearance: str | None, caveats: list[str]
+) -> tuple[Any, Any]:
     """The settings and the audience of one question: the question is checked before anything
     heavy loads, and the index must exist. Exits 2 with one line saying what is wrong."""
     from accord.answer.questions import check_question
@@ -159,25 +192,51 @@ def timeline_cmd(
 
     rt = Runtime(settings)
     try:
-        entries, undated = timeline(rt.qa, topic, audience,
-                                    until=_iso("--until", until) if until else None,
-                                    since=_iso("--since", since) if since else None)
+        entries, undated = timeline(
+            rt.qa,
+            topic,
+            audience,
+            until=_iso("--until", until) if until else None,
+            since=_iso("--since", since) if since else None,
+        )
     except AccordError as exc:
         raise fail(exc) from exc
     if as_json:
-        print(json.dumps({"topic": topic, "undated_left_out": undated, "entries": [
-            {"date": e.date, "n": e.citation.n, "source": e.citation.source,
-             "title": e.citation.title, "quote": e.citation.quote,
-             "char_start": e.citation.char_start, "char_end": e.citation.char_end}
-            for e in entries]}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "topic": topic,
+                    "undated_left_out": undated,
+                    "entries": [
+                        {
+                            "date": e.date,
+                            "n": e.citation.n,
+                            "source": e.citation.source,
+                            "title": e.citation.title,
+                            "quote": e.citation.quote,
+                            "char_start": e.citation.char_start,
+                            "char_end": e.citation.char_end,
+                        }
+                        for e in entries
+                    ],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     for e in entries:
-        console.print(f"{e.date}  {escape(' '.join(e.citation.quote.split()))} [{e.citation.n}]",
-                      highlight=False)
+        console.print(
+            f"{e.date}  {escape(' '.join(e.citation.quote.split()))} [{e.citation.n}]",
+            highlight=False,
+        )
     console.print("\n[bold]Sources[/bold]")
     for e in entries:
-        console.print(f"[{e.citation.n}] {escape(e.citation.title)} ({e.citation.doc_type}, "
-                      f"{e.date}) {escape(e.citation.source)}", highlight=False)
+        console.print(
+            f"[{e.citation.n}] {escape(e.citation.title)} ({e.citation.doc_type}, "
+            f"{e.date}) {escape(e.citation.source)}",
+            highlight=False,
+        )
     if undated:
         console.print(f"({undated} undated document(s) left out)")
 

@@ -28,8 +28,17 @@ def plain_metavars() -> None:
     command's help, so a typer that changes these hooks fails there, not in front of a user."""
     from typer import core
 
-    kinds = {"str": "TEXT", "int": "N", "float": "NUMBER", "path": "PATH", "int range": "N",
-             "float range": "NUMBER", "datetime": "DATE", "file": "FILE", "directory": "FOLDER"}
+    kinds = {
+        "str": "TEXT",
+        "int": "N",
+        "float": "NUMBER",
+        "path": "PATH",
+        "int range": "N",
+        "float range": "NUMBER",
+        "datetime": "DATE",
+        "file": "FILE",
+        "directory": "FOLDER",
+    }
     shown = core.TyperOption.display_type
 
     def option_metavar(self: Any, ctx: Any) -> str | None:
@@ -50,7 +59,8 @@ def plain_metavars() -> None:
     # Typer's rendering is patched on purpose (its methods replaced), hence the ignores.
     core.TyperOption.display_type_rich = option_metavar  # type: ignore[method-assign]
     core.TyperArgument.display_name_raw = property(  # type: ignore[method-assign,assignment]
-        argument_name)  # also in "Missing argument"
+        argument_name
+    )  # also in "Missing argument"
     core.TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
     core.TyperArgument._rich_display_name = argument_name  # type: ignore[method-assign]
     core.TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
@@ -68,11 +78,15 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:  # every bad setting at once, by its variable's name
         lines = [settings_problem(e) for e in exc.errors()]
-        err.print(f"[red]error:[/red] {len(lines)} setting(s) cannot be used:\n"
-                  + "\n".join(f"  {escape(line)}" for line in lines), soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] {len(lines)} setting(s) cannot be used:\n"
+            + "\n".join(f"  {escape(line)}" for line in lines),
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from exc
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     quiet_third_parties(settings.log_level.upper())
     return settings
 
@@ -88,10 +102,18 @@ def settings_problem(error: Mapping[str, Any]) -> str:
 
 # Libraries whose INFO lines, progress bars and recoverable-parse warnings would sit beside
 # Accord's own report (which says what matters: a file that failed, and why).
-THIRD_PARTY_LOGGERS = {"sentence_transformers": "WARNING", "transformers": "ERROR",
-                       "huggingface_hub": "ERROR", "httpx": "WARNING", "httpcore": "WARNING",
-                       "chromadb": "WARNING", "urllib3": "WARNING", "pypdf": "CRITICAL",
-                       "slack_bolt": "WARNING", "slack_sdk": "WARNING"}
+THIRD_PARTY_LOGGERS = {
+    "sentence_transformers": "WARNING",
+    "transformers": "ERROR",
+    "huggingface_hub": "ERROR",
+    "httpx": "WARNING",
+    "httpcore": "WARNING",
+    "chromadb": "WARNING",
+    "urllib3": "WARNING",
+    "pypdf": "CRITICAL",
+    "slack_bolt": "WARNING",
+    "slack_sdk": "WARNING",
+}
 
 
 def quiet_third_parties(level: str) -> None:
@@ -121,8 +143,11 @@ class ProgressLines:
         eta = (self.total - done) / rate if rate > 0 else float("inf")
         share = 100.0 * done / self.total if self.total else 100.0
         eta_text = f"{eta:.0f} s" if eta != float("inf") else "unknown"
-        self.out.print(f"ingest: {done}/{self.total} files ({share:.1f}%), {rate:.1f} files/s, "
-                       f"ETA {eta_text}", highlight=False, soft_wrap=True)
+        self.out.print(
+            f"ingest: {done}/{self.total} files ({share:.1f}%), {rate:.1f} files/s, ETA {eta_text}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def write_export(out: Path | None, write: Callable[[IO[str]], int]) -> int:
@@ -142,9 +167,12 @@ def fail(exc: AccordError, code: int = 2) -> typer.Exit:
 def no_index(settings: Settings, then: str = "run `accord ingest FOLDER` first") -> typer.Exit:
     """The one message for a data folder without an index: its absolute path, where it came
     from, and what to do."""
-    err.print(f"[red]error:[/red] no index in {escape(str(settings.data_dir.resolve()))} (the "
-              "data folder: --data-dir or ACCORD_DATA_DIR, default .accord under the current "
-              f"folder): {then}", soft_wrap=True)
+    err.print(
+        f"[red]error:[/red] no index in {escape(str(settings.data_dir.resolve()))} (the "
+        "data folder: --data-dir or ACCORD_DATA_DIR, default .accord under the current "
+        f"folder): {then}",
+        soft_wrap=True,
+    )
     return typer.Exit(2)
 
 
@@ -154,6 +182,9 @@ def confirm(what: str, question: str, flag: str = "--prune") -> bool:
     err.print(f"[yellow]{what}[/yellow]", highlight=False, soft_wrap=True)
     if sys.stdin.isatty() and err.is_terminal and typer.confirm(question, default=False):
         return True
-    err.print(f"error: nothing was changed: confirm at a terminal, or run again with {flag}",
-              highlight=False, soft_wrap=True)
+    err.print(
+        f"error: nothing was changed: confirm at a terminal, or run again with {flag}",
+        highlight=False,
+        soft_wrap=True,
+    )
     raise typer.Exit(2)

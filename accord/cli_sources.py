@@ -28,8 +28,12 @@ def _state(root: str | None) -> str:
 
 
 def sources(
-    as_json: bool = typer.Option(False, "--json", help="Print a JSON list of objects with root, "
-                                 "documents, chunks, last_sync, state and summary."),
+    as_json: bool = typer.Option(
+        False,
+        "--json",
+        help="Print a JSON list of objects with root, "
+        "documents, chunks, last_sync, state and summary.",
+    ),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
     """The folders this index is synced from (source roots): documents, chunks, last sync, and
@@ -55,13 +59,21 @@ def sources(
     for col in ("folder", "documents", "chunks", "last sync", "state"):
         table.add_column(col, justify="right" if col in ("documents", "chunks") else "left")
     for r in rows:
-        table.add_row(escape(r["root"] or UNATTRIBUTED), str(r["documents"]), str(r["chunks"]),
-                      _when(r["last_sync"]), _state(r["root"]))
+        table.add_row(
+            escape(r["root"] or UNATTRIBUTED),
+            str(r["documents"]),
+            str(r["chunks"]),
+            _when(r["last_sync"]),
+            _state(r["root"]),
+        )
     console.print(table)
     if any(_state(r["root"]) == "missing" and r["documents"] for r in rows):
-        err.print("[yellow]a folder is missing[/yellow]: if it moved, `accord ingest NEW_PATH` "
-                  "takes its documents along without re-embedding; if it is gone, `accord "
-                  "remove OLD_PATH` takes them out", highlight=False)
+        err.print(
+            "[yellow]a folder is missing[/yellow]: if it moved, `accord ingest NEW_PATH` "
+            "takes its documents along without re-embedding; if it is gone, `accord "
+            "remove OLD_PATH` takes them out",
+            highlight=False,
+        )
 
 
 def _target(target: str, manifest: Any) -> tuple[str | None, list[str], bool]:
@@ -81,17 +93,25 @@ def _target(target: str, manifest: Any) -> tuple[str | None, list[str], bool]:
             rel = Path(key).relative_to(root).as_posix()
             if rel in records and records[rel].root == root:
                 return root, [rel], False
-    raise ValueError(f"{target} (that is, {key}) is neither a source root nor a document in "
-                     "the index: `accord sources` lists the roots, `accord documents` the "
-                     "documents")
+    raise ValueError(
+        f"{target} (that is, {key}) is neither a source root nor a document in "
+        "the index: `accord sources` lists the roots, `accord documents` the "
+        "documents"
+    )
 
 
 def remove(
-    target: str = typer.Argument(..., metavar="ROOT_OR_FILE",
-                                 help="A source root (as `accord sources` lists it), a file in "
-                                      "one, or a document's source."),
-    yes: bool = typer.Option(False, "--yes", help="Remove without asking (a whole root, or "
-                             "more than one document, otherwise asks at a terminal)."),
+    target: str = typer.Argument(
+        ...,
+        metavar="ROOT_OR_FILE",
+        help="A source root (as `accord sources` lists it), a file in one, or a document's source.",
+    ),
+    yes: bool = typer.Option(
+        False,
+        "--yes",
+        help="Remove without asking (a whole root, or "
+        "more than one document, otherwise asks at a terminal).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; change nothing."),
     data_dir: Path | None = typer.Option(None, help="Overrides ACCORD_DATA_DIR."),
 ) -> None:
@@ -115,9 +135,12 @@ def remove(
         raise typer.Exit(2) from exc
     chunks = sum(len(rt.manifest.chunk_texts(s)) for s in docs)
     where = root or UNATTRIBUTED
-    console.print(f"plan: remove {len(docs)} document(s), {chunks} chunk(s), synced from "
-                  f"{escape(where)}" + (" (the whole source root)" if whole else ""),
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"plan: remove {len(docs)} document(s), {chunks} chunk(s), synced from "
+        f"{escape(where)}" + (" (the whole source root)" if whole else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
     for s in docs[:SHOWN]:
         console.print(f"  remove  {escape(s)}", highlight=False, soft_wrap=True)
     if len(docs) > SHOWN:
@@ -125,8 +148,11 @@ def remove(
     if dry_run:
         raise typer.Exit(0)
     if (whole or len(docs) > 1) and not yes:
-        confirm(f"this removes {len(docs)} document(s) from the index.",
-                f"Remove {len(docs)} document(s) synced from {where}?", "--yes")
+        confirm(
+            f"this removes {len(docs)} document(s) from the index.",
+            f"Remove {len(docs)} document(s) synced from {where}?",
+            "--yes",
+        )
     try:
         store = rt.store()
         removed = 0
@@ -139,9 +165,12 @@ def remove(
             rt.syncer().refresh_lexical()
     except AccordError as exc:
         raise fail(exc) from exc
-    console.print(f"removed {len(docs)} document(s) ({removed} chunks) from the index; the files "
-                  f"stay on disk" + (f" (`accord ingest {escape(root)}` would add them again)"
-                                     if root else ""), highlight=False)
+    console.print(
+        f"removed {len(docs)} document(s) ({removed} chunks) from the index; the files "
+        f"stay on disk"
+        + (f" (`accord ingest {escape(root)}` would add them again)" if root else ""),
+        highlight=False,
+    )
     rt.close()
 
 

@@ -60,8 +60,14 @@ class Database:
     """One connection, shared by the process's threads under a lock; autocommit outside
     :meth:`transaction`."""
 
-    def __init__(self, conn: Any, dialect: str, where: str, path: Path | None = None,
-                 reconnect: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        conn: Any,
+        dialect: str,
+        where: str,
+        path: Path | None = None,
+        reconnect: Callable[[], Any] | None = None,
+    ) -> None:
         self.conn = conn
         self._reconnect = reconnect  # PostgreSQL: a new connection after the server went away
         self.dialect = dialect
@@ -83,8 +89,9 @@ class Database:
             except Exception:
                 # A server restart or a dropped connection: outside a transaction, and with no
                 # lock that would silently be lost, connect again and retry once.
-                if not (self.conn.closed and self._reconnect and not self._depth
-                        and not self._held):
+                if not (
+                    self.conn.closed and self._reconnect and not self._depth and not self._held
+                ):
                     raise
                 self.conn = self._reconnect()
                 return self.conn.execute(*args)
@@ -147,14 +154,17 @@ class Database:
         with self.transaction():
             if self.dialect == "postgresql":  # replicas starting together migrate one at a time
                 self.execute("SELECT pg_advisory_xact_lock(?)", (_lock_key("accord_schema"),))
-            self.execute("CREATE TABLE IF NOT EXISTS accord_schema "
-                         "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+            self.execute(
+                "CREATE TABLE IF NOT EXISTS accord_schema "
+                "(component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+            )
             row = self.one("SELECT version FROM accord_schema WHERE component = ?", (component,))
             have = int(row[0]) if row else 0
             if have > len(steps):
                 raise ConfigError(
                     f"{self.where}: the {component} tables are at schema version {have}, written "
-                    f"by a newer Accord (this one knows {len(steps)}); upgrade Accord")
+                    f"by a newer Accord (this one knows {len(steps)}); upgrade Accord"
+                )
             for step in steps[have:]:
                 if callable(step):
                     step(self)
@@ -162,17 +172,24 @@ class Database:
                     for statement in step:
                         self.execute(statement.format(**_DDL[self.dialect]))
             if len(steps) != have:
-                self.execute("INSERT INTO accord_schema (component, version) VALUES (?, ?) "
-                             "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
-                             (component, len(steps)))
+                self.execute(
+                    "INSERT INTO accord_schema (component, version) VALUES (?, ?) "
+                    "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                    (component, len(steps)),
+                )
         return len(steps)
 
     def columns(self, table: str) -> set[str]:
         if self.dialect == "sqlite":
             return {r[1] for r in self.all(f"PRAGMA table_info({table})")}
-        return {r[0] for r in self.all("SELECT column_name FROM information_schema.columns "
-                                       "WHERE table_name = ? AND table_schema = current_schema()",
-                                       (table,))}
+        return {
+            r[0]
+            for r in self.all(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = ? AND table_schema = current_schema()",
+                (table,),
+            )
+        }
 
     # --- locks between processes ---------------------------------------------------------------
     def try_lock(self, name: str) -> bool:
@@ -240,12 +257,15 @@ def connect_postgres(url: str) -> Database:
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - psycopg is a dependency
-        raise ConfigError("ACCORD_DATABASE_URL is set but psycopg is not installed: "
-                          "pip install 'psycopg[binary]'") from exc
+        raise ConfigError(
+            "ACCORD_DATABASE_URL is set but psycopg is not installed: pip install 'psycopg[binary]'"
+        ) from exc
+
     def connect() -> Any:
         try:
-            return psycopg.connect(url, autocommit=True, connect_timeout=10,
-                                   application_name=f"accord-{os.getpid()}")
+            return psycopg.connect(
+                url, autocommit=True, connect_timeout=10, application_name=f"accord-{os.getpid()}"
+            )
         except psycopg.Error as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
             raise ConfigError(f"cannot reach the database at {redacted(url)}: {first}") from exc
@@ -259,6 +279,8 @@ def open_database(url: str | None, sqlite_path: Path | None) -> Database:
     if not url:
         return connect_sqlite(sqlite_path)
     if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"ACCORD_DATABASE_URL {redacted(url)!r} is not a postgresql:// URL "
-                          "(leave it unset for SQLite files under the data dir)")
+        raise ConfigError(
+            f"ACCORD_DATABASE_URL {redacted(url)!r} is not a postgresql:// URL "
+            "(leave it unset for SQLite files under the data dir)"
+        )
     return connect_postgres(url)

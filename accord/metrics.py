@@ -43,12 +43,11 @@ class Metrics:
         out: list[str] = []
         with self._lock:
             for name, help_, series in (
-                    ("accord_questions_total", "Questions answered", self.questions),
-                    ("accord_refusals_total", "Answers that were refusals", self.refusals),
-                    ("accord_weak_answers_total", "Answers giving only the closest passage",
-                     self.weak),
-                    ("accord_errors_total", "Questions that failed with an error",
-                     self.errors)):
+                ("accord_questions_total", "Questions answered", self.questions),
+                ("accord_refusals_total", "Answers that were refusals", self.refusals),
+                ("accord_weak_answers_total", "Answers giving only the closest passage", self.weak),
+                ("accord_errors_total", "Questions that failed with an error", self.errors),
+            ):
                 out += [f"# HELP {name} {help_}.", f"# TYPE {name} counter"]
                 out += [f'{name}{{front_end="{fe}"}} {n}' for fe, n in sorted(series.items())]
             name = "accord_answer_latency_seconds"

@@ -163,7 +163,7 @@ class Citation:
     page_end: int | None = None  # the last page of a quote that runs over a page break
 
     def pages(self) -> str:
-        """"p. 4", "pp. 4\u20135" for a quote that runs over a page break, "" without pages."""
+        """ "p. 4", "pp. 4\u20135" for a quote that runs over a page break, "" without pages."""
         if not self.page:
             return ""
         if self.page_end and self.page_end != self.page:
@@ -171,7 +171,7 @@ class Citation:
         return f"p. {self.page}"
 
     def ocr_note(self) -> str | None:
-        """"quoted from an OCR'd scan, p. 4; OCR confidence 93%" for a quote read by OCR."""
+        """ "quoted from an OCR'd scan, p. 4; OCR confidence 93%" for a quote read by OCR."""
         if self.ocr_confidence is None:
             return None
         where = f", p. {self.page}" if self.page else ""
@@ -213,8 +213,14 @@ class Answer:
         """The quote of ``c`` as the front ends print it under Sources (reflowed: line breaks
         joined), or None when a part's answer already prints it whole: each quote is printed
         once."""
-        if any(ld.get("n") == c.n and ld.get("whole") for p in self.parts
-               for ld in p.get("leads") or []) and f"[{c.n}]" in self.text:
+        if (
+            any(
+                ld.get("n") == c.n and ld.get("whole")
+                for p in self.parts
+                for ld in p.get("leads") or []
+            )
+            and f"[{c.n}]" in self.text
+        ):
             return None
         return reflow(c.quote)
 
@@ -236,9 +242,22 @@ class Answer:
                         for k, v in asdict(c).items()
                         if k
                         in (
-                            "n", "source", "title", "doc_type", "date", "page", "section",
-                            "quote", "char_start", "char_end", "chunk_id", "score",
-                            "content_hash", "marking", "caveats", "ocr_confidence",
+                            "n",
+                            "source",
+                            "title",
+                            "doc_type",
+                            "date",
+                            "page",
+                            "section",
+                            "quote",
+                            "char_start",
+                            "char_end",
+                            "chunk_id",
+                            "score",
+                            "content_hash",
+                            "marking",
+                            "caveats",
+                            "ocr_confidence",
                             "page_end",
                         )
                     },

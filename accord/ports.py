@@ -25,16 +25,20 @@ class Embedder(Protocol):
 class Retriever(Protocol):
     """Ranks the chunks an audience may see for a question."""
 
-    def retrieve(self, question: str, k: int, filters: Filters | None = None,
-                 mode: str = "hybrid", query_vector: np.ndarray | None = None
-                 ) -> list[RetrievedChunk]: ...
+    def retrieve(
+        self,
+        question: str,
+        k: int,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> list[RetrievedChunk]: ...
 
 
 class ExtractiveFallback(Protocol):
     """What an answerer needs of the extractive answerer: an answer from the same passages."""
 
-    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray
-                ) -> Answer: ...
+    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray) -> Answer: ...
 
 
 class Answerer(Protocol):
@@ -42,8 +46,13 @@ class Answerer(Protocol):
 
     mode: str
 
-    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
-                extractive: ExtractiveFallback,
-                on_token: Callable[[str], object] | None = None) -> Answer: ...
+    def compose(
+        self,
+        question: str,
+        chunks: list[RetrievedChunk],
+        qvec: np.ndarray,
+        extractive: ExtractiveFallback,
+        on_token: Callable[[str], object] | None = None,
+    ) -> Answer: ...
 
     def condense(self, question: str, history: list[str]) -> str: ...

@@ -50,11 +50,18 @@ log = logging.getLogger(__name__)
 class QA:
     """Answers questions from the index. Build once per process; thread-safe for answering."""
 
-    def __init__(self, settings: Settings, retriever: Retriever, embedder: Embedder,
-                 lexical: Callable[[], LexicalIndex], documents: Manifest | None = None,
-                 answerer: Answerer | None = None, audit: AuditLog | None = None,
-                 decision: Decision | None = None,
-                 sentence_embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        embedder: Embedder,
+        lexical: Callable[[], LexicalIndex],
+        documents: Manifest | None = None,
+        answerer: Answerer | None = None,
+        audit: AuditLog | None = None,
+        decision: Decision | None = None,
+        sentence_embedder: Embedder | None = None,
+    ) -> None:
         self.settings = settings
         self.rules = settings.rules()
         self.audit = audit  # every answer leaves a row here when set
@@ -66,27 +73,37 @@ class QA:
         self._lexical = lexical  # callable returning the current LexicalIndex
         self.documents = documents  # has .document(source) -> Document, for checking quotes
         self.extractive = ExtractiveAnswerer(
-            sentence_embedder or embedder, lambda t: self._lexical().idf(t), decision,
+            sentence_embedder or embedder,
+            lambda t: self._lexical().idf(t),
+            decision,
             document_text=lambda source: self._lexical().document_text(source),
-            document=self._document)
+            document=self._document,
+        )
         self.answerer = answerer  # an LLM answerer, or None for extractive only
         self._extractive_ms: ExtractiveAnswerer | None = None
 
-    def effective_filters(self, filters: Filters | None, audience: Audience | None = None
-                          ) -> Filters:
+    def effective_filters(
+        self, filters: Filters | None, audience: Audience | None = None
+    ) -> Filters:
         """The filters with the audience applied: ``audience``, else the one in ``filters``,
         else the settings' CLI audience."""
         f = dataclasses.replace(filters) if filters else Filters()
         f.audience = audience or f.audience or self.settings.cli_audience()
         return f
 
-    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None,
-                 mode: str = "hybrid") -> list[RetrievedChunk]:
+    def retrieve(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str = "hybrid",
+    ) -> list[RetrievedChunk]:
         """Ranked chunks for ``question`` under ``filters`` (clearance always applied)."""
         q = check_question(question)
         self._require_index()
-        return self.retriever.retrieve(q, k or self.settings.top_k, self.effective_filters(filters),
-                                       mode=mode)
+        return self.retriever.retrieve(
+            q, k or self.settings.top_k, self.effective_filters(filters), mode=mode
+        )
 
     def _require_index(self) -> None:
         if len(self._lexical()) == 0:
@@ -96,12 +113,21 @@ class QA:
                 raise IndexNeedsResync(
                     "The index was marked by other security-marking rules than the ones in "
                     f"force ({self.rules.source}); until it is re-marked a document could be "
-                    "shown below its marking. Run `accord ingest FOLDER` (no re-embedding).")
+                    "shown below its marking. Run `accord ingest FOLDER` (no re-embedding)."
+                )
 
-    def answer(self, question: str, filters: Filters | None = None, k: int | None = None,
-               mode: str = "hybrid", history: list[str] | None = None,
-               on_token: Any = None, audience: Audience | None = None,
-               origin: Origin | None = None, as_of: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str = "hybrid",
+        history: list[str] | None = None,
+        on_token: Any = None,
+        audience: Audience | None = None,
+        origin: Origin | None = None,
+        as_of: str | None = None,
+    ) -> Answer:
         """Answer ``question`` from the documents ``audience`` may see (default: the one in
         ``filters``, else the settings' CLI audience), and record it in the audit log.
 
@@ -135,17 +161,21 @@ class QA:
             self._in_force(ans, filters, as_of)
         self._final_check(ans, filters.audience)
         ans.latency_ms = (time.perf_counter() - t0) * 1000
-        self.metrics.observe((origin or Origin()).front_end, ans.latency_ms / 1000, ans.refused,
-                             ans.weak)
+        self.metrics.observe(
+            (origin or Origin()).front_end, ans.latency_ms / 1000, ans.refused, ans.weak
+        )
         if self.audit is not None:
-            model = self.settings.llm_model or (str(self.settings.llm_model_path)
-                                                if self.settings.llm_model_path else None)
-            self.audit.record_answer(ans, filters.audience, origin or Origin(),
-                                     model if ans.mode == "llm" else None)
+            model = self.settings.llm_model or (
+                str(self.settings.llm_model_path) if self.settings.llm_model_path else None
+            )
+            self.audit.record_answer(
+                ans, filters.audience, origin or Origin(), model if ans.mode == "llm" else None
+            )
         return ans
 
-    def _compose(self, search_q: str, lang: str, filters: Filters, k: int | None, mode: str,
-                 on_token: Any) -> tuple[Answer, list[RetrievedChunk]]:
+    def _compose(
+        self, search_q: str, lang: str, filters: Filters, k: int | None, mode: str, on_token: Any
+    ) -> tuple[Answer, list[RetrievedChunk]]:
         """Retrieve for each part of the question and compose the answer, in ``lang``: a
         bilingual document is quoted in the asker's language where it has that version."""
         extractive = self._extractive_for(lang)
@@ -155,21 +185,29 @@ class QA:
             focus = parsed.parts[0].search if len(parsed.parts) == 1 else search_q
             qvec = self.embedder.embed_query(focus)
             chunks = prefer_language(
-                self.retriever.retrieve(focus, k, filters, mode=mode, query_vector=qvec), lang)
+                self.retriever.retrieve(focus, k, filters, mode=mode, query_vector=qvec), lang
+            )
             if self.answerer is not None:
-                ans = self.answerer.compose(search_q, chunks, qvec, extractive,
-                                            on_token=on_token)
+                ans = self.answerer.compose(search_q, chunks, qvec, extractive, on_token=on_token)
             else:
                 ans = extractive.compose(search_q, chunks, qvec, parsed)
             return ans, chunks
         # Each part is searched and answered on its own: "(a) whether ... (b) when ...".
         vecs = self.embedder.embed_batch([p.search for p in parsed.parts])
-        per_part = [(p, prefer_language(self.retriever.retrieve(
-            p.search, k, filters, mode=mode, query_vector=v), lang), v)
-                    for p, v in zip(parsed.parts, vecs, strict=True)]
+        per_part = [
+            (
+                p,
+                prefer_language(
+                    self.retriever.retrieve(p.search, k, filters, mode=mode, query_vector=v), lang
+                ),
+                v,
+            )
+            for p, v in zip(parsed.parts, vecs, strict=True)
+        ]
         ans = extractive.compose_parts(search_q, per_part)
-        chunks = sorted({c.chunk_id: c for _, cs, _ in per_part for c in cs}.values(),
-                        key=lambda c: -c.score)
+        chunks = sorted(
+            {c.chunk_id: c for _, cs, _ in per_part for c in cs}.values(), key=lambda c: -c.score
+        )
         return ans, chunks
 
     def _extractive_for(self, lang: str) -> ExtractiveAnswerer:
@@ -179,9 +217,15 @@ class QA:
         if self._extractive_ms is None:
             base = self.extractive
             self._extractive_ms = ExtractiveAnswerer(
-                base.embedder, base.idf, base.decision, document_text=base.document_text,
+                base.embedder,
+                base.idf,
+                base.decision,
+                document_text=base.document_text,
                 document=base.document,
-                lex=lexicon_for(MALAY), reader=base.reader, read=base.read)
+                lex=lexicon_for(MALAY),
+                reader=base.reader,
+                read=base.read,
+            )
         return self._extractive_ms
 
     def _document(self, source: str) -> Document | None:
@@ -211,8 +255,10 @@ class QA:
             st = reg.status(c.source, as_of)
             if st.state in ("expired", "superseded", "terminated"):
                 by = f" by {reg.items[st.superseded_by].title}" if st.superseded_by else ""
-                notes.append(f"[{c.n}] is from an instrument that is {st.state}{by}"
-                             f"{' as of ' + as_of if as_of else ''}.")
+                notes.append(
+                    f"[{c.n}] is from an instrument that is {st.state}{by}"
+                    f"{' as of ' + as_of if as_of else ''}."
+                )
             doc = self.documents.document(c.source) if self.documents else None
             article = article_of(doc.text, c.char_start, c.quote) if doc else None
             if not article:
@@ -224,21 +270,28 @@ class QA:
             new = change.new_text
             if new is None:
                 continue
-            if not (self.documents and self.visible(other, filters.audience)
-                    and passes_dates(filters, reg.items[other])):
+            if not (
+                self.documents
+                and self.visible(other, filters.audience)
+                and passes_dates(filters, reg.items[other])
+            ):
                 continue
             cite = self._citation_for(other, new.start, new.end, len(ans.citations) + 1)
             if cite is None:
                 continue
             ans.citations.append(cite)
             amending = reg.items[other]
-            label = (f"in force: Article {change.article} as amended by {amending.title} of "
-                     f"{_long_date(amending.signed)}; the text as signed said")
+            label = (
+                f"in force: Article {change.article} as amended by {amending.title} of "
+                f"{_long_date(amending.signed)}; the text as signed said"
+            )
             if _lead_in_force(ans, c, cite, label):
                 continue
-            notes.append(f"Article {change.article} of the instrument quoted in [{c.n}] was "
-                         f"amended by {amending.title} of {_long_date(amending.signed)}: "
-                         f"{cite.quote} [{cite.n}]")
+            notes.append(
+                f"Article {change.article} of the instrument quoted in [{c.n}] was "
+                f"amended by {amending.title} of {_long_date(amending.signed)}: "
+                f"{cite.quote} [{cite.n}]"
+            )
         if notes:
             ans.text = ans.text + "\n" + "\n".join(notes)
             ans.notice = " ".join(n for n in notes if "is from an instrument" in n) or ans.notice
@@ -247,8 +300,11 @@ class QA:
         """A citation of ``source``'s text[start:end] through the indexed chunk holding it."""
         lex = self._lexical()
         for i, meta in enumerate(lex.metas):
-            if meta.get("source") == source and int(meta.get("char_start", 0)) <= start \
-                    and end <= int(meta.get("char_end", 0)):
+            if (
+                meta.get("source") == source
+                and int(meta.get("char_start", 0)) <= start
+                and end <= int(meta.get("char_end", 0))
+            ):
                 doc = self.documents.document(source) if self.documents else None
                 if doc is None:
                     return None
@@ -270,19 +326,27 @@ class QA:
         change (a re-mark during the answer, a bug) can put one in front of the wrong readers."""
         if self.documents is None:
             return
-        sources = {c.source for c in ans.citations} | {r.source for r in ans.retrieved} | {
-            r.source for r in ans.related}
+        sources = (
+            {c.source for c in ans.citations}
+            | {r.source for r in ans.retrieved}
+            | {r.source for r in ans.related}
+        )
         hidden = {s for s in sources if not self.visible(s, audience)}
         if not hidden:
             return
-        log.error("final access check removed %d document(s) retrieval had passed for %s",
-                  len(hidden), audience.describe())
+        log.error(
+            "final access check removed %d document(s) retrieval had passed for %s",
+            len(hidden),
+            audience.describe(),
+        )
         ans.retrieved = [r for r in ans.retrieved if r.source not in hidden]
         ans.related = [r for r in ans.related if r.source not in hidden]
         if any(c.source in hidden for c in ans.citations):
             ans.citations = []
-            ans.text = ("The answer could not be shown: a source it rested on is not available "
-                        "to this audience.")
+            ans.text = (
+                "The answer could not be shown: a source it rested on is not available "
+                "to this audience."
+            )
             ans.refused = True
 
 
@@ -295,9 +359,13 @@ def _lead_in_force(ans: Answer, old: Citation, new: Citation, label: str) -> boo
             was = f"{ld['text']} [{old.n}]"
             if ld["n"] != old.n or was not in ans.text:
                 continue
-            lead = lead_of(new.quote, str(part.get("kind", "what")),
-                           given_words(str(part.get("part", ""))), lexicon(),
-                           agent=asks_agent(str(part.get("part", ""))))
+            lead = lead_of(
+                new.quote,
+                str(part.get("kind", "what")),
+                given_words(str(part.get("part", ""))),
+                lexicon(),
+                agent=asks_agent(str(part.get("part", ""))),
+            )
             now = lead.text(new.quote)
             ans.text = ans.text.replace(was, f"{now} [{new.n}] ({label}: {was})", 1)
             part["leads"].insert(i, {"n": new.n, "text": now, "whole": lead.whole})

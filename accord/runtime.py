@@ -29,8 +29,13 @@ class Runtime:
     Imports of heavy parts (Chroma, torch, the ONNX runtime) stay inside the builders, so a
     command that does not need a part never loads it."""
 
-    def __init__(self, settings: Settings, client: Any = None, embedder: Embedder | None = None,
-                 llm: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: Any = None,
+        embedder: Embedder | None = None,
+        llm: Any = None,
+    ) -> None:
         self.settings = settings
         self._client = client  # a chromadb client (chromadb's API type)
         self._embedder = embedder
@@ -59,8 +64,9 @@ class Runtime:
         if self._store is None:
             from vectorstore.store import ChunkStore
 
-            self._store = ChunkStore(self.client, self.settings.collection, self.model_name,
-                                     check_model=check_model)
+            self._store = ChunkStore(
+                self.client, self.settings.collection, self.model_name, check_model=check_model
+            )
         return self._store
 
     @property
@@ -77,8 +83,10 @@ class Runtime:
             from vectorstore.embeddings import shared_embedder
 
             self._embedder = shared_embedder(
-                self.settings.embedding_model, self.settings.embedding_device,
-                self.settings.embedding_batch_size)
+                self.settings.embedding_model,
+                self.settings.embedding_device,
+                self.settings.embedding_batch_size,
+            )
         return self._embedder
 
     @property
@@ -101,9 +109,11 @@ class Runtime:
             elif exported(self.encoder_dir, self.model_name):
                 self._query_embedder = OnnxEmbedder(self.encoder_dir)
             elif mode == "onnx":
-                raise ConfigError(f"no ONNX export of {self.model_name} in {self.encoder_dir}: "
-                                  "run `accord ingest FOLDER` (it writes one), or set "
-                                  "ACCORD_QUERY_ENCODER=auto")
+                raise ConfigError(
+                    f"no ONNX export of {self.model_name} in {self.encoder_dir}: "
+                    "run `accord ingest FOLDER` (it writes one), or set "
+                    "ACCORD_QUERY_ENCODER=auto"
+                )
             else:
                 self._query_embedder = self.embedder
         return self._query_embedder
@@ -118,9 +128,12 @@ class Runtime:
             from vectorstore.onnx_encoder import MODEL_FILES, OnnxEmbedder, exported
 
             query = self.query_embedder
-            if (self._embedder is None and self.settings.query_encoder != "sentence-transformers"
-                    and exported(self.encoder_dir, self.model_name)
-                    and (self.encoder_dir / MODEL_FILES["int8"]).exists()):
+            if (
+                self._embedder is None
+                and self.settings.query_encoder != "sentence-transformers"
+                and exported(self.encoder_dir, self.model_name)
+                and (self.encoder_dir / MODEL_FILES["int8"]).exists()
+            ):
                 self._sentence_embedder = OnnxEmbedder(self.encoder_dir, precision="int8")
             else:
                 self._sentence_embedder = query
@@ -172,27 +185,34 @@ class Runtime:
             return self._ingest_embedder
         try:
             if not exported(self.encoder_dir, self.model_name):
-                export_in_child(self.settings.embedding_model, self.model_name,
-                                self.encoder_dir)
+                export_in_child(self.settings.embedding_model, self.model_name, self.encoder_dir)
             precision = "int8" if mode == "onnx-int8" else "fp32"
             if precision == "int8":
                 quantize(self.encoder_dir)
         except ConfigError as exc:  # e.g. a model of another shape: the reference path
-            logging.getLogger(__name__).warning("%s; chunks are embedded with "
-                                                "sentence-transformers", exc)
+            logging.getLogger(__name__).warning(
+                "%s; chunks are embedded with sentence-transformers", exc
+            )
             return self.embedder
         self._ingest_embedder = OnnxEmbedder(
-            self.encoder_dir, batch_size=min(INGEST_BATCH, self.settings.embedding_batch_size),
-            threads=self.settings.encoder_threads or None, precision=precision,
-            max_tokens=self.settings.encoder_max_tokens)
+            self.encoder_dir,
+            batch_size=min(INGEST_BATCH, self.settings.embedding_batch_size),
+            threads=self.settings.encoder_threads or None,
+            precision=precision,
+            max_tokens=self.settings.encoder_max_tokens,
+        )
         return self._ingest_embedder
 
     def syncer(self, check_model: bool = True) -> Syncer:
         from ingest.sync import Syncer
 
-        return Syncer(self.settings, self.store(check_model), self.manifest,
-                      lambda: self.ingest_embedder,
-                      batch_chunks=self.settings.ingest_batch_chunks)
+        return Syncer(
+            self.settings,
+            self.store(check_model),
+            self.manifest,
+            lambda: self.ingest_embedder,
+            batch_chunks=self.settings.ingest_batch_chunks,
+        )
 
     @property
     def qa(self) -> QA:
@@ -215,8 +235,17 @@ class Runtime:
             from accord.answer.llm import build_answerer
 
             answerer = build_answerer(self.settings, llm=self._llm)
-        return QA(self.settings, retriever, embedder, lexical, self.manifest, answerer,
-                  audit=self.audit, decision=decision, sentence_embedder=self.sentence_embedder)
+        return QA(
+            self.settings,
+            retriever,
+            embedder,
+            lexical,
+            self.manifest,
+            answerer,
+            audit=self.audit,
+            decision=decision,
+            sentence_embedder=self.sentence_embedder,
+        )
 
     @property
     def audit(self) -> AuditLog:
@@ -224,8 +253,11 @@ class Runtime:
         if self._audit is None:
             from accord.access.audit import DB_NAME, AuditLog
 
-            self._audit = AuditLog(self.settings.state_db(DB_NAME),
-                                   self.settings.audit_retention_days, self.settings.secrets)
+            self._audit = AuditLog(
+                self.settings.state_db(DB_NAME),
+                self.settings.audit_retention_days,
+                self.settings.secrets,
+            )
         return self._audit
 
     def close(self) -> None:

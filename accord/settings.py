@@ -77,14 +77,20 @@ class Settings(BaseSettings):
         "benchmarks/RESULTS.md.",
     )
     encoder_max_tokens: int | None = Field(
-        None, ge=16, description="Tokens of a chunk the ONNX ingest encoders read (the rest is "
+        None,
+        ge=16,
+        description="Tokens of a chunk the ONNX ingest encoders read (the rest is "
         "cut). Unset: the model's own limit (256 for all-MiniLM-L6-v2).",
     )
     encoder_threads: int = Field(
-        0, ge=0, description="onnxruntime threads per ONNX encoder; 0: one per core.",
+        0,
+        ge=0,
+        description="onnxruntime threads per ONNX encoder; 0: one per core.",
     )
     ingest_batch_chunks: int = Field(
-        256, ge=1, description="Chunks embedded and written per batch during a sync; a killed "
+        256,
+        ge=1,
+        description="Chunks embedded and written per batch during a sync; a killed "
         "sync loses at most one batch of work.",
     )
     embedding_device: str = Field("cpu", description="torch device for the embedding model.")
@@ -92,8 +98,9 @@ class Settings(BaseSettings):
         50.0, gt=0, description="Files larger than this are reported and not indexed."
     )
     chunk_chars: int = Field(
-        900, ge=200, description="Target chunk size in characters (structure is kept whole "
-        "where it fits)."
+        900,
+        ge=200,
+        description="Target chunk size in characters (structure is kept whole where it fits).",
     )
     chunk_max_chars: int = Field(
         1400, ge=300, description="Hard upper bound on a chunk; longer blocks split at sentences."
@@ -107,10 +114,14 @@ class Settings(BaseSettings):
     ocr_languages: str = Field(
         "eng+msa", description="Tesseract languages, '+'-separated (those installed are used)."
     )
-    ocr_dpi: int = Field(300, ge=72, le=600, description="Resolution pages are rendered at "
-                         "for OCR.")
+    ocr_dpi: int = Field(
+        300, ge=72, le=600, description="Resolution pages are rendered at for OCR."
+    )
     ocr_low_confidence: float = Field(
-        60.0, ge=0, le=100, description="Pages whose mean OCR word confidence (0-100) is below "
+        60.0,
+        ge=0,
+        le=100,
+        description="Pages whose mean OCR word confidence (0-100) is below "
         "this are listed in the ingest summary as low-confidence.",
     )
     top_k: int = Field(8, ge=1, le=100, description="Chunks retrieved for an answer.")
@@ -147,7 +158,8 @@ class Settings(BaseSettings):
         "`clearance`, and Slack Connect channels the bottom of the ladder.",
     )
     audit_retention_days: int = Field(
-        0, ge=0,
+        0,
+        ge=0,
         description="Audit records older than this many days are deleted; 0 keeps them all.",
     )
     llm_provider: Literal["none", "llamacpp", "ollama", "openai"] = Field(
@@ -183,13 +195,16 @@ class Settings(BaseSettings):
         "", description="Comma-separated Slack user ids allowed to re-index from Slack."
     )
     assistant_prompts: str = Field(
-        "", description="Suggested prompts shown when an officer opens a thread in Slack's "
+        "",
+        description="Suggested prompts shown when an officer opens a thread in Slack's "
         "assistant container, separated by `|` (at most 4 are shown). Unset: made from the "
         "titles of the documents the officer may read that come up most often in the index.",
     )
     log_level: str = Field("INFO", description="Python logging level.")
     progress_every_s: float = Field(
-        5.0, gt=0, description="When `accord ingest` writes to a log rather than a terminal, "
+        5.0,
+        gt=0,
+        description="When `accord ingest` writes to a log rather than a terminal, "
         "one progress line every this many seconds.",
     )
 
@@ -212,15 +227,19 @@ class Settings(BaseSettings):
 
         return load_rules(self.markings_file)
 
-    def cli_audience(self, clearance: str | None = None,
-                     caveats: list[str] | None = None) -> Audience:
+    def cli_audience(
+        self, clearance: str | None = None, caveats: list[str] | None = None
+    ) -> Audience:
         """The audience of a CLI or evaluation run: the settings', or the given overrides."""
         from accord.access.audiences import Audience, parse_caveats, parse_clearance
 
         rules = self.rules()
         level = parse_clearance(rules, clearance) if clearance else self.clearance
-        held = (parse_caveats(rules, caveats) if caveats is not None
-                else parse_caveats(rules, self.caveats.split(",")))
+        held = (
+            parse_caveats(rules, caveats)
+            if caveats is not None
+            else parse_caveats(rules, self.caveats.split(","))
+        )
         return Audience(level, held, "command line")
 
     @property
@@ -229,8 +248,17 @@ class Settings(BaseSettings):
         from urllib.parse import urlparse
 
         db_password = urlparse(self.database_url).password if self.database_url else None
-        return [s for s in (self.slack_bot_token, self.slack_signing_secret,
-                            self.slack_app_token, self.llm_api_key, db_password) if s]
+        return [
+            s
+            for s in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.llm_api_key,
+                db_password,
+            )
+            if s
+        ]
 
     @property
     def admin_user_ids(self) -> set[str]:

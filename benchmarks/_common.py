@@ -16,15 +16,23 @@ CORPUS = REPO.parent / "shared" / "corpus"
 
 def run_phase(script: Path, phase: str, *args: str) -> dict:
     """Run ``script --phase PHASE`` in a fresh process; return its JSON result + peak RSS."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-           "PYTHONPATH": str(REPO)}
-    out = subprocess.run([sys.executable, str(script), "--phase", phase, *args], env=env,
-                         capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "PYTHONPATH": str(REPO),
+    }
+    out = subprocess.run(
+        [sys.executable, str(script), "--phase", phase, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode not in (0, 1):
         sys.stderr.write(out.stderr[-4000:])
         raise SystemExit(f"phase {phase} failed with exit {out.returncode}")
     line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def emit(result: dict) -> None:
@@ -73,7 +81,8 @@ def tutorial_store(path: Path, corpus: Path):
         return Chroma(client=client, collection_name="tutorial", embedding_function=emb)
     print("building the LangChain tutorial index ...", file=sys.stderr)
     splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        tutorial_documents(corpus))
+        tutorial_documents(corpus)
+    )
     return Chroma.from_documents(splits, emb, client=client, collection_name="tutorial")
 
 

@@ -55,8 +55,9 @@ def prepare(qa_path: Path, root: Path, data: Path):
     prepared = []
     for r in rows:
         qv = emb.embed_query(r["question"])
-        chunks = qa.retriever.retrieve(r["question"], settings.top_k, qa.effective_filters(None),
-                                       query_vector=qv)
+        chunks = qa.retriever.retrieve(
+            r["question"], settings.top_k, qa.effective_filters(None), query_vector=qv
+        )
         prepared.append((r, chunks, qv))
     return qa.extractive, prepared
 
@@ -88,8 +89,9 @@ def main() -> None:
     current = (ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.W_TITLE, ex.P_NAME, ex.P_FIGURE)
     thr0 = sets[0][1].threshold
     best = None
-    grid = itertools.product((0.5,), (0.2, 0.3), (0.2,), (0.1,), (0.0, 0.1, 0.2), (0.0, 0.15),
-                             (0.3,))
+    grid = itertools.product(
+        (0.5,), (0.2, 0.3), (0.2,), (0.1,), (0.0, 0.1, 0.2), (0.0, 0.15), (0.3,)
+    )
     for weights in grid:
         ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.W_TITLE, ex.P_NAME, ex.P_FIGURE = weights
         for thr in np.arange(0.30, 0.60, 0.04):
@@ -100,12 +102,16 @@ def main() -> None:
                 best = (objective, weights, float(thr), res)
     for label, (weights, thr) in (("current", (current, thr0)), ("best", best[1:3])):
         ex.W_SIM, ex.W_SENT, ex.W_CTX, ex.W_TYPE, ex.W_TITLE, ex.P_NAME, ex.P_FIGURE = weights
-        print(f"{label}: weights (sim, sent, ctx, type, title, p_name, p_figure) = {weights}, "
-              f"threshold {thr:.2f}")
+        print(
+            f"{label}: weights (sim, sent, ctx, type, title, p_name, p_figure) = {weights}, "
+            f"threshold {thr:.2f}"
+        )
         for qa_path, a, p in sets:
             g, ar, ur = evaluate(a, p, thr)
-            print(f"  {qa_path}: answerable citing gold {g:.3f}, answerable refused {ar:.3f}, "
-                  f"unanswerable refused {ur:.3f}")
+            print(
+                f"  {qa_path}: answerable citing gold {g:.3f}, answerable refused {ar:.3f}, "
+                f"unanswerable refused {ur:.3f}"
+            )
 
 
 if __name__ == "__main__":

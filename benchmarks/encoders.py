@@ -44,7 +44,7 @@ def main() -> None:
     from vectorstore.onnx_encoder import OnnxEmbedder, export, quantize
 
     texts = [t for _, t, _ in Manifest(args.data / "manifest.sqlite").iter_chunks()]
-    texts = texts[::args.every]
+    texts = texts[:: args.every]
     st = SentenceTransformerEmbedder()
     directory = Path(tempfile.mkdtemp()) / "all-MiniLM-L6-v2"
     export(st._model, "all-MiniLM-L6-v2", directory)
@@ -58,8 +58,10 @@ def main() -> None:
     cut = OnnxEmbedder(directory, batch_size=16, threads=1, precision="int8", max_tokens=128)
     runs.append(("onnxruntime int8, batch 16, 128 tokens", cut.embed_batch))
     print(f"{len(texts)} chunk texts from {args.data}, one thread per encoder")
-    print(f"{'encoder':42} {'CPU s':>7} {'chunks/CPU-s':>12} {'x ref':>6} {'min cos':>8} "
-          f"{'wall s':>7} {'load':>5}")
+    print(
+        f"{'encoder':42} {'CPU s':>7} {'chunks/CPU-s':>12} {'x ref':>6} {'min cos':>8} "
+        f"{'wall s':>7} {'load':>5}"
+    )
     ref_rate, ref = 0.0, None
     for name, fn in runs:
         t, c = time.perf_counter(), cpu_seconds()
@@ -68,8 +70,11 @@ def main() -> None:
         if ref is None:
             ref, ref_rate = vecs, len(texts) / cpu
         cos = float(np.min(np.sum(vecs * ref, axis=1)))
-        print(f"{name:42} {cpu:7.1f} {len(texts) / cpu:12.1f} {len(texts) / cpu / ref_rate:6.2f} "
-              f"{cos:8.4f} {wall:7.1f} {os.getloadavg()[0]:5.1f}", flush=True)
+        print(
+            f"{name:42} {cpu:7.1f} {len(texts) / cpu:12.1f} {len(texts) / cpu / ref_rate:6.2f} "
+            f"{cos:8.4f} {wall:7.1f} {os.getloadavg()[0]:5.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

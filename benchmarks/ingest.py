@@ -43,10 +43,14 @@ CONFIGS: dict[str, tuple[str, dict]] = {
     "st": ("sentence-transformers", {"ingest_encoder": "sentence-transformers"}),
     "onnx": ("onnx fp32", {"ingest_encoder": "onnx"}),
     "int8": ("onnx int8", {"ingest_encoder": "onnx-int8"}),
-    "int8-128": ("onnx int8, 128 tokens", {"ingest_encoder": "onnx-int8",
-                                           "encoder_max_tokens": 128}),
-    "int8-small": ("onnx int8, chunks 500/800", {"ingest_encoder": "onnx-int8",
-                                                 "chunk_chars": 500, "chunk_max_chars": 800}),
+    "int8-128": (
+        "onnx int8, 128 tokens",
+        {"ingest_encoder": "onnx-int8", "encoder_max_tokens": 128},
+    ),
+    "int8-small": (
+        "onnx int8, chunks 500/800",
+        {"ingest_encoder": "onnx-int8", "chunk_chars": 500, "chunk_max_chars": 800},
+    ),
 }
 
 
@@ -58,8 +62,9 @@ def cpu_seconds() -> float:
 def accord_settings(work: Path, config: str):
     from accord.settings import Settings
 
-    return Settings(_env_file=None, data_dir=work / config, clearance="TOP SECRET",
-                    **CONFIGS[config][1])
+    return Settings(
+        _env_file=None, data_dir=work / config, clearance="TOP SECRET", **CONFIGS[config][1]
+    )
 
 
 def default_config() -> str:
@@ -86,10 +91,20 @@ def phase_accord(corpus: Path, work: Path, config: str) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the questions
     rows = answerable(QA)
     quality = {mode: accord_quality(rt.qa, rows, mode) for mode in ("dense", "hybrid")}
-    emit({"seconds": secs, "cpu": cpu, "chunks": res.chunks_written, "files": res.added,
-          "failed": [f.source for f in res.failed], "encode_seconds": res.encode_seconds,
-          "setup_s": setup_s, "sync_peak_mb": peak, "quality": quality,
-          "load": os.getloadavg()[0]})
+    emit(
+        {
+            "seconds": secs,
+            "cpu": cpu,
+            "chunks": res.chunks_written,
+            "files": res.added,
+            "failed": [f.source for f in res.failed],
+            "encode_seconds": res.encode_seconds,
+            "setup_s": setup_s,
+            "sync_peak_mb": peak,
+            "quality": quality,
+            "load": os.getloadavg()[0],
+        }
+    )
 
 
 def phase_resync(corpus: Path, work: Path, config: str) -> None:
@@ -98,8 +113,7 @@ def phase_resync(corpus: Path, work: Path, config: str) -> None:
     rt = Runtime(accord_settings(work, config))
     t = time.perf_counter()
     res = rt.syncer().run(corpus)
-    emit({"seconds": time.perf_counter() - t, "embedded": res.embedded,
-          "unchanged": res.unchanged})
+    emit({"seconds": time.perf_counter() - t, "embedded": res.embedded, "unchanged": res.unchanged})
 
 
 def phase_encode(corpus: Path, work: Path, config: str) -> None:
@@ -111,10 +125,20 @@ def phase_encode(corpus: Path, work: Path, config: str) -> None:
     texts = [t for _, t, _ in Manifest(settings.state_db(MANIFEST_DB)).iter_chunks()]
     emb = SentenceTransformerEmbedder(batch_size=settings.embedding_batch_size)
     t, c = time.perf_counter(), cpu_seconds()
-    emb._model.encode(texts, batch_size=settings.embedding_batch_size,
-                      normalize_embeddings=True, show_progress_bar=False)
-    emit({"seconds": time.perf_counter() - t, "cpu": cpu_seconds() - c, "chunks": len(texts),
-          "load": os.getloadavg()[0]})
+    emb._model.encode(
+        texts,
+        batch_size=settings.embedding_batch_size,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+    )
+    emit(
+        {
+            "seconds": time.perf_counter() - t,
+            "cpu": cpu_seconds() - c,
+            "chunks": len(texts),
+            "load": os.getloadavg()[0],
+        }
+    )
 
 
 def phase_langchain(corpus: Path, work: Path, config: str) -> None:
@@ -131,18 +155,31 @@ def phase_langchain(corpus: Path, work: Path, config: str) -> None:
     t, c = time.perf_counter(), cpu_seconds()
     docs = tutorial_documents(corpus)
     splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        docs)
+        docs
+    )
     client = chromadb.PersistentClient(path=str(work / "langchain"))
     store = Chroma.from_documents(splits, emb, client=client, collection_name="tutorial")
     secs, cpu = time.perf_counter() - t, cpu_seconds() - c
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    emit({"seconds": secs, "cpu": cpu, "chunks": len(splits), "setup_s": load_s,
-          "sync_peak_mb": peak, "quality": {"k=4": tutorial_quality(store, answerable(QA))},
-          "load": os.getloadavg()[0]})
+    emit(
+        {
+            "seconds": secs,
+            "cpu": cpu,
+            "chunks": len(splits),
+            "setup_s": load_s,
+            "sync_peak_mb": peak,
+            "quality": {"k=4": tutorial_quality(store, answerable(QA))},
+            "load": os.getloadavg()[0],
+        }
+    )
 
 
-PHASES = {"accord": phase_accord, "resync": phase_resync, "encode": phase_encode,
-          "langchain": phase_langchain}
+PHASES = {
+    "accord": phase_accord,
+    "resync": phase_resync,
+    "encode": phase_encode,
+    "langchain": phase_langchain,
+}
 
 
 def subset(corpus: Path, n: int, dest: Path) -> int:
@@ -150,8 +187,11 @@ def subset(corpus: Path, n: int, dest: Path) -> int:
     to ``dest``, keeping their paths; returns the number of files."""
     from ingest.loaders import SUPPORTED_SUFFIXES
 
-    files = sorted(p.relative_to(corpus).as_posix() for p in corpus.rglob("*")
-                   if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+    files = sorted(
+        p.relative_to(corpus).as_posix()
+        for p in corpus.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
     gold = sorted({s for r in answerable(QA) for s in r["sources"]} & set(files))
     rest = [f for f in files if f not in set(gold)]
     room = max(0, n - len(gold))
@@ -187,8 +227,10 @@ def main() -> None:
     if args.files:
         corpus = args.work / "corpus"
         n_files = subset(args.corpus, args.files, corpus)
-        what = (f"subset of {args.corpus}: {n_files} files (the gold documents of "
-                f"{QA.name} plus evenly spaced others), copied to {corpus}")
+        what = (
+            f"subset of {args.corpus}: {n_files} files (the gold documents of "
+            f"{QA.name} plus evenly spaced others), copied to {corpus}"
+        )
     else:
         n_files = sum(1 for p in corpus.rglob("*") if p.is_file())
         what = f"all of {corpus}"
@@ -200,53 +242,69 @@ def main() -> None:
 
     def phase(name: str, config: str = default) -> dict:
         print(f"... {name} {config}", file=sys.stderr, flush=True)
-        return run_phase(me, name, "--corpus", str(corpus), "--work", str(args.work),
-                         "--config", config)
+        return run_phase(
+            me, name, "--corpus", str(corpus), "--work", str(args.work), "--config", config
+        )
 
     rows: list[tuple[str, dict]] = []
     for config in configs:
         label = CONFIGS[config][0] + (" (default)" if config == default else "")
         rows.append((f"accord, {label}", phase("accord", config)))
     resync = phase("resync")
-    rows.append(("raw sentence-transformers encode", phase("encode", "st" if "st" in configs
-                                                             else default)))
+    rows.append(
+        ("raw sentence-transformers encode", phase("encode", "st" if "st" in configs else default))
+    )
     if not args.skip_langchain:
         rows.append(("langchain tutorial pipeline", phase("langchain")))
     report(what, n_files, rows, resync, default)
 
 
-def report(what: str, n_files: int, rows: list[tuple[str, dict]], resync: dict,
-           default: str) -> None:
+def report(
+    what: str, n_files: int, rows: list[tuple[str, dict]], resync: dict, default: str
+) -> None:
     tutorial = dict(rows).get("langchain tutorial pipeline")
     print(f"\ndocuments: {what}")
-    print(f"{'pipeline':44} {'chunks':>6} {'setup s':>7} {'seconds':>8} {'CPU s':>7} "
-          f"{'docs/s':>7} {'chunks/s':>8} {'peak MB':>7} {'x tutorial':>10} {'load':>5}")
+    print(
+        f"{'pipeline':44} {'chunks':>6} {'setup s':>7} {'seconds':>8} {'CPU s':>7} "
+        f"{'docs/s':>7} {'chunks/s':>8} {'peak MB':>7} {'x tutorial':>10} {'load':>5}"
+    )
     for name, r in rows:
         docs_s = n_files / r["seconds"]
         ratio = f"{docs_s / (n_files / tutorial['seconds']):10.2f}" if tutorial else f"{'':10}"
-        print(f"{name:44} {r['chunks']:6d} {r.get('setup_s', 0):7.1f} {r['seconds']:8.1f} "
-              f"{r['cpu']:7.1f} {docs_s:7.2f} {r['chunks'] / r['seconds']:8.2f} "
-              f"{r['peak_rss_mb']:7.0f} {ratio} {r['load']:5.1f}")
-    print("(docs/s: the same files for every row; setup: model load, for ONNX with the one-time "
-          "export; peak MB: the whole process; load: 1-minute load average at the end)")
+        print(
+            f"{name:44} {r['chunks']:6d} {r.get('setup_s', 0):7.1f} {r['seconds']:8.1f} "
+            f"{r['cpu']:7.1f} {docs_s:7.2f} {r['chunks'] / r['seconds']:8.2f} "
+            f"{r['peak_rss_mb']:7.0f} {ratio} {r['load']:5.1f}"
+        )
+    print(
+        "(docs/s: the same files for every row; setup: model load, for ONNX with the one-time "
+        "export; peak MB: the whole process; load: 1-minute load average at the end)"
+    )
     print(f"\nretrieval quality on {QA.name} over this index (gold = any listed source):")
-    reference = dict(rows).get("accord, " + CONFIGS["st"][0] + (" (default)" if default == "st"
-                                                                  else ""))
+    reference = dict(rows).get(
+        "accord, " + CONFIGS["st"][0] + (" (default)" if default == "st" else "")
+    )
     for name, r in rows:
         if "quality" not in r:
             continue
         line = f"  {name:44} {fmt_quality(r['quality'])}"
         if reference and "dense" in r["quality"]:
-            worst = max(abs(r["quality"][m][k] - reference["quality"][m][k])
-                        for m in ("dense", "hybrid") for k in ("hit@5", "mrr"))
+            worst = max(
+                abs(r["quality"][m][k] - reference["quality"][m][k])
+                for m in ("dense", "hybrid")
+                for k in ("hit@5", "mrr")
+            )
             line += f"  |delta| vs sentence-transformers {worst:.3f}" + (
-                " (within 0.01)" if worst <= 0.01 else " (NOT within 0.01)")
+                " (within 0.01)" if worst <= 0.01 else " (NOT within 0.01)"
+            )
         print(line)
     first = rows[0][1]
-    print(f"\nunchanged re-sync of the default: {resync['seconds']:.2f} s = "
-          f"{resync['seconds'] / first['seconds']:.2%} of its full ingest (target < 5%); "
-          f"embedded {resync['embedded']}, unchanged {resync['unchanged']}; "
-          f"peak {resync['peak_rss_mb']:.0f} MB")
+    print(
+        f"\nunchanged re-sync of the default: {resync['seconds']:.2f} s = "
+        f"{resync['seconds'] / first['seconds']:.2%} of its full ingest (target < 5%); "
+        f"embedded {resync['embedded']}, unchanged {resync['unchanged']}; "
+        f"peak {resync['peak_rss_mb']:.0f} MB"
+    )
     print("RAW " + json.dumps({"files": n_files, "rows": rows, "resync": resync}))
 
 

@@ -44,8 +44,10 @@ def matches(text: str, expected: list[str]) -> bool:
 
 
 def valid_citations(rt, answer) -> tuple[int, int]:
-    ok = sum(rt.manifest.document(c.source).text[c.char_start:c.char_end] == c.quote
-             for c in answer.citations)
+    ok = sum(
+        rt.manifest.document(c.source).text[c.char_start : c.char_end] == c.quote
+        for c in answer.citations
+    )
     return ok, len(answer.citations)
 
 
@@ -84,9 +86,16 @@ def main(argv: list[str] | None = None) -> int:
             print("ingest failed:", res.failed, file=sys.stderr)
             return 1
         t0 = time.perf_counter()
-        answerer = build_answerer(settings.model_copy(update={
-            "llm_provider": "llamacpp", "llm_model": args.model,
-            "llm_model_path": args.model_path, "llm_timeout_s": 120.0}))
+        answerer = build_answerer(
+            settings.model_copy(
+                update={
+                    "llm_provider": "llamacpp",
+                    "llm_model": args.model,
+                    "llm_model_path": args.model_path,
+                    "llm_timeout_s": 120.0,
+                }
+            )
+        )
         load_s = time.perf_counter() - t0
         qa = rt.qa
         out = []
@@ -99,30 +108,43 @@ def main(argv: list[str] | None = None) -> int:
             ans, trace = answerer.run(q, chunks, qvec, qa.extractive)
             secs = time.perf_counter() - t1
             chk = trace.check
-            out.append({
-                "id": row["id"], "question": q, "expected": row["answers"], "raw": trace.raw,
-                "answer": ans.text, "mode": ans.mode, "fallback": trace.fallback,
-                "seconds": round(secs, 2), "ext_answer": ext.text,
-                "claims": len(chk.claims) if chk else 0,
-                "removed": len(chk.removed) if chk else 0,
-                "cited_ok_before": sum(1 for s in chk.claims if s.status == "supported")
-                if chk else 0,
-                "cited_before": sum(1 for s in chk.claims if s.cited) if chk else 0,
-                "valid": valid_citations(rt, ans), "ext_valid": valid_citations(rt, ext),
-                "match_raw": matches(trace.raw, row["answers"]),
-                "match": matches(ans.text, row["answers"]),
-                "match_ext": matches(ext.text, row["answers"]),
-                "coverages": [(s.coverage, s.kept) for s in chk.sentences] if chk else [],
-                "_trace": trace,
-            })
-            print(f"{row['id']}: {ans.mode:10s} {trace.fallback or '':12s} {secs:5.1f}s  "
-                  f"removed {out[-1]['removed']}/{out[-1]['claims']}  {trace.raw[:70]!r}",
-                  file=sys.stderr)
+            out.append(
+                {
+                    "id": row["id"],
+                    "question": q,
+                    "expected": row["answers"],
+                    "raw": trace.raw,
+                    "answer": ans.text,
+                    "mode": ans.mode,
+                    "fallback": trace.fallback,
+                    "seconds": round(secs, 2),
+                    "ext_answer": ext.text,
+                    "claims": len(chk.claims) if chk else 0,
+                    "removed": len(chk.removed) if chk else 0,
+                    "cited_ok_before": sum(1 for s in chk.claims if s.status == "supported")
+                    if chk
+                    else 0,
+                    "cited_before": sum(1 for s in chk.claims if s.cited) if chk else 0,
+                    "valid": valid_citations(rt, ans),
+                    "ext_valid": valid_citations(rt, ext),
+                    "match_raw": matches(trace.raw, row["answers"]),
+                    "match": matches(ans.text, row["answers"]),
+                    "match_ext": matches(ext.text, row["answers"]),
+                    "coverages": [(s.coverage, s.kept) for s in chk.sentences] if chk else [],
+                    "_trace": trace,
+                }
+            )
+            print(
+                f"{row['id']}: {ans.mode:10s} {trace.fallback or '':12s} {secs:5.1f}s  "
+                f"removed {out[-1]['removed']}/{out[-1]['claims']}  {trace.raw[:70]!r}",
+                file=sys.stderr,
+            )
         report(out, args, load_s)
         sweep(out)
         if args.json:
-            args.json.write_text(json.dumps([{k: v for k, v in r.items() if k != "_trace"}
-                                             for r in out], indent=1))
+            args.json.write_text(
+                json.dumps([{k: v for k, v in r.items() if k != "_trace"} for r in out], indent=1)
+            )
         rt.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -146,25 +168,39 @@ def report(out: list[dict], args: argparse.Namespace, load_s: float) -> None:
     e_ok = sum(r["ext_valid"][0] for r in out)
     e_all = sum(r["ext_valid"][1] for r in out)
     secs = [r["seconds"] for r in out]
-    print(f"\nLLM answers on {args.qa.name}: {n} answerable questions, model {model} "
-          f"(llamacpp, loaded in {load_s:.1f} s)")
-    print(f"  answered by the LLM (checked): {len(llm)}/{n}; fell back to extractive: "
-          f"{n - len(llm)} {fallbacks or ''}")
+    print(
+        f"\nLLM answers on {args.qa.name}: {n} answerable questions, model {model} "
+        f"(llamacpp, loaded in {load_s:.1f} s)"
+    )
+    print(
+        f"  answered by the LLM (checked): {len(llm)}/{n}; fell back to extractive: "
+        f"{n - len(llm)} {fallbacks or ''}"
+    )
     print(f"  time per LLM answer: median {statistics.median(secs):.1f} s, max {max(secs):.1f} s")
     print("\n  citation validity")
-    print(f"    before the check: {ok_before}/{cited_before} cited sentences supported by the "
-          f"source they cite ({pct(ok_before, cited_before)})")
-    print(f"    after the check:  {v_ok}/{v_all} citations quote the document text at their "
-          f"span ({pct(v_ok, v_all)})")
+    print(
+        f"    before the check: {ok_before}/{cited_before} cited sentences supported by the "
+        f"source they cite ({pct(ok_before, cited_before)})"
+    )
+    print(
+        f"    after the check:  {v_ok}/{v_all} citations quote the document text at their "
+        f"span ({pct(v_ok, v_all)})"
+    )
     print(f"    extractive:       {e_ok}/{e_all} ({pct(e_ok, e_all)})")
     print(f"\n  sentences removed by the check: {removed}/{claims} claims ({pct(removed, claims)})")
     print("\n  answer match (an expected answer string contained, normalised)")
-    print(f"    model text before the check: {sum(r['match_raw'] for r in out)}/{n} "
-          f"({pct(sum(r['match_raw'] for r in out), n)})")
-    print(f"    answer shown (LLM or fallback): {sum(r['match'] for r in out)}/{n} "
-          f"({pct(sum(r['match'] for r in out), n)})")
-    print(f"    extractive baseline:           {sum(r['match_ext'] for r in out)}/{n} "
-          f"({pct(sum(r['match_ext'] for r in out), n)})")
+    print(
+        f"    model text before the check: {sum(r['match_raw'] for r in out)}/{n} "
+        f"({pct(sum(r['match_raw'] for r in out), n)})"
+    )
+    print(
+        f"    answer shown (LLM or fallback): {sum(r['match'] for r in out)}/{n} "
+        f"({pct(sum(r['match'] for r in out), n)})"
+    )
+    print(
+        f"    extractive baseline:           {sum(r['match_ext'] for r in out)}/{n} "
+        f"({pct(sum(r['match_ext'] for r in out), n)})"
+    )
 
 
 def sweep(out: list[dict]) -> None:

@@ -51,9 +51,18 @@ def phase(kind: str, folder: Path, data: Path, ocr: str, full: bool) -> None:
     t = time.perf_counter()
     res = rt.syncer().run(folder, full=full)
     secs = time.perf_counter() - t
-    emit({"kind": kind, "files": res.added + res.updated, "chunks": res.chunks_written,
-          "seconds": round(secs, 2), "files_per_s": round((res.added + res.updated) / secs, 2),
-          "ocr_read": res.ocr.read, "ocr_cached": res.ocr.cached, "failed": len(res.failed)})
+    emit(
+        {
+            "kind": kind,
+            "files": res.added + res.updated,
+            "chunks": res.chunks_written,
+            "seconds": round(secs, 2),
+            "files_per_s": round((res.added + res.updated) / secs, 2),
+            "ocr_read": res.ocr.read,
+            "ocr_cached": res.ocr.cached,
+            "failed": len(res.failed),
+        }
+    )
     rt.close()
 
 
@@ -79,28 +88,58 @@ def main() -> None:
     shutil.copy(a.corpus / "pdf" / SCAN, scans / SCAN)
     script = Path(__file__)
     rows = [
-        run_phase(script, "text, OCR off (baseline)", "--folder", str(text), "--data",
-                  str(a.work / "d-off"), "--ocr", "off"),
-        run_phase(script, "text, OCR auto", "--folder", str(text), "--data",
-                  str(a.work / "d-auto"), "--ocr", "auto"),
+        run_phase(
+            script,
+            "text, OCR off (baseline)",
+            "--folder",
+            str(text),
+            "--data",
+            str(a.work / "d-off"),
+            "--ocr",
+            "off",
+        ),
+        run_phase(
+            script,
+            "text, OCR auto",
+            "--folder",
+            str(text),
+            "--data",
+            str(a.work / "d-auto"),
+            "--ocr",
+            "auto",
+        ),
     ]
     if not a.text_only:
         rows += [
-            run_phase(script, "scan, first sync", "--folder", str(scans), "--data",
-                      str(a.work / "d-scan")),
-            run_phase(script, "scan, rebuild (cache)", "--folder", str(scans), "--data",
-                      str(a.work / "d-scan"), "--full"),
+            run_phase(
+                script, "scan, first sync", "--folder", str(scans), "--data", str(a.work / "d-scan")
+            ),
+            run_phase(
+                script,
+                "scan, rebuild (cache)",
+                "--folder",
+                str(scans),
+                "--data",
+                str(a.work / "d-scan"),
+                "--full",
+            ),
         ]
-    head = f"{'run':28} {'files':>5} {'chunks':>6} {'seconds':>8} {'files/s':>8} " \
-           f"{'OCR read':>8} {'cached':>6} {'peak MB':>8}"
+    head = (
+        f"{'run':28} {'files':>5} {'chunks':>6} {'seconds':>8} {'files/s':>8} "
+        f"{'OCR read':>8} {'cached':>6} {'peak MB':>8}"
+    )
     print(head)
     for r in rows:
-        print(f"{r['kind']:28} {r['files']:>5} {r['chunks']:>6} {r['seconds']:>8} "
-              f"{r['files_per_s']:>8} {r['ocr_read']:>8} {r['ocr_cached']:>6} "
-              f"{r['peak_rss_mb']:>8}")
+        print(
+            f"{r['kind']:28} {r['files']:>5} {r['chunks']:>6} {r['seconds']:>8} "
+            f"{r['files_per_s']:>8} {r['ocr_read']:>8} {r['ocr_cached']:>6} "
+            f"{r['peak_rss_mb']:>8}"
+        )
     base, auto = rows[0], rows[1]
-    print(f"text-only throughput with OCR on: {auto['files_per_s'] / base['files_per_s']:.2f}x "
-          "the baseline (same files, same run)")
+    print(
+        f"text-only throughput with OCR on: {auto['files_per_s'] / base['files_per_s']:.2f}x "
+        "the baseline (same files, same run)"
+    )
 
 
 if __name__ == "__main__":

@@ -30,10 +30,15 @@ def pct(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    args = bench_args(**{"--rounds": {"type": int, "default": 2},
-                         "--skip-langchain": {"action": "store_true",
-                                              "help": "no tutorial baseline (it needs its own "
-                                                      "index of the corpus)"}})
+    args = bench_args(
+        **{
+            "--rounds": {"type": int, "default": 2},
+            "--skip-langchain": {
+                "action": "store_true",
+                "help": "no tutorial baseline (it needs its own index of the corpus)",
+            },
+        }
+    )
     questions = [json.loads(x)["question"] for x in args.qa.read_text().splitlines() if x.strip()]
 
     rt = accord_runtime(args.accord_data, args.corpus)
@@ -102,23 +107,31 @@ def main() -> None:
                 lc_ms.append((time.perf_counter() - t) * 1000)
         tutorial = f", {store._collection.count()} tutorial chunks"
 
-    print(f"\n{len(questions)} questions x {args.rounds} rounds, warm process; index: "
-          f"{rt.manifest.chunk_count()} Accord chunks{tutorial}")
+    print(
+        f"\n{len(questions)} questions x {args.rounds} rounds, warm process; index: "
+        f"{rt.manifest.chunk_count()} Accord chunks{tutorial}"
+    )
     print(f"{'':42} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'mean ms':>8}")
     rows = [("accord answer() (retrieve + answer)", accord_ms)]
     if multi_ms:
         rows.append((f"  multi-part questions only ({len(multi)})", multi_ms))
-    for name, v in (*rows,
-                    ("accord answer(), OFFICIAL audience", official_ms),
-                    ("  the same, document cache emptied first", cold_ms),
-                    ("accord answer() without the reader", unread_ms),
-                    ("langchain similarity_search(k=4)", lc_ms)):
+    for name, v in (
+        *rows,
+        ("accord answer(), OFFICIAL audience", official_ms),
+        ("  the same, document cache emptied first", cold_ms),
+        ("accord answer() without the reader", unread_ms),
+        ("langchain similarity_search(k=4)", lc_ms),
+    ):
         if v:
-            print(f"{name:42} {pct(v, 50):8.1f} {pct(v, 95):8.1f} {max(v):8.1f} "
-                  f"{statistics.mean(v):8.1f}")
+            print(
+                f"{name:42} {pct(v, 50):8.1f} {pct(v, 95):8.1f} {max(v):8.1f} "
+                f"{statistics.mean(v):8.1f}"
+            )
     total = sum(accord_ms) + sum(official_ms)
-    print(f"the reader's share of answer() (first two rows): {reader_s[0] * 1000 / total:.0%} "
-          f"({reader_s[0] * 1000 / (2 * len(accord_ms)):.1f} ms a question)")
+    print(
+        f"the reader's share of answer() (first two rows): {reader_s[0] * 1000 / total:.0%} "
+        f"({reader_s[0] * 1000 / (2 * len(accord_ms)):.1f} ms a question)"
+    )
     print("target: accord p50 <= 150 ms, p95 <= 400 ms")
 
 

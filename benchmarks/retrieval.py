@@ -22,8 +22,10 @@ from benchmarks._common import accord_runtime, bench_args, tutorial_store  # noq
 
 def metrics(ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
     n = len(gold)
-    ranks = [next((i + 1 for i, s in enumerate(r) if s in g), None) for r, g in zip(ranked, gold,
-                                                                                     strict=True)]
+    ranks = [
+        next((i + 1 for i, s in enumerate(r) if s in g), None)
+        for r, g in zip(ranked, gold, strict=True)
+    ]
     out = {f"hit@{k}": sum(1 for x in ranks if x and x <= k) / n for k in (1, 5, 10)}
     out["mrr"] = sum(1 / x for x in ranks if x) / n
     return out
@@ -43,15 +45,21 @@ def accord_quality(qa, rows: list[dict], mode: str) -> dict[str, float]:
     """hit@k and MRR of Accord's retrieval (``mode``: dense, lexical, hybrid) over ``rows``."""
     from accord.models import Filters
 
-    ranked = [distinct_sources([c.source for c in qa.retrieve(r["question"], Filters(), k=40,
-                                                              mode=mode)]) for r in rows]
+    ranked = [
+        distinct_sources([c.source for c in qa.retrieve(r["question"], Filters(), k=40, mode=mode)])
+        for r in rows
+    ]
     return metrics(ranked, [set(r["sources"]) for r in rows])
 
 
 def tutorial_quality(store, rows: list[dict]) -> dict[str, float]:
     """hit@k and MRR of the LangChain tutorial's ``similarity_search(k=4)`` over ``rows``."""
-    ranked = [distinct_sources([d.metadata.get("source", "") for d in
-                                store.similarity_search(r["question"], k=4)]) for r in rows]
+    ranked = [
+        distinct_sources(
+            [d.metadata.get("source", "") for d in store.similarity_search(r["question"], k=4)]
+        )
+        for r in rows
+    ]
     return metrics(ranked, [set(r["sources"]) for r in rows])
 
 
@@ -72,11 +80,15 @@ def main() -> None:
     print(f"\n{len(rows)} answerable questions from {args.qa.name}; gold = any listed source")
     print(f"{'retrieval':26} {'hit@1':>6} {'hit@5':>6} {'hit@10':>6} {'MRR':>6} {'s/query':>8}")
     for name, (m, secs) in results.items():
-        print(f"{name:26} {m['hit@1']:6.3f} {m['hit@5']:6.3f} {m['hit@10']:6.3f} {m['mrr']:6.3f} "
-              f"{secs / len(rows):8.3f}")
+        print(
+            f"{name:26} {m['hit@1']:6.3f} {m['hit@5']:6.3f} {m['hit@10']:6.3f} {m['mrr']:6.3f} "
+            f"{secs / len(rows):8.3f}"
+        )
     h = results["hybrid"][0]["hit@5"]
-    print(f"\nhybrid hit@5 {h:.3f} vs dense {results['dense'][0]['hit@5']:.3f} vs tutorial "
-          f"{results['langchain tutorial (k=4)'][0]['hit@5']:.3f}")
+    print(
+        f"\nhybrid hit@5 {h:.3f} vs dense {results['dense'][0]['hit@5']:.3f} vs tutorial "
+        f"{results['langchain tutorial (k=4)'][0]['hit@5']:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,9 @@ def wall(cmd: list[str], env: dict[str, str], runs: int) -> float:
     return statistics.median(times)
 
 
-def bot_failures(accord: list[str], base: dict[str, str], samples: Path, runs: int
-                 ) -> list[tuple[str, str, float]]:
+def bot_failures(
+    accord: list[str], base: dict[str, str], samples: Path, runs: int
+) -> list[tuple[str, str, float]]:
     """`accord bot` refusing to start (issue 14: one line, exit 2, under 2 s) with a missing
     token and with a Slack API nobody answers: both are found before anything heavy loads."""
     env = {**base, "ACCORD_DATA_DIR": str(samples), "ACCORD_SLACK_SIGNING_SECRET": "s"}
@@ -42,9 +43,21 @@ def bot_failures(accord: list[str], base: dict[str, str], samples: Path, runs: i
     env.pop("SLACK_BOT_TOKEN", None)
     bot = [*accord, "bot", "--http", "--port", "0"]
     rows = [("bot: missing token", "-", wall(bot, env, runs))]
-    rows.append(("bot: Slack API unreachable", "-", wall(
-        bot, {**env, "ACCORD_SLACK_BOT_TOKEN": "xoxb-x",
-              "ACCORD_SLACK_API_URL": "http://127.0.0.1:9/api/"}, runs)))
+    rows.append(
+        (
+            "bot: Slack API unreachable",
+            "-",
+            wall(
+                bot,
+                {
+                    **env,
+                    "ACCORD_SLACK_BOT_TOKEN": "xoxb-x",
+                    "ACCORD_SLACK_API_URL": "http://127.0.0.1:9/api/",
+                },
+                runs,
+            ),
+        )
+    )
     return rows
 
 
@@ -57,22 +70,36 @@ def main() -> None:
     base = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     accord = [sys.executable, "-m", "accord.cli"]
     if not (args.samples_data / "manifest.sqlite").exists():
-        subprocess.run([*accord, "ingest", str(REPO / "samples" / "docs")],
-                       env={**base, "ACCORD_DATA_DIR": str(args.samples_data)},
-                       capture_output=True, check=False)
-    rows = [("python -c 'import torch'", "-", wall([sys.executable, "-c", "import torch"], base,
-                                                    args.runs))]
+        subprocess.run(
+            [*accord, "ingest", str(REPO / "samples" / "docs")],
+            env={**base, "ACCORD_DATA_DIR": str(args.samples_data)},
+            capture_output=True,
+            check=False,
+        )
+    rows = [
+        (
+            "python -c 'import torch'",
+            "-",
+            wall([sys.executable, "-c", "import torch"], base, args.runs),
+        )
+    ]
     indexes = [("samples", args.samples_data)]
     if args.corpus_data:
         indexes.append(("corpus", args.corpus_data))
     for name, data in indexes:
         for path, enc in (("fast (ONNX)", "auto"), ("reference", "sentence-transformers")):
-            env = {**base, "ACCORD_DATA_DIR": str(data), "ACCORD_QUERY_ENCODER": enc,
-                   "ACCORD_CLEARANCE": "TOP SECRET"}
-            rows.append((f"ask, {name} index", path, wall([*accord, "ask", QUESTION], env,
-                                                         args.runs)))
-            rows.append((f"empty question, {name}", path, wall([*accord, "ask", ""], env,
-                                                              args.runs)))
+            env = {
+                **base,
+                "ACCORD_DATA_DIR": str(data),
+                "ACCORD_QUERY_ENCODER": enc,
+                "ACCORD_CLEARANCE": "TOP SECRET",
+            }
+            rows.append(
+                (f"ask, {name} index", path, wall([*accord, "ask", QUESTION], env, args.runs))
+            )
+            rows.append(
+                (f"empty question, {name}", path, wall([*accord, "ask", ""], env, args.runs))
+            )
     rows.append(("accord ask --help", "-", wall([*accord, "ask", "--help"], base, args.runs)))
     rows += bot_failures(accord, base, args.samples_data, args.runs)
     print(f"\ncold `accord ask` and `accord bot`, median wall time of {args.runs} runs (2 cores)")

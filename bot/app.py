@@ -51,26 +51,38 @@ log = logging.getLogger(__name__)
 
 def make_client(settings: Settings) -> WebClient:
     """A WebClient for the bot token and API URL in ``settings``, with retry handlers."""
-    return with_retries(WebClient(token=settings.slack_bot_token,
-                                  base_url=_with_slash(settings.slack_api_url)))
+    return with_retries(
+        WebClient(token=settings.slack_bot_token, base_url=_with_slash(settings.slack_api_url))
+    )
 
 
 def with_retries(client: WebClient, rate_limit_retries: int = 3) -> WebClient:
     """Add slack_sdk's retry handlers to ``client`` (once): a 429 waits for its Retry-After,
     a 500/503 or a dropped connection is retried. Returns the same client."""
     kinds = {type(h) for h in client.retry_handlers}
-    for handler in (ConnectionErrorRetryHandler(max_retry_count=2),
-                    RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-                    ServerErrorRetryHandler(max_retry_count=2)):
+    for handler in (
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ):
         if type(handler) not in kinds:
             client.retry_handlers.append(handler)
     return client
 
 
-def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
-              docs_dir: Path | None = None, reindex: Reindex | None = None,
-              feedback: FeedbackStore | None = None, claims: Claims | None = None,
-              workers: int = 8, socket_mode: bool = False, policy: Policy | None = None) -> App:
+def build_app(
+    settings: Settings,
+    qa: Any,
+    client: WebClient | None = None,
+    *,
+    docs_dir: Path | None = None,
+    reindex: Reindex | None = None,
+    feedback: FeedbackStore | None = None,
+    claims: Claims | None = None,
+    workers: int = 8,
+    socket_mode: bool = False,
+    policy: Policy | None = None,
+) -> App:
     """Return the slack-bolt App answering from ``qa``.
 
     ``client`` is the WebClient the app posts with (built from ``settings`` if None; retry
@@ -88,23 +100,31 @@ def build_app(settings: Settings, qa: Any, client: WebClient | None = None, *,
         raise ConfigError("No Slack bot token: set ACCORD_SLACK_BOT_TOKEN (xoxb-...).")
     secret = settings.slack_signing_secret or ""
     if not socket_mode and not secret:
-        raise ConfigError("No Slack signing secret: set ACCORD_SLACK_SIGNING_SECRET, or run "
-                          "in Socket Mode with ACCORD_SLACK_APP_TOKEN.")
+        raise ConfigError(
+            "No Slack signing secret: set ACCORD_SLACK_SIGNING_SECRET, or run "
+            "in Socket Mode with ACCORD_SLACK_APP_TOKEN."
+        )
     policy = policy or load_policy(settings)
     deps = BotDeps(
-        settings=settings, qa=qa,
+        settings=settings,
+        qa=qa,
         audiences=AudienceResolver(policy, settings.rules(), client),
         feedback=feedback or FeedbackStore(settings.state_db(FEEDBACK_DB)),
         claims=claims or Claims(settings.state_db(CLAIMS_DB)),
-        docs_dir=docs_dir or settings.docs_dir, reindex=reindex)
+        docs_dir=docs_dir or settings.docs_dir,
+        reindex=reindex,
+    )
     client.token = client.token or token  # bolt takes the token from the client
     app = App(
-        signing_secret=secret, client=client, logger=logging.getLogger("bot.bolt"),
-        process_before_response=True, token_verification_enabled=False,
+        signing_secret=secret,
+        client=client,
+        logger=logging.getLogger("bot.bolt"),
+        process_before_response=True,
+        token_verification_enabled=False,
         request_verification_enabled=not socket_mode,
-        listener_executor=ThreadPoolExecutor(max_workers=workers,
-                                             thread_name_prefix="accord-bot"),
-        name="accord")
+        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="accord-bot"),
+        name="accord",
+    )
     # A Slack Connect channel listed above shared_default is capped; say so at start.
     deps.audiences.policy_warnings()
     app.use(event_dedupe_middleware(deps.claims))

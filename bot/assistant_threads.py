@@ -24,9 +24,15 @@ class AssistantThreads:
     def __init__(self, target: Path | Database | None = None) -> None:
         self._db = target if isinstance(target, Database) else connect_sqlite(target)
         self._lock = self._db.lock
-        self._db.migrate("assistant_threads", [(
-            'CREATE TABLE IF NOT EXISTS threads (channel TEXT, thread_ts TEXT, "user" TEXT, '
-            "started {real}, PRIMARY KEY (channel, thread_ts))",)])
+        self._db.migrate(
+            "assistant_threads",
+            [
+                (
+                    "CREATE TABLE IF NOT EXISTS threads (channel TEXT, thread_ts TEXT, "
+                    '"user" TEXT, started {real}, PRIMARY KEY (channel, thread_ts))',
+                )
+            ],
+        )
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> AssistantThreads:
@@ -35,17 +41,20 @@ class AssistantThreads:
     def add(self, channel: str, thread_ts: str, user: str | None) -> None:
         """Record an assistant thread (again is harmless)."""
         with self._lock:
-            self._db.execute('INSERT INTO threads (channel, thread_ts, "user", started) '
-                             "VALUES (?, ?, ?, ?) ON CONFLICT (channel, thread_ts) DO NOTHING",
-                             (channel, thread_ts, user, time.time()))
+            self._db.execute(
+                'INSERT INTO threads (channel, thread_ts, "user", started) '
+                "VALUES (?, ?, ?, ?) ON CONFLICT (channel, thread_ts) DO NOTHING",
+                (channel, thread_ts, user, time.time()),
+            )
 
     def known(self, channel: str | None, thread_ts: str | None) -> bool:
         """Whether (channel, thread_ts) is an assistant thread Slack announced."""
         if not channel or not thread_ts:
             return False
         with self._lock:
-            row = self._db.execute("SELECT 1 FROM threads WHERE channel = ? AND thread_ts = ?",
-                                   (channel, thread_ts)).fetchone()
+            row = self._db.execute(
+                "SELECT 1 FROM threads WHERE channel = ? AND thread_ts = ?", (channel, thread_ts)
+            ).fetchone()
         return row is not None
 
     def close(self) -> None:

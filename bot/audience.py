@@ -59,8 +59,14 @@ class AudienceResolver:
     ``usergroups_users_list`` (slack_sdk WebClient). Failed calls are not cached.
     """
 
-    def __init__(self, policy: Policy, rules: Rules, client: Any, ttl: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        rules: Rules,
+        client: Any,
+        ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.policy = policy
         self.rules = rules
         self.client = client
@@ -73,8 +79,14 @@ class AudienceResolver:
         self._bot_user: str | None = None
 
     # --- the one function -------------------------------------------------------------------
-    def reading(self, user_id: str | None, channel_id: str | None = None, *,
-                private: bool = False, im_event: bool = False) -> Reading:
+    def reading(
+        self,
+        user_id: str | None,
+        channel_id: str | None = None,
+        *,
+        private: bool = False,
+        im_event: bool = False,
+    ) -> Reading:
         """Who reads what the bot shows ``user_id`` in ``channel_id``.
 
         ``private``: shown to the asker alone (ephemeral, Home). ``im_event``: Slack delivered
@@ -100,8 +112,15 @@ class AudienceResolver:
         if not people:
             return self._unknown(channel_id, "Slack listed no members")
         external = _is_external(info)
-        kind = ("people_dm" if info.get("is_im") else "group_dm" if info.get("is_mpim")
-                else "external" if external else "channel")
+        kind = (
+            "people_dm"
+            if info.get("is_im")
+            else "group_dm"
+            if info.get("is_mpim")
+            else "external"
+            if external
+            else "channel"
+        )
         entry = self._entry(channel_id, external, kind in ("people_dm", "group_dm"))
         readers = sorted(people | ({user_id} if user_id else set()))
         levels = [(member, self.user(member)) for member in readers]
@@ -109,10 +128,12 @@ class AudienceResolver:
         for _, own in levels:
             audience = meet(self.rules, audience, own)
         floor = [m for m, own in levels if own.clearance == audience.clearance]
-        reason = (f"{kind} {channel_id}: lowest of "
-                  f"{f'its entry ({entry.reason}) and ' if entry else ''}its {len(readers)} "
-                  f"member(s); at {audience.clearance}: {', '.join(floor[:3]) or 'the entry'}"
-                  f"{' ...' if len(floor) > 3 else ''}")
+        reason = (
+            f"{kind} {channel_id}: lowest of "
+            f"{f'its entry ({entry.reason}) and ' if entry else ''}its {len(readers)} "
+            f"member(s); at {audience.clearance}: {', '.join(floor[:3]) or 'the entry'}"
+            f"{' ...' if len(floor) > 3 else ''}"
+        )
         return Reading(kind, Audience(audience.clearance, audience.caveats, reason))
 
     def user(self, user_id: str | None) -> Audience:
@@ -121,8 +142,11 @@ class AudienceResolver:
             return Audience(self.rules.bottom, frozenset(), "unknown user")
         if user_id in self.policy.users:
             return self.policy.users[user_id].audience(f"user {user_id}")
-        grants = [(gid, g) for gid, g in self.policy.usergroups.items()
-                  if user_id in self._group_members(gid)]
+        grants = [
+            (gid, g)
+            for gid, g in self.policy.usergroups.items()
+            if user_id in self._group_members(gid)
+        ]
         if grants:
             best = max((g for _, g in grants), key=lambda g: self.rules.rank(g.clearance))
             caveats = frozenset().union(*(g.caveats for _, g in grants))
@@ -140,27 +164,38 @@ class AudienceResolver:
                 continue
             info = self._describe(cid, quiet=True)
             if info is not None and _is_external(info):
-                out.append(f"audience policy {grant.where}: channel {cid} is shared with another "
-                           f"organisation; its {grant.clearance} is capped at shared_default "
-                           f"{shared.clearance} ({shared.where})")
+                out.append(
+                    f"audience policy {grant.where}: channel {cid} is shared with another "
+                    f"organisation; its {grant.clearance} is capped at shared_default "
+                    f"{shared.clearance} ({shared.where})"
+                )
         for line in out:
             log.warning("%s", line)
         return out
 
     # --- kinds --------------------------------------------------------------------------------
-    def _bot_dm(self, channel_id: str, user_id: str | None, info: dict[str, Any] | None
-                ) -> Reading:
+    def _bot_dm(self, channel_id: str, user_id: str | None, info: dict[str, Any] | None) -> Reading:
         own = self.user(user_id)
         if info is None or _is_external(info):
-            why = ("shared with another organisation" if info is not None
-                   else "Slack could not say whether it is shared: counted as shared")
-            return Reading("bot_dm", meet(self.rules, own, self.policy.shared_default.audience(
-                f"DM {channel_id}: {why}")))
+            why = (
+                "shared with another organisation"
+                if info is not None
+                else "Slack could not say whether it is shared: counted as shared"
+            )
+            return Reading(
+                "bot_dm",
+                meet(
+                    self.rules, own, self.policy.shared_default.audience(f"DM {channel_id}: {why}")
+                ),
+            )
         return Reading("bot_dm", Audience(own.clearance, own.caveats, f"DM: {own.reason}"))
 
     def _unknown(self, channel_id: str | None, why: str) -> Reading:
-        return Reading("unknown", Audience(self.rules.bottom, frozenset(),
-                                           f"conversation {channel_id}: {why}"), False)
+        return Reading(
+            "unknown",
+            Audience(self.rules.bottom, frozenset(), f"conversation {channel_id}: {why}"),
+            False,
+        )
 
     def _entry(self, channel_id: str, external: bool, people_only: bool) -> Audience | None:
         """The conversation's own entry: its policy line, else ``default`` for a channel (a DM
@@ -173,9 +208,12 @@ class AudienceResolver:
                 return shared.audience(f"{channel_id}: shared with another organisation")
             return None if people_only else self.policy.default.audience(f"channel {channel_id}")
         if external and self.rules.rank(grant.clearance) > self.rules.rank(shared.clearance):
-            return Audience(shared.clearance, grant.caveats & shared.caveats,
-                            f"channel {channel_id} ({grant.where}) capped at shared_default "
-                            f"({shared.where}): shared with another organisation")
+            return Audience(
+                shared.clearance,
+                grant.caveats & shared.caveats,
+                f"channel {channel_id} ({grant.where}) capped at shared_default "
+                f"({shared.where}): shared with another organisation",
+            )
         return grant.audience(f"channel {channel_id}")
 
     # --- Slack --------------------------------------------------------------------------------
@@ -189,8 +227,12 @@ class AudienceResolver:
         try:
             info = dict(self.client.conversations_info(channel=channel_id).get("channel") or {})
         except Exception:
-            log.log(logging.INFO if quiet else logging.WARNING, "conversations.info failed for "
-                    "%s: its audience is not established", channel_id, exc_info=not quiet)
+            log.log(
+                logging.INFO if quiet else logging.WARNING,
+                "conversations.info failed for %s: its audience is not established",
+                channel_id,
+                exc_info=not quiet,
+            )
             return None
         with self._lock:
             self._info[channel_id] = (now, info)
@@ -217,8 +259,11 @@ class AudienceResolver:
                 if not cursor:
                     break
         except Exception:
-            log.warning("conversations.members failed for %s: its audience is not established",
-                        channel_id, exc_info=True)
+            log.warning(
+                "conversations.members failed for %s: its audience is not established",
+                channel_id,
+                exc_info=True,
+            )
             return None
         found = frozenset(members)
         with self._lock:
@@ -231,8 +276,9 @@ class AudienceResolver:
             try:
                 self._bot_user = str(self.client.auth_test().get("user_id") or "") or None
             except Exception:
-                log.warning("auth.test failed: the bot counts as a member of conversations",
-                            exc_info=True)
+                log.warning(
+                    "auth.test failed: the bot counts as a member of conversations", exc_info=True
+                )
         return self._bot_user
 
     def _group_members(self, group_id: str) -> frozenset[str]:
@@ -245,8 +291,11 @@ class AudienceResolver:
             resp = self.client.usergroups_users_list(usergroup=group_id)
             members: frozenset[str] | None = frozenset(resp.get("users") or [])
         except Exception:
-            log.warning("could not list the members of user group %s: its grant is not applied",
-                        group_id, exc_info=True)
+            log.warning(
+                "could not list the members of user group %s: its grant is not applied",
+                group_id,
+                exc_info=True,
+            )
             members = None
         with self._lock:
             self._groups[group_id] = (now, members)
@@ -255,8 +304,12 @@ class AudienceResolver:
 
 def _is_external(info: dict[str, Any]) -> bool:
     """Whether Slack says the conversation is shared with another organisation."""
-    return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared")
-                or info.get("is_shared") and not info.get("is_org_shared"))
+    return bool(
+        info.get("is_ext_shared")
+        or info.get("is_pending_ext_shared")
+        or info.get("is_shared")
+        and not info.get("is_org_shared")
+    )
 
 
 def is_dm(channel_type: str | None) -> bool:

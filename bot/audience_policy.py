@@ -29,8 +29,11 @@ from accord.errors import PolicyError
 _SECTIONS = ("channels", "users", "usergroups")
 _TOP_KEYS = ("default", "shared_default", *_SECTIONS)
 _GRANT_KEYS = ("clearance", "caveats", "note")
-_ID = {"channels": re.compile(r"^[CGD][A-Z0-9]{2,}$"), "users": re.compile(r"^[UW][A-Z0-9]{2,}$"),
-       "usergroups": re.compile(r"^S[A-Z0-9]{2,}$")}
+_ID = {
+    "channels": re.compile(r"^[CGD][A-Z0-9]{2,}$"),
+    "users": re.compile(r"^[UW][A-Z0-9]{2,}$"),
+    "usergroups": re.compile(r"^S[A-Z0-9]{2,}$"),
+}
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,18 @@ class Policy:
     source: str
 
     @classmethod
-    def default_only(cls, rules: Rules, clearance: str, caveats: frozenset[str] = frozenset()
-                     ) -> Policy:
+    def default_only(
+        cls, rules: Rules, clearance: str, caveats: frozenset[str] = frozenset()
+    ) -> Policy:
         """No policy file: everyone gets ``clearance``; Slack Connect the bottom of the ladder."""
-        return cls(Grant(clearance, caveats, "ACCORD_CLEARANCE"),
-                   Grant(rules.bottom, frozenset(), "no policy file"), {}, {}, {},
-                   "ACCORD_CLEARANCE")
+        return cls(
+            Grant(clearance, caveats, "ACCORD_CLEARANCE"),
+            Grant(rules.bottom, frozenset(), "no policy file"),
+            {},
+            {},
+            {},
+            "ACCORD_CLEARANCE",
+        )
 
     @classmethod
     def load(cls, path: Path, rules: Rules) -> Policy:
@@ -68,8 +77,9 @@ class Policy:
         try:
             raw = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise PolicyError(f"audience policy {path}: cannot be read "
-                              f"({exc.strerror or exc})") from exc
+            raise PolicyError(
+                f"audience policy {path}: cannot be read ({exc.strerror or exc})"
+            ) from exc
         except UnicodeDecodeError as exc:
             raise PolicyError(f"audience policy {path}: not UTF-8 text") from exc
         try:
@@ -77,8 +87,9 @@ class Policy:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             at = f":{mark.line + 1}" if mark is not None else ""
-            raise PolicyError(f"audience policy {path}{at}: invalid YAML "
-                              f"({getattr(exc, 'problem', None) or exc})") from exc
+            raise PolicyError(
+                f"audience policy {path}{at}: invalid YAML ({getattr(exc, 'problem', None) or exc})"
+            ) from exc
         return _Reader(path, rules).policy(root)
 
 
@@ -98,8 +109,10 @@ class _Reader:
         if root is None:
             raise PolicyError(f"audience policy {self.path}: the file is empty")
         if not isinstance(root, yaml.MappingNode):
-            raise self.fail(root, "expected a mapping with default, shared_default, channels, "
-                            "users and usergroups")
+            raise self.fail(
+                root,
+                "expected a mapping with default, shared_default, channels, users and usergroups",
+            )
         seen: dict[str, Any] = {}
         for key_node, value_node in root.value:
             key = str(key_node.value)
@@ -109,32 +122,50 @@ class _Reader:
                 raise self.fail(key_node, f"{key!r} is given twice")
             seen[key] = value_node
         if "default" not in seen:
-            raise self.fail(root, "'default' is required: the clearance of whatever is not "
-                            "listed (the lowest level your workspace may see)")
+            raise self.fail(
+                root,
+                "'default' is required: the clearance of whatever is not "
+                "listed (the lowest level your workspace may see)",
+            )
         default = self.grant(seen["default"])
-        shared = (self.grant(seen["shared_default"]) if "shared_default" in seen
-                  else Grant(self.rules.bottom, frozenset(), "bottom of the ladder"))
+        shared = (
+            self.grant(seen["shared_default"])
+            if "shared_default" in seen
+            else Grant(self.rules.bottom, frozenset(), "bottom of the ladder")
+        )
         if self.rules.rank(shared.clearance) > self.rules.rank(default.clearance):
-            raise self.fail(seen["shared_default"], f"shared_default ({shared.clearance}) may "
-                            f"not be above default ({default.clearance})")
+            raise self.fail(
+                seen["shared_default"],
+                f"shared_default ({shared.clearance}) may "
+                f"not be above default ({default.clearance})",
+            )
         sections: dict[str, dict[str, Grant]] = {s: {} for s in _SECTIONS}
         for name in _SECTIONS:
             node = seen.get(name)
-            if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~",
-                                                                                      "null")):
+            if node is None or (
+                isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")
+            ):
                 continue
             if not isinstance(node, yaml.MappingNode):
                 raise self.fail(node, f"{name!r} must be a mapping of Slack ids to clearances")
             for id_node, grant_node in node.value:
                 sid = str(id_node.value).strip()
                 if not _ID[name].match(sid):
-                    raise self.fail(id_node, f"{sid!r} does not look like a Slack id for "
-                                    f"{name} (e.g. {_example(name)})")
+                    raise self.fail(
+                        id_node,
+                        f"{sid!r} does not look like a Slack id for {name} (e.g. {_example(name)})",
+                    )
                 if sid in sections[name]:
                     raise self.fail(id_node, f"{sid} is listed twice under {name}")
                 sections[name][sid] = self.grant(grant_node)
-        return Policy(default, shared, sections["channels"], sections["users"],
-                      sections["usergroups"], str(self.path))
+        return Policy(
+            default,
+            shared,
+            sections["channels"],
+            sections["users"],
+            sections["usergroups"],
+            str(self.path),
+        )
 
     def grant(self, node: Any) -> Grant:
         if isinstance(node, yaml.ScalarNode):
@@ -166,8 +197,9 @@ class _Reader:
             raise self.fail(node, "a clearance is one word or phrase, e.g. RESTRICTED")
         level = self.rules.level_named(str(value))
         if level is None:
-            raise self.fail(node, f"unknown clearance {value!r}; use one of "
-                            f"{', '.join(self.rules.ladder)}")
+            raise self.fail(
+                node, f"unknown clearance {value!r}; use one of {', '.join(self.rules.ladder)}"
+            )
         return level
 
 

@@ -84,7 +84,7 @@ def split_sentences(text: str, limit: int = SECTION_LIMIT) -> list[str]:
         piece = text[start:end]
         start = end
         if len(piece) > limit:
-            gap = piece[len(piece.rstrip()):]
+            gap = piece[len(piece.rstrip()) :]
             cut = split_text(piece, limit)
             out.extend(c + " " for c in cut[:-1])
             out.append(cut[-1] + gap)
@@ -123,7 +123,8 @@ def source_line(c: Citation, shown: str | None = "") -> str:
         meta.append(c.ocr_note() or "")
     title = c.title or c.source
     head = f"*[{c.n}] {escape_mrkdwn(title)}* \u00b7 " + " \u00b7 ".join(
-        escape_mrkdwn(m) for m in meta)
+        escape_mrkdwn(m) for m in meta
+    )
     if shown is None:
         return f"{head}\n_(quoted in the answer above)_\n_{escape_mrkdwn(c.source)}_"
     quote = " ".join((shown or c.quote).split())
@@ -141,18 +142,38 @@ def feedback_block(answer_id: str, share: bool = False) -> Block:
     """The buttons under an answer: share (ephemeral answers only), then the three ratings."""
     elements: list[Block] = []
     if share:
-        elements.append({"type": "button", "action_id": SHARE_ACTION, "style": "primary",
-                         "text": {"type": "plain_text", "text": "Share in channel"},
-                         "value": answer_id})
+        elements.append(
+            {
+                "type": "button",
+                "action_id": SHARE_ACTION,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Share in channel"},
+                "value": answer_id,
+            }
+        )
     for action_id, (label, _) in FEEDBACK_ACTIONS.items():
-        elements.append({"type": "button", "action_id": action_id, "value": answer_id,
-                         "text": {"type": "plain_text", "text": label}})
-    return {"type": "actions", "block_id": f"accord_feedback:{answer_id}"[:255],
-            "elements": elements}
+        elements.append(
+            {
+                "type": "button",
+                "action_id": action_id,
+                "value": answer_id,
+                "text": {"type": "plain_text", "text": label},
+            }
+        )
+    return {
+        "type": "actions",
+        "block_id": f"accord_feedback:{answer_id}"[:255],
+        "elements": elements,
+    }
 
 
-def answer_blocks(answer: Answer, answer_id: str | None = None, share: bool = False,
-                  header: str | None = None, with_text: bool = True) -> list[Block]:
+def answer_blocks(
+    answer: Answer,
+    answer_id: str | None = None,
+    share: bool = False,
+    header: str | None = None,
+    with_text: bool = True,
+) -> list[Block]:
     """All blocks for ``answer`` in reading order (may exceed one message; see ``paginate``).
 
     ``header`` is already-escaped mrkdwn shown first (e.g. who shared the answer).
@@ -168,8 +189,7 @@ def answer_blocks(answer: Answer, answer_id: str | None = None, share: bool = Fa
     if answer.citations:
         blocks.append({"type": "divider"})
         blocks.append(context("*Sources*"))
-        blocks.extend(section(source_line(c, answer.shown_quote(c)))
-                      for c in answer.citations)
+        blocks.extend(section(source_line(c, answer.shown_quote(c))) for c in answer.citations)
     elif answer.refused and answer.related:
         blocks.append(context("*Possibly related documents*"))
         lines = [related_line(r) for r in answer.related]
@@ -196,12 +216,13 @@ def paginate(blocks: list[Block], limit: int = MESSAGE_BLOCK_LIMIT) -> list[list
 
     A trailing actions block (the feedback buttons) stays with the last message.
     """
-    pages = [blocks[i:i + limit] for i in range(0, len(blocks), limit)] or [[]]
+    pages = [blocks[i : i + limit] for i in range(0, len(blocks), limit)] or [[]]
     return pages
 
 
-def render_answer(answer: Answer, answer_id: str | None = None, share: bool = False,
-                  header: str | None = None) -> list[list[Block]]:
+def render_answer(
+    answer: Answer, answer_id: str | None = None, share: bool = False, header: str | None = None
+) -> list[list[Block]]:
     """The Slack messages (each a list of blocks) showing ``answer``; usually just one."""
     return paginate(answer_blocks(answer, answer_id, share=share, header=header))
 
@@ -222,8 +243,10 @@ def placeholder_blocks(question: str | None = None) -> list[Block]:
 
 
 def apology_text(error_id: str) -> str:
-    return (f":warning: Sorry, something went wrong while answering. Please try again; if it "
-            f"keeps happening, give your admin this error id: `{error_id}`.")
+    return (
+        f":warning: Sorry, something went wrong while answering. Please try again; if it "
+        f"keeps happening, give your admin this error id: `{error_id}`."
+    )
 
 
 def notice_text(message: str) -> str:

@@ -18,20 +18,29 @@ from rich.markup import escape
 DataDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")]
 DocsDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DOCS_DIR (re-index).")]
 OutFile = Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")]
-feedback_app = typer.Typer(add_completion=False, no_args_is_help=True,
-                           help="Feedback officers left on the bot's answers.")
+feedback_app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Feedback officers left on the bot's answers."
+)
 
 
 def bot(
-    http: bool = typer.Option(False, "--http", help="Serve Slack's HTTP mode instead of "
-                              "Socket Mode (needs a public URL and the signing secret)."),
+    http: bool = typer.Option(
+        False,
+        "--http",
+        help="Serve Slack's HTTP mode instead of "
+        "Socket Mode (needs a public URL and the signing secret).",
+    ),
     port: int = typer.Option(3000, "--port", help="HTTP mode: the port to listen on."),
     host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: the address to bind."),
     workers: int = typer.Option(8, "--workers", min=1, help="Questions answered at once."),
-    allow_empty: bool = typer.Option(False, "--allow-empty", help="Start even when nothing is "
-                                     "indexed (answers then say so)."),
-    health_port: int | None = typer.Option(None, "--health-port", help="Socket Mode: serve "
-                                           "/healthz, /readyz and /metrics on this port."),
+    allow_empty: bool = typer.Option(
+        False, "--allow-empty", help="Start even when nothing is indexed (answers then say so)."
+    ),
+    health_port: int | None = typer.Option(
+        None,
+        "--health-port",
+        help="Socket Mode: serve /healthz, /readyz and /metrics on this port.",
+    ),
     data_dir: DataDir = None,
     docs_dir: DocsDir = None,
 ) -> None:
@@ -52,16 +61,21 @@ def bot(
     except AccordError as exc:
         problems.append(exc.message)
     if not _indexed_documents(settings) and not allow_empty:
-        problems.append(f"the index in {settings.data_dir.resolve()} is empty or missing: run "
-                        "`accord ingest FOLDER` first (or start with --allow-empty)")
+        problems.append(
+            f"the index in {settings.data_dir.resolve()} is empty or missing: run "
+            "`accord ingest FOLDER` first (or start with --allow-empty)"
+        )
     client = make_client(settings)
     if settings.slack_bot_token:  # the token as Slack sees it, before the model loads
         problem = check_slack(client)
         if problem:
             problems.append(problem)
     if problems:  # every one at once: a deployment is fixed in one round, not one per start
-        err.print(f"[red]error:[/red] the bot cannot start ({len(problems)} problem(s)):\n"
-                  + "\n".join(f"  - {escape(p)}" for p in problems), soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] the bot cannot start ({len(problems)} problem(s)):\n"
+            + "\n".join(f"  - {escape(p)}" for p in problems),
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     from bot.server import EVENTS_PATH, Service, make_http_server, serve_in_thread
 
@@ -70,15 +84,25 @@ def bot(
     server = None
     if http or health_port is not None:
         # Serving first: /healthz answers at once, /readyz says 503 until the model is loaded.
-        server = make_http_server(service, host,
-                                  port if http or health_port is None else health_port)
+        server = make_http_server(
+            service, host, port if http or health_port is None else health_port
+        )
         serve_in_thread(server)
-        err.print(f"Accord bot listening on http://{host}:{server.server_port}"
-                  f"{EVENTS_PATH if http else '/healthz'}")
+        err.print(
+            f"Accord bot listening on http://{host}:{server.server_port}"
+            f"{EVENTS_PATH if http else '/healthz'}"
+        )
     try:
         rt.query_embedder  # noqa: B018  load the question encoder now, not on the first question
-        app = build_app(settings, rt.qa, client, workers=workers, socket_mode=not http,
-                        reindex=_reindexer(rt), policy=policy)
+        app = build_app(
+            settings,
+            rt.qa,
+            client,
+            workers=workers,
+            socket_mode=not http,
+            reindex=_reindexer(rt),
+            policy=policy,
+        )
     except AccordError as exc:
         raise fail(exc) from exc
     service.metrics = rt.qa.metrics
@@ -108,20 +132,25 @@ def settings_problems(settings: Any, http: bool) -> list[str]:
     out = []
     bot, app = settings.slack_bot_token, settings.slack_app_token
     if not bot:
-        out.append("no Slack bot token: set ACCORD_SLACK_BOT_TOKEN (xoxb-..., from the app's "
-                   "OAuth & Permissions page)")
+        out.append(
+            "no Slack bot token: set ACCORD_SLACK_BOT_TOKEN (xoxb-..., from the app's "
+            "OAuth & Permissions page)"
+        )
     elif not bot.startswith("xoxb-"):
         out.append("ACCORD_SLACK_BOT_TOKEN is not a bot token (it should start with xoxb-)")
     if http:
         if not settings.slack_signing_secret:
-            out.append("HTTP mode needs the signing secret: set ACCORD_SLACK_SIGNING_SECRET "
-                       "(the app's Basic Information page)")
+            out.append(
+                "HTTP mode needs the signing secret: set ACCORD_SLACK_SIGNING_SECRET "
+                "(the app's Basic Information page)"
+            )
     elif not app:
-        out.append("Socket Mode needs an app-level token: set ACCORD_SLACK_APP_TOKEN "
-                   "(xapp-..., with connections:write), or run with --http --port N")
+        out.append(
+            "Socket Mode needs an app-level token: set ACCORD_SLACK_APP_TOKEN "
+            "(xapp-..., with connections:write), or run with --http --port N"
+        )
     elif not app.startswith("xapp-"):
-        out.append("ACCORD_SLACK_APP_TOKEN is not an app-level token (it should start with "
-                   "xapp-)")
+        out.append("ACCORD_SLACK_APP_TOKEN is not an app-level token (it should start with xapp-)")
     return out
 
 
@@ -178,12 +207,16 @@ def check_slack(client: Any) -> str | None:
     except SlackApiError as exc:
         log.debug("auth.test failed", exc_info=True)
         error = exc.response.get("error") if exc.response is not None else None
-        return (f"Slack refused the bot token ({error}): check ACCORD_SLACK_BOT_TOKEN "
-                "(xoxb-..., from the app's OAuth & Permissions page)")
+        return (
+            f"Slack refused the bot token ({error}): check ACCORD_SLACK_BOT_TOKEN "
+            "(xoxb-..., from the app's OAuth & Permissions page)"
+        )
     except Exception as exc:
         log.debug("auth.test failed", exc_info=True)
-        return (f"cannot reach Slack's Web API at {client.base_url} ({type(exc).__name__}): "
-                "check the network, a proxy, or ACCORD_SLACK_API_URL")
+        return (
+            f"cannot reach Slack's Web API at {client.base_url} ({type(exc).__name__}): "
+            "check the network, a proxy, or ACCORD_SLACK_API_URL"
+        )
     finally:
         client.retry_handlers.extend(saved)
         client.timeout = timeout
@@ -197,8 +230,13 @@ def _reindexer(rt: Any) -> Any:
         started = time.time()
         result = rt.syncer().run(folder)
         rt.ensure_query_export()
-        rt.manifest.record_run(started, str(folder.resolve()), rt.model_name, result.summary(),
-                               [f.as_dict() for f in result.failed])
+        rt.manifest.record_run(
+            started,
+            str(folder.resolve()),
+            rt.model_name,
+            result.summary(),
+            [f.as_dict() for f in result.failed],
+        )
         return result
 
     return reindex

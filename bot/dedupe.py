@@ -30,8 +30,9 @@ class Claims:
         self.ttl = ttl
         self._db = target if isinstance(target, Database) else connect_sqlite(target)
         self._lock = self._db.lock
-        self._db.migrate("claims", [("CREATE TABLE IF NOT EXISTS claims "
-                                     "(key TEXT PRIMARY KEY, at {real})",)])
+        self._db.migrate(
+            "claims", [("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, at {real})",)]
+        )
         self._last_purge = 0.0
 
     def claim(self, key: str) -> bool:
@@ -41,13 +42,16 @@ class Claims:
             if now - self._last_purge > 60:
                 self._db.execute("DELETE FROM claims WHERE at < ?", (now - self.ttl,))
                 self._last_purge = now
-            cur = self._db.execute("INSERT INTO claims (key, at) VALUES (?, ?) "
-                                   "ON CONFLICT (key) DO NOTHING", (key, now))
+            cur = self._db.execute(
+                "INSERT INTO claims (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, now),
+            )
             if cur.rowcount == 1:
                 return True
             # claimed before: new again only if that claim has expired
-            cur = self._db.execute("UPDATE claims SET at = ? WHERE key = ? AND at < ?",
-                                   (now, key, now - self.ttl))
+            cur = self._db.execute(
+                "UPDATE claims SET at = ? WHERE key = ? AND at < ?", (now, key, now - self.ttl)
+            )
             return cur.rowcount == 1
 
     def close(self) -> None:
@@ -71,8 +75,11 @@ def event_dedupe_middleware(claims: Claims) -> Any:
         if body.get("type") == "event_callback" and event_id:
             retry = (request.headers.get("x-slack-retry-num") or [None])[0]
             if not claims.claim(f"event:{event_id}"):
-                log.info("duplicate delivery of %s (retry %s) acknowledged, not processed",
-                         event_id, retry)
+                log.info(
+                    "duplicate delivery of %s (retry %s) acknowledged, not processed",
+                    event_id,
+                    retry,
+                )
                 return BoltResponse(status=200, body="")
         return next()
 

@@ -25,18 +25,30 @@ from accord.models import Answer, Citation, RetrievedSource
 RATINGS: tuple[str, ...] = ("helpful", "not_helpful", "wrong_source")
 DB_NAME = "slack_bot.sqlite"
 EXPORT_FIELDS: tuple[str, ...] = (
-    "feedback_id", "rating", "user", "channel", "time", "answer_id", "question", "answer",
-    "refused", "citations", "asked_by", "asked_at",
+    "feedback_id",
+    "rating",
+    "user",
+    "channel",
+    "time",
+    "answer_id",
+    "question",
+    "answer",
+    "refused",
+    "citations",
+    "asked_by",
+    "asked_at",
 )
 
-MIGRATIONS: list[Step] = [(
-    'CREATE TABLE IF NOT EXISTS answers (id TEXT PRIMARY KEY, question TEXT NOT NULL, '
-    'answer_json TEXT NOT NULL, "user" TEXT, channel TEXT, thread_ts TEXT, ts TEXT, '
-    'created {real} NOT NULL)',
-    "CREATE INDEX IF NOT EXISTS answers_thread ON answers (channel, thread_ts, created)",
-    'CREATE TABLE IF NOT EXISTS feedback (id {serial}, answer_id TEXT NOT NULL, rating TEXT '
-    'NOT NULL, "user" TEXT, channel TEXT, created {real} NOT NULL)',
-)]
+MIGRATIONS: list[Step] = [
+    (
+        "CREATE TABLE IF NOT EXISTS answers (id TEXT PRIMARY KEY, question TEXT NOT NULL, "
+        'answer_json TEXT NOT NULL, "user" TEXT, channel TEXT, thread_ts TEXT, ts TEXT, '
+        "created {real} NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS answers_thread ON answers (channel, thread_ts, created)",
+        "CREATE TABLE IF NOT EXISTS feedback (id {serial}, answer_id TEXT NOT NULL, rating TEXT "
+        'NOT NULL, "user" TEXT, channel TEXT, created {real} NOT NULL)',
+    )
+]
 
 
 def answer_from_dict(d: dict[str, Any]) -> Answer:
@@ -62,9 +74,15 @@ class FeedbackStore:
     def in_data_dir(cls, data_dir: Path) -> FeedbackStore:
         return cls(Path(data_dir) / DB_NAME)
 
-    def record_answer(self, answer: Answer, user: str | None, channel: str | None,
-                      thread_ts: str | None, ts: str | None = None,
-                      answer_id: str | None = None) -> str:
+    def record_answer(
+        self,
+        answer: Answer,
+        user: str | None,
+        channel: str | None,
+        thread_ts: str | None,
+        ts: str | None = None,
+        answer_id: str | None = None,
+    ) -> str:
         """Store an answer as given; returns its id (the value its feedback buttons carry)."""
         answer_id = answer_id or uuid.uuid4().hex[:16]
         with self._lock:
@@ -74,8 +92,17 @@ class FeedbackStore:
                 "question = excluded.question, answer_json = excluded.answer_json, "
                 '"user" = excluded."user", channel = excluded.channel, '
                 "thread_ts = excluded.thread_ts, ts = excluded.ts, created = excluded.created",
-                (answer_id, answer.question, json.dumps(dataclasses.asdict(answer)), user,
-                 channel, thread_ts, ts, time.time()))
+                (
+                    answer_id,
+                    answer.question,
+                    json.dumps(dataclasses.asdict(answer)),
+                    user,
+                    channel,
+                    thread_ts,
+                    ts,
+                    time.time(),
+                ),
+            )
         return answer_id
 
     def set_ts(self, answer_id: str, ts: str) -> None:
@@ -86,8 +113,9 @@ class FeedbackStore:
     def answer(self, answer_id: str) -> Answer | None:
         """The stored Answer with this id, or None."""
         with self._lock:
-            row = self._db.execute("SELECT answer_json FROM answers WHERE id = ?",
-                                   (answer_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT answer_json FROM answers WHERE id = ?", (answer_id,)
+            ).fetchone()
         return answer_from_dict(json.loads(row[0])) if row else None
 
     def answered_thread(self, channel: str, thread_ts: str) -> bool:
@@ -95,19 +123,22 @@ class FeedbackStore:
         with self._lock:
             row = self._db.execute(
                 "SELECT 1 FROM answers WHERE channel = ? AND thread_ts = ? LIMIT 1",
-                (channel, thread_ts)).fetchone()
+                (channel, thread_ts),
+            ).fetchone()
         return row is not None
 
     def thread_questions(self, channel: str, thread_ts: str) -> list[str]:
         """The questions answered in this thread, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT question FROM answers WHERE channel = ? AND thread_ts = ? "
-                "ORDER BY created", (channel, thread_ts)).fetchall()
+                "SELECT question FROM answers WHERE channel = ? AND thread_ts = ? ORDER BY created",
+                (channel, thread_ts),
+            ).fetchall()
         return [r[0] for r in rows]
 
-    def add_feedback(self, answer_id: str, rating: str, user: str | None,
-                     channel: str | None) -> int:
+    def add_feedback(
+        self, answer_id: str, rating: str, user: str | None, channel: str | None
+    ) -> int:
         """Store one click; returns its id. Raises ValueError for an unknown rating."""
         if rating not in RATINGS:
             raise ValueError(f"unknown rating {rating!r}; use one of {', '.join(RATINGS)}")
@@ -115,17 +146,22 @@ class FeedbackStore:
             return self._db.insert(
                 'INSERT INTO feedback (answer_id, rating, "user", channel, created) '
                 "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (answer_id, rating, user, channel, time.time()))
+                (answer_id, rating, user, channel, time.time()),
+            )
 
     def recent_counts(self, since: float) -> dict[str, int]:
         """Answers given and feedback clicks by rating since ``since`` (epoch seconds):
         ``{"answers": n, "helpful": n, "not_helpful": n, "wrong_source": n}``."""
         with self._lock:
-            answers = self._db.execute("SELECT COUNT(*) FROM answers WHERE created >= ?",
-                                       (since,)).fetchone()[0]
-            rated = dict(self._db.execute(
-                "SELECT rating, COUNT(*) FROM feedback WHERE created >= ? GROUP BY rating",
-                (since,)).fetchall())
+            answers = self._db.execute(
+                "SELECT COUNT(*) FROM answers WHERE created >= ?", (since,)
+            ).fetchone()[0]
+            rated = dict(
+                self._db.execute(
+                    "SELECT rating, COUNT(*) FROM feedback WHERE created >= ? GROUP BY rating",
+                    (since,),
+                ).fetchall()
+            )
         return {"answers": int(answers), **{r: int(rated.get(r, 0)) for r in RATINGS}}
 
     def rows(self) -> Iterator[dict[str, Any]]:
@@ -134,19 +170,40 @@ class FeedbackStore:
             rows = self._db.execute(
                 'SELECT f.id, f.rating, f."user", f.channel, f.created, f.answer_id, a.question, '
                 'a.answer_json, a."user", a.created FROM feedback f '
-                "LEFT JOIN answers a ON a.id = f.answer_id ORDER BY f.created, f.id").fetchall()
+                "LEFT JOIN answers a ON a.id = f.answer_id ORDER BY f.created, f.id"
+            ).fetchall()
         for fid, rating, user, channel, created, aid, question, ajson, asked_by, asked in rows:
             ans = json.loads(ajson) if ajson else {}
             yield {
-                "feedback_id": fid, "rating": rating, "user": user, "channel": channel,
-                "time": _iso(created), "answer_id": aid, "question": question,
-                "answer": ans.get("text"), "refused": ans.get("refused"),
+                "feedback_id": fid,
+                "rating": rating,
+                "user": user,
+                "channel": channel,
+                "time": _iso(created),
+                "answer_id": aid,
+                "question": question,
+                "answer": ans.get("text"),
+                "refused": ans.get("refused"),
                 "citations": [
-                    {k: c.get(k) for k in ("n", "source", "title", "doc_type", "date", "page",
-                                           "section", "quote", "chunk_id", "content_hash")}
+                    {
+                        k: c.get(k)
+                        for k in (
+                            "n",
+                            "source",
+                            "title",
+                            "doc_type",
+                            "date",
+                            "page",
+                            "section",
+                            "quote",
+                            "chunk_id",
+                            "content_hash",
+                        )
+                    }
                     for c in ans.get("citations", [])
                 ],
-                "asked_by": asked_by, "asked_at": _iso(asked) if asked else None,
+                "asked_by": asked_by,
+                "asked_at": _iso(asked) if asked else None,
             }
 
     def export(self, out: IO[str], fmt: str = "jsonl") -> int:
@@ -162,8 +219,9 @@ class FeedbackStore:
             writer.writeheader()
         for row in self.rows():
             if writer:
-                writer.writerow({**row, "citations": json.dumps(row["citations"],
-                                                                ensure_ascii=False)})
+                writer.writerow(
+                    {**row, "citations": json.dumps(row["citations"], ensure_ascii=False)}
+                )
             else:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1

@@ -24,11 +24,13 @@ HOW_TO_ASK = (
     "\u2022 Mention @Accord in a channel: answered in a thread, from what everyone there may "
     "read.\n"
     "\u2022 `/accord your question` answers privately, with a button to share the answer.\n"
-    "Ask follow-ups in the same thread; every answer quotes the sentences it rests on.")
+    "Ask follow-ups in the same thread; every answer quotes the sentences it rests on."
+)
 
 
-def home_view(view: IndexOverview, audience: Audience, rules: Rules,
-              feedback: dict[str, int] | None = None) -> dict[str, Any]:
+def home_view(
+    view: IndexOverview, audience: Audience, rules: Rules, feedback: dict[str, int] | None = None
+) -> dict[str, Any]:
     """The Home tab for a viewer who may see ``view``; ``feedback`` (``FeedbackStore.
     recent_counts``) is given for admins only, and then the whole index's size is shown too."""
     admin = feedback is not None
@@ -51,13 +53,17 @@ def home_view(view: IndexOverview, audience: Audience, rules: Rules,
         counts = feedback or {}
         blocks += [
             {"type": "divider"},
-            section(f"*Last {FEEDBACK_DAYS} days* (shown to admins only)\n"
-                    f"Answers given: {counts.get('answers', 0):,}\n"
-                    f"Rated helpful: {counts.get('helpful', 0):,} \u00b7 not helpful: "
-                    f"{counts.get('not_helpful', 0):,} \u00b7 wrong source: "
-                    f"{counts.get('wrong_source', 0):,}"),
-            context("`accord feedback export` writes every rating with its question and "
-                    "answer for evaluators."),
+            section(
+                f"*Last {FEEDBACK_DAYS} days* (shown to admins only)\n"
+                f"Answers given: {counts.get('answers', 0):,}\n"
+                f"Rated helpful: {counts.get('helpful', 0):,} \u00b7 not helpful: "
+                f"{counts.get('not_helpful', 0):,} \u00b7 wrong source: "
+                f"{counts.get('wrong_source', 0):,}"
+            ),
+            context(
+                "`accord feedback export` writes every rating with its question and "
+                "answer for evaluators."
+            ),
         ]
     return {"type": "home", "blocks": blocks}
 

@@ -41,8 +41,12 @@ class Service:
     """What the health endpoints read: the app (None until built), a readiness check returning
     the reasons it is not ready ([] when ready), and the metrics."""
 
-    def __init__(self, app: App | None = None, ready: Callable[[], list[str]] | None = None,
-                 metrics: Any = None) -> None:
+    def __init__(
+        self,
+        app: App | None = None,
+        ready: Callable[[], list[str]] | None = None,
+        metrics: Any = None,
+    ) -> None:
         self.app = app
         self.ready = ready or (lambda: [])
         self.metrics = metrics
@@ -65,14 +69,17 @@ class Service:
             if route == "/readyz":
                 reasons = self.reasons()
                 body = json.dumps({"ready": not reasons, "reasons": reasons}) + "\n"
-                return _reply(start_response, "503 Service Unavailable" if reasons else "200 OK",
-                              "application/json", body)
+                return _reply(
+                    start_response,
+                    "503 Service Unavailable" if reasons else "200 OK",
+                    "application/json",
+                    body,
+                )
             if route == "/metrics":
                 text = self.metrics.render() if self.metrics is not None else ""
                 return _reply(start_response, "200 OK", "text/plain; version=0.0.4", text)
             if self.app is None:
-                return _reply(start_response, "503 Service Unavailable", "text/plain",
-                              "starting\n")
+                return _reply(start_response, "503 Service Unavailable", "text/plain", "starting\n")
             if self._handler is None:
                 self._handler = SlackRequestHandler(self.app, path=path)
             return self._handler(environ, start_response)
@@ -86,8 +93,9 @@ def _reply(start_response: Callable[..., Any], status: str, ctype: str, body: st
     return [data]
 
 
-def make_http_server(app: App | Service, host: str = "127.0.0.1", port: int = 3000,
-                     path: str = EVENTS_PATH) -> ThreadingWSGIServer:
+def make_http_server(
+    app: App | Service, host: str = "127.0.0.1", port: int = 3000, path: str = EVENTS_PATH
+) -> ThreadingWSGIServer:
     """A server for ``app`` (or a ``Service`` around it) on ``host:port`` answering POSTs to
     ``path`` and the health endpoints; not yet serving."""
     if isinstance(app, Service):
@@ -95,8 +103,13 @@ def make_http_server(app: App | Service, host: str = "127.0.0.1", port: int = 30
     else:
         deps = getattr(app, "accord_deps", None)
         service = Service(app, metrics=getattr(getattr(deps, "qa", None), "metrics", None))
-    server = make_server(host, port, service.wsgi(path), server_class=ThreadingWSGIServer,
-                         handler_class=_QuietHandler)
+    server = make_server(
+        host,
+        port,
+        service.wsgi(path),
+        server_class=ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
     server.service = service  # type: ignore[attr-defined]
     return server
 

@@ -23,9 +23,17 @@ from bot.deps import BotDeps
 
 log = logging.getLogger(__name__)
 # The errors of a workspace or plan without streaming; any other refusal is logged louder.
-UNSUPPORTED = frozenset({"not_allowed", "unknown_method", "feature_not_enabled",
-                         "method_not_supported_for_channel_type", "not_allowed_token_type",
-                         "missing_scope", "access_denied"})
+UNSUPPORTED = frozenset(
+    {
+        "not_allowed",
+        "unknown_method",
+        "feature_not_enabled",
+        "method_not_supported_for_channel_type",
+        "not_allowed_token_type",
+        "missing_scope",
+        "access_denied",
+    }
+)
 MAX_APPENDS = 40  # sentences beyond this many are sent several to a call (rate limits)
 
 
@@ -45,8 +53,16 @@ class StreamBroken(Exception):
         self.ts, self.answer_id, self.error = ts, answer_id, error
 
 
-def stream_answer(client: Any, deps: BotDeps, ans: Answer, *, channel: str, thread_ts: str,
-                  user: str | None, team_id: str | None) -> str:
+def stream_answer(
+    client: Any,
+    deps: BotDeps,
+    ans: Answer,
+    *,
+    channel: str,
+    thread_ts: str,
+    user: str | None,
+    team_id: str | None,
+) -> str:
     """Record ``ans`` and stream it into the thread; returns the streamed message's ts.
 
     Raises StreamUnavailable when ``chat.startStream`` is refused, StreamBroken when a later
@@ -54,13 +70,15 @@ def stream_answer(client: Any, deps: BotDeps, ans: Answer, *, channel: str, thre
     """
     answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts)
     try:
-        resp = client.chat_startStream(channel=channel, thread_ts=thread_ts,
-                                       recipient_user_id=user, recipient_team_id=team_id)
+        resp = client.chat_startStream(
+            channel=channel, thread_ts=thread_ts, recipient_user_id=user, recipient_team_id=team_id
+        )
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "unknown")
         level = logging.INFO if error in UNSUPPORTED else logging.WARNING
-        log.log(level, "chat.startStream refused in %s (%s): answering with chat.update",
-                channel, error)
+        log.log(
+            level, "chat.startStream refused in %s (%s): answering with chat.update", channel, error
+        )
         raise StreamUnavailable(error) from exc
     ts = str(resp["ts"])
     deps.feedback.set_ts(answer_id, ts)
@@ -70,8 +88,9 @@ def stream_answer(client: Any, deps: BotDeps, ans: Answer, *, channel: str, thre
         pages = paginate(answer_blocks(ans, answer_id, with_text=False))
         client.chat_stopStream(channel=channel, ts=ts, blocks=pages[0])
         for page in pages[1:]:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                    text=fallback_text(ans), blocks=page)
+            client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, text=fallback_text(ans), blocks=page
+            )
     except SlackApiError as exc:
         error = str(exc.response.get("error") or "unknown")
         log.warning("the stream %s in %s broke (%s)", ts, channel, error)
@@ -84,4 +103,4 @@ def group(pieces: list[str], most: int) -> list[str]:
     if len(pieces) <= most:
         return pieces
     size = -(-len(pieces) // most)
-    return ["".join(pieces[i:i + size]) for i in range(0, len(pieces), size)]
+    return ["".join(pieces[i : i + size]) for i in range(0, len(pieces), size)]

@@ -54,4 +54,6 @@ def prompts_title() -> str:
 
 def _label(text: str) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
+    return (
+        text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
+    )

@@ -82,16 +82,25 @@ def check_info(info: dict[str, Any], max_mb: float) -> str:
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES or is_sidecar(Path(name)):
         what = f"file type {suffix!r}" if suffix else "file type (no extension)"
-        raise DocumentError(name, f"unsupported {what}: Accord reads "
-                            f"{', '.join(SUPPORTED_SUFFIXES)}", "unsupported")
+        raise DocumentError(
+            name, f"unsupported {what}: Accord reads {', '.join(SUPPORTED_SUFFIXES)}", "unsupported"
+        )
     size = int(info.get("size") or 0)
     if size > max_mb * 1024 * 1024:
-        raise DocumentError(name, f"file too large: {size / 1048576:.1f} MB exceeds the limit "
-                            f"of {max_mb:g} MB (ACCORD_MAX_FILE_MB)", "too_large")
+        raise DocumentError(
+            name,
+            f"file too large: {size / 1048576:.1f} MB exceeds the limit "
+            f"of {max_mb:g} MB (ACCORD_MAX_FILE_MB)",
+            "too_large",
+        )
     if info.get("mode") in ("external", "snippet", "post") or not (
-            info.get("url_private_download") or info.get("url_private")):
-        raise DocumentError(name, "not a file Slack holds (an external link or a snippet): "
-                            "upload the document itself", "unsupported")
+        info.get("url_private_download") or info.get("url_private")
+    ):
+        raise DocumentError(
+            name,
+            "not a file Slack holds (an external link or a snippet): upload the document itself",
+            "unsupported",
+        )
     return name
 
 
@@ -105,13 +114,20 @@ def fetch(client: Any, file_id: str, max_mb: float, timeout: float = 60.0) -> Fe
     except Exception as exc:
         resp = getattr(exc, "response", None)
         error = resp.get("error") if resp is not None else None
-        raise DocumentError(file_id, f"Slack would not describe the file ({error or exc}); "
-                            "does the app have the files:read scope?", "unreadable") from exc
+        raise DocumentError(
+            file_id,
+            f"Slack would not describe the file ({error or exc}); "
+            "does the app have the files:read scope?",
+            "unreadable",
+        ) from exc
     name = check_info(info, max_mb)
     url = str(info.get("url_private_download") or info.get("url_private"))
     if not _may_send_token(url, str(client.base_url)):
-        raise DocumentError(name, f"the file's address {urlparse(url).hostname} is not "
-                            "Slack's: not downloaded", "unreadable")
+        raise DocumentError(
+            name,
+            f"the file's address {urlparse(url).hostname} is not Slack's: not downloaded",
+            "unreadable",
+        )
     limit = int(max_mb * 1024 * 1024)
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
     try:
@@ -119,27 +135,40 @@ def fetch(client: Any, file_id: str, max_mb: float, timeout: float = 60.0) -> Fe
             ctype = resp.headers.get("Content-Type") or ""
             data = resp.read(limit + 1)
     except urllib.error.HTTPError as exc:
-        raise DocumentError(name, f"download refused by Slack (HTTP {exc.code}); does the app "
-                            "have the files:read scope?", "unreadable") from exc
+        raise DocumentError(
+            name,
+            f"download refused by Slack (HTTP {exc.code}); does the app have the files:read scope?",
+            "unreadable",
+        ) from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise DocumentError(name, f"download failed: {getattr(exc, 'reason', exc)}",
-                            "unreadable") from exc
+        raise DocumentError(
+            name, f"download failed: {getattr(exc, 'reason', exc)}", "unreadable"
+        ) from exc
     if len(data) > limit:
-        raise DocumentError(name, f"file too large: exceeds the limit of {max_mb:g} MB "
-                            "(ACCORD_MAX_FILE_MB)", "too_large")
+        raise DocumentError(
+            name,
+            f"file too large: exceeds the limit of {max_mb:g} MB (ACCORD_MAX_FILE_MB)",
+            "too_large",
+        )
     if ctype.startswith("text/html") and PurePosixPath(name).suffix.lower() not in (
-            ".html", ".htm"):
+        ".html",
+        ".htm",
+    ):
         # Slack serves its sign-in page, not the file, when the token is not accepted
-        raise DocumentError(name, "Slack sent a web page instead of the file (the token was "
-                            "not accepted for downloads)", "unreadable")
+        raise DocumentError(
+            name,
+            "Slack sent a web page instead of the file (the token was not accepted for downloads)",
+            "unreadable",
+        )
     return Fetched(file_id, name, data)
 
 
 def _may_send_token(url: str, api_url: str) -> bool:
     host = (urlparse(url).hostname or "").lower()
     api_host = (urlparse(api_url).hostname or "").lower()
-    return bool(host) and (host == api_host or any(
-        host == h or host.endswith("." + h) for h in _SLACK_FILE_HOSTS))
+    return bool(host) and (
+        host == api_host or any(host == h or host.endswith("." + h) for h in _SLACK_FILE_HOSTS)
+    )
 
 
 def stage(docs_dir: Path, fetched: Fetched) -> Staged:
@@ -199,8 +228,7 @@ def read_marking(docs_dir: Path, staged: Staged, rules: Rules) -> Document:
     return doc
 
 
-def commit(docs_dir: Path, pending: str, final_name: str, uploaded_name: str | None = None
-           ) -> str:
+def commit(docs_dir: Path, pending: str, final_name: str, uploaded_name: str | None = None) -> str:
     """File the staged copy under ``final_name``, or, if a file took that name meanwhile, the
     next free numbered variant of ``uploaded_name``; returns the name used. Raises
     DocumentError when the staged copy is gone (already filed or cancelled)."""

@@ -59,8 +59,9 @@ def read(entry: dict, rules: object, cache: dict) -> dict:
     root = ROOTS[entry["collection"]]
     key = (entry["collection"], entry["source"])
     if key not in cache:
-        doc, _ = load_document(root / entry["source"], entry["source"], rules,
-                               FolderDefaults(root, rules))
+        doc, _ = load_document(
+            root / entry["source"], entry["source"], rules, FolderDefaults(root, rules)
+        )
         cache[key] = (doc, chunk_document(doc), _collapse(doc.text))
     doc, chunks, (flat, offsets) = cache[key]
     quote = " ".join(entry["quote"].split())
@@ -70,9 +71,12 @@ def read(entry: dict, rules: object, cache: dict) -> dict:
     start = offsets[at]
     chunk = next((c for c in chunks if c.char_start <= start < c.char_end), None)
     meta = chunk.metadata(doc) if chunk else {}
-    return {"section": quote_section(meta, start) if chunk else None,
-            "page": doc.page_at(start) if doc.page_starts else None,
-            "date": doc.date, "doc_type": doc.doc_type}
+    return {
+        "section": quote_section(meta, start) if chunk else None,
+        "page": doc.page_at(start) if doc.page_starts else None,
+        "date": doc.date,
+        "doc_type": doc.doc_type,
+    }
 
 
 def score(entries: list[dict]) -> dict:
@@ -91,28 +95,35 @@ def score(entries: list[dict]) -> dict:
             want = e[f]
             have = got.get(f)
             ok = "error" not in got and (
-                _norm(want) == _norm(have) if f == "section" else want == have)
+                _norm(want) == _norm(have) if f == "section" else want == have
+            )
             out[f]["n"] += 1
             out[f]["right"] += ok
             by_format[e["format"]][f][0] += ok
             by_format[e["format"]][f][1] += 1
             if not ok:
-                out[f]["misses"].append({"source": e["source"], "quote": e["quote"][:70],
-                                         "want": want, "have": have,
-                                         "error": got.get("error")})
+                out[f]["misses"].append(
+                    {
+                        "source": e["source"],
+                        "quote": e["quote"][:70],
+                        "want": want,
+                        "have": have,
+                        "error": got.get("error"),
+                    }
+                )
     out["by_format"] = {k: {f: tuple(v) for f, v in fs.items()} for k, fs in by_format.items()}
     return out
 
 
 def load(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--truth", type=Path, default=REPO / "tests" / "data" /
-                    "citations_truth.jsonl")
+    ap.add_argument("--truth", type=Path, default=REPO / "tests" / "data" / "citations_truth.jsonl")
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args(argv)
     entries = load(args.truth)
@@ -126,8 +137,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.show_misses:
         for f in FIELDS:
             for m in res[f]["misses"]:
-                print(f"  miss {f}: {m['source']}: want {m['want']!r}, have {m['have']!r}"
-                      + (f" ({m['error']})" if m["error"] else "") + f"  | {m['quote']}")
+                print(
+                    f"  miss {f}: {m['source']}: want {m['want']!r}, have {m['have']!r}"
+                    + (f" ({m['error']})" if m["error"] else "")
+                    + f"  | {m['quote']}"
+                )
 
 
 if __name__ == "__main__":

@@ -24,22 +24,39 @@ MODES = ("hybrid", "dense", "lexical")
 
 def eval_command(
     qa_set: Annotated[Path, typer.Argument(help="QA set: .jsonl or .csv, one question a line.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for results.json and report.html "
-                                      "(created).")] = Path("eval-out"),
-    k: Annotated[int | None, typer.Option("--k", help="Chunks retrieved per question (default "
-                                          "ACCORD_TOP_K, what officers get).")] = None,
-    compare_to: Annotated[Path | None, typer.Option("--compare", help="results.json of another "
-                                                    "run to show deltas against.")] = None,
-    fail_under: Annotated[list[str] | None, typer.Option(
-        "--fail-under", help="METRIC=VALUE or METRIC[TAG]=VALUE: exit 1 if the "
-        "metric (over the questions with TAG) is under VALUE (repeatable).")] = None,
-    mode: Annotated[str, typer.Option("--mode", help="Retrieval: hybrid, dense or "
-                                      "lexical.")] = "hybrid",
-    clearance: Annotated[str | None, typer.Option(help="Audience clearance (overrides "
-                                                  "ACCORD_CLEARANCE).")] = None,
-    caveat: Annotated[list[str] | None, typer.Option(
-        "--caveat", help="A caveat the audience holds (repeatable; overrides "
-        "ACCORD_CAVEATS).")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for results.json and report.html (created).")
+    ] = Path("eval-out"),
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "--k", help="Chunks retrieved per question (default ACCORD_TOP_K, what officers get)."
+        ),
+    ] = None,
+    compare_to: Annotated[
+        Path | None,
+        typer.Option("--compare", help="results.json of another run to show deltas against."),
+    ] = None,
+    fail_under: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-under",
+            help="METRIC=VALUE or METRIC[TAG]=VALUE: exit 1 if the "
+            "metric (over the questions with TAG) is under VALUE (repeatable).",
+        ),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option("--mode", help="Retrieval: hybrid, dense or lexical.")
+    ] = "hybrid",
+    clearance: Annotated[
+        str | None, typer.Option(help="Audience clearance (overrides ACCORD_CLEARANCE).")
+    ] = None,
+    caveat: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--caveat", help="A caveat the audience holds (repeatable; overrides ACCORD_CAVEATS)."
+        ),
+    ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")] = None,
 ) -> None:
     """Evaluate the assistant on QA_SET: retrieval, answers, citations, refusals, latency.
@@ -89,20 +106,26 @@ def eval_command(
     unknown = check_sources(qaset, indexed)
     for p in qaset.problems:
         colour = "red" if p.level == "error" else "yellow"
-        err.print(f"[{colour}]{escape(p.format(qa_set))}[/{colour}]", highlight=False,
-                  soft_wrap=True)
+        err.print(
+            f"[{colour}]{escape(p.format(qa_set))}[/{colour}]", highlight=False, soft_wrap=True
+        )
     gold_total = {s for it in qaset.items for s in it.sources}
     missing = {s for it in qaset.items for s in it.unknown_sources}
     if gold_total and missing == gold_total:
-        err.print("[bold yellow]warning:[/bold yellow] none of the gold sources is in the index: "
-                  "is the QA set for another corpus, or were the documents ingested from a "
-                  "different root folder?")
+        err.print(
+            "[bold yellow]warning:[/bold yellow] none of the gold sources is in the index: "
+            "is the QA set for another corpus, or were the documents ingested from a "
+            "different root folder?"
+        )
     if not qaset.items:
         raise usage(f"{qa_set}: no usable question")
 
     above = gold_above(qaset.items, indexed, rt, audience)
-    console.print(f"clearance {audience.describe()} (caveats: "
-                  f"{', '.join(sorted(audience.caveats)) or 'none'})", highlight=False)
+    console.print(
+        f"clearance {audience.describe()} (caveats: "
+        f"{', '.join(sorted(audience.caveats)) or 'none'})",
+        highlight=False,
+    )
     if above["documents"]:
         err.print(f"[bold yellow]{escape(above['banner'])}[/bold yellow]", soft_wrap=True)
     filters = Filters(audience=audience)
@@ -120,8 +143,9 @@ def eval_command(
         results["compare"] = compare(results, other)
         results["compare"]["other_path"] = str(compare_to)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1),
-                                      encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     from evals.report import write_report
 
     write_report(results, out / "report.html")
@@ -130,16 +154,24 @@ def eval_command(
     rt.close()
     code = 0
     if qaset.errors:
-        err.print(f"[red]{len(qaset.errors)} line(s) of {escape(str(qa_set))} were skipped; "
-                  f"{len(records)} question(s) evaluated[/red]", soft_wrap=True)
+        err.print(
+            f"[red]{len(qaset.errors)} line(s) of {escape(str(qa_set))} were skipped; "
+            f"{len(records)} question(s) evaluated[/red]",
+            soft_wrap=True,
+        )
         code = 1
     if hidden:
-        err.print(f"[yellow]{hidden} question(s) have gold sources marked above the clearance "
-                  f"{audience.describe()}: they cannot be retrieved (flagged in the report)"
-                  "[/yellow]", soft_wrap=True)
+        err.print(
+            f"[yellow]{hidden} question(s) have gold sources marked above the clearance "
+            f"{audience.describe()}: they cannot be retrieved (flagged in the report)"
+            "[/yellow]",
+            soft_wrap=True,
+        )
     if unknown:
-        err.print(f"[yellow]{len(unknown)} question(s) cite gold sources not in the index "
-                  "(scored as misses, flagged in the report)[/yellow]")
+        err.print(
+            f"[yellow]{len(unknown)} question(s) cite gold sources not in the index "
+            "(scored as misses, flagged in the report)[/yellow]"
+        )
     from evals.runner import check_thresholds
 
     for message in check_thresholds(results["summary"], thresholds):
@@ -157,22 +189,35 @@ def gold_above(items: list, indexed: set[str], rt: Any, audience: Any) -> dict[s
     gold = sorted({s for it in items for s in it.sources} & indexed)
     above = [s for s in gold if not rt.qa.visible(s, audience)]
     n_q = sum(1 for it in items if set(it.sources) & set(above))
-    out: dict[str, Any] = {"documents": len(above), "gold_documents": len(gold),
-                           "questions": n_q, "rerun": "", "banner": ""}
+    out: dict[str, Any] = {
+        "documents": len(above),
+        "gold_documents": len(gold),
+        "questions": n_q,
+        "rerun": "",
+        "banner": "",
+    }
     if not above:
         return out
-    access: list[tuple[str, list[str]]] = [rt.manifest.access(s) or (rules.top, [])
-                                           for s in above]
+    access: list[tuple[str, list[str]]] = [rt.manifest.access(s) or (rules.top, []) for s in above]
     top = max((m for m, _ in access), key=rules.rank)
     # A "REL TO A/B" document is seen by holders of "REL TO A": one suffices.
-    need = sorted({REL_PREFIX + c[len(REL_PREFIX):].split("/")[0] if c.startswith(REL_PREFIX)
-                   else c for _, cs in access for c in cs} | set(audience.caveats))
+    need = sorted(
+        {
+            REL_PREFIX + c[len(REL_PREFIX) :].split("/")[0] if c.startswith(REL_PREFIX) else c
+            for _, cs in access
+            for c in cs
+        }
+        | set(audience.caveats)
+    )
     level = top if rules.rank(top) > rules.rank(audience.clearance) else audience.clearance
-    out["rerun"] = " ".join([f"--clearance {shlex.quote(level)}",
-                             *(f"--caveat {shlex.quote(c)}" for c in need)])
-    out["banner"] = (f"{len(above)} of the {len(gold)} gold documents are above the clearance "
-                     f"{audience.describe()}: the {n_q} question(s) citing them are scored as "
-                     f"misses. To evaluate with them, rerun with {out['rerun']}")
+    out["rerun"] = " ".join(
+        [f"--clearance {shlex.quote(level)}", *(f"--caveat {shlex.quote(c)}" for c in need)]
+    )
+    out["banner"] = (
+        f"{len(above)} of the {len(gold)} gold documents are above the clearance "
+        f"{audience.describe()}: the {n_q} question(s) citing them are scored as "
+        f"misses. To evaluate with them, rerun with {out['rerun']}"
+    )
     return out
 
 
@@ -191,12 +236,27 @@ def _read_compare(path: Path, usage: Any) -> dict[str, Any]:
 def _run(rt: Any, items: list, k: int | None, mode: str, filters: Any, err: Any) -> list:
     from evals.runner import evaluate
 
-    with Progress(TextColumn("[bold]eval[/bold]"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.fields[current]}"), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("[bold]eval[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("questions", total=len(items), current="warming up")
-        return evaluate(rt.qa, items, rt.manifest, rt.embedder, k=k, mode=mode, filters=filters,
-                        progress=lambda n, it: bar.update(task, completed=n, current=it.id))
+        return evaluate(
+            rt.qa,
+            items,
+            rt.manifest,
+            rt.embedder,
+            k=k,
+            mode=mode,
+            filters=filters,
+            progress=lambda n, it: bar.update(task, completed=n, current=it.id),
+        )
 
 
 def _flag_hidden(records: list, qa: Any, audience: Any) -> int:
@@ -213,25 +273,44 @@ def _flag_hidden(records: list, qa: Any, audience: Any) -> int:
     return n
 
 
-def _results(qa_path: Path, qaset: Any, records: list, settings: Any, rt: Any, k: int | None,
-             mode: str, started: float, indexed: set[str], audience: Any) -> dict[str, Any]:
+def _results(
+    qa_path: Path,
+    qaset: Any,
+    records: list,
+    settings: Any,
+    rt: Any,
+    k: int | None,
+    mode: str,
+    started: float,
+    indexed: set[str],
+    audience: Any,
+) -> dict[str, Any]:
     from evals.runner import summarise, summarise_by_tag
 
     finished = time.time()
     return {
         "config": {
-            "qa_set": str(qa_path), "qa_sha256": hashlib.sha256(qa_path.read_bytes()).hexdigest(),
-            "mode": mode, "k": k or settings.top_k, "clearance": audience.clearance,
+            "qa_set": str(qa_path),
+            "qa_sha256": hashlib.sha256(qa_path.read_bytes()).hexdigest(),
+            "mode": mode,
+            "k": k or settings.top_k,
+            "clearance": audience.clearance,
             "caveats": sorted(audience.caveats),
-            "data_dir": str(settings.data_dir), "collection": settings.collection,
-            "embedding_model": rt.model_name, "llm_provider": settings.llm_provider,
-            "refusal_threshold": settings.refusal_threshold, "documents": len(indexed),
+            "data_dir": str(settings.data_dir),
+            "collection": settings.collection,
+            "embedding_model": rt.model_name,
+            "llm_provider": settings.llm_provider,
+            "refusal_threshold": settings.refusal_threshold,
+            "documents": len(indexed),
             "index_generation": rt.manifest.generation(),
             "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
             "duration_s": round(finished - started, 2),
         },
-        "summary": {**summarise(records), "n_hidden_sources": sum(
-            1 for r in records if r.get("hidden_sources")), "by_tag": summarise_by_tag(records)},
+        "summary": {
+            **summarise(records),
+            "n_hidden_sources": sum(1 for r in records if r.get("hidden_sources")),
+            "by_tag": summarise_by_tag(records),
+        },
         "problems": [p.as_dict() for p in qaset.problems],
         "questions": records,
     }
@@ -245,8 +324,10 @@ def _print_summary(console: Any, results: dict[str, Any]) -> None:
     cfg = results["config"]
     caveats = cfg.get("caveats") or []
     seen_as = cfg.get("clearance", "?") + (f" + {', '.join(caveats)}" if caveats else "")
-    table = Table(title=f"eval of {cfg['qa_set']} at clearance {seen_as} ({summary['n']} "
-                  f"questions, mode {cfg['mode']}, k {cfg['k']})")
+    table = Table(
+        title=f"eval of {cfg['qa_set']} at clearance {seen_as} ({summary['n']} "
+        f"questions, mode {cfg['mode']}, k {cfg['k']})"
+    )
     table.add_column("metric")
     table.add_column("value", justify="right")
     if deltas:
@@ -259,20 +340,27 @@ def _print_summary(console: Any, results: dict[str, Any]) -> None:
             row += [_fmt(d.get("other"), m.kind), _fmt_delta(d.get("delta"), m)]
         table.add_row(*row)
     console.print(table)
-    console.print(f"answerable {summary['n_answerable']}, unanswerable "
-                  f"{summary['n_unanswerable']}, refused {summary['n_refused']}, citations "
-                  f"{summary['n_citations']}, errors {summary['errors']}, quotes per answered "
-                  f"part {summary.get('quotes_per_answered_part')}, leads holding the answer "
-                  f"when their quote does {summary.get('lead_when_quoted')}")
+    console.print(
+        f"answerable {summary['n_answerable']}, unanswerable "
+        f"{summary['n_unanswerable']}, refused {summary['n_refused']}, citations "
+        f"{summary['n_citations']}, errors {summary['errors']}, quotes per answered "
+        f"part {summary.get('quotes_per_answered_part')}, leads holding the answer "
+        f"when their quote does {summary.get('lead_when_quoted')}"
+    )
     by_tag = summary.get("by_tag", {})
     if by_tag:
         tags = Table(title=f"per tag, at clearance {seen_as}")
         for col in ("tag", "n", "hit@5", "mrr", "answer_containment", "citation_validity"):
             tags.add_column(col, justify="left" if col == "tag" else "right")
         for tag, s in by_tag.items():
-            tags.add_row(tag, str(s["n"]), *(_fmt(s.get(c), "rate") for c in
-                                              ("hit@5", "mrr", "answer_containment",
-                                               "citation_validity")))
+            tags.add_row(
+                tag,
+                str(s["n"]),
+                *(
+                    _fmt(s.get(c), "rate")
+                    for c in ("hit@5", "mrr", "answer_containment", "citation_validity")
+                ),
+            )
         console.print(tags)
 
 

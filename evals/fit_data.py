@@ -18,15 +18,21 @@ from accord.answer.decision import FEATURES, Decision
 from accord.answer.questions import parse
 from accord.language.lexicon import lexicon
 
-TEST_SPLITS = ("corpus_real_test.jsonl", "corpus_real_test2.jsonl", "corpus_real_test3.jsonl",
-               "corpus_real_test4.jsonl", "corpus_real_test5.jsonl",
-               "corpus_real_test6.jsonl")
+TEST_SPLITS = (
+    "corpus_real_test.jsonl",
+    "corpus_real_test2.jsonl",
+    "corpus_real_test3.jsonl",
+    "corpus_real_test4.jsonl",
+    "corpus_real_test5.jsonl",
+    "corpus_real_test6.jsonl",
+)
 CACHE_FORMAT = 5  # raise when what collect() keeps changes
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").replace("\u201c", '"')
-                    .replace("\u201d", '"').split())
+    return " ".join(
+        text.lower().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').split()
+    )
 
 
 def _runtime(data_dir: Path):
@@ -50,8 +56,11 @@ def _swap(question: str, held: set[str], rng: random.Random) -> str | None:
     if not names:
         return None
     name = rng.choice(names)
-    pool = [c for c in lex.country_names.values() if c.lower() not in held
-            and c.lower() not in question.lower()]
+    pool = [
+        c
+        for c in lex.country_names.values()
+        if c.lower() not in held and c.lower() not in question.lower()
+    ]
     if not pool:
         return None
     return question.replace(name.text, rng.choice(sorted(set(pool))), 1)
@@ -83,22 +92,36 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
         seen: dict = {}  # sentence vectors shared by the parts, as when answering
         for part in parsed.parts:
             qvec = qa.embedder.embed_query(part.search)
-            chunks = qa.retriever.retrieve(part.search, qa.settings.top_k, filters,
-                                           query_vector=qvec)
+            chunks = qa.retriever.retrieve(
+                part.search, qa.settings.top_k, filters, query_vector=qvec
+            )
             cands = qa.extractive.candidates(part, chunks, qvec, seen)
             labels = []
             for c in cands:
                 src = chunks[c.chunk].source
-                y = int(answerable and src in gold and any(a in _norm(c.sentence)
-                                                            for a in answers))
+                y = int(answerable and src in gold and any(a in _norm(c.sentence) for a in answers))
                 labels.append(y)
                 rows.append((c.x, y, it["id"]))
-            parts.append({"kind": part.kind, "text": part.search, "cands": [
-                (c.x, c.kind_ok, y, chunks[c.chunk].source, c.sentence)
-                for c, y in zip(cands, labels, strict=True)]})
-        questions.append({"id": it["id"], "question": question, "answerable": answerable,
-                          "gold": gold,
-                          "parts": parts, "swap": it["id"].endswith("~swap")})
+            parts.append(
+                {
+                    "kind": part.kind,
+                    "text": part.search,
+                    "cands": [
+                        (c.x, c.kind_ok, y, chunks[c.chunk].source, c.sentence)
+                        for c, y in zip(cands, labels, strict=True)
+                    ],
+                }
+            )
+        questions.append(
+            {
+                "id": it["id"],
+                "question": question,
+                "answerable": answerable,
+                "gold": gold,
+                "parts": parts,
+                "swap": it["id"].endswith("~swap"),
+            }
+        )
     rt.close()
     return rows, questions
 
@@ -106,8 +129,9 @@ def collect(qa_file: Path, data_dir: Path, rng: random.Random, swaps: bool = Tru
 def _collect_cached(qa_file: Path, data_dir: Path, rng: random.Random, cache: Path | None):
     if cache is None:
         return collect(qa_file, data_dir, rng)
-    key = hashlib.sha256(f"{CACHE_FORMAT}:{qa_file.resolve()}={data_dir.resolve()}".encode()
-                         ).hexdigest()[:16]
+    key = hashlib.sha256(
+        f"{CACHE_FORMAT}:{qa_file.resolve()}={data_dir.resolve()}".encode()
+    ).hexdigest()[:16]
     path = cache / f"{key}.pickle"
     if path.exists():
         return pickle.loads(path.read_bytes())
@@ -117,8 +141,9 @@ def _collect_cached(qa_file: Path, data_dir: Path, rng: random.Random, cache: Pa
     return out
 
 
-def load_sets(specs: list[str], rng: random.Random, cache: Path | None
-              ) -> tuple[list, list[dict], list[str]]:
+def load_sets(
+    specs: list[str], rng: random.Random, cache: Path | None
+) -> tuple[list, list[dict], list[str]]:
     """Candidate rows and questions of the tuning sets ``QA_FILE=DATA_DIR``; a test split is
     refused (tuning on it would void its figures)."""
     rows, questions, sets = [], [], []
@@ -130,8 +155,11 @@ def load_sets(specs: list[str], rng: random.Random, cache: Path | None
         rows += r
         questions += q
         sets.append(Path(qa_file).as_posix())
-        print(f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
-              f"{sum(y for _, y, _ in r)} positive", file=sys.stderr)
+        print(
+            f"{qa_file}: {len(q)} questions, {len(r)} candidates, "
+            f"{sum(y for _, y, _ in r)} positive",
+            file=sys.stderr,
+        )
     return rows, questions, sets
 
 
@@ -142,7 +170,6 @@ def masked(rows: list, questions: list[dict], keep: set[str]) -> tuple[list, lis
     new_rows = [(x * mask, y, qid) for x, y, qid in rows]
     new_q = []
     for q in questions:
-        parts = [{**p, "cands": [(c[0] * mask, *c[1:]) for c in p["cands"]]}
-                 for p in q["parts"]]
+        parts = [{**p, "cands": [(c[0] * mask, *c[1:]) for c in p["cands"]]} for p in q["parts"]]
         new_q.append({**q, "parts": parts})
     return new_rows, new_q

@@ -10,8 +10,9 @@ import numpy as np
 from accord.answer.decision import logistic_fit
 
 
-def listwise_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0,
-                 iters: int = 300) -> np.ndarray:
+def listwise_fit(
+    groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0, iters: int = 300
+) -> np.ndarray:
     """Weights that put a part's answering sentences first among its own candidates: the
     conditional (softmax) likelihood of the positives within each part, L2-regularised, by
     gradient descent with backtracking. Each group is (features, labels) of one part."""
@@ -48,8 +49,9 @@ def listwise_fit(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = 1.0,
     return w
 
 
-def rank_fit(questions: list[dict], x: np.ndarray, y: np.ndarray, sw: np.ndarray,
-             l2: float = 1.0) -> tuple[np.ndarray, float]:
+def rank_fit(
+    questions: list[dict], x: np.ndarray, y: np.ndarray, sw: np.ndarray, l2: float = 1.0
+) -> tuple[np.ndarray, float]:
     """The ranker: listwise weights (which sentence of a part answers it), then scaled and
     offset on all candidates (a one-feature logistic regression on the score) so that its
     output is a probability the decider can read."""

@@ -37,57 +37,131 @@ class MetricInfo:
 
 
 METRICS: tuple[MetricInfo, ...] = (
-    MetricInfo("hit@1", "Hit@1", "Share of questions with gold sources whose top retrieved "
-               "document is a gold source."),
-    MetricInfo("hit@5", "Hit@5", "Share of questions with gold sources that have a gold source "
-               "among the first 5 distinct retrieved documents."),
+    MetricInfo(
+        "hit@1",
+        "Hit@1",
+        "Share of questions with gold sources whose top retrieved document is a gold source.",
+    ),
+    MetricInfo(
+        "hit@5",
+        "Hit@5",
+        "Share of questions with gold sources that have a gold source "
+        "among the first 5 distinct retrieved documents.",
+    ),
     MetricInfo("hit@10", "Hit@10", "As Hit@5, within the first 10 distinct retrieved documents."),
-    MetricInfo("recall@10", "Recall@10", "Mean share of a question's gold sources found among the "
-               "first 10 distinct retrieved documents (a question listing two equivalent copies "
-               "needs both for 1.0)."),
-    MetricInfo("mrr", "MRR", "Mean reciprocal rank of the first gold source in the retrieved "
-               "list (1 at rank 1, 1/2 at rank 2, 0 when no gold source is retrieved)."),
-    MetricInfo("ndcg@10", "nDCG@10", "Normalised discounted cumulative gain over the first 10 "
-               "retrieved documents. Gain 1 for a gold source retrieved at a gold page (or when "
-               "the question gives no pages / the source has none), 0.5 for a gold source whose "
-               "best chunk lies on another page, 0 otherwise; discount 1/log2(rank+1); divided "
-               "by the gain of the ideal ranking."),
-    MetricInfo("answer_containment", "Answer containment", "Share of answerable questions whose "
-               "answer contains at least one expected answer, compared as word sequences after "
-               "Unicode normalisation, case folding and dropping punctuation. A refusal scores 0."),
-    MetricInfo("lead_containment", "Lead containment", "Share of answerable questions whose "
-               "answered parts' leads (the words that open each part's answer, before its "
-               "[n] marker; accord/answer/leads.py) contain at least one expected answer, compared "
-               "as "
-               "answer containment is. A refusal, or an answer without answered parts, scores "
-               "0; an answerer that gives no leads (LLM mode) is not scored."),
-    MetricInfo("answer_coverage", "Answer coverage", "Mean share of a question's expected "
-               "answers contained in the answer (all facts asked for, not just one)."),
-    MetricInfo("answer_f1", "Answer token F1", "Best token F1 (SQuAD style: lower case, no "
-               "punctuation or articles) between the answer and any expected answer. Long "
-               "extractive answers score low on precision by construction.", pass_at=None),
-    MetricInfo("answer_similarity", "Answer similarity", "Best cosine similarity between the "
-               "embedding of the answer and that of any expected answer (the index's own "
-               "embedding model). A refusal scores 0."),
-    MetricInfo("citation_precision", "Citation precision", "Mean share of an answer's citations "
-               "that point at a gold source, over answered questions with gold sources and at "
-               "least one citation."),
-    MetricInfo("citation_validity", "Citation validity", "Mean share of an answer's citations "
-               "whose quote is exactly the indexed text at its character span, in the revision "
-               "named by its content hash; over questions with at least one citation. A question "
-               "passes only when every citation is valid.", pass_at=1.0),
-    MetricInfo("refusal_precision", "Refusal precision", "Of the questions the assistant refused, "
-               "the share that are marked unanswerable.", pass_at=None),
-    MetricInfo("refusal_recall", "Refusal recall", "Of the questions marked unanswerable, the "
-               "share the assistant refused.", pass_at=None),
-    MetricInfo("answerable_refused", "Answerable refused", "Of the answerable questions, the "
-               "share the assistant refused (lower is better).", higher_is_better=False,
-               pass_at=None),
-    MetricInfo("latency_p50_ms", "Latency p50", "Median wall-clock time of QA.answer per "
-               "question, in milliseconds, after one warm-up question (linear interpolation "
-               "between closest ranks).", higher_is_better=False, pass_at=None, kind="ms"),
-    MetricInfo("latency_p95_ms", "Latency p95", "95th percentile of the same times.",
-               higher_is_better=False, pass_at=None, kind="ms"),
+    MetricInfo(
+        "recall@10",
+        "Recall@10",
+        "Mean share of a question's gold sources found among the "
+        "first 10 distinct retrieved documents (a question listing two equivalent copies "
+        "needs both for 1.0).",
+    ),
+    MetricInfo(
+        "mrr",
+        "MRR",
+        "Mean reciprocal rank of the first gold source in the retrieved "
+        "list (1 at rank 1, 1/2 at rank 2, 0 when no gold source is retrieved).",
+    ),
+    MetricInfo(
+        "ndcg@10",
+        "nDCG@10",
+        "Normalised discounted cumulative gain over the first 10 "
+        "retrieved documents. Gain 1 for a gold source retrieved at a gold page (or when "
+        "the question gives no pages / the source has none), 0.5 for a gold source whose "
+        "best chunk lies on another page, 0 otherwise; discount 1/log2(rank+1); divided "
+        "by the gain of the ideal ranking.",
+    ),
+    MetricInfo(
+        "answer_containment",
+        "Answer containment",
+        "Share of answerable questions whose "
+        "answer contains at least one expected answer, compared as word sequences after "
+        "Unicode normalisation, case folding and dropping punctuation. A refusal scores 0.",
+    ),
+    MetricInfo(
+        "lead_containment",
+        "Lead containment",
+        "Share of answerable questions whose "
+        "answered parts' leads (the words that open each part's answer, before its "
+        "[n] marker; accord/answer/leads.py) contain at least one expected answer, compared "
+        "as "
+        "answer containment is. A refusal, or an answer without answered parts, scores "
+        "0; an answerer that gives no leads (LLM mode) is not scored.",
+    ),
+    MetricInfo(
+        "answer_coverage",
+        "Answer coverage",
+        "Mean share of a question's expected "
+        "answers contained in the answer (all facts asked for, not just one).",
+    ),
+    MetricInfo(
+        "answer_f1",
+        "Answer token F1",
+        "Best token F1 (SQuAD style: lower case, no "
+        "punctuation or articles) between the answer and any expected answer. Long "
+        "extractive answers score low on precision by construction.",
+        pass_at=None,
+    ),
+    MetricInfo(
+        "answer_similarity",
+        "Answer similarity",
+        "Best cosine similarity between the "
+        "embedding of the answer and that of any expected answer (the index's own "
+        "embedding model). A refusal scores 0.",
+    ),
+    MetricInfo(
+        "citation_precision",
+        "Citation precision",
+        "Mean share of an answer's citations "
+        "that point at a gold source, over answered questions with gold sources and at "
+        "least one citation.",
+    ),
+    MetricInfo(
+        "citation_validity",
+        "Citation validity",
+        "Mean share of an answer's citations "
+        "whose quote is exactly the indexed text at its character span, in the revision "
+        "named by its content hash; over questions with at least one citation. A question "
+        "passes only when every citation is valid.",
+        pass_at=1.0,
+    ),
+    MetricInfo(
+        "refusal_precision",
+        "Refusal precision",
+        "Of the questions the assistant refused, the share that are marked unanswerable.",
+        pass_at=None,
+    ),
+    MetricInfo(
+        "refusal_recall",
+        "Refusal recall",
+        "Of the questions marked unanswerable, the share the assistant refused.",
+        pass_at=None,
+    ),
+    MetricInfo(
+        "answerable_refused",
+        "Answerable refused",
+        "Of the answerable questions, the share the assistant refused (lower is better).",
+        higher_is_better=False,
+        pass_at=None,
+    ),
+    MetricInfo(
+        "latency_p50_ms",
+        "Latency p50",
+        "Median wall-clock time of QA.answer per "
+        "question, in milliseconds, after one warm-up question (linear interpolation "
+        "between closest ranks).",
+        higher_is_better=False,
+        pass_at=None,
+        kind="ms",
+    ),
+    MetricInfo(
+        "latency_p95_ms",
+        "Latency p95",
+        "95th percentile of the same times.",
+        higher_is_better=False,
+        pass_at=None,
+        kind="ms",
+    ),
 )
 METRIC_INFO: dict[str, MetricInfo] = {m.key: m for m in METRICS}
 
@@ -112,21 +186,26 @@ def _groups(n: int, scores: Sequence[float] | None) -> list[tuple[int, int]]:
     return tie_groups(scores)
 
 
-def _gold_groups(ranked: Sequence[str], gold_set: set[str],
-                 scores: Sequence[float] | None) -> list[tuple[int, int, int]]:
+def _gold_groups(
+    ranked: Sequence[str], gold_set: set[str], scores: Sequence[float] | None
+) -> list[tuple[int, int, int]]:
     """(start, end, gold documents in it) for each tie group of the ranking, in order."""
-    return [(a, b, sum(1 for s in ranked[a:b] if s in gold_set))
-            for a, b in _groups(len(ranked), scores)]
+    return [
+        (a, b, sum(1 for s in ranked[a:b] if s in gold_set))
+        for a, b in _groups(len(ranked), scores)
+    ]
 
 
-def _first_gold_group(ranked: Sequence[str], gold_set: set[str],
-                      scores: Sequence[float] | None) -> tuple[int, int, int] | None:
+def _first_gold_group(
+    ranked: Sequence[str], gold_set: set[str], scores: Sequence[float] | None
+) -> tuple[int, int, int] | None:
     """(start, end, gold documents in it) of the first tie group holding gold, or None."""
     return next(((a, b, g) for a, b, g in _gold_groups(ranked, gold_set, scores) if g), None)
 
 
-def hit_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
-             scores: Sequence[float] | None = None) -> float | None:
+def hit_at_k(
+    ranked: Sequence[str], gold: Iterable[str], k: int, scores: Sequence[float] | None = None
+) -> float | None:
     """1.0 if a gold source is among the first ``k`` (expected value under ties); None if no
     gold sources."""
     gold_set = set(gold)
@@ -141,8 +220,9 @@ def hit_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
     return 1.0 - math.comb(m - g, slots) / math.comb(m, slots)
 
 
-def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
-                scores: Sequence[float] | None = None) -> float | None:
+def recall_at_k(
+    ranked: Sequence[str], gold: Iterable[str], k: int, scores: Sequence[float] | None = None
+) -> float | None:
     """Expected share of the gold sources found in the first ``k``; None if no gold."""
     gold_set = set(gold)
     if not gold_set:
@@ -154,8 +234,9 @@ def recall_at_k(ranked: Sequence[str], gold: Iterable[str], k: int,
     return found / len(gold_set)
 
 
-def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str],
-                    scores: Sequence[float] | None = None) -> float | None:
+def reciprocal_rank(
+    ranked: Sequence[str], gold: Iterable[str], scores: Sequence[float] | None = None
+) -> float | None:
     """Expected 1/rank of the first gold source (0 if none is retrieved); None if no gold."""
     gold_set = set(gold)
     if not gold_set:
@@ -166,8 +247,9 @@ def reciprocal_rank(ranked: Sequence[str], gold: Iterable[str],
     a, b, g = first
     m = b - a
     # P(the first gold document sits at offset j of the group) = C(m-j-1, g-1) / C(m, g).
-    return sum(math.comb(m - j - 1, g - 1) / math.comb(m, g) / (a + j + 1)
-               for j in range(m - g + 1))
+    return sum(
+        math.comb(m - j - 1, g - 1) / math.comb(m, g) / (a + j + 1) for j in range(m - g + 1)
+    )
 
 
 def first_gold_rank(ranked: Sequence[str], gold: Iterable[str]) -> int | None:
@@ -176,8 +258,9 @@ def first_gold_rank(ranked: Sequence[str], gold: Iterable[str]) -> int | None:
     return next((i + 1 for i, s in enumerate(ranked) if s in gold_set), None)
 
 
-def page_gain(source: str, page: int | None, gold: Iterable[str],
-              gold_pages: Iterable[int] = ()) -> float:
+def page_gain(
+    source: str, page: int | None, gold: Iterable[str], gold_pages: Iterable[int] = ()
+) -> float:
     """Graded relevance of a retrieved document: 1 gold (at a gold page), 0.5 gold off-page, 0."""
     if source not in set(gold):
         return 0.0
@@ -187,8 +270,9 @@ def page_gain(source: str, page: int | None, gold: Iterable[str],
     return OFF_PAGE_GAIN
 
 
-def ndcg_at_k(gains: Sequence[float], n_gold: int, k: int = 10,
-              scores: Sequence[float] | None = None) -> float | None:
+def ndcg_at_k(
+    gains: Sequence[float], n_gold: int, k: int = 10, scores: Sequence[float] | None = None
+) -> float | None:
     """Expected nDCG@k of a ranking with these gains; the ideal puts ``n_gold`` gains of 1 first.
 
     Under ties each document of a tied group is equally likely at each of the group's positions,
@@ -218,7 +302,7 @@ def words(text: str) -> list[str]:
 
 def _contains(hay: Sequence[str], needle: Sequence[str]) -> bool:
     n = len(needle)
-    return n > 0 and any(list(hay[i:i + n]) == list(needle) for i in range(len(hay) - n + 1))
+    return n > 0 and any(list(hay[i : i + n]) == list(needle) for i in range(len(hay) - n + 1))
 
 
 def containment(answer: str, expected: Sequence[str]) -> float | None:
@@ -266,8 +350,9 @@ def max_cosine(vector: np.ndarray, others: np.ndarray) -> float | None:
     return float(sims.max())
 
 
-def answer_similarities(embedder: object, answers: Sequence[str],
-                        expected: Sequence[Sequence[str]]) -> list[float | None]:
+def answer_similarities(
+    embedder: object, answers: Sequence[str], expected: Sequence[Sequence[str]]
+) -> list[float | None]:
     """Best cosine of each answer against its expected answers, embedding everything in one
     batch with ``embedder.embed_batch``. None where a question has no expected answers."""
     texts = list(answers) + [e for exp in expected for e in exp]
@@ -275,7 +360,7 @@ def answer_similarities(embedder: object, answers: Sequence[str],
     out: list[float | None] = []
     pos = len(answers)
     for i, exp in enumerate(expected):
-        out.append(max_cosine(vecs[i], vecs[pos:pos + len(exp)]) if exp else None)
+        out.append(max_cosine(vecs[i], vecs[pos : pos + len(exp)]) if exp else None)
         pos += len(exp)
     return out
 
@@ -289,8 +374,14 @@ def citation_precision(cited_sources: Sequence[str], gold: Iterable[str]) -> flo
     return sum(1 for s in cited_sources if s in gold_set) / len(cited_sources)
 
 
-def citation_is_valid(quote: str, start: int, end: int, content_hash: str | None,
-                      doc_text: str | None, doc_sha256: str | None) -> bool:
+def citation_is_valid(
+    quote: str,
+    start: int,
+    end: int,
+    content_hash: str | None,
+    doc_text: str | None,
+    doc_sha256: str | None,
+) -> bool:
     """True when the quote is non-empty and is exactly ``doc_text[start:end]`` of the revision
     named by ``content_hash`` (a missing document or another revision is invalid)."""
     if doc_text is None or not quote:

@@ -110,8 +110,14 @@ def load_qaset(path: Path) -> QASet:
         if item is None:
             continue
         if item.id in seen:
-            problems.append(Problem(line, "error", f"duplicate id {item.id!r} (first used on "
-                                    f"line {seen[item.id]})", item.id))
+            problems.append(
+                Problem(
+                    line,
+                    "error",
+                    f"duplicate id {item.id!r} (first used on line {seen[item.id]})",
+                    item.id,
+                )
+            )
             continue
         seen[item.id] = line
         items.append(item)
@@ -159,8 +165,15 @@ def _csv_cell(key: str, value: str | None) -> Any:
                 return value  # reported as a wrong type by _parse_row
         return [v.strip() for v in value.split("|") if v.strip()]
     if key == "answerable":
-        return {"": True, "true": True, "yes": True, "1": True,
-                "false": False, "no": False, "0": False}.get(value.lower(), value)
+        return {
+            "": True,
+            "true": True,
+            "yes": True,
+            "1": True,
+            "false": False,
+            "no": False,
+            "0": False,
+        }.get(value.lower(), value)
     return value
 
 
@@ -216,15 +229,21 @@ def _parse_row(line: int, row: dict[str, Any], problems: list[Problem]) -> QAIte
         qid = f"line-{line}"
         problems.append(Problem(line, "warning", f"no 'id'; named {qid!r}", qid))
     if not answerable and (answers or sources):
-        problems.append(Problem(line, "warning", "unanswerable question lists answers or "
-                                "sources; they are ignored", qid))
+        problems.append(
+            Problem(
+                line,
+                "warning",
+                "unanswerable question lists answers or sources; they are ignored",
+                qid,
+            )
+        )
         answers, sources, pages = [], [], []
     unknown = sorted(set(row) - set(FIELDS) - {"notes", "note", "comment"})
     if unknown:
-        problems.append(Problem(line, "warning", "unknown field(s) ignored: " + ", ".join(unknown),
-                                qid))
-    return QAItem(qid, " ".join(question.split()), answers, sources, pages, answerable, tags,
-                  line)
+        problems.append(
+            Problem(line, "warning", "unknown field(s) ignored: " + ", ".join(unknown), qid)
+        )
+    return QAItem(qid, " ".join(question.split()), answers, sources, pages, answerable, tags, line)
 
 
 def check_sources(qaset: QASet, indexed: set[str]) -> list[Problem]:
@@ -237,8 +256,14 @@ def check_sources(qaset: QASet, indexed: set[str]) -> list[Problem]:
     for item in qaset.items:
         item.unknown_sources = [s for s in item.sources if s not in indexed]
         if item.unknown_sources:
-            found.append(Problem(item.line, "warning", "gold source(s) not in the index: "
-                                 + ", ".join(item.unknown_sources), item.id))
+            found.append(
+                Problem(
+                    item.line,
+                    "warning",
+                    "gold source(s) not in the index: " + ", ".join(item.unknown_sources),
+                    item.id,
+                )
+            )
     qaset.problems.extend(found)
     qaset.problems.sort(key=lambda p: p.line)
     return found

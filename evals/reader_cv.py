@@ -14,7 +14,7 @@ separates answerable from unanswerable questions no better than chance (AUC 0.48
 feature, the cross-validated AUC moves from 0.782 / 0.791 / 0.766 to 0.792 / 0.793 / 0.785 (fold
 seeds 7 / 11 / 13) and answers from a gold document from 0.71 to 0.73: better at choosing the
 sentence, not at saying whether the documents answer. Not worth a 23 MB model and a second
-encoder pass per candidate. 
+encoder pass per candidate.
 ``--init FILE`` (session 10) starts every fold from the trained reader's torch weights
 (``evals.train_reader --save-torch FILE``) instead of the bare embedding model, reads its input
 format, and puts its out-of-fold score (fine-tuned logit + null margin) in place of the
@@ -84,9 +84,20 @@ def out_of_fold_scores(questions: list[dict], folds: int, epochs: int, seed: int
         if shuffle:
             random.Random(len(pairs)).shuffle(idx)
         for s in range(0, len(idx), size):
-            chunk = [pairs[i] for i in idx[s: s + size]]
-            yield chunk, dict(tok([x[3] for x in chunk], [x[4] for x in chunk], truncation=True,
-                                  max_length=96, padding=True, return_tensors="pt"))
+            chunk = [pairs[i] for i in idx[s : s + size]]
+            yield (
+                chunk,
+                dict(
+                    tok(
+                        [x[3] for x in chunk],
+                        [x[4] for x in chunk],
+                        truncation=True,
+                        max_length=96,
+                        padding=True,
+                        return_tensors="pt",
+                    )
+                ),
+            )
 
     fold_of = folds_of(questions, folds, seed)
     scores: dict = {}
@@ -97,10 +108,15 @@ def out_of_fold_scores(questions: list[dict], folds: int, epochs: int, seed: int
         for name, p in model.enc.named_parameters():
             p.requires_grad = name.startswith(("encoder.layer.4", "encoder.layer.5", "pooler"))
         opt = torch.optim.AdamW(
-            [{"params": [p for p in model.enc.parameters() if p.requires_grad], "lr": 5e-5},
-             {"params": model.head.parameters(), "lr": 1e-3}], weight_decay=0.01)
-        loss_f = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(train) - pos)
-                                                                    / max(pos, 1)))
+            [
+                {"params": [p for p in model.enc.parameters() if p.requires_grad], "lr": 5e-5},
+                {"params": model.head.parameters(), "lr": 1e-3},
+            ],
+            weight_decay=0.01,
+        )
+        loss_f = torch.nn.BCEWithLogitsLoss(
+            pos_weight=torch.tensor((len(train) - pos) / max(pos, 1))
+        )
         model.train()
         for _ in range(epochs):
             for chunk, enc in batches(train, 16, True):
@@ -114,13 +130,14 @@ def out_of_fold_scores(questions: list[dict], folds: int, epochs: int, seed: int
             for chunk, enc in batches(test, 64, False):
                 for x, z in zip(chunk, model(enc).numpy(), strict=True):
                     scores[(x[0], x[1], x[2])] = float(z)
-        print(f"fold {k}: {len(train)} training pairs ({int(pos)} answering), "
-              f"{len(test)} scored", file=sys.stderr)
+        print(
+            f"fold {k}: {len(train)} training pairs ({int(pos)} answering), {len(test)} scored",
+            file=sys.stderr,
+        )
     return scores
 
 
-def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, init: Path
-                     ) -> dict:
+def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, init: Path) -> dict:
     """As ``out_of_fold_scores``, but each fold's reader starts from the trained reader's torch
     weights (``evals.train_reader --save-torch``) and reads its input format (question,
     sentence; ``accord.answer.reader.encode``); its score is the shipped one: the fine-tuned logit
@@ -146,7 +163,7 @@ def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, 
         if train:
             random.Random(seed).shuffle(order)
         for s in range(0, len(order), 16):
-            chunk = [pairs[i] for i in order[s:s + 16]]
+            chunk = [pairs[i] for i in order[s : s + 16]]
             enc = encode(tok, [reader_input(x[3], x[4]) for x in chunk])
             feeds = {k: torch.from_numpy(v) for k, v in enc.feeds().items()}
             if train:
@@ -169,18 +186,22 @@ def out_of_fold_from(questions: list[dict], folds: int, epochs: int, seed: int, 
         model = make_model(base)
         model.load_state_dict(torch.load(init))
         if epochs:
-            opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                    lr=2e-5, weight_decay=0.01)
-            loss_f = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(train) - pos)
-                                                                        / max(pos, 1)))
+            opt = torch.optim.AdamW(
+                [p for p in model.parameters() if p.requires_grad], lr=2e-5, weight_decay=0.01
+            )
+            loss_f = torch.nn.BCEWithLogitsLoss(
+                pos_weight=torch.tensor((len(train) - pos) / max(pos, 1))
+            )
             model.train()
             for _ in range(epochs):
                 run(model, train, True, opt, loss_f)
         model.eval()
         test = _pairs([q for q in questions if fold_of[q["id"].split("~")[0]] == k], False)
         run(model, test, False)
-        print(f"fold {k}: {len(train)} training pairs ({int(pos)} answering), "
-              f"{len(test)} scored", file=sys.stderr)
+        print(
+            f"fold {k}: {len(train)} training pairs ({int(pos)} answering), {len(test)} scored",
+            file=sys.stderr,
+        )
     return scores
 
 
@@ -218,8 +239,9 @@ def in_place(questions: list[dict], scores: dict | None) -> tuple[list, list[dic
 
 def with_reader(questions: list[dict], scores: dict) -> tuple[list, list[dict]]:
     """Rows and questions with the reader's probability appended to every candidate."""
-    return _rebuilt(questions, lambda x, key: np.append(
-        x, 1 / (1 + np.exp(-scores.get(key, -20.0)))))
+    return _rebuilt(
+        questions, lambda x, key: np.append(x, 1 / (1 + np.exp(-scores.get(key, -20.0))))
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -229,9 +251,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--init", type=Path, default=None,
-                    help="start each fold from these reader weights (train_reader "
-                         "--save-torch); the reader's score replaces the 'reader' feature")
+    ap.add_argument(
+        "--init",
+        type=Path,
+        default=None,
+        help="start each fold from these reader weights (train_reader "
+        "--save-torch); the reader's score replaces the 'reader' feature",
+    )
     args = ap.parse_args(argv)
     rows, questions, _sets = load_sets(args.set, random.Random(args.seed), args.cache)
     if args.init:
@@ -241,9 +267,16 @@ def main(argv: list[str] | None = None) -> None:
     best: dict[bool, list[float]] = {True: [], False: []}
     for q in questions:
         if not q["swap"]:
-            best[bool(q["answerable"])].append(max(
-                [scores.get((q["id"], pi, i), -20.0) for pi, p in enumerate(q["parts"])
-                 for i in range(len(p["cands"]))], default=-20.0))
+            best[bool(q["answerable"])].append(
+                max(
+                    [
+                        scores.get((q["id"], pi, i), -20.0)
+                        for pi, p in enumerate(q["parts"])
+                        for i in range(len(p["cands"]))
+                    ],
+                    default=-20.0,
+                )
+            )
     if args.init:
         rows, questions_without = in_place(questions, None)
         r_rows, r_questions = in_place(questions, scores)
@@ -254,7 +287,8 @@ def main(argv: list[str] | None = None) -> None:
     for seed in (7, 11, 13):
         report[f"seed {seed}"] = {
             "without": cross_validate(rows, questions, args.folds, 1.0, False, seed),
-            "with_reader": cross_validate(r_rows, r_questions, args.folds, 1.0, False, seed)}
+            "with_reader": cross_validate(r_rows, r_questions, args.folds, 1.0, False, seed),
+        }
     print(json.dumps(report, indent=1))
 
 

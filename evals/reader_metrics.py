@@ -20,7 +20,7 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
         j = i
         while j + 1 < len(scores) and sorted_s[j + 1] == sorted_s[i]:
             j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        ranks[order[i : j + 1]] = (i + j) / 2 + 1
         i = j + 1
     n1, n0 = labels.sum(), (~labels).sum()
     return float((ranks[labels].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
@@ -39,8 +39,9 @@ def _f1(pred: str, gold: str) -> float:
     return 2 * same / (len(p) + len(g))
 
 
-def figures(val: list[dict], logits: np.ndarray, spans: list, a: float = 1.0,
-            b: float = 0.0) -> dict:
+def figures(
+    val: list[dict], logits: np.ndarray, spans: list, a: float = 1.0, b: float = 0.0
+) -> dict:
     labels = np.array([x["label"] for x in val])
     prob = 1 / (1 + np.exp(-np.clip(a * logits + b, -40, 40)))
     qids = np.array([x["qid"] for x in val])
@@ -55,19 +56,22 @@ def figures(val: list[dict], logits: np.ndarray, spans: list, a: float = 1.0,
     em, f1, n_span = 0.0, 0.0, 0
     for i in tops:
         if val[i]["label"] and spans[i] is not None:
-            pred = val[i]["sentence"][spans[i][0]:spans[i][1]]
+            pred = val[i]["sentence"][spans[i][0] : spans[i][1]]
             em += max(float(_norm(pred) == _norm(g)) for g in val[i]["answers"])
             f1 += max(_f1(pred, g) for g in val[i]["answers"])
             n_span += 1
     return {
         "sentence_auc": round(auc(logits, labels), 4),
         "sentence_accuracy_at_0.5": round(float(np.mean((prob >= 0.5) == (labels > 0.5))), 4),
-        "sentence_positives": int(labels.sum()), "sentences": len(labels),
+        "sentence_positives": int(labels.sum()),
+        "sentences": len(labels),
         "question_auc": round(auc(q_scores, q_labels), 4),
-        "questions": len(q_labels), "answerable_questions": int(q_labels.sum()),
+        "questions": len(q_labels),
+        "answerable_questions": int(q_labels.sum()),
         "top_sentence_holds_answer": round(float(np.mean([val[i]["label"] for i in tops])), 4),
         "span_exact_match": round(em / max(n_span, 1), 4),
-        "span_f1": round(f1 / max(n_span, 1), 4), "span_scored": n_span,
+        "span_f1": round(f1 / max(n_span, 1), 4),
+        "span_scored": n_span,
     }
 
 

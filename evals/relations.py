@@ -33,8 +33,9 @@ DATE_FIELDS = ("signed", "entry_into_force", "term_months")
 
 
 def load_items(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def _words(text: str) -> set[str]:
@@ -86,8 +87,18 @@ def read_documents(sources: list[str], corpus: Path) -> tuple[list[Instrument], 
     for src in sources:
         doc, _ = load_document(corpus / src, src, rules)
         texts[src] = doc.text
-        insts.append(read_instrument(src, doc.text, {"title": doc.title, "doc_type": doc.doc_type,
-                                                     "date": doc.date, "extra": doc.extra}))
+        insts.append(
+            read_instrument(
+                src,
+                doc.text,
+                {
+                    "title": doc.title,
+                    "doc_type": doc.doc_type,
+                    "date": doc.date,
+                    "extra": doc.extra,
+                },
+            )
+        )
     return insts, texts
 
 
@@ -106,8 +117,9 @@ def _matches(rel: Any, line: dict[str, Any]) -> bool:
 def measure(items: list[dict[str, Any]], corpus: Path) -> Measured:
     rel_lines = [x for x in items if x["type"] == "relation"]
     date_lines = {x["source"]: x for x in items if x["type"] == "dates"}
-    sources = sorted({x["source"] for x in items} | {x["target"] for x in rel_lines
-                                                      if x.get("target")})
+    sources = sorted(
+        {x["source"] for x in items} | {x["target"] for x in rel_lines if x.get("target")}
+    )
     insts, texts = read_documents(sources, corpus)
     registry = Registry(insts)
     positives = [x for x in rel_lines if x["kind"] != "none"]
@@ -118,21 +130,32 @@ def measure(items: list[dict[str, Any]], corpus: Path) -> Measured:
             continue
         for rel in inst.relations:
             key = (inst.source, rel.kind, rel.target or rel.target_ref)
-            hit = next((i for i, x in enumerate(positives) if x["source"] == inst.source
-                        and i not in found and _matches(rel, x)), None)
+            hit = next(
+                (
+                    i
+                    for i, x in enumerate(positives)
+                    if x["source"] == inst.source and i not in found and _matches(rel, x)
+                ),
+                None,
+            )
             if hit is None:
                 rels.fp.append(key)
             else:
                 found.add(hit)
                 rels.tp.append(key)
-    rels.fn = [(x["source"], x["kind"], x.get("target") or x["target_ref"])
-               for i, x in enumerate(positives) if i not in found]
+    rels.fn = [
+        (x["source"], x["kind"], x.get("target") or x["target_ref"])
+        for i, x in enumerate(positives)
+        if i not in found
+    ]
     dates = Score()
     for src, line in date_lines.items():
         inst = registry.items[src]
-        inferred = {"signed": inst.signed if inst.signed_evidence else None,
-                    "entry_into_force": inst.entry_into_force if inst.entry_evidence else None,
-                    "term_months": inst.term_months}
+        inferred = {
+            "signed": inst.signed if inst.signed_evidence else None,
+            "entry_into_force": inst.entry_into_force if inst.entry_evidence else None,
+            "term_months": inst.term_months,
+        }
         for f in DATE_FIELDS:
             got, truth = inferred[f], line[f]
             if got is not None and got == truth:
@@ -141,18 +164,19 @@ def measure(items: list[dict[str, Any]], corpus: Path) -> Measured:
                 dates.fp.append((src, f, str(got)))
             if truth is not None and got != truth:
                 dates.fn.append((src, f, str(truth)))
-    return Measured(rels, dates, registry, texts, len(rel_lines),
-                    len(rel_lines) - len(positives))
+    return Measured(rels, dates, registry, texts, len(rel_lines), len(rel_lines) - len(positives))
 
 
 def report(m: Measured) -> str:
     r, d = m.relations, m.dates
-    lines = [f"relation pairs: {m.pairs} ({m.pairs - m.negatives} related, {m.negatives} not)",
-             f"relations: precision {r.precision:.2f} ({len(r.tp)}/{len(r.tp) + len(r.fp)}), "
-             f"recall {r.recall:.2f} ({len(r.tp)}/{len(r.tp) + len(r.fn)})",
-             f"dates: precision {d.precision:.2f} ({len(d.tp)}/{len(d.tp) + len(d.fp)}), "
-             f"recall {d.recall:.2f} ({len(d.tp)}/{len(d.tp) + len(d.fn)})",
-             f"unresolved references listed: {len(m.registry.unresolved)}"]
+    lines = [
+        f"relation pairs: {m.pairs} ({m.pairs - m.negatives} related, {m.negatives} not)",
+        f"relations: precision {r.precision:.2f} ({len(r.tp)}/{len(r.tp) + len(r.fp)}), "
+        f"recall {r.recall:.2f} ({len(r.tp)}/{len(r.tp) + len(r.fn)})",
+        f"dates: precision {d.precision:.2f} ({len(d.tp)}/{len(d.tp) + len(d.fp)}), "
+        f"recall {d.recall:.2f} ({len(d.tp)}/{len(d.tp) + len(d.fn)})",
+        f"unresolved references listed: {len(m.registry.unresolved)}",
+    ]
     lines += [f"  false positive: {x}" for x in r.fp + d.fp]
     lines += [f"  missed: {x}" for x in r.fn + d.fn]
     return "\n".join(lines)

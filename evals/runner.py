@@ -20,8 +20,13 @@ from evals import metrics as M
 from evals.qaset import QAItem
 
 RETRIEVAL_KEYS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10")
-ANSWER_KEYS = ("answer_containment", "lead_containment", "answer_coverage", "answer_f1",
-               "answer_similarity")
+ANSWER_KEYS = (
+    "answer_containment",
+    "lead_containment",
+    "answer_coverage",
+    "answer_f1",
+    "answer_similarity",
+)
 CITATION_KEYS = ("citation_precision", "citation_validity")
 SUMMARY_KEYS = tuple(m.key for m in M.METRICS)
 # A question's overall verdict: found a gold document, said an expected answer, quoted exactly,
@@ -31,10 +36,19 @@ VERDICT_KEYS = ("hit@5", "answer_containment", "citation_validity", "refusal")
 Progress = Callable[[int, QAItem], None]
 
 
-def evaluate(qa: Any, items: Sequence[QAItem], documents: Any, embedder: Any, *,
-             k: int | None = None, mode: str = "hybrid", filters: Filters | None = None,
-             progress: Progress | None = None, warm_up: bool = True,
-             origin: Origin | None = None) -> list[dict[str, Any]]:
+def evaluate(
+    qa: Any,
+    items: Sequence[QAItem],
+    documents: Any,
+    embedder: Any,
+    *,
+    k: int | None = None,
+    mode: str = "hybrid",
+    filters: Filters | None = None,
+    progress: Progress | None = None,
+    warm_up: bool = True,
+    origin: Origin | None = None,
+) -> list[dict[str, Any]]:
     """Answer every item with ``qa.answer`` and return one scored record per item, in order.
 
     ``documents.document(source)`` gives the indexed Document used to check citation spans;
@@ -62,8 +76,10 @@ def evaluate(qa: Any, items: Sequence[QAItem], documents: Any, embedder: Any, *,
         if progress:
             progress(i + 1, item)
     sims = M.answer_similarities(
-        embedder, [r["answer"] for r in records],
-        [items[i].answers if _answer_scored(records[i]) else [] for i in range(len(items))])
+        embedder,
+        [r["answer"] for r in records],
+        [items[i].answers if _answer_scored(records[i]) else [] for i in range(len(items))],
+    )
     for rec, sim in zip(records, sims, strict=True):
         if rec["answerable"] and rec["expected_answers"]:
             rec["metrics"]["answer_similarity"] = 0.0 if rec["refused"] else sim
@@ -80,11 +96,17 @@ def _lookup(documents: Any, cache: dict[str, Any]) -> Callable[[str], Any]:
         if source not in cache:
             cache[source] = documents.document(source) if documents is not None else None
         return cache[source]
+
     return get
 
 
-def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callable[[str], Any],
-                 error: str | None = None) -> dict[str, Any]:
+def score_answer(
+    item: QAItem,
+    ans: Answer,
+    latency_ms: float,
+    document: Callable[[str], Any],
+    error: str | None = None,
+) -> dict[str, Any]:
     """Score one answer (all metrics but embedding similarity, which is batched by the caller)."""
     ranked = [r.source for r in ans.retrieved]
     scores = [r.score for r in ans.retrieved]
@@ -93,11 +115,18 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
     citations = []
     for c in ans.citations:
         doc = document(c.source)
-        valid = M.citation_is_valid(c.quote, c.char_start, c.char_end, c.content_hash,
-                                    doc.text if doc else None, doc.sha256 if doc else None)
+        valid = M.citation_is_valid(
+            c.quote,
+            c.char_start,
+            c.char_end,
+            c.content_hash,
+            doc.text if doc else None,
+            doc.sha256 if doc else None,
+        )
         cit = {k: v for k, v in asdict(c).items() if k != "score"}
-        citations.append({**cit, "score": round(c.score, 6), "valid": valid,
-                          "gold": c.source in gold})
+        citations.append(
+            {**cit, "score": round(c.score, 6), "valid": valid, "gold": c.source in gold}
+        )
     m: dict[str, float | None] = {
         "hit@1": M.hit_at_k(ranked, gold, 1, scores),
         "hit@5": M.hit_at_k(ranked, gold, 5, scores),
@@ -105,26 +134,43 @@ def score_answer(item: QAItem, ans: Answer, latency_ms: float, document: Callabl
         "recall@10": M.recall_at_k(ranked, gold, 10, scores),
         "mrr": M.reciprocal_rank(ranked, gold, scores),
         "ndcg@10": M.ndcg_at_k(gains, len(gold), 10, scores),
-        "citation_precision": None if ans.refused else M.citation_precision(
-            [c.source for c in ans.citations], gold),
+        "citation_precision": None
+        if ans.refused
+        else M.citation_precision([c.source for c in ans.citations], gold),
         "citation_validity": M.share([c["valid"] for c in citations]),
     }
     exp = item.answers if item.answerable else []
-    for key, fn in (("answer_containment", M.containment), ("answer_coverage", M.coverage),
-                    ("answer_f1", M.token_f1)):
+    for key, fn in (
+        ("answer_containment", M.containment),
+        ("answer_coverage", M.coverage),
+        ("answer_f1", M.token_f1),
+    ):
         value = fn(ans.text, exp)
         m[key] = 0.0 if value is not None and ans.refused else value
     m["lead_containment"] = _lead_containment(ans, exp)
     lead_holds = _lead_holds(ans, exp)
     m["answer_similarity"] = None  # filled in by evaluate() in one embedding batch
     return {
-        "id": item.id, "line": item.line, "question": item.question, "tags": item.tags,
-        "answerable": item.answerable, "expected_answers": exp, "gold_sources": gold,
-        "gold_pages": item.pages, "unknown_sources": item.unknown_sources,
-        "answer": ans.text, "refused": ans.refused, "weak": ans.weak, "error": error,
-        "notice": ans.notice, "parts": ans.parts, "kind_checks": _kind_checks(ans),
-        "retrieved": [{"source": r.source, "score": round(r.score, 6), "page": r.page,
-                       "title": r.title} for r in ans.retrieved],
+        "id": item.id,
+        "line": item.line,
+        "question": item.question,
+        "tags": item.tags,
+        "answerable": item.answerable,
+        "expected_answers": exp,
+        "gold_sources": gold,
+        "gold_pages": item.pages,
+        "unknown_sources": item.unknown_sources,
+        "answer": ans.text,
+        "refused": ans.refused,
+        "weak": ans.weak,
+        "error": error,
+        "notice": ans.notice,
+        "parts": ans.parts,
+        "kind_checks": _kind_checks(ans),
+        "retrieved": [
+            {"source": r.source, "score": round(r.score, 6), "page": r.page, "title": r.title}
+            for r in ans.retrieved
+        ],
         "citations": citations,
         "first_gold_rank": M.first_gold_rank(ranked, gold),
         "lead_holds": lead_holds,
@@ -142,8 +188,9 @@ def _lead_containment(ans: Answer, expected: Sequence[str]) -> float | None:
         return 0.0
     if not any("leads" in p for p in ans.parts):
         return None
-    leads = [ld["text"] for p in ans.parts if p.get("verdict") == "answer"
-             for ld in p.get("leads") or []]
+    leads = [
+        ld["text"] for p in ans.parts if p.get("verdict") == "answer" for ld in p.get("leads") or []
+    ]
     return M.containment(" ".join(leads), expected) if leads else 0.0
 
 
@@ -161,8 +208,13 @@ def _lead_holds(ans: Answer, expected: Sequence[str]) -> bool | None:
 
 def quotes_per_part(records: Sequence[dict[str, Any]]) -> float | None:
     """The mean number of quotes an answered (or weakly answered) part cites."""
-    counts = [len(p.get("citations") or []) for r in records if not r["refused"]
-              for p in r.get("parts") or [] if p.get("verdict") in ("answer", "weak")]
+    counts = [
+        len(p.get("citations") or [])
+        for r in records
+        if not r["refused"]
+        for p in r.get("parts") or []
+        if p.get("verdict") in ("answer", "weak")
+    ]
     return sum(counts) / len(counts) if counts else None
 
 
@@ -212,14 +264,19 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r for r in records if r["answerable"]]
     unanswerable = [r for r in records if not r["answerable"]]
     # Weak answers ("the closest the documents come") counted both ways: as a refusal and not.
-    out["answerable_refused_or_weak"] = _round(M.share(
-        [r["refused"] or bool(r.get("weak")) for r in answerable]) if answerable else None)
-    out["unanswerable_refused_or_weak"] = _round(M.share(
-        [r["refused"] or bool(r.get("weak")) for r in unanswerable]) if unanswerable else None)
+    out["answerable_refused_or_weak"] = _round(
+        M.share([r["refused"] or bool(r.get("weak")) for r in answerable]) if answerable else None
+    )
+    out["unanswerable_refused_or_weak"] = _round(
+        M.share([r["refused"] or bool(r.get("weak")) for r in unanswerable])
+        if unanswerable
+        else None
+    )
     for kind in ("who", "when"):
         checks = [ok for r in records for k, ok in r.get("kind_checks", []) if k == kind]
         out[f"{kind}_answers_with_{'someone' if kind == 'who' else 'a_date'}"] = _round(
-            M.share(checks) if checks else None)
+            M.share(checks) if checks else None
+        )
     out["n_citations"] = sum(len(r["citations"]) for r in records)
     out["quotes_per_answered_part"] = _round(quotes_per_part(records), 3)
     # the lead's own share of the work: of the answered questions whose quotes hold an expected
@@ -245,14 +302,18 @@ def _round(value: float | None, digits: int = 4) -> float | None:
 def compare(this: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
     """Deltas (this minus other) of the summaries, per-tag summaries, and the questions (matched
     by id) whose pass/fail changed."""
+
     def deltas(a: dict[str, Any], b: dict[str, Any]) -> dict[str, dict[str, float | None]]:
         out = {}
         for key in SUMMARY_KEYS + ("n",):
             x, y = a.get(key), b.get(key)
             if x is None and y is None:
                 continue
-            d = round(x - y, 4) if isinstance(x, int | float) and isinstance(y, int | float) \
+            d = (
+                round(x - y, 4)
+                if isinstance(x, int | float) and isinstance(y, int | float)
                 else None
+            )
             out[key] = {"this": x, "other": y, "delta": d}
         return out
 
@@ -300,11 +361,14 @@ def parse_thresholds(specs: Sequence[str]) -> dict[str, float]:
         info = M.METRIC_INFO.get(name)
         if info is None:
             known = ", ".join(m.key for m in M.METRICS if m.higher_is_better)
-            raise ThresholdError(f"--fail-under {spec!r}: unknown metric {name!r}; use one of "
-                                 f"{known}")
+            raise ThresholdError(
+                f"--fail-under {spec!r}: unknown metric {name!r}; use one of {known}"
+            )
         if not info.higher_is_better:
-            raise ThresholdError(f"--fail-under {spec!r}: {name} is better when lower, so a "
-                                 "minimum makes no sense for it")
+            raise ThresholdError(
+                f"--fail-under {spec!r}: {name} is better when lower, so a "
+                "minimum makes no sense for it"
+            )
         try:
             out[key] = float(value)
         except ValueError:
@@ -323,8 +387,9 @@ def check_thresholds(summary: dict[str, Any], thresholds: dict[str, float]) -> l
         else:
             value = summary.get(name)
         if value is None:
-            missed.append(f"{name} was not measured (no question it applies to); needed "
-                          f">= {minimum}")
+            missed.append(
+                f"{name} was not measured (no question it applies to); needed >= {minimum}"
+            )
         elif value < minimum:
             missed.append(f"{name} = {value:.4f} is under the threshold {minimum}")
     return missed

@@ -26,14 +26,20 @@ from evals.fit_answerability import cross_validate
 from evals.fit_data import load_sets, masked
 
 
-def score(rows: list, questions: list[dict], keep: set[str], seeds: list[int]
-          ) -> dict[str, float]:
+def score(rows: list, questions: list[dict], keep: set[str], seeds: list[int]) -> dict[str, float]:
     """Mean cross-validated figures over ``seeds`` with only ``keep``."""
     r, q = masked(rows, questions, keep)
     runs = [cross_validate(r, q, 5, 1.0, False, s, 0) for s in seeds]
-    return {k: round(float(np.mean([x[k] for x in runs])), 4)
-            for k in ("auc", "answerable_refused", "answerable_answered_gold",
-                      "unanswerable_refused", "unanswerable_refused_or_weak")}
+    return {
+        k: round(float(np.mean([x[k] for x in runs])), 4)
+        for k in (
+            "auc",
+            "answerable_refused",
+            "answerable_answered_gold",
+            "unanswerable_refused",
+            "unanswerable_refused_or_weak",
+        )
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -45,16 +51,17 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     rows, questions, _ = load_sets(args.set, random.Random(7), args.cache)
-    report = {"without reader": score(rows, questions, set(FEATURES) - {"reader"}, seeds),
-              "all": score(rows, questions, set(FEATURES), seeds)}
+    report = {
+        "without reader": score(rows, questions, set(FEATURES) - {"reader"}, seeds),
+        "all": score(rows, questions, set(FEATURES), seeds),
+    }
     keep = {"reader"}
     best = score(rows, questions, keep, seeds)
     report["reader alone"] = best
     print(json.dumps(report, indent=1), file=sys.stderr)
     steps = []
     while True:
-        trials = {f: score(rows, questions, keep | {f}, seeds)
-                  for f in FEATURES if f not in keep}
+        trials = {f: score(rows, questions, keep | {f}, seeds) for f in FEATURES if f not in keep}
         if not trials:
             break
         f, s = max(trials.items(), key=lambda kv: kv[1]["auc"])

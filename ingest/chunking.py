@@ -82,7 +82,7 @@ def _line_heading(line: str) -> bool:
     m = STRUCTURAL.match(line) or LINE_HEADS.match(line)
     if not m or len(line) > 100 or line.endswith((".", ",", ";", ":")) or len(line.split()) > 14:
         return False
-    rest = line[m.end():].strip()
+    rest = line[m.end() :].strip()
     return not rest or rest[0] in "-–—:." or rest[0].isupper()
 
 
@@ -118,7 +118,7 @@ def _page_heading(line: str, before: str, after: str, running: set[str]) -> bool
     if before.strip() and before.strip()[-1] not in ".:;?!":
         return False
     nxt = after.strip()
-    if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "•–-(\"“"):
+    if not nxt or not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in '•–-("“'):
         return False
     return not _dateline(line) and re.sub(r"\d+", "#", line) not in running
 
@@ -140,11 +140,21 @@ def heading_marks(doc: Document) -> list[tuple[int, str]]:
         block = text[s:e]
         if block.strip().upper() in markings:
             continue
-        if (s, e) in explicit or (
-                not markdown and is_heading(block) and not _dateline(block)
-                and (not STRUCTURAL.match(block) or _line_heading(block))) or (
-                markdown and "\n" not in block and block.lstrip().startswith("#")
-                and _line_heading(block)):
+        if (
+            (s, e) in explicit
+            or (
+                not markdown
+                and is_heading(block)
+                and not _dateline(block)
+                and (not STRUCTURAL.match(block) or _line_heading(block))
+            )
+            or (
+                markdown
+                and "\n" not in block
+                and block.lstrip().startswith("#")
+                and _line_heading(block)
+            )
+        ):
             marks[s] = block.strip().lstrip("#").strip()
         elif "\n" in block:
             lines = block.split("\n")
@@ -160,10 +170,18 @@ def heading_marks(doc: Document) -> list[tuple[int, str]]:
                     marks[at] = " ".join(text[at:end].split())
                     until = end
                 elif line.strip().upper() not in markings and (
-                        _line_heading(line) if markdown or not doc.page_starts else (
-                            _line_heading(line) or _page_heading(
-                                line, lines[i - 1] if i else "",
-                                lines[i + 1] if i + 1 < len(lines) else "", running))):
+                    _line_heading(line)
+                    if markdown or not doc.page_starts
+                    else (
+                        _line_heading(line)
+                        or _page_heading(
+                            line,
+                            lines[i - 1] if i else "",
+                            lines[i + 1] if i + 1 < len(lines) else "",
+                            running,
+                        )
+                    )
+                ):
                     marks[pos + len(line) - len(line.lstrip())] = line.strip().lstrip("#").strip()
                 pos += len(line) + 1
     return sorted(marks.items())
@@ -210,8 +228,11 @@ def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400
         cur_page = page
         if heading:
             strong = bool(STRUCTURAL.match(block)) or block.lstrip().startswith("#")
-            if cur is not None and (strong or (e - cur[0]) > target_chars // 2) \
-                    and not pending_heading:
+            if (
+                cur is not None
+                and (strong or (e - cur[0]) > target_chars // 2)
+                and not pending_heading
+            ):
                 flush()
             section = block.strip().lstrip("#").strip()
             if cur is None:
@@ -235,12 +256,20 @@ def chunk_document(doc: Document, target_chars: int = 900, max_chars: int = 1400
 
     chunks = []
     for i, (s, e, _sec) in enumerate(groups):
-        chunks.append(Chunk(
-            id=chunk_id(doc.source, doc.sha256, i), source=doc.source, text=text[s:e],
-            char_start=s, char_end=e, ordinal=i, page=doc.page_at(s),
-            section=section_at(marks, s), language=detect(text[s:e]),
-            headings=[(at, name) for at, name in marks if s < at < e],
-        ))
+        chunks.append(
+            Chunk(
+                id=chunk_id(doc.source, doc.sha256, i),
+                source=doc.source,
+                text=text[s:e],
+                char_start=s,
+                char_end=e,
+                ordinal=i,
+                page=doc.page_at(s),
+                section=section_at(marks, s),
+                language=detect(text[s:e]),
+                headings=[(at, name) for at, name in marks if s < at < e],
+            )
+        )
     # A document written in two languages (an instrument's "both texts being equally
     # authentic") keeps both as versions of one document: each chunk says its language, and
     # the document lists the languages it holds.

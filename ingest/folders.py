@@ -34,13 +34,17 @@ class FolderDefaults:
                 try:
                     values = yaml.safe_load(raw.decode("utf-8")) or {}
                 except (yaml.YAMLError, UnicodeDecodeError) as exc:
-                    raise DocumentError(rel, f"invalid folder defaults: {exc}",
-                                        "folder_defaults") from exc
+                    raise DocumentError(
+                        rel, f"invalid folder defaults: {exc}", "folder_defaults"
+                    ) from exc
                 if not isinstance(values, dict):
-                    raise DocumentError(rel, "folder defaults file is not a mapping",
-                                        "folder_defaults")
-                self._cache[folder] = (FolderDefault(rel, {str(k): v for k, v in values.items()}),
-                                       raw)
+                    raise DocumentError(
+                        rel, "folder defaults file is not a mapping", "folder_defaults"
+                    )
+                self._cache[folder] = (
+                    FolderDefault(rel, {str(k): v for k, v in values.items()}),
+                    raw,
+                )
         return self._cache[folder]
 
     def above(self, path: Path, rel: str) -> tuple[list[FolderDefault], bytes]:

@@ -47,8 +47,10 @@ def heading_spans(text: str, headings: list[str]) -> list[tuple[int, int]]:
     pos = 0
     for h in headings:
         at = text.find(h, pos)
-        while at >= 0 and not ((at == 0 or text[at - 1] == "\n")
-                               and (at + len(h) == len(text) or text[at + len(h)] == "\n")):
+        while at >= 0 and not (
+            (at == 0 or text[at - 1] == "\n")
+            and (at + len(h) == len(text) or text[at + len(h)] == "\n")
+        ):
             at = text.find(h, at + 1)
         if at >= 0:
             out.append((at, at + len(h)))
@@ -136,7 +138,7 @@ def _load_markdown(rel: str, raw: str) -> Loaded:
             raise DocumentError(rel, f"invalid YAML front matter: {exc}", "front_matter") from exc
         if isinstance(fm, dict):
             meta = {str(k): v for k, v in fm.items()}
-        body = raw[m.end():]
+        body = raw[m.end() :]
     # Markdown syntax is not part of what the document says: quotes should read as prose.
     body = _MD_FOOTREF.sub("", body)
     body = _MD_LINK.sub(r"\1", body)
@@ -171,7 +173,8 @@ def _load_pdf(rel: str, data: bytes, ocr: PageOcr | None = None) -> Loaded:
                 ok = reader.decrypt("")
             except Exception as exc:  # unsupported algorithm, missing crypto library
                 raise DocumentError(
-                    rel, f"encrypted PDF, cannot decrypt: {exc}", "encrypted") from exc
+                    rel, f"encrypted PDF, cannot decrypt: {exc}", "encrypted"
+                ) from exc
             if not ok:
                 raise DocumentError(rel, "encrypted PDF (password required)", "encrypted")
         pages = reader.pages
@@ -202,9 +205,11 @@ def _load_pdf(rel: str, data: bytes, ocr: PageOcr | None = None) -> Loaded:
 
         if ocr is not None and ocr.available:
             raise DocumentError(
-                rel, f"scanned PDF: {n_pages} pages and OCR read no text from them", "scanned")
+                rel, f"scanned PDF: {n_pages} pages and OCR read no text from them", "scanned"
+            )
         raise DocumentError(
-            rel, f"scanned PDF: {n_pages} pages and no text layer; {INSTALL_HINT}", "scanned")
+            rel, f"scanned PDF: {n_pages} pages and no text layer; {INSTALL_HINT}", "scanned"
+        )
     text, starts = "", []
     for part in parts:
         if text:
@@ -212,12 +217,19 @@ def _load_pdf(rel: str, data: bytes, ocr: PageOcr | None = None) -> Loaded:
         starts.append(len(text))
         text += part
     meta = {"pdf_title": title, "pages": n_pages}
-    return Loaded(text=text, page_starts=starts, meta=meta, notes=notes, ocr_pages=ocr_pages,
-                  headings=pdf_headings(text, starts, parts, runs))
+    return Loaded(
+        text=text,
+        page_starts=starts,
+        meta=meta,
+        notes=notes,
+        ocr_pages=ocr_pages,
+        headings=pdf_headings(text, starts, parts, runs),
+    )
 
 
-def _ocr_missing_pages(rel: str, data: bytes, parts: list[str], ocr: PageOcr | None,
-                       notes: list[str]) -> dict[int, float]:
+def _ocr_missing_pages(
+    rel: str, data: bytes, parts: list[str], ocr: PageOcr | None, notes: list[str]
+) -> dict[int, float]:
     """Fill in ``parts`` (page texts, in place) for the pages without a text layer, by OCR.
 
     Returns page -> mean OCR confidence for the pages OCR read; adds a note when such pages
@@ -230,8 +242,10 @@ def _ocr_missing_pages(rel: str, data: bytes, parts: list[str], ocr: PageOcr | N
         if any(p.strip() for p in parts):  # a text PDF with image pages: say what is left out
             from ingest.ocr import INSTALL_HINT
 
-            notes.append(f"{len(missing)} page(s) without a text layer not read "
-                         f"({_page_list(missing)}); {INSTALL_HINT}")
+            notes.append(
+                f"{len(missing)} page(s) without a text layer not read "
+                f"({_page_list(missing)}); {INSTALL_HINT}"
+            )
         return {}
     try:
         read = ocr.read_pages(rel, data, missing)
@@ -268,8 +282,23 @@ def _load_html(rel: str, raw: str) -> Loaded:
     h1 = soup.find("h1")
     blocks: list[str] = []
     body = soup.body or soup
-    block_tags = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "pre", "blockquote",
-                  "dt", "dd", "caption"]
+    block_tags = [
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "p",
+        "li",
+        "td",
+        "th",
+        "pre",
+        "blockquote",
+        "dt",
+        "dd",
+        "caption",
+    ]
     heads: list[str] = []
     for el in body.find_all(block_tags):
         if el.find(block_tags):  # the inner blocks carry the text
@@ -319,8 +348,14 @@ def _load_docx(rel: str, data: bytes) -> Loaded:
         meta["docx_created"] = props.created.date().isoformat()
     zones: list[tuple[str, str]] = []
     for n, sec in enumerate(d.sections, start=1):
-        for kind in ("header", "first_page_header", "even_page_header", "footer",
-                     "first_page_footer", "even_page_footer"):
+        for kind in (
+            "header",
+            "first_page_header",
+            "even_page_header",
+            "footer",
+            "first_page_footer",
+            "even_page_footer",
+        ):
             try:
                 part = getattr(sec, kind)
                 lines = [p.text for p in part.paragraphs if p.text.strip()]
@@ -331,8 +366,12 @@ def _load_docx(rel: str, data: bytes) -> Loaded:
             if lines:
                 zones.append((f"section {n} {kind.replace('_', ' ')}", "\n".join(lines)))
     if props.category or props.keywords or props.subject:
-        zones.append(("document properties", "\n".join(
-            x for x in (props.category, props.keywords, props.subject) if x)))
+        zones.append(
+            (
+                "document properties",
+                "\n".join(x for x in (props.category, props.keywords, props.subject) if x),
+            )
+        )
     text = _tidy("\n\n".join(blocks))
     return Loaded(text=text, meta=meta, marking_zones=zones, headings=heading_spans(text, heads))
 
@@ -342,8 +381,10 @@ def load_sidecar(path: Path, rel: str) -> tuple[dict[str, Any], bytes]:
 
     Returns (overrides, raw bytes); raises DocumentError when the sidecar is not a YAML mapping.
     """
-    candidates = (path.with_name(path.name + SIDECAR_SUFFIX),
-                  path.with_name(path.stem + SIDECAR_SUFFIX))
+    candidates = (
+        path.with_name(path.name + SIDECAR_SUFFIX),
+        path.with_name(path.stem + SIDECAR_SUFFIX),
+    )
     for cand in candidates:
         if cand.is_file():
             raw = cand.read_bytes()

@@ -20,32 +20,60 @@ from accord.language.malay import type_patterns as malay_types
 from accord.models import DOC_TYPES
 
 _TYPE_ALIASES = {
-    "mou": "mou", "mou_agreement": "mou", "agreement": "mou", "treaty": "mou", "protocol": "mou",
-    "memorandum": "mou", "minutes": "minutes", "record": "minutes",
-    "record_of_conversation": "minutes", "cablegram": "minutes", "statement": "statement",
-    "joint_statement": "statement", "press_statement": "statement", "press_release": "statement",
-    "readout": "readout", "report": "report", "other": "other",
+    "mou": "mou",
+    "mou_agreement": "mou",
+    "agreement": "mou",
+    "treaty": "mou",
+    "protocol": "mou",
+    "memorandum": "mou",
+    "minutes": "minutes",
+    "record": "minutes",
+    "record_of_conversation": "minutes",
+    "cablegram": "minutes",
+    "statement": "statement",
+    "joint_statement": "statement",
+    "press_statement": "statement",
+    "press_release": "statement",
+    "readout": "readout",
+    "report": "report",
+    "other": "other",
 }
 
 # Checked in order: a "Readout of ..." or "Joint Statement on the MoU" is not itself an MoU.
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("readout", re.compile(r"\bread-?out\b", re.I)),
-    ("statement", re.compile(
-        r"\b(joint|press|leaders'?|ministerial)\s+(statement|release|declaration|communiqu[eé])"
-        r"|\bcommuniqu[eé]\b|\bjoint declaration\b|\bstatement\b", re.I)),
-    ("mou", re.compile(
-        r"\bmemorandum of understanding\b|\bmou\b|\bagreement\b|\btreaty\b|\bprotocol\b"
-        r"|\bconvention\b|\barrangement\b", re.I)),
-    ("minutes", re.compile(
-        r"\bminutes?\b|\brecord of (?:[\w']+ ){0,3}(conversation|meeting|discussion)s?\b"
-        r"|\bcablegram\b|\btelegram\b"
-        r"|\bnote (for|of) (file|meeting)\b|\bnotes of\b|\bsummary record\b|\bdespatch\b"
-        r"|\bletter from\b|\bsubmission\b|\bdecision\b|\bmemorandum\b", re.I)),
+    (
+        "statement",
+        re.compile(
+            r"\b(joint|press|leaders'?|ministerial)\s+(statement|release|declaration|communiqu[eé])"
+            r"|\bcommuniqu[eé]\b|\bjoint declaration\b|\bstatement\b",
+            re.I,
+        ),
+    ),
+    (
+        "mou",
+        re.compile(
+            r"\bmemorandum of understanding\b|\bmou\b|\bagreement\b|\btreaty\b|\bprotocol\b"
+            r"|\bconvention\b|\barrangement\b",
+            re.I,
+        ),
+    ),
+    (
+        "minutes",
+        re.compile(
+            r"\bminutes?\b|\brecord of (?:[\w']+ ){0,3}(conversation|meeting|discussion)s?\b"
+            r"|\bcablegram\b|\btelegram\b"
+            r"|\bnote (for|of) (file|meeting)\b|\bnotes of\b|\bsummary record\b|\bdespatch\b"
+            r"|\bletter from\b|\bsubmission\b|\bdecision\b|\bmemorandum\b",
+            re.I,
+        ),
+    ),
     ("report", re.compile(r"\breport\b|\bresponse\b|\breview\b|\binquiry\b|\bfact sheet\b", re.I)),
 ]
 
-_MONTHS = ("january february march april may june july august september october november "
-           "december").split()
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
 _MON = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
 MONTH_YEAR = re.compile(_MON + r",?\s+\d{4}")  # "January 2026": dated, but no day
 _DATE_PATTERNS = [
@@ -67,27 +95,79 @@ Nigeria Norway Oman Pakistan Palau Panama Paraguay Peru Philippines Poland Portu
 Russia Rwanda Samoa Senegal Serbia Singapore Slovakia Slovenia Somalia Spain Sudan Sweden
 Switzerland Syria Taiwan Tanzania Thailand Tonga Tunisia Turkey Türkiye Uganda Ukraine Uruguay
 Uzbekistan Vanuatu Venezuela Vietnam Zambia Zimbabwe Sarawak Sabah Sumatra""".split()
-_MULTI = ["United States", "United Kingdom", "New Zealand", "Papua New Guinea", "South Africa",
-          "Saudi Arabia", "Sri Lanka", "Timor-Leste", "East Timor", "North Borneo",
-          "United Arab Emirates", "Solomon Islands", "Marshall Islands", "Costa Rica",
-          "Dominican Republic", "El Salvador", "Viet Nam", "Republic of Korea", "South Korea"]
-_DEMONYMS = {"American": "United States", "Australian": "Australia", "British": "United Kingdom",
-             "Malaysian": "Malaysia", "Malayan": "Malaya", "Singaporean": "Singapore",
-             "Indonesian": "Indonesia", "Japanese": "Japan", "Chinese": "China",
-             "Indian": "India", "Filipino": "Philippines", "Vietnamese": "Vietnam",
-             "Thai": "Thailand", "Korean": "Korea", "French": "France", "German": "Germany",
-             "Canadian": "Canada", "Brazilian": "Brazil", "Mexican": "Mexico"}
-_ALIASES = {"U.S.": "United States", "USA": "United States", "UK": "United Kingdom",
-            "Viet Nam": "Vietnam", "South Korea": "Korea", "Republic of Korea": "Korea",
-            "Türkiye": "Turkey", "Burma": "Myanmar", "East Timor": "Timor-Leste"}
+_MULTI = [
+    "United States",
+    "United Kingdom",
+    "New Zealand",
+    "Papua New Guinea",
+    "South Africa",
+    "Saudi Arabia",
+    "Sri Lanka",
+    "Timor-Leste",
+    "East Timor",
+    "North Borneo",
+    "United Arab Emirates",
+    "Solomon Islands",
+    "Marshall Islands",
+    "Costa Rica",
+    "Dominican Republic",
+    "El Salvador",
+    "Viet Nam",
+    "Republic of Korea",
+    "South Korea",
+]
+_DEMONYMS = {
+    "American": "United States",
+    "Australian": "Australia",
+    "British": "United Kingdom",
+    "Malaysian": "Malaysia",
+    "Malayan": "Malaya",
+    "Singaporean": "Singapore",
+    "Indonesian": "Indonesia",
+    "Japanese": "Japan",
+    "Chinese": "China",
+    "Indian": "India",
+    "Filipino": "Philippines",
+    "Vietnamese": "Vietnam",
+    "Thai": "Thailand",
+    "Korean": "Korea",
+    "French": "France",
+    "German": "Germany",
+    "Canadian": "Canada",
+    "Brazilian": "Brazil",
+    "Mexican": "Mexico",
+}
+_ALIASES = {
+    "U.S.": "United States",
+    "USA": "United States",
+    "UK": "United Kingdom",
+    "Viet Nam": "Vietnam",
+    "South Korea": "Korea",
+    "Republic of Korea": "Korea",
+    "Türkiye": "Turkey",
+    "Burma": "Myanmar",
+    "East Timor": "Timor-Leste",
+}
 _COUNTRY_RE = re.compile(
-    r"\b(" + "|".join(re.escape(c) for c in sorted(_MULTI + _COUNTRIES + list(_DEMONYMS),
-                                                     key=len, reverse=True)) + r")\b"
+    r"\b("
+    + "|".join(
+        re.escape(c) for c in sorted(_MULTI + _COUNTRIES + list(_DEMONYMS), key=len, reverse=True)
+    )
+    + r")\b"
     r"|(?<![\w.])(U\.S\.|USA|UK)(?![\w])"
 )
 # "Republic of Meridia", "Kingdom of Sundara", "Government of X": parties not in any list.
-_STATE_WORDS = ("Republic", "Kingdom", "Federation", "Commonwealth", "State", "Sultanate",
-                "Principality", "Government", "People")
+_STATE_WORDS = (
+    "Republic",
+    "Kingdom",
+    "Federation",
+    "Commonwealth",
+    "State",
+    "Sultanate",
+    "Principality",
+    "Government",
+    "People",
+)
 # A lookahead so that "Government of the Republic of Meridia" also yields "Republic of Meridia".
 _STATE_RE = re.compile(
     r"(?=\b(?:" + "|".join(_STATE_WORDS) + r") of (?:the )?([A-Z][a-z]+(?: [A-Z][a-z]+)?))"
@@ -138,11 +218,13 @@ def first_date(text: str) -> str | None:
         for m in pat.finditer(text):
             try:
                 if i == 0:
-                    d = dt.date(int(m.group(3)), _MONTHS.index(m.group(2).lower()) + 1,
-                                int(m.group(1)))
+                    d = dt.date(
+                        int(m.group(3)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))
+                    )
                 elif i == 1:
-                    d = dt.date(int(m.group(3)), _MONTHS.index(m.group(1).lower()) + 1,
-                                int(m.group(2)))
+                    d = dt.date(
+                        int(m.group(3)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(2))
+                    )
                 else:
                     d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
@@ -178,7 +260,7 @@ def own_date(text: str, doc_type: str = "other") -> str | None:
     own = "|".join(sorted(lex.own_date_words))
     m = re.search(rf"\b(?:{own})\b\s*(?:on\s*|:\s*)?", text[:3000], re.I)
     if m:
-        d = first_date(text[m.end():m.end() + 40])
+        d = first_date(text[m.end() : m.end() + 40])
         if d:
             return d
     reported = lex.reported_event_words
@@ -217,7 +299,8 @@ def message_subject(text: str) -> str | None:
         if m and m.group(1).lower() in lex.message_senders | lex.message_subjects:
             fields.setdefault(m.group(1).lower(), m.group(2).strip())
     if len(fields.keys() & lex.message_senders) < 2 and not (
-            fields.keys() & lex.message_senders and fields.keys() & lex.message_subjects):
+        fields.keys() & lex.message_senders and fields.keys() & lex.message_subjects
+    ):
         return None
     return next((fields[k] for k in sorted(lex.message_subjects) if fields.get(k)), "")
 
@@ -260,9 +343,15 @@ def _title_from_text(text: str, source: str, rules: Rules | None = None) -> str:
     return PurePosixPath(source).stem.replace("-", " ").replace("_", " ")
 
 
-def read_marking(rules: Rules, text: str, front: dict[str, Any], sidecar: dict[str, Any],
-                 page_starts: Sequence[int] = (), folder_defaults: Sequence[FolderDefault] = (),
-                 extra_zones: Sequence[tuple[str, str]] = ()) -> MarkingResult:
+def read_marking(
+    rules: Rules,
+    text: str,
+    front: dict[str, Any],
+    sidecar: dict[str, Any],
+    page_starts: Sequence[int] = (),
+    folder_defaults: Sequence[FolderDefault] = (),
+    extra_zones: Sequence[tuple[str, str]] = (),
+) -> MarkingResult:
     """The document's marking and caveats from its text, front matter, sidecar and folders.
 
     The highest level found wins and caveats add up (fail closed); a value that cannot be mapped
@@ -278,8 +367,18 @@ def read_marking(rules: Rules, text: str, front: dict[str, Any], sidecar: dict[s
         found = _declared(rules, "sidecar override", sidecar)
         level = rules.highest(e.marking for e in found)
         caveats = sorted({c for e in found for c in e.caveats})
-        return decide(rules, [], [], Evidence("sidecar override", "marking_override: true",
-                                              "; ".join(e.line for e in found), level, caveats))
+        return decide(
+            rules,
+            [],
+            [],
+            Evidence(
+                "sidecar override",
+                "marking_override: true",
+                "; ".join(e.line for e in found),
+                level,
+                caveats,
+            ),
+        )
     text_evidence = find_markings(rules, text, page_starts, extra_zones)
     return decide(rules, text_evidence, declared)
 
@@ -297,20 +396,35 @@ def _declared(rules: Rules, kind: str, values: dict[str, Any], where: str = "") 
     for key in rules.marking_keys:
         if key in values and values[key] not in (None, ""):
             level, caveats, problem = rules.read_value(values[key])
-            out.append(Evidence(kind, where or f"key {key!r}", str(values[key]), level, caveats,
-                                problem))
+            out.append(
+                Evidence(kind, where or f"key {key!r}", str(values[key]), level, caveats, problem)
+            )
     for key in rules.caveat_keys:
         if key in values and values[key] not in (None, ""):
             caveats, problems = rules.normalise_caveats(values[key])
-            out.append(Evidence(kind, where or f"key {key!r}", str(values[key]), rules.bottom,
-                                caveats, "; ".join(problems) or None))
+            out.append(
+                Evidence(
+                    kind,
+                    where or f"key {key!r}",
+                    str(values[key]),
+                    rules.bottom,
+                    caveats,
+                    "; ".join(problems) or None,
+                )
+            )
     return out
 
 
-def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[str, Any],
-                   rules: Rules | None = None, page_starts: Sequence[int] = (),
-                   folder_defaults: Sequence[FolderDefault] = (),
-                   extra_zones: Sequence[tuple[str, str]] = ()) -> dict:
+def build_metadata(
+    source: str,
+    text: str,
+    meta: dict[str, Any],
+    sidecar: dict[str, Any],
+    rules: Rules | None = None,
+    page_starts: Sequence[int] = (),
+    folder_defaults: Sequence[FolderDefault] = (),
+    extra_zones: Sequence[tuple[str, str]] = (),
+) -> dict:
     """Combine what the loader found with inference from the text; the sidecar overrides all
     but the marking, which only rises (see :func:`read_marking`).
 
@@ -319,13 +433,21 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
     """
     rules = rules or load_rules()
     merged = {**meta, **sidecar}
-    title = str(merged.get("title") or merged.get("pdf_title") or merged.get("html_title")
-                or merged.get("docx_title") or "").strip()
+    title = str(
+        merged.get("title")
+        or merged.get("pdf_title")
+        or merged.get("html_title")
+        or merged.get("docx_title")
+        or ""
+    ).strip()
     subject = message_subject(text)
     title = " ".join(title.split()) or subject or _title_from_text(text, source, rules)
     # A message's form decides its type: a cable that mentions a treaty is still a record.
-    dtype = (normalise_type(merged.get("doc_type") or merged.get("type") or merged.get("category"))
-             or ("minutes" if subject is not None else None) or infer_type(title, text, source))
+    dtype = (
+        normalise_type(merged.get("doc_type") or merged.get("type") or merged.get("category"))
+        or ("minutes" if subject is not None else None)
+        or infer_type(title, text, source)
+    )
     date = None
     for key in ("date", "doc_date", "signed", "date_signed"):
         date = normalise_date(merged.get(key))
@@ -333,13 +455,32 @@ def build_metadata(source: str, text: str, meta: dict[str, Any], sidecar: dict[s
             break
     date = date or own_date(text[:20000], dtype)
     parties = _as_list(merged.get("parties") or merged.get("countries")) or find_parties(
-        title + "\n" + text[:20000])
+        title + "\n" + text[:20000]
+    )
     marking = read_marking(rules, text, meta, sidecar, page_starts, folder_defaults, extra_zones)
-    reserved = {"title", "doc_type", "type", "date", "doc_date", "marking_override",
-                *rules.marking_keys, *rules.caveat_keys}
-    extra = {k: v for k, v in merged.items()
-             if isinstance(v, (str, int, float, bool)) and k not in reserved}
-    return {"title": title, "doc_type": dtype, "date": date, "parties": parties,
-            "marking": marking.marking, "caveats": marking.caveats,
-            "marking_rank": rules.rank(marking.marking),
-            "marking_evidence": [e.as_dict() for e in marking.evidence], "extra": extra}
+    reserved = {
+        "title",
+        "doc_type",
+        "type",
+        "date",
+        "doc_date",
+        "marking_override",
+        *rules.marking_keys,
+        *rules.caveat_keys,
+    }
+    extra = {
+        k: v
+        for k, v in merged.items()
+        if isinstance(v, (str, int, float, bool)) and k not in reserved
+    }
+    return {
+        "title": title,
+        "doc_type": dtype,
+        "date": date,
+        "parties": parties,
+        "marking": marking.marking,
+        "caveats": marking.caveats,
+        "marking_rank": rules.rank(marking.marking),
+        "marking_evidence": [e.as_dict() for e in marking.evidence],
+        "extra": extra,
+    }

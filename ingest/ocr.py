@@ -26,8 +26,10 @@ from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = ("install Tesseract to OCR it during ingest (Debian/Ubuntu: apt-get install "
-                "tesseract-ocr tesseract-ocr-msa), or run OCR on it before indexing")
+INSTALL_HINT = (
+    "install Tesseract to OCR it during ingest (Debian/Ubuntu: apt-get install "
+    "tesseract-ocr tesseract-ocr-msa), or run OCR on it before indexing"
+)
 # Bump when what is cached changes meaning (rendering, text clean-up): old entries are ignored.
 CACHE_VERSION = 1
 
@@ -74,16 +76,19 @@ class TesseractEngine:
         langs = [x for x in wanted if x in have] or ["eng"]
         missing = [x for x in wanted if x not in have]
         if missing:
-            log.warning("Tesseract has no data for %s (installed: %s); OCR uses %s",
-                        ", ".join(missing), ", ".join(sorted(have)), "+".join(langs))
+            log.warning(
+                "Tesseract has no data for %s (installed: %s); OCR uses %s",
+                ", ".join(missing),
+                ", ".join(sorted(have)),
+                "+".join(langs),
+            )
         self.languages = "+".join(langs)
         self.name = f"tesseract-{pytesseract.get_tesseract_version()}-{self.languages}"
         self.calls = 0
         self._lock = threading.Lock()
 
     def read(self, image: Any) -> OcrText:
-        data = self._pt.image_to_data(image, lang=self.languages,
-                                      output_type=self._pt.Output.DICT)
+        data = self._pt.image_to_data(image, lang=self.languages, output_type=self._pt.Output.DICT)
         with self._lock:
             self.calls += 1
         return text_from_words(data)
@@ -160,8 +165,13 @@ class PageOcr:
     reports scans as it would without OCR.
     """
 
-    def __init__(self, engine: OcrEngine | None, cache: OcrCache | None, dpi: int = 300,
-                 low_confidence: float = 60.0) -> None:
+    def __init__(
+        self,
+        engine: OcrEngine | None,
+        cache: OcrCache | None,
+        dpi: int = 300,
+        low_confidence: float = 60.0,
+    ) -> None:
         self.engine = engine
         self.cache = cache
         self.dpi = dpi
@@ -228,8 +238,9 @@ class PageOcr:
         return out
 
 
-def build_page_ocr(mode: str, languages: str, cache_dir: Path, dpi: int = 300,
-                   low_confidence: float = 60.0) -> PageOcr:
+def build_page_ocr(
+    mode: str, languages: str, cache_dir: Path, dpi: int = 300, low_confidence: float = 60.0
+) -> PageOcr:
     """The OCR the settings ask for: ``mode`` "auto" uses Tesseract when it is installed,
     "off" never OCRs. Returns a PageOcr whose ``available`` says whether pages can be read."""
     engine: OcrEngine | None = None

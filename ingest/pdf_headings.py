@@ -14,8 +14,9 @@ def styled_runs(out: list[tuple[str, float, bool]]) -> Any:
         if not text or not text.strip():
             return
         try:
-            scale = max(abs(float(tm[0])), abs(float(tm[3]))) * max(abs(float(cm[0])),
-                                                                    abs(float(cm[3])))
+            scale = max(abs(float(tm[0])), abs(float(tm[3]))) * max(
+                abs(float(cm[0])), abs(float(cm[3]))
+            )
             eff = float(size or 0) * (scale or 1.0)
         except (TypeError, ValueError, IndexError):
             eff = 0.0
@@ -25,8 +26,9 @@ def styled_runs(out: list[tuple[str, float, bool]]) -> Any:
     return visit
 
 
-def pdf_headings(text: str, starts: list[int], parts: list[str],
-                  runs: list[list[tuple[str, float, bool]]]) -> list[tuple[int, int]]:
+def pdf_headings(
+    text: str, starts: list[int], parts: list[str], runs: list[list[tuple[str, float, bool]]]
+) -> list[tuple[int, int]]:
     """Lines of a PDF printed as headings: larger than the body's type or bold, short, and
     with body text around them. Spans in ``text``."""
     sizes: Counter[float] = Counter()
@@ -39,25 +41,33 @@ def pdf_headings(text: str, starts: list[int], parts: list[str],
     out: list[tuple[int, int]] = []
     for start, part, page in zip(starts, parts, runs, strict=False):
         # Each non-space character of the page, in order, and whether it was printed as a heading.
-        marks = [size >= body * 1.15 or (bold and size >= body * 0.95)
-                 for t, size, bold in page for ch in t if not ch.isspace()]
+        marks = [
+            size >= body * 1.15 or (bold and size >= body * 0.95)
+            for t, size, bold in page
+            for ch in t
+            if not ch.isspace()
+        ]
         k = 0
         pos = 0
         previous = False  # the line before was a heading: a heading wrapped over two lines
         for line in part.split("\n"):
             chars = [ch for ch in line if not ch.isspace()]
-            flags = marks[k:k + len(chars)]
+            flags = marks[k : k + len(chars)]
             k += len(chars)
             stripped = line.strip()
             heading = bool(
-                flags and len(flags) == len(chars) and sum(flags) >= 0.9 * len(chars)
-                and len(stripped) <= 120 and stripped[-1] not in ".,;"
+                flags
+                and len(flags) == len(chars)
+                and sum(flags) >= 0.9 * len(chars)
+                and len(stripped) <= 120
+                and stripped[-1] not in ".,;"
                 and sum(ch.isalpha() for ch in stripped) >= 3
-                and (stripped[0].isupper() or stripped[0].isdigit() or previous))
+                and (stripped[0].isupper() or stripped[0].isdigit() or previous)
+            )
             if heading:
                 lead = len(line) - len(line.lstrip())
                 span = (start + pos + lead, start + pos + lead + len(stripped))
-                if previous and out and len(text[out[-1][0]:span[1]]) <= 200:
+                if previous and out and len(text[out[-1][0] : span[1]]) <= 200:
                     span = (out.pop()[0], span[1])
                 out.append(span)
             previous = heading

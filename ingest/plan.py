@@ -66,17 +66,23 @@ class SyncPlan:
 
     def bulk_reason(self) -> str:
         if self.elsewhere:
-            what = (f"--full rebuilds the index from {self.root} alone: it would remove the "
-                    f"{self.elsewhere} document(s) synced from other folders (see `accord "
-                    f"sources`) and {len(self.remove)} no longer in this folder")
+            what = (
+                f"--full rebuilds the index from {self.root} alone: it would remove the "
+                f"{self.elsewhere} document(s) synced from other folders (see `accord "
+                f"sources`) and {len(self.remove)} no longer in this folder"
+            )
         else:
-            what = (f"this sync would remove {len(self.remove)} of the {self.owned} documents "
-                    f"synced from {self.root} (more than a fifth, or more than {PRUNE_MAX})")
+            what = (
+                f"this sync would remove {len(self.remove)} of the {self.owned} documents "
+                f"synced from {self.root} (more than a fifth, or more than {PRUNE_MAX})"
+            )
         return what
 
     def bulk_message(self) -> str:
-        return (f"{self.bulk_reason()}. Nothing was changed. Check the plan with `accord ingest "
-                f"{self.root} --dry-run`; to go ahead, run it again with --prune.")
+        return (
+            f"{self.bulk_reason()}. Nothing was changed. Check the plan with `accord ingest "
+            f"{self.root} --dry-run`; to go ahead, run it again with --prune."
+        )
 
     @property
     def add(self) -> list[Planned]:
@@ -98,8 +104,9 @@ def _fingerprint(data: bytes, sidecar: bytes, context: bytes = b"") -> tuple[str
     """(sha256 of the file, fingerprint of everything its index entry depends on: the file,
     its sidecar, the folder defaults above it, the marking rules and the index format)."""
     sha = hashlib.sha256(data).hexdigest()
-    return sha, hashlib.sha256(data + b"\0sidecar\0" + sidecar + b"\0context\0"
-                               + context + b"\0format\0" + INDEX_FORMAT).hexdigest()
+    return sha, hashlib.sha256(
+        data + b"\0sidecar\0" + sidecar + b"\0context\0" + context + b"\0format\0" + INDEX_FORMAT
+    ).hexdigest()
 
 
 def walk_folder(root: Path) -> list[Path]:
@@ -118,11 +125,15 @@ def _check_overlap(root: str, manifest: Manifest) -> None:
         if not other or other == root or not Path(other).is_dir():
             continue
         if root.startswith(other.rstrip(os.sep) + os.sep):
-            raise ConfigError(f"{root} is inside {other}, which this index already syncs: sync "
-                              f"{other} instead, or `accord remove {other}` first")
+            raise ConfigError(
+                f"{root} is inside {other}, which this index already syncs: sync "
+                f"{other} instead, or `accord remove {other}` first"
+            )
         if other.startswith(root.rstrip(os.sep) + os.sep):
-            raise ConfigError(f"{root} holds {other}, which this index already syncs as a "
-                              f"folder of its own: `accord remove {other}` first")
+            raise ConfigError(
+                f"{root} holds {other}, which this index already syncs as a "
+                f"folder of its own: `accord remove {other}` first"
+            )
 
 
 def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = False) -> SyncPlan:
@@ -154,9 +165,14 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
         try:
             size = path.stat().st_size
             if size > limit:
-                plan.failed.append(FileIssue(
-                    rel, f"file too large: {size / 1048576:.1f} MB exceeds the limit of "
-                    f"{settings.max_file_mb:g} MB (ACCORD_MAX_FILE_MB)", "too_large"))
+                plan.failed.append(
+                    FileIssue(
+                        rel,
+                        f"file too large: {size / 1048576:.1f} MB exceeds the limit of "
+                        f"{settings.max_file_mb:g} MB (ACCORD_MAX_FILE_MB)",
+                        "too_large",
+                    )
+                )
                 continue
             data = path.read_bytes()
         except PermissionError:
@@ -174,9 +190,14 @@ def plan_sync(root: Path, settings: Settings, manifest: Manifest, full: bool = F
         rec = records.get(rel)
         if rec and rec.root != key:
             if rec.root is not None and Path(rec.root).is_dir():
-                plan.failed.append(FileIssue(
-                    rel, f"the index already holds {rel} from {rec.root}: rename one of them, "
-                    f"or `accord remove {rec.root}` first", "conflict"))
+                plan.failed.append(
+                    FileIssue(
+                        rel,
+                        f"the index already holds {rel} from {rec.root}: rename one of them, "
+                        f"or `accord remove {rec.root}` first",
+                        "conflict",
+                    )
+                )
                 continue
             plan.adopt.append(rel)  # its folder moved here (or no recorded sync brought it)
         seen.add(rel)

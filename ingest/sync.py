@@ -33,8 +33,17 @@ from ingest.metadata import build_metadata
 from ingest.ocr import OcrStats, PageOcr, build_page_ocr
 from ingest.plan import FileIssue, Planned, SyncPlan, _fingerprint, plan_sync, walk_folder
 
-__all__ = ["FileIssue", "Planned", "SyncPlan", "SyncResult", "Syncer", "load_document",
-           "page_ocr", "plan_sync", "walk_folder"]
+__all__ = [
+    "FileIssue",
+    "Planned",
+    "SyncPlan",
+    "SyncResult",
+    "Syncer",
+    "load_document",
+    "page_ocr",
+    "plan_sync",
+    "walk_folder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +69,35 @@ class SyncResult:
 
     def summary(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "added": self.added, "updated": self.updated, "removed": self.removed,
-            "unchanged": self.unchanged, "failed": len(self.failed),
-            "skipped": len(self.skipped), "chunks": self.chunks_written,
-            "chunks_removed": self.chunks_removed, "embedded": self.embedded,
-            "seconds": round(self.seconds, 2)}
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "failed": len(self.failed),
+            "skipped": len(self.skipped),
+            "chunks": self.chunks_written,
+            "chunks_removed": self.chunks_removed,
+            "embedded": self.embedded,
+            "seconds": round(self.seconds, 2),
+        }
         if self.ocr.read or self.ocr.cached:
-            out.update({"ocr_pages_read": self.ocr.read, "ocr_pages_cached": self.ocr.cached,
-                        "ocr_low_confidence": len(self.ocr.low)})
+            out.update(
+                {
+                    "ocr_pages_read": self.ocr.read,
+                    "ocr_pages_cached": self.ocr.cached,
+                    "ocr_low_confidence": len(self.ocr.low),
+                }
+            )
         return out
 
 
-def load_document(path: Path, rel: str, rules: Rules,
-                  folders: FolderDefaults | None = None,
-                  ocr: PageOcr | None = None) -> tuple[Document, str]:
+def load_document(
+    path: Path,
+    rel: str,
+    rules: Rules,
+    folders: FolderDefaults | None = None,
+    ocr: PageOcr | None = None,
+) -> tuple[Document, str]:
     """Load one file into a Document with its metadata; return it and its fingerprint. PDF
     pages without a text layer are read by ``ocr`` (when given and available); their text is
     searched for markings like any other page's.
@@ -90,13 +114,31 @@ def load_document(path: Path, rel: str, rules: Rules,
     defaults, folder_raw = folders.above(path, rel) if folders else ([], b"")
     loaded = load(path, rel, data, ocr)
     sha, fp = _fingerprint(data, side_raw, rules.digest.encode() + folder_raw)
-    meta = build_metadata(rel, loaded.text, loaded.meta, sidecar, rules, loaded.page_starts,
-                          defaults, loaded.marking_zones)
-    doc = Document(source=rel, text=loaded.text, sha256=sha, title=meta["title"],
-                   doc_type=meta["doc_type"], date=meta["date"], parties=meta["parties"],
-                   marking=meta["marking"], page_starts=loaded.page_starts, extra=meta["extra"],
-                   caveats=meta["caveats"], marking_rank=meta["marking_rank"],
-                   marking_evidence=meta["marking_evidence"])
+    meta = build_metadata(
+        rel,
+        loaded.text,
+        loaded.meta,
+        sidecar,
+        rules,
+        loaded.page_starts,
+        defaults,
+        loaded.marking_zones,
+    )
+    doc = Document(
+        source=rel,
+        text=loaded.text,
+        sha256=sha,
+        title=meta["title"],
+        doc_type=meta["doc_type"],
+        date=meta["date"],
+        parties=meta["parties"],
+        marking=meta["marking"],
+        page_starts=loaded.page_starts,
+        extra=meta["extra"],
+        caveats=meta["caveats"],
+        marking_rank=meta["marking_rank"],
+        marking_evidence=meta["marking_evidence"],
+    )
     for ev in meta["marking_evidence"]:
         if ev.get("problem"):
             log.warning("%s: marking %s: %s", rel, ev["line"], ev["problem"])
@@ -123,16 +165,27 @@ ProgressFn = Callable[[str, int], None]  # (source just finished, files finished
 
 def page_ocr(settings: Settings) -> PageOcr:
     """The OCR the settings ask for, caching under the data folder."""
-    return build_page_ocr(settings.ocr, settings.ocr_languages, settings.ocr_cache_dir,
-                          settings.ocr_dpi, settings.ocr_low_confidence)
+    return build_page_ocr(
+        settings.ocr,
+        settings.ocr_languages,
+        settings.ocr_cache_dir,
+        settings.ocr_dpi,
+        settings.ocr_low_confidence,
+    )
 
 
 class Syncer:
     """Runs one sync. Collaborators are passed in; the embedder is created only when needed."""
 
-    def __init__(self, settings: Settings, store: Any, manifest: Manifest,
-                 embedder_factory: Callable[[], Any], batch_chunks: int = 256,
-                 ocr: PageOcr | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Any,
+        manifest: Manifest,
+        embedder_factory: Callable[[], Any],
+        batch_chunks: int = 256,
+        ocr: PageOcr | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.manifest = manifest
@@ -148,8 +201,14 @@ class Syncer:
             self._embedder = self.embedder_factory()
         return self._embedder
 
-    def run(self, root: Path, full: bool = False, plan: SyncPlan | None = None,
-            progress: ProgressFn | None = None, prune: bool = False) -> SyncResult:
+    def run(
+        self,
+        root: Path,
+        full: bool = False,
+        plan: SyncPlan | None = None,
+        progress: ProgressFn | None = None,
+        prune: bool = False,
+    ) -> SyncResult:
         """Make the index match ``root`` (its documents only; other roots stay). Returns what
         was done; never raises for one bad file. Raises BulkRemoval, changing nothing, when
         the sync would remove much (see ``SyncPlan.bulk``) and ``prune`` is not set."""
@@ -158,15 +217,22 @@ class Syncer:
         with self.manifest.writing():  # one writer at a time, on any host
             return self._run(root, full, plan, progress, prune)
 
-    def _run(self, root: Path, full: bool, plan: SyncPlan | None, progress: ProgressFn | None,
-             prune: bool) -> SyncResult:
+    def _run(
+        self,
+        root: Path,
+        full: bool,
+        plan: SyncPlan | None,
+        progress: ProgressFn | None,
+        prune: bool,
+    ) -> SyncResult:
         t0 = time.perf_counter()
         plan = plan or plan_sync(root, self.settings, self.manifest, full=full)
         if plan.bulk and not prune:
             raise BulkRemoval(plan.bulk_message())
         self._root = plan.root
-        res = SyncResult(unchanged=len(plan.unchanged), skipped=list(plan.skipped),
-                         failed=list(plan.failed))
+        res = SyncResult(
+            unchanged=len(plan.unchanged), skipped=list(plan.skipped), failed=list(plan.failed)
+        )
         self.ocr.stats = res.ocr  # what OCR does during this run is counted in its result
         if full:
             res.removed = len(plan.remove) + plan.elsewhere
@@ -175,8 +241,11 @@ class Syncer:
         records = self.manifest.records()
         # A file that is now unusable no longer matches what the index holds: drop it too
         # (never another root's document: a conflict is only reported).
-        failed_sources = {f.source for f in plan.failed
-                          if f.source in records and records[f.source].root in (plan.root, None)}
+        failed_sources = {
+            f.source
+            for f in plan.failed
+            if f.source in records and records[f.source].root in (plan.root, None)
+        }
         for source in plan.remove + sorted(failed_sources):
             if source not in records:
                 continue
@@ -190,16 +259,26 @@ class Syncer:
         self.refresh_lexical()
         self.manifest.note_sync(plan.root, res.summary())
         for entry in self.manifest.roots():  # a moved folder's old path, now empty and gone
-            if (entry["root"] and entry["root"] != plan.root and not entry["documents"]
-                    and not Path(entry["root"]).is_dir()):
+            if (
+                entry["root"]
+                and entry["root"] != plan.root
+                and not entry["documents"]
+                and not Path(entry["root"]).is_dir()
+            ):
                 self.manifest.forget_root(entry["root"])
         # Every document now carries markings read by these rules: the index may answer again.
         self.manifest.set_state(RULES_STATE, self.settings.rules().digest)
         res.seconds = time.perf_counter() - t0
         return res
 
-    def _process(self, root: Path, plan: SyncPlan, res: SyncResult, records: dict,
-                 progress: ProgressFn | None) -> None:
+    def _process(
+        self,
+        root: Path,
+        plan: SyncPlan,
+        res: SyncResult,
+        records: dict,
+        progress: ProgressFn | None,
+    ) -> None:
         if not plan.todo:
             return
         loaded: queue.Queue[_Prepared | FileIssue | None] = queue.Queue(maxsize=64)
@@ -211,10 +290,10 @@ class Syncer:
             for planned in plan.todo:
                 try:
                     # OCR of a scan runs here too, beside the encoding of earlier files.
-                    doc, fp = load_document(planned.path, planned.source, rules, folders,
-                                            self.ocr)
-                    chunks = chunk_document(doc, self.settings.chunk_chars,
-                                            self.settings.chunk_max_chars)
+                    doc, fp = load_document(planned.path, planned.source, rules, folders, self.ocr)
+                    chunks = chunk_document(
+                        doc, self.settings.chunk_chars, self.settings.chunk_max_chars
+                    )
                     texts = [embedding_text(c, doc.title) for c in chunks]
                     loaded.put(_Prepared(planned, doc, fp, chunks, texts))
                 except DocumentError as exc:
@@ -251,8 +330,14 @@ class Syncer:
             self._write(batch, res, records, progress, finished)
         producer.join()
 
-    def _write(self, batch: list[_Prepared], res: SyncResult, records: dict,
-               progress: ProgressFn | None, finished: int) -> int:
+    def _write(
+        self,
+        batch: list[_Prepared],
+        res: SyncResult,
+        records: dict,
+        progress: ProgressFn | None,
+        finished: int,
+    ) -> int:
         # A document whose chunks are what the index already holds (only its sidecar, folder
         # defaults or the marking rules changed) keeps its vectors: no re-embedding.
         kept: dict[str, np.ndarray] = {}
@@ -273,7 +358,7 @@ class Syncer:
             if p.doc.source in kept:
                 parts.append(kept[p.doc.source])
             else:
-                parts.append(fresh[at:at + len(p.texts)])
+                parts.append(fresh[at : at + len(p.texts)])
                 at += len(p.texts)
         parts = [x for x in parts if len(x)]
         embeddings = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
@@ -287,7 +372,8 @@ class Syncer:
         for p in batch:
             if p.doc.source in records:  # replaced or interrupted: drop chunks not rewritten
                 res.chunks_removed += self.store.delete_source(
-                    p.doc.source, keep=[c.id for c in p.chunks])
+                    p.doc.source, keep=[c.id for c in p.chunks]
+                )
             self.manifest.mark_done(p.doc, p.fingerprint, p.chunks, p.texts, self._root)
             res.chunks_written += len(p.chunks)
             if p.planned.action == "add":

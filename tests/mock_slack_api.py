@@ -100,8 +100,9 @@ class MockSlackAPI(SlackFiles):
         self._server.server_close()
 
     # ---- test controls ---------------------------------------------------------------------
-    def rate_limit_once(self, method: str, retry_after: int = 1,
-                        channel: str | None = None) -> None:
+    def rate_limit_once(
+        self, method: str, retry_after: int = 1, channel: str | None = None
+    ) -> None:
         """The next call of ``method`` (in ``channel``, if given) gets HTTP 429 with
         ``Retry-After: retry_after``."""
         with self._lock:
@@ -132,8 +133,9 @@ class MockSlackAPI(SlackFiles):
         finally:
             self.stop_failing(method)
 
-    def wait_until(self, predicate: Callable[[], Any], timeout: float = 30.0,
-                   what: str = "condition") -> Any:
+    def wait_until(
+        self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition"
+    ) -> Any:
         """Poll ``predicate`` until it returns something truthy; return that, or fail."""
         deadline = time.monotonic() + timeout
         while True:
@@ -147,8 +149,14 @@ class MockSlackAPI(SlackFiles):
     def next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
-    def add_message(self, channel: str, text: str, user: str = "UOFFICER",
-                    thread_ts: str | None = None, ts: str | None = None) -> str:
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        user: str = "UOFFICER",
+        thread_ts: str | None = None,
+        ts: str | None = None,
+    ) -> str:
         """Seed a message (as if a person wrote it); returns its ts."""
         ts = ts or self.next_ts()
         msg = {"type": "message", "user": user, "text": text, "ts": ts}
@@ -160,12 +168,22 @@ class MockSlackAPI(SlackFiles):
 
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         with self._lock:
-            return [c for c in self.calls
-                    if c.method == method and c.status == 200 and not c.error
-                    and (where is None or where(c))]
+            return [
+                c
+                for c in self.calls
+                if c.method == method
+                and c.status == 200
+                and not c.error
+                and (where is None or where(c))
+            ]
 
-    def wait_for(self, method: str, count: int = 1, where: Callable[[Call], bool] | None = None,
-                 timeout: float = 30.0) -> list[Call]:
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        where: Callable[[Call], bool] | None = None,
+        timeout: float = 30.0,
+    ) -> list[Call]:
         """Poll until ``count`` successful calls of ``method`` (matching ``where``) arrived.
 
         Returns them; raises AssertionError with the calls seen so far after ``timeout``.
@@ -176,22 +194,38 @@ class MockSlackAPI(SlackFiles):
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:
-                seen = [(c.method, c.params.get("channel"), c.params.get("thread_ts"))
-                        for c in self.calls]
-                raise AssertionError(f"expected {count} {method} calls, got {len(found)}; "
-                                     f"all calls: {seen}")
+                seen = [
+                    (c.method, c.params.get("channel"), c.params.get("thread_ts"))
+                    for c in self.calls
+                ]
+                raise AssertionError(
+                    f"expected {count} {method} calls, got {len(found)}; all calls: {seen}"
+                )
             time.sleep(0.02)
 
     # ---- the API -----------------------------------------------------------------------------
     def _answer(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
-            return {"ok": True, "url": "https://accord-test.slack.com/", "team": "Accord Test",
-                    "user": "accord", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
-                    "bot_id": BOT_ID, "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://accord-test.slack.com/",
+                "team": "Accord Test",
+                "user": "accord",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             ts = self.next_ts()
-            msg = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
-                   "text": p.get("text", ""), "blocks": p.get("blocks") or []}
+            msg = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "ts": ts,
+                "text": p.get("text", ""),
+                "blocks": p.get("blocks") or [],
+            }
             if p.get("thread_ts"):
                 msg["thread_ts"] = p["thread_ts"]
             with self._lock:
@@ -202,29 +236,46 @@ class MockSlackAPI(SlackFiles):
                 for msg in self.messages.get(str(p.get("channel")), []):
                     if msg["ts"] == p.get("ts"):
                         msg.update(text=p.get("text", ""), blocks=p.get("blocks") or [])
-            return {"ok": True, "channel": p.get("channel"), "ts": p.get("ts"),
-                    "text": p.get("text", "")}
+            return {
+                "ok": True,
+                "channel": p.get("channel"),
+                "ts": p.get("ts"),
+                "text": p.get("text", ""),
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self.next_ts()}
         if method == "conversations.replies":
             root = str(p.get("ts"))
             with self._lock:
-                msgs = [dict(m) for m in self.messages.get(str(p.get("channel")), [])
-                        if m["ts"] == root or m.get("thread_ts") == root]
+                msgs = [
+                    dict(m)
+                    for m in self.messages.get(str(p.get("channel")), [])
+                    if m["ts"] == root or m.get("thread_ts") == root
+                ]
             msgs.sort(key=lambda m: float(m["ts"]))
             return {"ok": True, "messages": msgs, "has_more": False}
         if method == "conversations.info":
             cid = str(p.get("channel"))
             ext = cid in self.shared_channels
             mpim = cid in self.group_dms
-            return {"ok": True, "channel": {
-                "id": cid, "is_channel": cid.startswith("C"), "is_im": cid.startswith("D"),
-                "is_group": cid.startswith("G") and not mpim, "is_mpim": mpim,
-                "is_shared": ext, "is_ext_shared": ext, "is_org_shared": False,
-                "is_pending_ext_shared": False}}
+            return {
+                "ok": True,
+                "channel": {
+                    "id": cid,
+                    "is_channel": cid.startswith("C"),
+                    "is_im": cid.startswith("D"),
+                    "is_group": cid.startswith("G") and not mpim,
+                    "is_mpim": mpim,
+                    "is_shared": ext,
+                    "is_ext_shared": ext,
+                    "is_org_shared": False,
+                    "is_pending_ext_shared": False,
+                },
+            }
         if method == "conversations.members":
-            return self._members_page(str(p.get("channel")), int(p.get("limit") or 100),
-                                      int(p.get("cursor") or 0))
+            return self._members_page(
+                str(p.get("channel")), int(p.get("limit") or 100), int(p.get("cursor") or 0)
+            )
         if method == "usergroups.users.list":
             group = str(p.get("usergroup"))
             if group not in self.usergroups:
@@ -234,9 +285,11 @@ class MockSlackAPI(SlackFiles):
             return self._stream(method, p)
         if method.startswith("assistant.threads."):
             key = (str(p.get("channel_id")), str(p.get("thread_ts")))
-            field_name = {"assistant.threads.setStatus": "status",
-                          "assistant.threads.setTitle": "title",
-                          "assistant.threads.setSuggestedPrompts": "prompts"}.get(method)
+            field_name = {
+                "assistant.threads.setStatus": "status",
+                "assistant.threads.setTitle": "title",
+                "assistant.threads.setSuggestedPrompts": "prompts",
+            }.get(method)
             if field_name is None:
                 return {"ok": False, "error": "unknown_method"}
             with self._lock:
@@ -259,10 +312,13 @@ class MockSlackAPI(SlackFiles):
             if everyone is None:
                 writers = {m["user"] for m in self.messages.get(channel, []) if m.get("user")}
                 everyone = sorted(writers | {BOT_USER_ID})
-        page = list(everyone)[start:start + limit]
+        page = list(everyone)[start : start + limit]
         more = start + limit < len(everyone)
-        return {"ok": True, "members": page,
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "members": page,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def _stream(self, method: str, p: dict[str, Any]) -> dict[str, Any]:
         channel = str(p.get("channel"))
@@ -270,15 +326,21 @@ class MockSlackAPI(SlackFiles):
             if not p.get("thread_ts"):
                 return {"ok": False, "error": "invalid_arguments"}
             ts = self.next_ts()
-            msg = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
-                   "thread_ts": p["thread_ts"], "text": p.get("markdown_text") or "",
-                   "blocks": [], "streaming": True}
+            msg = {
+                "type": "message",
+                "user": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "ts": ts,
+                "thread_ts": p["thread_ts"],
+                "text": p.get("markdown_text") or "",
+                "blocks": [],
+                "streaming": True,
+            }
             with self._lock:
                 self.messages.setdefault(channel, []).append(msg)
             return {"ok": True, "channel": channel, "ts": ts}
         with self._lock:
-            msg = next((m for m in self.messages.get(channel, []) if m["ts"] == p.get("ts")),
-                       None)
+            msg = next((m for m in self.messages.get(channel, []) if m["ts"] == p.get("ts")), None)
             if msg is None:
                 return {"ok": False, "error": "message_not_found"}
             if not msg.get("streaming"):
@@ -324,8 +386,9 @@ class MockSlackAPI(SlackFiles):
                     headers = {k.lower(): v for k, v in self.headers.items()}
                     status, data, ctype = api.download(parsed.path, headers.items())
                     with api._lock:
-                        api.calls.append(Call("file_download", {"path": parsed.path}, headers,
-                                              status=status))
+                        api.calls.append(
+                            Call("file_download", {"path": parsed.path}, headers, status=status)
+                        )
                     self._send_bytes(status, data, ctype)
                     return
                 if parsed.path.startswith("/response_url/"):
@@ -347,19 +410,30 @@ class MockSlackAPI(SlackFiles):
                     always = api._always.get(method)
                     if always and always[1] in (None, where):
                         error = always[0]
-                    if (error is None and method.startswith("chat.")
-                            and params.get("channel") in api.not_in_channels):
+                    if (
+                        error is None
+                        and method.startswith("chat.")
+                        and params.get("channel") in api.not_in_channels
+                    ):
                         error = "not_in_channel"
                 if retry_after is not None:
                     call.status = 429
                     with api._lock:
                         api.calls.append(call)
-                    self._send(429, {"ok": False, "error": "ratelimited"},
-                               {"Retry-After": str(retry_after)})
+                    self._send(
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(retry_after)},
+                    )
                     return
                 call.error = error
-                body = ({"ok": False, "error": error} if error else
-                        {"ok": True} if method == "response_url" else api._answer(method, params))
+                body = (
+                    {"ok": False, "error": error}
+                    if error
+                    else {"ok": True}
+                    if method == "response_url"
+                    else api._answer(method, params)
+                )
                 call.response = body
                 with api._lock:
                     api.calls.append(call)
@@ -372,8 +446,9 @@ class MockSlackAPI(SlackFiles):
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _send(self, status: int, body: dict[str, Any],
-                      headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
                 data = json.dumps(body).encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -393,13 +468,24 @@ def text_of(blocks: list[dict]) -> str:
         if isinstance(b.get("text"), dict):
             out.append(b["text"]["text"])
         for el in b.get("elements", []):
-            out.append(el["text"]["text"] if isinstance(el.get("text"), dict)
-                       else el.get("text", ""))
+            out.append(
+                el["text"]["text"] if isinstance(el.get("text"), dict) else el.get("text", "")
+            )
     return "\n".join(out)
 
 
 # Signed requests into an app: tests/slack_requests.py (re-exported here for the tests).
 from tests.slack_requests import Sent, SignedSender, serve_signed, sign  # noqa: E402
 
-__all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_ID", "Call", "MockSlackAPI", "Sent", "SignedSender",
-           "serve_signed", "sign", "text_of"]
+__all__ = [
+    "BOT_ID",
+    "BOT_USER_ID",
+    "TEAM_ID",
+    "Call",
+    "MockSlackAPI",
+    "Sent",
+    "SignedSender",
+    "serve_signed",
+    "sign",
+    "text_of",
+]

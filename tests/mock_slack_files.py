@@ -27,18 +27,31 @@ class SlackFiles:
         self.file_bytes: dict[str, bytes] = {}  # what each file's url_private serves
         self.file_token = "xoxb-accord-test"  # the bearer token a download must carry
 
-    def add_file(self, name: str, data: bytes, user: str = "UOFFICER",
-                 mimetype: str = "application/octet-stream", size: int | None = None) -> str:
+    def add_file(
+        self,
+        name: str,
+        data: bytes,
+        user: str = "UOFFICER",
+        mimetype: str = "application/octet-stream",
+        size: int | None = None,
+    ) -> str:
         """Register an uploaded file; returns its id. ``size`` overrides the size files.info
         reports (a file too large to fetch, without the bytes)."""
         with self._lock:
             fid = f"F{len(self.files) + 1:08d}"
             url = f"http://127.0.0.1:{self.port}/files-pri/{fid}/{quote(name)}"
             self.files[fid] = {
-                "id": fid, "name": name, "title": name, "user": user, "mimetype": mimetype,
+                "id": fid,
+                "name": name,
+                "title": name,
+                "user": user,
+                "mimetype": mimetype,
                 "filetype": name.rsplit(".", 1)[-1].lower() if "." in name else "",
-                "size": len(data) if size is None else size, "url_private": url,
-                "url_private_download": url + "?download=1", "mode": "hosted"}
+                "size": len(data) if size is None else size,
+                "url_private": url,
+                "url_private_download": url + "?download=1",
+                "mode": "hosted",
+            }
             self.file_bytes[fid] = data
         return fid
 

@@ -66,18 +66,39 @@ class PgServer:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
         data, port = self.dir / "data", free_port()
-        out = self._run(str(bindir / "initdb"), "-D", str(data), "-U", "accord", "-A", "trust",
-                        "-E", "UTF8", "--locale=C.UTF-8")
+        out = self._run(
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "accord",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         if out.returncode:
             raise RuntimeError(f"initdb failed: {out.stderr[-2000:]}")
-        out = self._run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "log"),
-                        "-w", "-t", "60", "-o",
-                        f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-                        "start")
+        out = self._run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
         if out.returncode:
             log = self.dir / "log"
-            raise RuntimeError(f"pg_ctl start failed: {out.stderr[-1000:]} "
-                               f"{log.read_text()[-2000:] if log.exists() else ''}")
+            raise RuntimeError(
+                f"pg_ctl start failed: {out.stderr[-1000:]} "
+                f"{log.read_text()[-2000:] if log.exists() else ''}"
+            )
         self.url = f"postgresql://accord@127.0.0.1:{port}/postgres"
         return self
 
@@ -95,8 +116,15 @@ class PgServer:
             return
         bindir = pg_bindir()
         if bindir is not None:
-            self._run(str(bindir / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate",
-                      "-w", "stop")
+            self._run(
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(self.dir / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and (self.dir / "data" / "postmaster.pid").exists():
             time.sleep(0.1)

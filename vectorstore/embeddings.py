@@ -55,8 +55,10 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # OSError, ValueError, hub errors
             raise ConfigError(f"cannot load embedding model {path!r}: {exc}") from exc
         self.name = "all-MiniLM-L6-v2" if model is None else model
-        get_dim = (getattr(self._model, "get_embedding_dimension", None)
-                   or self._model.get_sentence_embedding_dimension)
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
         dimension = get_dim()
         if dimension is None:
             raise ConfigError(f"embedding model {path!r} does not say its dimension")
@@ -68,8 +70,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self._model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         ).astype(np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -80,8 +85,9 @@ _SHARED: dict[tuple[str | None, str, int], SentenceTransformerEmbedder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_embedder(model: str | None = None, device: str = "cpu", batch_size: int = 64
-                    ) -> SentenceTransformerEmbedder:
+def shared_embedder(
+    model: str | None = None, device: str = "cpu", batch_size: int = 64
+) -> SentenceTransformerEmbedder:
     """One loaded model per process and configuration: a process that builds several runtimes
     (the test suite, a bot that re-indexes) loads the weights once."""
     key = (model, device, batch_size)

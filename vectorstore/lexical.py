@@ -51,8 +51,9 @@ class LexicalIndex:
         self._masks: dict[tuple, np.ndarray] = {}
 
     @classmethod
-    def build(cls, rows: Iterable[tuple[str, str, dict[str, Any]]], generation: int = 0
-              ) -> LexicalIndex:
+    def build(
+        cls, rows: Iterable[tuple[str, str, dict[str, Any]]], generation: int = 0
+    ) -> LexicalIndex:
         """Index (chunk id, text, metadata) rows."""
         idx = cls()
         stop = lexicon().bm25_stopwords
@@ -89,8 +90,10 @@ class LexicalIndex:
             for i, meta in enumerate(self.metas):
                 rows.setdefault(str(meta.get("source", "")), []).append(i)
             self._rows_by_source = rows
-        rows_ = sorted(self._rows_by_source.get(source, []),
-                       key=lambda i: int(self.metas[i].get("char_start", 0) or 0))
+        rows_ = sorted(
+            self._rows_by_source.get(source, []),
+            key=lambda i: int(self.metas[i].get("char_start", 0) or 0),
+        )
         return "\n".join(self.texts[i] for i in rows_)
 
     def vocabulary(self) -> dict[str, Any]:
@@ -120,15 +123,17 @@ class LexicalIndex:
             self._masks = {}
         cached = self._masks.get(key)
         if cached is None:
-            cached = np.fromiter((passes(filters, rules, m) for m in self.metas), dtype=bool,
-                                 count=len(self.metas))
+            cached = np.fromiter(
+                (passes(filters, rules, m) for m in self.metas), dtype=bool, count=len(self.metas)
+            )
             if len(self._masks) >= 32:
                 self._masks.pop(next(iter(self._masks)))
             self._masks[key] = cached
         return cached
 
-    def search(self, query: str, k: int, filters: Filters | None = None,
-               rules: Rules | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, query: str, k: int, filters: Filters | None = None, rules: Rules | None = None
+    ) -> list[tuple[int, float]]:
         """Top ``k`` (row, BM25 score) for ``query``; rows index ``ids``/``texts``/``metas``."""
         if not self.ids:
             return []
@@ -188,7 +193,6 @@ class LexicalIndex:
         return obj
 
 
-
 class LexicalCache:
     """Returns the current lexical index, rebuilding it when the manifest's generation moves.
 
@@ -222,10 +226,14 @@ class LexicalCache:
                     return idx
             if self._index is not None:
                 if not rebuilding:
-                    log.info("the index moved to generation %d; rebuilding the lexical index "
-                             "in the background", gen)
-                    self._rebuild = threading.Thread(target=self._rebuild_now, args=(gen,),
-                                                     name="accord-lexical", daemon=True)
+                    log.info(
+                        "the index moved to generation %d; rebuilding the lexical index "
+                        "in the background",
+                        gen,
+                    )
+                    self._rebuild = threading.Thread(
+                        target=self._rebuild_now, args=(gen,), name="accord-lexical", daemon=True
+                    )
                     self._rebuild.start()
                 return self._index
             log.info("lexical index stale or missing; rebuilding from the manifest")

@@ -46,8 +46,12 @@ def exported(directory: Path, model_name: str) -> bool:
         meta = json.loads((directory / ENCODER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return (meta.get("model") == model_name and meta.get("format") == FORMAT
-            and (directory / "model.onnx").is_file() and (directory / "tokenizer.json").is_file())
+    return (
+        meta.get("model") == model_name
+        and meta.get("format") == FORMAT
+        and (directory / "model.onnx").is_file()
+        and (directory / "tokenizer.json").is_file()
+    )
 
 
 def export(st_model: object, model_name: str, directory: Path) -> Path:
@@ -61,12 +65,19 @@ def export(st_model: object, model_name: str, directory: Path) -> Path:
 
     modules = list(st_model)  # type: ignore[call-overload]
     names = [type(m).__name__ for m in modules]
-    mean = (getattr(modules[1], "pooling_mode", None) == "mean"
-            or getattr(modules[1], "pooling_mode_mean_tokens", False) is True) if len(
-                modules) > 1 else False
+    mean = (
+        (
+            getattr(modules[1], "pooling_mode", None) == "mean"
+            or getattr(modules[1], "pooling_mode_mean_tokens", False) is True
+        )
+        if len(modules) > 1
+        else False
+    )
     if names[:2] != ["Transformer", "Pooling"] or not mean:
-        raise ConfigError(f"cannot export {model_name} to ONNX: modules {names} (a transformer "
-                          "with mean pooling is supported)")
+        raise ConfigError(
+            f"cannot export {model_name} to ONNX: modules {names} (a transformer "
+            "with mean pooling is supported)"
+        )
 
     class Pooled(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
@@ -84,28 +95,42 @@ def export(st_model: object, model_name: str, directory: Path) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     tokenizer = st_model.tokenizer  # type: ignore[attr-defined]
-    sample = tokenizer(["a question", "a longer passage of text"], padding=True,
-                       return_tensors="pt")
+    sample = tokenizer(
+        ["a question", "a longer passage of text"], padding=True, return_tensors="pt"
+    )
     wrapped = Pooled(modules[0].auto_model).eval()
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                wrapped, (sample["input_ids"], sample["attention_mask"]),
-                str(tmp / "model.onnx"), input_names=["input_ids", "attention_mask"],
-                output_names=["embedding"], opset_version=17, dynamo=False,
-                dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                              "attention_mask": {0: "batch", 1: "tokens"},
-                              "embedding": {0: "batch"}})
+                wrapped,
+                (sample["input_ids"], sample["attention_mask"]),
+                str(tmp / "model.onnx"),
+                input_names=["input_ids", "attention_mask"],
+                output_names=["embedding"],
+                opset_version=17,
+                dynamo=False,
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "tokens"},
+                    "attention_mask": {0: "batch", 1: "tokens"},
+                    "embedding": {0: "batch"},
+                },
+            )
     except Exception as exc:  # onnx missing, an operator without an ONNX form
         shutil.rmtree(tmp, ignore_errors=True)
         raise ConfigError(f"cannot export {model_name} to ONNX: {exc}") from exc
     tokenizer.save_pretrained(str(tmp))
-    (tmp / ENCODER_FILE).write_text(json.dumps({
-        "model": model_name, "format": FORMAT,
-        "max_seq_length": int(st_model.max_seq_length),  # type: ignore[attr-defined]
-        "dimension": int(modules[0].auto_model.config.hidden_size),
-    }), encoding="utf-8")
+    (tmp / ENCODER_FILE).write_text(
+        json.dumps(
+            {
+                "model": model_name,
+                "format": FORMAT,
+                "max_seq_length": int(st_model.max_seq_length),  # type: ignore[attr-defined]
+                "dimension": int(modules[0].auto_model.config.hidden_size),
+            }
+        ),
+        encoding="utf-8",
+    )
     shutil.rmtree(directory, ignore_errors=True)
     tmp.rename(directory)
     return directory
@@ -127,8 +152,9 @@ def quantize(directory: Path) -> Path:
     level = root.level
     root.setLevel(logging.ERROR)  # the quantiser's advice to pre-process goes to the root logger
     try:
-        quantize_dynamic(directory / MODEL_FILES["fp32"], tmp, per_channel=True,
-                         weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            directory / MODEL_FILES["fp32"], tmp, per_channel=True, weight_type=QuantType.QInt8
+        )
     except Exception as exc:  # an operator the quantiser does not know
         tmp.unlink(missing_ok=True)
         raise ConfigError(f"cannot quantise the ONNX export in {directory}: {exc}") from exc
@@ -145,8 +171,11 @@ def export_in_child(model: str | None, model_name: str, directory: Path) -> None
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "vectorstore.onnx_encoder", str(directory),
-                          model_name, model or ""], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "vectorstore.onnx_encoder", str(directory), model_name, model or ""],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0 or not exported(directory, model_name):
         tail = " ".join(out.stderr.strip().splitlines()[-3:])
         raise ConfigError(f"cannot export {model_name} to ONNX in {directory}: {tail}")
@@ -160,8 +189,14 @@ class OnnxEmbedder:
     (384,)
     """
 
-    def __init__(self, directory: Path, batch_size: int = 32, threads: int | None = None,
-                 precision: str = "fp32", max_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        batch_size: int = 32,
+        threads: int | None = None,
+        precision: str = "fp32",
+        max_tokens: int | None = None,
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -181,8 +216,9 @@ class OnnxEmbedder:
         # take the cores the other threads (and the loader thread of a sync) need.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
-        self._session = ort.InferenceSession(str(directory / MODEL_FILES[precision]), opts,
-                                             providers=["CPUExecutionProvider"])
+        self._session = ort.InferenceSession(
+            str(directory / MODEL_FILES[precision]), opts, providers=["CPUExecutionProvider"]
+        )
         self._lock = threading.Lock()  # the tokenizer's padding state is per object
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
@@ -194,7 +230,7 @@ class OnnxEmbedder:
         ordered = [texts[i] for i in order]
         for i in range(0, len(ordered), self.batch_size):
             with self._lock:
-                enc = self._tok.encode_batch(list(ordered[i:i + self.batch_size]))
+                enc = self._tok.encode_batch(list(ordered[i : i + self.batch_size]))
             ids = np.asarray([e.ids for e in enc], dtype=np.int64)
             mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
             out.append(self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0])

@@ -25,8 +25,7 @@ MODES = ("hybrid", "dense", "lexical")
 OVERFETCH = 2  # unfiltered results searched per filtered result wanted (HybridRetriever.dense)
 
 
-def chroma_where(filters: Filters | None, rules: Rules | None = None
-                 ) -> dict[str, Any] | None:
+def chroma_where(filters: Filters | None, rules: Rules | None = None) -> dict[str, Any] | None:
     """Translate Filters into a Chroma ``where`` clause (None when nothing filters).
 
     The audience becomes what Chroma can express (marking rank; no caveats at all for an
@@ -65,8 +64,15 @@ class HybridRetriever:
     picks up a re-index without restarting.
     """
 
-    def __init__(self, store: Any, embedder: Any, lexical: Callable[[], LexicalIndex],
-                 rules: Rules, rrf_k: int = 60, fetch: int = 40) -> None:
+    def __init__(
+        self,
+        store: Any,
+        embedder: Any,
+        lexical: Callable[[], LexicalIndex],
+        rules: Rules,
+        rrf_k: int = 60,
+        fetch: int = 40,
+    ) -> None:
         self.store = store
         self.rules = rules
         self.embedder = embedder
@@ -74,9 +80,14 @@ class HybridRetriever:
         self.rrf_k = rrf_k
         self.fetch = fetch
 
-    def retrieve(self, question: str, k: int, filters: Filters | None = None,
-                 mode: str = "hybrid", query_vector: np.ndarray | None = None
-                 ) -> list[RetrievedChunk]:
+    def retrieve(
+        self,
+        question: str,
+        k: int,
+        filters: Filters | None = None,
+        mode: str = "hybrid",
+        query_vector: np.ndarray | None = None,
+    ) -> list[RetrievedChunk]:
         """The ``k`` best chunks for ``question`` that ``filters.audience`` may see, best first,
         each with its fused score. Raises ValueError when no audience is given."""
         if mode not in MODES:
@@ -92,8 +103,7 @@ class HybridRetriever:
                 found[cid] = RetrievedChunk(cid, text, 0.0, meta, dense_rank=rank, dense_score=sim)
         if mode in ("hybrid", "lexical"):
             lex = self.lexical()
-            for rank, (row, _score) in enumerate(lex.search(question, fetch, filters,
-                                                            self.rules)):
+            for rank, (row, _score) in enumerate(lex.search(question, fetch, filters, self.rules)):
                 if not passes(filters, self.rules, lex.metas[row]):
                     continue  # the mask already dropped it; this is the belt to its braces
                 cid = lex.ids[row]
@@ -103,8 +113,9 @@ class HybridRetriever:
                     meta = lex.metas[row]
                     text = lex.texts[row]
                     n = int(meta.get("char_end", 0)) - int(meta.get("char_start", 0))
-                    found[cid] = RetrievedChunk(cid, text[-n:] if n > 0 else text, 0.0, dict(meta),
-                                                lexical_rank=rank)
+                    found[cid] = RetrievedChunk(
+                        cid, text[-n:] if n > 0 else text, 0.0, dict(meta), lexical_rank=rank
+                    )
         for rc in found.values():
             s = 0.0
             if rc.dense_rank is not None:
@@ -115,8 +126,9 @@ class HybridRetriever:
         ranked = sorted(found.values(), key=lambda r: (-r.score, r.chunk_id))
         return ranked[:k]
 
-    def dense(self, qv: np.ndarray, fetch: int, filters: Filters
-              ) -> list[tuple[str, str, dict[str, Any], float]]:
+    def dense(
+        self, qv: np.ndarray, fetch: int, filters: Filters
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
         """The ``fetch`` nearest chunks that pass ``filters``
         (:func:`accord.access.filtering.passes`), best first.
 
@@ -135,7 +147,10 @@ class HybridRetriever:
         try:
             narrow = self.store.query(qv, fetch, chroma_where(filters, self.rules))
         except Exception:  # a store that cannot filter now still answers from what passed
-            log.warning("filtered dense search failed; using the %d unfiltered hits that pass",
-                        len(kept), exc_info=True)
+            log.warning(
+                "filtered dense search failed; using the %d unfiltered hits that pass",
+                len(kept),
+                exc_info=True,
+            )
             return kept[:fetch]
         return [hit for hit in narrow if passes(filters, self.rules, hit[2])][:fetch]

@@ -34,34 +34,46 @@ def make_client(settings: Settings) -> Any:
             raise ConfigError(f"ACCORD_CHROMA_URL {settings.chroma_url!r} is not an http(s) URL")
         try:
             client = chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https", settings=chroma_settings,
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=chroma_settings,
             )
             client.heartbeat()
         except Exception as exc:
             raise StoreUnavailable(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+                f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
         return client
     try:
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except Exception as exc:
         raise StoreUnavailable(
-            f"cannot open the Chroma store in {settings.chroma_dir}: {exc}") from exc
+            f"cannot open the Chroma store in {settings.chroma_dir}: {exc}"
+        ) from exc
 
 
 class ChunkStore:
     """One Chroma collection of chunks, written in batches the client accepts."""
 
-    def __init__(self, client: Any, name: str, embedding_model: str | None = None,
-                 create: bool = True, check_model: bool = True) -> None:
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        embedding_model: str | None = None,
+        create: bool = True,
+        check_model: bool = True,
+    ) -> None:
         self.client = client
         self.name = name
         try:
             if create:
                 meta = {"embedding_model": embedding_model or "unknown"}
                 self.collection = client.get_or_create_collection(
-                    name, embedding_function=None, metadata=meta,
+                    name,
+                    embedding_function=None,
+                    metadata=meta,
                     configuration={"hnsw": {"space": "cosine"}},
                 )
             else:
@@ -79,23 +91,44 @@ class ChunkStore:
         if check_model and embedding_model and mismatch:
             raise ConfigError(
                 f"collection {name!r} was built with embedding model {stored!r}, not "
-                f"{embedding_model!r}: run `accord ingest --full` to rebuild it")
+                f"{embedding_model!r}: run `accord ingest --full` to rebuild it"
+            )
 
     @classmethod
-    def open(cls, settings: Settings, embedding_model: str | None = None,
-             client: Any = None, create: bool = True, check_model: bool = True) -> ChunkStore:
-        return cls(client or make_client(settings), settings.collection, embedding_model, create,
-                   check_model)
+    def open(
+        cls,
+        settings: Settings,
+        embedding_model: str | None = None,
+        client: Any = None,
+        create: bool = True,
+        check_model: bool = True,
+    ) -> ChunkStore:
+        return cls(
+            client or make_client(settings),
+            settings.collection,
+            embedding_model,
+            create,
+            check_model,
+        )
 
     def _batches(self, n: int) -> Iterator[slice]:
         for i in range(0, n, self.max_batch):
             yield slice(i, min(n, i + self.max_batch))
 
-    def upsert(self, ids: Sequence[str], embeddings: np.ndarray, documents: Sequence[str],
-               metadatas: Sequence[dict[str, Any]]) -> None:
+    def upsert(
+        self,
+        ids: Sequence[str],
+        embeddings: np.ndarray,
+        documents: Sequence[str],
+        metadatas: Sequence[dict[str, Any]],
+    ) -> None:
         for sl in self._batches(len(ids)):
-            self.collection.upsert(ids=list(ids[sl]), embeddings=embeddings[sl],
-                                   documents=list(documents[sl]), metadatas=list(metadatas[sl]))
+            self.collection.upsert(
+                ids=list(ids[sl]),
+                embeddings=embeddings[sl],
+                documents=list(documents[sl]),
+                metadatas=list(metadatas[sl]),
+            )
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
@@ -125,19 +158,27 @@ class ChunkStore:
                 return out
             offset += page
 
-    def query(self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
-              ) -> list[tuple[str, str, dict[str, Any], float]]:
+    def query(
+        self, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, str, dict[str, Any], float]]:
         """Nearest chunks: (id, text, metadata, cosine similarity), best first."""
         n = self.count()
         if n == 0:
             return []
         res = self.collection.query(
-            query_embeddings=[embedding], n_results=min(k, n), where=where or None,
+            query_embeddings=[embedding],
+            n_results=min(k, n),
+            where=where or None,
             include=["documents", "metadatas", "distances"],
         )
         out = []
-        for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
-                                        res["distances"][0], strict=False):
+        for cid, doc, meta, dist in zip(
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
+            strict=False,
+        ):
             out.append((cid, doc or "", dict(meta or {}), 1.0 - float(dist)))
         return out
 
@@ -145,8 +186,10 @@ class ChunkStore:
         if not ids:
             return {}
         res = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
-        return {i: (d or "", dict(m or {})) for i, d, m in
-                zip(res["ids"], res["documents"], res["metadatas"], strict=False)}
+        return {
+            i: (d or "", dict(m or {}))
+            for i, d, m in zip(res["ids"], res["documents"], res["metadatas"], strict=False)
+        }
 
     def embeddings(self, ids: Sequence[str]) -> np.ndarray | None:
         """The stored vectors of ``ids`` in that order, or None if any is missing."""
@@ -168,6 +211,8 @@ class ChunkStore:
         except Exception:
             pass
         self.collection = self.client.get_or_create_collection(
-            self.name, embedding_function=None, metadata=meta or None,
+            self.name,
+            embedding_function=None,
+            metadata=meta or None,
             configuration={"hnsw": {"space": "cosine"}},
         )

@@ -35,8 +35,7 @@ class Audience:
         return f"{self.clearance}{cav}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"clearance": self.clearance, "caveats": sorted(self.caveats),
-                "reason": self.reason}
+        return {"clearance": self.clearance, "caveats": sorted(self.caveats), "reason": self.reason}
 
 
 def meet(rules: Rules, a: Audience, b: Audience, reason: str | None = None) -> Audience:
@@ -50,13 +49,12 @@ def caveat_held(caveat: str, held: frozenset[str]) -> bool:
     if caveat in held:
         return True
     if caveat.startswith(REL_PREFIX):
-        members = caveat[len(REL_PREFIX):].split("/")
+        members = caveat[len(REL_PREFIX) :].split("/")
         return any(f"{REL_PREFIX}{m}" in held for m in members)
     return False
 
 
-def can_see(rules: Rules, audience: Audience, marking: str | None,
-            caveats: Iterable[str]) -> bool:
+def can_see(rules: Rules, audience: Audience, marking: str | None, caveats: Iterable[str]) -> bool:
     """Whether ``audience`` may see a document marked ``marking`` with ``caveats``.
 
     An unknown marking ranks at the top of the ladder (``Rules.rank``), so it is never shown
@@ -89,8 +87,10 @@ def parse_clearance(rules: Rules, value: str) -> str:
     """The ladder level a clearance names; raises ValueError listing the levels when unknown."""
     level = rules.level_named(value or "")
     if level is None:
-        raise ValueError(f"unknown clearance {value!r}; use one of {', '.join(rules.ladder)} "
-                         f"(or a national name in {rules.source})")
+        raise ValueError(
+            f"unknown clearance {value!r}; use one of {', '.join(rules.ladder)} "
+            f"(or a national name in {rules.source})"
+        )
     return level
 
 

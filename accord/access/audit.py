@@ -29,33 +29,53 @@ from accord.models import Answer
 
 DB_NAME = "audit.sqlite"
 FIELDS: tuple[str, ...] = (
-    "id", "time", "kind", "front_end", "user", "conversation", "clearance", "caveats",
-    "audience_reason", "question", "refused", "answerer", "model", "latency_ms", "cited",
-    "listed", "note",
+    "id",
+    "time",
+    "kind",
+    "front_end",
+    "user",
+    "conversation",
+    "clearance",
+    "caveats",
+    "audience_reason",
+    "question",
+    "refused",
+    "answerer",
+    "model",
+    "latency_ms",
+    "cited",
+    "listed",
+    "note",
 )
 
 
 def _append_only(db: Database) -> None:
     """Rows are never updated: the database refuses it, whoever asks."""
     if db.dialect == "sqlite":
-        db.execute("CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
-                   "BEGIN SELECT RAISE(ABORT, 'the audit record is append-only'); END")
+        db.execute(
+            "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+            "BEGIN SELECT RAISE(ABORT, 'the audit record is append-only'); END"
+        )
         return
-    db.execute("CREATE OR REPLACE FUNCTION accord_audit_no_update() RETURNS trigger AS $$ "
-               "BEGIN RAISE EXCEPTION 'the audit record is append-only'; END $$ "
-               "LANGUAGE plpgsql")
+    db.execute(
+        "CREATE OR REPLACE FUNCTION accord_audit_no_update() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'the audit record is append-only'; END $$ "
+        "LANGUAGE plpgsql"
+    )
     db.execute("DROP TRIGGER IF EXISTS audit_no_update ON audit")
-    db.execute("CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW "
-               "EXECUTE FUNCTION accord_audit_no_update()")
+    db.execute(
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW "
+        "EXECUTE FUNCTION accord_audit_no_update()"
+    )
 
 
 MIGRATIONS: list[Step] = [
     (
-        'CREATE TABLE IF NOT EXISTS audit (id {serial}, time TEXT NOT NULL, epoch {real} NOT '
+        "CREATE TABLE IF NOT EXISTS audit (id {serial}, time TEXT NOT NULL, epoch {real} NOT "
         'NULL, kind TEXT NOT NULL, front_end TEXT NOT NULL, "user" TEXT, conversation TEXT, '
-        'clearance TEXT NOT NULL, caveats TEXT NOT NULL, audience_reason TEXT, question TEXT, '
-        'refused INTEGER, answerer TEXT, model TEXT, latency_ms {real}, cited TEXT NOT NULL, '
-        'listed TEXT NOT NULL, note TEXT)',
+        "clearance TEXT NOT NULL, caveats TEXT NOT NULL, audience_reason TEXT, question TEXT, "
+        "refused INTEGER, answerer TEXT, model TEXT, latency_ms {real}, cited TEXT NOT NULL, "
+        "listed TEXT NOT NULL, note TEXT)",
         "CREATE INDEX IF NOT EXISTS audit_epoch ON audit (epoch)",
     ),
     _append_only,
@@ -65,7 +85,8 @@ MIGRATIONS: list[Step] = [
 # Token shapes that must never be stored even when pasted into a question.
 _SECRET_SHAPES = re.compile(
     r"\bxox[abposre]-[A-Za-z0-9-]{8,}|\bxapp-[A-Za-z0-9-]{8,}|\bsk-[A-Za-z0-9_-]{16,}"
-    r"|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b")
+    r"|\bgh[pousr]_[A-Za-z0-9]{20,}|\bAKIA[0-9A-Z]{16}\b"
+)
 MASK = "[secret removed]"
 
 
@@ -91,8 +112,9 @@ def redact(text: str | None, secrets: Iterable[str] = ()) -> str | None:
 class AuditLog:
     """The audit database under the data dir; safe to share between threads and processes."""
 
-    def __init__(self, target: Path | Database, retention_days: int = 0,
-                 secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, target: Path | Database, retention_days: int = 0, secrets: Iterable[str] = ()
+    ) -> None:
         self._db = target if isinstance(target, Database) else connect_sqlite(target)
         self.path = target if isinstance(target, Path) else None
         self.retention_days = retention_days
@@ -103,8 +125,9 @@ class AuditLog:
         self.purge()
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path, retention_days: int = 0,
-                    secrets: Iterable[str] = ()) -> AuditLog:
+    def in_data_dir(
+        cls, data_dir: Path, retention_days: int = 0, secrets: Iterable[str] = ()
+    ) -> AuditLog:
         return cls(Path(data_dir) / DB_NAME, retention_days, secrets)
 
     def close(self) -> None:
@@ -120,40 +143,101 @@ class AuditLog:
             self._last_purge = time.time()
         return cur.rowcount
 
-    def record_answer(self, answer: Answer, audience: Audience, origin: Origin,
-                      model: str | None = None) -> int:
+    def record_answer(
+        self, answer: Answer, audience: Audience, origin: Origin, model: str | None = None
+    ) -> int:
         """Append one row for ``answer`` as given to ``audience``; returns the row id."""
-        cited = [{"n": c.n, "source": c.source, "chunk_id": c.chunk_id, "marking": c.marking,
-                  "caveats": list(c.caveats)} for c in answer.citations]
-        listed = [{"source": r.source, "chunk_id": r.chunk_id, "marking": r.marking,
-                   "caveats": list(r.caveats), "as": kind}
-                  for kind, group in (("retrieved", answer.retrieved), ("related", answer.related))
-                  for r in group]
-        return self._append("answer", origin, audience, answer.question, answer.refused,
-                            answer.mode, model, answer.latency_ms, cited, listed, answer.notice)
+        cited = [
+            {
+                "n": c.n,
+                "source": c.source,
+                "chunk_id": c.chunk_id,
+                "marking": c.marking,
+                "caveats": list(c.caveats),
+            }
+            for c in answer.citations
+        ]
+        listed = [
+            {
+                "source": r.source,
+                "chunk_id": r.chunk_id,
+                "marking": r.marking,
+                "caveats": list(r.caveats),
+                "as": kind,
+            }
+            for kind, group in (("retrieved", answer.retrieved), ("related", answer.related))
+            for r in group
+        ]
+        return self._append(
+            "answer",
+            origin,
+            audience,
+            answer.question,
+            answer.refused,
+            answer.mode,
+            model,
+            answer.latency_ms,
+            cited,
+            listed,
+            answer.notice,
+        )
 
-    def record_event(self, kind: str, origin: Origin, audience: Audience, question: str | None,
-                     cited: list[dict[str, Any]], note: str | None = None) -> int:
+    def record_event(
+        self,
+        kind: str,
+        origin: Origin,
+        audience: Audience,
+        question: str | None,
+        cited: list[dict[str, Any]],
+        note: str | None = None,
+    ) -> int:
         """Append a row that is not an answer (a Slack share, allowed or refused)."""
-        return self._append(kind, origin, audience, question, None, None, None, None, cited, [],
-                            note)
+        return self._append(
+            kind, origin, audience, question, None, None, None, None, cited, [], note
+        )
 
-    def _append(self, kind: str, origin: Origin, audience: Audience, question: str | None,
-                refused: bool | None, answerer: str | None, model: str | None,
-                latency_ms: float | None, cited: list, listed: list, note: str | None) -> int:
+    def _append(
+        self,
+        kind: str,
+        origin: Origin,
+        audience: Audience,
+        question: str | None,
+        refused: bool | None,
+        answerer: str | None,
+        model: str | None,
+        latency_ms: float | None,
+        cited: list,
+        listed: list,
+        note: str | None,
+    ) -> int:
         now = time.time()
-        row = (datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"), now, kind,
-               origin.front_end, origin.user, origin.conversation, audience.clearance,
-               json.dumps(sorted(audience.caveats)), audience.reason or None,
-               redact(question, self._secrets), None if refused is None else int(refused),
-               answerer, model, None if latency_ms is None else round(latency_ms, 1),
-               json.dumps(cited), json.dumps(listed), redact(note, self._secrets))
+        row = (
+            datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds"),
+            now,
+            kind,
+            origin.front_end,
+            origin.user,
+            origin.conversation,
+            audience.clearance,
+            json.dumps(sorted(audience.caveats)),
+            audience.reason or None,
+            redact(question, self._secrets),
+            None if refused is None else int(refused),
+            answerer,
+            model,
+            None if latency_ms is None else round(latency_ms, 1),
+            json.dumps(cited),
+            json.dumps(listed),
+            redact(note, self._secrets),
+        )
         with self._lock:
             rowid = self._db.insert(
                 'INSERT INTO audit(time, epoch, kind, front_end, "user", conversation, '
                 "clearance, caveats, audience_reason, question, refused, answerer, model, "
                 "latency_ms, cited, listed, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                "RETURNING id", row)
+                "RETURNING id",
+                row,
+            )
         if self.retention_days and now - self._last_purge > 3600:
             self.purge()
         return rowid
@@ -161,9 +245,11 @@ class AuditLog:
     def rows(self, since: str | None = None) -> Iterator[dict[str, Any]]:
         """Rows in order, as dicts with the FIELDS (lists decoded); ``since`` is an ISO date or
         date-time (UTC), inclusive."""
-        sql = ('SELECT id, time, kind, front_end, "user", conversation, clearance, caveats, '
-               "audience_reason, question, refused, answerer, model, latency_ms, cited, listed, "
-               "note FROM audit")
+        sql = (
+            'SELECT id, time, kind, front_end, "user", conversation, clearance, caveats, '
+            "audience_reason, question, refused, answerer, model, latency_ms, cited, listed, "
+            "note FROM audit"
+        )
         args: tuple[Any, ...] = ()
         if since:
             sql += " WHERE time >= ?"
@@ -191,8 +277,9 @@ class AuditLog:
         writer = csv.DictWriter(out, fieldnames=list(FIELDS))
         writer.writeheader()
         for row in self.rows(since):
-            writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v
-                             for k, v in row.items()})
+            writer.writerow(
+                {k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()}
+            )
             n += 1
         return n
 
@@ -207,8 +294,15 @@ def read_csv_export(fh: IO[str]) -> list[dict[str, Any]]:
         d["id"] = int(d["id"])
         d["refused"] = None if d["refused"] == "" else d["refused"] == "True"
         d["latency_ms"] = None if d["latency_ms"] == "" else float(d["latency_ms"])
-        for k in ("user", "conversation", "audience_reason", "question", "answerer", "model",
-                  "note"):
+        for k in (
+            "user",
+            "conversation",
+            "audience_reason",
+            "question",
+            "answerer",
+            "model",
+            "note",
+        ):
             d[k] = d[k] if d[k] != "" else None
         out.append(d)
     return out

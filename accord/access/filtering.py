@@ -31,7 +31,8 @@ def passes(filters: Filters | None, rules: Rules, meta: Mapping[str, Any]) -> bo
     if filters.until and not (0 < date <= int(filters.until.replace("-", ""))):
         return False
     if filters.markings and str(meta.get("marking", "")).upper() not in {
-            m.upper() for m in filters.markings}:
+        m.upper() for m in filters.markings
+    }:
         return False
     if filters.parties and not any(meta.get(party_key(p)) for p in filters.parties):
         return False
@@ -41,6 +42,11 @@ def passes(filters: Filters | None, rules: Rules, meta: Mapping[str, Any]) -> bo
 def signature(filters: Filters) -> tuple:
     """A hashable key of ``filters`` (for caching what passes)."""
     a = filters.audience
-    return (tuple(filters.doc_types), filters.since, filters.until, tuple(filters.parties),
-            tuple(filters.markings),
-            (a.clearance, tuple(sorted(a.caveats))) if a is not None else None)
+    return (
+        tuple(filters.doc_types),
+        filters.since,
+        filters.until,
+        tuple(filters.parties),
+        tuple(filters.markings),
+        (a.clearance, tuple(sorted(a.caveats))) if a is not None else None,
+    )

@@ -40,8 +40,14 @@ class Evidence:
     problem: str | None = None  # why it could not be mapped, when it could not
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "where": self.where, "line": self.line,
-                "marking": self.marking, "caveats": list(self.caveats), "problem": self.problem}
+        return {
+            "kind": self.kind,
+            "where": self.where,
+            "line": self.line,
+            "marking": self.marking,
+            "caveats": list(self.caveats),
+            "problem": self.problem,
+        }
 
     def describe(self) -> str:
         if self.kind == "none found":
@@ -63,9 +69,12 @@ class MarkingResult:
         return [f"{e.describe()}" for e in self.evidence if e.problem]
 
 
-
-def find_markings(rules: Rules, text: str, page_starts: Sequence[int] = (),
-                  extra_zones: Sequence[tuple[str, str]] = ()) -> list[Evidence]:
+def find_markings(
+    rules: Rules,
+    text: str,
+    page_starts: Sequence[int] = (),
+    extra_zones: Sequence[tuple[str, str]] = (),
+) -> list[Evidence]:
     """Every marking line of ``text``: anywhere when it maps cleanly, in the head and foot of the
     text and of every page when it does not. ``extra_zones`` are (where, text) pairs read whole
     (Word headers and footers, HTML header elements)."""
@@ -73,8 +82,8 @@ def find_markings(rules: Rules, text: str, page_starts: Sequence[int] = (),
     seen: set[tuple[str, str]] = set()
     lines = _numbered_lines(text)
     zone_ids: set[int] = set()
-    zone_ids.update(i for i, _ in lines[:rules.head_lines])
-    zone_ids.update(i for i, _ in lines[-rules.foot_lines:] if rules.foot_lines)
+    zone_ids.update(i for i, _ in lines[: rules.head_lines])
+    zone_ids.update(i for i, _ in lines[-rules.foot_lines :] if rules.foot_lines)
     page_of: dict[int, int] = {}
     if page_starts:
         offsets = _line_offsets(text)
@@ -84,8 +93,8 @@ def find_markings(rules: Rules, text: str, page_starts: Sequence[int] = (),
             page_of[i] = page
             by_page.setdefault(page, []).append(i)
         for ids in by_page.values():
-            zone_ids.update(ids[:max(1, rules.head_lines // 2)])
-            zone_ids.update(ids[-max(1, rules.foot_lines // 2):])
+            zone_ids.update(ids[: max(1, rules.head_lines // 2)])
+            zone_ids.update(ids[-max(1, rules.foot_lines // 2) :])
     for i, line in lines:
         ev = _evidence_for(rules, line, in_zone=i in zone_ids)
         if ev is None:
@@ -126,7 +135,7 @@ def unspaced(rules: Rules, line: str) -> str:
 
 
 def _labelled(rules: Rules, line: str) -> LineReading | None:
-    """"Classification: Protected", "Security classification: Secret": after a label that says
+    """ "Classification: Protected", "Security classification: Secret": after a label that says
     a marking follows, the value is read in any case (a heading would not carry the label)."""
     m = _LABELLED.fullmatch(line.strip())
     if m is None or len(m.group(2).split()) > rules.max_line_words:
@@ -148,10 +157,16 @@ def _evidence_for(rules: Rules, line: str, in_zone: bool) -> Evidence | None:
         labelled = _labelled(rules, line)
         if labelled is not None and (labelled.levels or labelled.vague or labelled.unknown):
             if labelled.unknown or not labelled.levels:
-                return Evidence("text", "", text, rules.top, labelled.caveats,
-                                "a labelled marking nobody can map: "
-                                f"{', '.join(labelled.unknown) or 'no level'}; placed at "
-                                f"{rules.top} until the markings file maps it")
+                return Evidence(
+                    "text",
+                    "",
+                    text,
+                    rules.top,
+                    labelled.caveats,
+                    "a labelled marking nobody can map: "
+                    f"{', '.join(labelled.unknown) or 'no level'}; placed at "
+                    f"{rules.top} until the markings file maps it",
+                )
             return Evidence("text", "", text, rules.highest(labelled.levels), labelled.caveats)
     reading = _read_banner(rules, line)
     if reading is None:
@@ -178,8 +193,14 @@ def _evidence_for(rules: Rules, line: str, in_zone: bool) -> Evidence | None:
         problem = f"unrecognised words in a marking line: {', '.join(reading.unknown)}"
     else:
         return None  # "Secret Service", a heading in title case
-    return Evidence("text", "", text, rules.top, reading.caveats,
-                    problem + f"; placed at {rules.top} until the markings file maps it")
+    return Evidence(
+        "text",
+        "",
+        text,
+        rules.top,
+        reading.caveats,
+        problem + f"; placed at {rules.top} until the markings file maps it",
+    )
 
 
 def _read_banner(rules: Rules, line: str) -> LineReading | None:
@@ -235,8 +256,12 @@ def _line_offsets(text: str) -> list[int]:
     return offsets
 
 
-def decide(rules: Rules, text_evidence: list[Evidence], declared: list[Evidence],
-           override: Evidence | None = None) -> MarkingResult:
+def decide(
+    rules: Rules,
+    text_evidence: list[Evidence],
+    declared: list[Evidence],
+    override: Evidence | None = None,
+) -> MarkingResult:
     """Combine what the text shows with what front matter, sidecars and folders declare.
 
     The highest level wins and caveats add up: nothing declared can lower what the text shows.

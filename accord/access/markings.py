@@ -33,7 +33,16 @@ UNMARKED = "UNMARKED"
 
 # Word kinds a marking line may hold.
 LEVEL, VAGUE, CAVEAT, PRECEDENCE, HANDLING, CONNECTOR, SERIAL, REL, EYES = (
-    "level", "vague", "caveat", "precedence", "handling", "connector", "serial", "rel", "eyes")
+    "level",
+    "vague",
+    "caveat",
+    "precedence",
+    "handling",
+    "connector",
+    "serial",
+    "rel",
+    "eyes",
+)
 
 TOKEN = re.compile(r"[^\W\d_]+|\d+")
 MD_NOISE = re.compile(r"\[\d{1,3}\]\(#f\d+\)|\[\d{1,3}\]|\\(?=[^\w\s])|[*_#>`|~]")
@@ -84,7 +93,8 @@ class Rules:
                     if level not in self.ladder:
                         raise MarkingRulesError(
                             f"{source}: scheme {scheme!r} maps onto {level!r}, which is not on "
-                            f"the ladder ({', '.join(self.ladder)})")
+                            f"the ladder ({', '.join(self.ladder)})"
+                        )
                     for p in phrases:
                         self._add(p, Phrase(LEVEL, level, _key(p) in upper_only))
             for p in data.get("vague") or []:
@@ -92,9 +102,14 @@ class Rules:
             for caveat, phrases in (data.get("caveats") or {}).items():
                 for p in [caveat, *(phrases or [])]:
                     self._add(p, Phrase(CAVEAT, str(caveat).upper()))
-            for kind, key in ((PRECEDENCE, "precedence"), (HANDLING, "handling"),
-                              (CONNECTOR, "connectors"), (SERIAL, "serial"),
-                              (REL, "releasable_to"), (EYES, "eyes_only")):
+            for kind, key in (
+                (PRECEDENCE, "precedence"),
+                (HANDLING, "handling"),
+                (CONNECTOR, "connectors"),
+                (SERIAL, "serial"),
+                (REL, "releasable_to"),
+                (EYES, "eyes_only"),
+            ):
                 for p in data.get(key) or []:
                     self._add(p, Phrase(kind, " ".join(_key(p))))
             zones = data.get("zones") or {}
@@ -107,20 +122,27 @@ class Rules:
             # the front-matter keys as words, and the vague words ("Classified: Secret").
             self.marking_labels = frozenset(
                 {" ".join(k.upper().replace("_", " ").split()) for k in self.marking_keys}
-                | {" ".join(str(v).upper().split()) for v in data.get("vague") or []})
+                | {" ".join(str(v).upper().split()) for v in data.get("vague") or []}
+            )
             self.caveat_keys = tuple(str(k) for k in data.get("caveat_keys") or ["caveats"])
-            self.folder_defaults_file = str(data.get("folder_defaults_file")
-                                            or "_folder.meta.yaml")
+            self.folder_defaults_file = str(data.get("folder_defaults_file") or "_folder.meta.yaml")
         except (KeyError, TypeError, AttributeError) as exc:
             raise MarkingRulesError(f"{source}: not a markings file ({exc!r})") from exc
         self.longest = max(len(k) for k in self.phrases)
         connectors = {k for k, p in self.phrases.items() if p.kind == CONNECTOR}
-        firsts = sorted({k[0] for k, p in self.phrases.items()
-                         if p.kind in (LEVEL, VAGUE, CAVEAT, EYES) and (k[0],) not in connectors},
-                        key=len, reverse=True)
+        firsts = sorted(
+            {
+                k[0]
+                for k, p in self.phrases.items()
+                if p.kind in (LEVEL, VAGUE, CAVEAT, EYES) and (k[0],) not in connectors
+            },
+            key=len,
+            reverse=True,
+        )
         # Most lines hold no level word at all: one search rules them out.
-        self._quick = re.compile(r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, firsts))
-                                 + r")(?![^\W\d_])", re.I)
+        self._quick = re.compile(
+            r"(?<![^\W\d_])(?:" + "|".join(map(re.escape, firsts)) + r")(?![^\W\d_])", re.I
+        )
 
     def _add(self, phrase: Any, what: Phrase) -> None:
         key = _key(phrase)
@@ -265,9 +287,9 @@ class Rules:
                 i += 1
                 continue
             for n in range(min(self.longest, len(tokens) - i), 0, -1):
-                p = self.phrases.get(tuple(upper[i:i + n]))
+                p = self.phrases.get(tuple(upper[i : i + n]))
                 if p is not None:
-                    out.append((p.kind, list(tokens[i:i + n]), p))
+                    out.append((p.kind, list(tokens[i : i + n]), p))
                     i += n
                     break
             else:
@@ -302,9 +324,12 @@ class Rules:
             if reading.vague and not reading.levels:
                 unknown.append(part.strip())
         if unknown or not levels:
-            return (self.top, sorted(set(caveats)),
-                    f"unrecognised marking {text.strip()!r}: placed at {self.top} until the "
-                    f"markings file ({self.source}) maps it")
+            return (
+                self.top,
+                sorted(set(caveats)),
+                f"unrecognised marking {text.strip()!r}: placed at {self.top} until the "
+                f"markings file ({self.source}) maps it",
+            )
         return self.highest(levels), sorted(set(caveats)), None
 
     def read_caveat(self, value: Any) -> str | None:

@@ -89,12 +89,20 @@ class Catalogue:
         """Counts, the last sync and the ``top_titles`` most frequent titles of the documents
         ``audience`` may see."""
         rows, last_sync = self._rows()
-        seen = [r for r in rows if r["caveats"] is not None
-                and can_see(self.rules, audience, r["marking"], r["caveats"])]
+        seen = [
+            r
+            for r in rows
+            if r["caveats"] is not None
+            and can_see(self.rules, audience, r["marking"], r["caveats"])
+        ]
         by_type = Counter(r["doc_type"] for r in seen)
-        return IndexOverview(total=len(seen), indexed=len(rows),
-                             by_type=dict(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),
-                             last_sync=last_sync, titles=tuple(frequent_titles(seen, top_titles)))
+        return IndexOverview(
+            total=len(seen),
+            indexed=len(rows),
+            by_type=dict(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),
+            last_sync=last_sync,
+            titles=tuple(frequent_titles(seen, top_titles)),
+        )
 
 
 def frequent_titles(rows: list[dict[str, Any]], n: int) -> list[TitleCount]:
@@ -109,8 +117,11 @@ def frequent_titles(rows: list[dict[str, Any]], n: int) -> list[TitleCount]:
     counted = []
     for docs in groups.values():
         latest = max(docs, key=lambda d: d.get("date") or "")
-        counted.append(TitleCount(docs[0]["title"], len(docs), latest.get("doc_type") or "other",
-                                  latest.get("date")))
+        counted.append(
+            TitleCount(
+                docs[0]["title"], len(docs), latest.get("doc_type") or "other", latest.get("date")
+            )
+        )
     counted.sort(key=lambda t: t.title.casefold())
     counted.sort(key=lambda t: t.date or "", reverse=True)
     counted.sort(key=lambda t: t.count, reverse=True)
@@ -122,13 +133,14 @@ def clearance_in_words(rules: Rules, audience: Audience) -> str:
     RESTRICTED (UNMARKED, OFFICIAL, RESTRICTED), and those caveated AUSTEO that are within it."""
     rank = rules.rank(audience.clearance)
     levels = [lv for lv in rules.ladder if rules.rank(lv) <= rank]
-    text = (f"You may read documents marked up to {audience.clearance} "
-            f"({', '.join(levels)}).")
+    text = f"You may read documents marked up to {audience.clearance} ({', '.join(levels)})."
     if rank >= rules.rank(rules.top):
         text = f"You may read documents at every marking, up to {audience.clearance}."
     if audience.caveats:
-        text += (" Of the documents carrying a caveat, you may read those caveated "
-                 f"{', '.join(sorted(audience.caveats))}.")
+        text += (
+            " Of the documents carrying a caveat, you may read those caveated "
+            f"{', '.join(sorted(audience.caveats))}."
+        )
     else:
         text += " You hold no caveats, so documents carrying one are not shown to you."
     return text

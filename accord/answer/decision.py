@@ -47,10 +47,34 @@ MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "answerability.json"
 # Features a decision fitted before they existed does not use (weight 0 when absent).
 READER_FEATURES = ("reader", "reader_span")
 FEATURES: tuple[str, ...] = (
-    "sim", "psim", "sent_cov", "pass_cov", "doc_cov", "title_cov", "name_doc", "name_pass",
-    "name_min", "name_sent", "miss_idf", "pass_miss_idf", "act_sent", "act_doc", "kind_sent",
-    "kind_near", "kind_pass", "neg", "neg_near", "num_pass", "num_sent", "rank", "focus_sent",
-    "focus_near", "counted", "reader", "reader_span")
+    "sim",
+    "psim",
+    "sent_cov",
+    "pass_cov",
+    "doc_cov",
+    "title_cov",
+    "name_doc",
+    "name_pass",
+    "name_min",
+    "name_sent",
+    "miss_idf",
+    "pass_miss_idf",
+    "act_sent",
+    "act_doc",
+    "kind_sent",
+    "kind_near",
+    "kind_pass",
+    "neg",
+    "neg_near",
+    "num_pass",
+    "num_sent",
+    "rank",
+    "focus_sent",
+    "focus_near",
+    "counted",
+    "reader",
+    "reader_span",
+)
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
@@ -102,8 +126,9 @@ class TextTerms:
     stems: set[str]
     acronyms: set[str]
     text: str
-    _kinds: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict, repr=False,
-                                                           compare=False)
+    _kinds: dict[tuple[str, frozenset[str]], bool] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, text: str) -> TextTerms:
@@ -136,8 +161,13 @@ def name_share(name: Name, held: TextTerms, lex: Lexicon) -> float:
 
 
 def _name_words(name: Name, lex: Lexicon) -> list[str]:
-    return [p for t in name.text.split() if t.lower() not in lex.name_connectors
-            for p in re.split(r"[-’']", t) if p]
+    return [
+        p
+        for t in name.text.split()
+        if t.lower() not in lex.name_connectors
+        for p in re.split(r"[-’']", t)
+        if p
+    ]
 
 
 def coverage(terms: dict[str, float], held: set[str]) -> float:
@@ -145,10 +175,21 @@ def coverage(terms: dict[str, float], held: set[str]) -> float:
     return sum(w for t, w in terms.items() if t in held) / total if total else 1.0
 
 
-def features(part: Part, weights: dict[str, float], sentence: str, sim: float, psim: float,
-             passage: TextTerms, document: TextTerms, title: set[str], rank: int,
-             max_idf: float, lex: Lexicon, reader: float = 0.0,
-             reader_span: float = 0.0) -> np.ndarray:
+def features(
+    part: Part,
+    weights: dict[str, float],
+    sentence: str,
+    sim: float,
+    psim: float,
+    passage: TextTerms,
+    document: TextTerms,
+    title: set[str],
+    rank: int,
+    max_idf: float,
+    lex: Lexicon,
+    reader: float = 0.0,
+    reader_span: float = 0.0,
+) -> np.ndarray:
     """The feature vector (in FEATURES order) of one candidate sentence."""
     sent = TextTerms.of(sentence)
     names = part.names
@@ -163,8 +204,7 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     pmiss = max(pmissing) / max_idf if pmissing and max_idf else 0.0
     # A denial answers a yes/no question ("has no plans to ..."); elsewhere it says what is not
     # the case ("shall not cover ..." for "what does it cover?").
-    neg = (not part.negative and part.kind != "yes_no"
-           and bool(set(words(sentence)) & lex.negation))
+    neg = not part.negative and part.kind != "yes_no" and bool(set(words(sentence)) & lex.negation)
     nums = [n if n.isdigit() else stem(n) for n in part.numbers]
     num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
     num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
@@ -176,18 +216,38 @@ def features(part: Part, weights: dict[str, float], sentence: str, sim: float, p
     focus = {t: 1.0 for t in part.focus}
     focus_sent = coverage(focus, sent.stems) if focus else 1.0
     focus_near = kind_near(part.kind, sentence, focus, lex, given, window=6) if focus else True
-    return np.asarray([
-        sim, psim, coverage(weights, sent.stems), coverage(weights, passage.stems),
-        coverage(weights, document.stems), coverage(weights, title), name_doc, name_pass,
-        name_min, name_sent, miss, pmiss, coverage(acts, sent.stems),
-        coverage(acts, document.stems),
-        float(kind_sent),
-        float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
-        float(passage.has_kind(part.kind, lex, given)), float(neg),
-        float(neg and negation_near(sentence, acts, lex)), num_pass, num_sent,
-        1.0 / (1 + rank), focus_sent, float(kind_sent and focus_near),
-        counted_near(part.counted, sentence, lex), reader, reader_span],
-        dtype=np.float64)
+    return np.asarray(
+        [
+            sim,
+            psim,
+            coverage(weights, sent.stems),
+            coverage(weights, passage.stems),
+            coverage(weights, document.stems),
+            coverage(weights, title),
+            name_doc,
+            name_pass,
+            name_min,
+            name_sent,
+            miss,
+            pmiss,
+            coverage(acts, sent.stems),
+            coverage(acts, document.stems),
+            float(kind_sent),
+            float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
+            float(passage.has_kind(part.kind, lex, given)),
+            float(neg),
+            float(neg and negation_near(sentence, acts, lex)),
+            num_pass,
+            num_sent,
+            1.0 / (1 + rank),
+            focus_sent,
+            float(kind_sent and focus_near),
+            counted_near(part.counted, sentence, lex),
+            reader,
+            reader_span,
+        ],
+        dtype=np.float64,
+    )
 
 
 def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> float:
@@ -202,8 +262,9 @@ def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> 
         return 0.5
     counts = {c.replace(",", "").lower() for c in counts_in(sentence, lex)}
     for i, s in enumerate(stems):
-        if s == counted and any(toks[j].replace(",", "").lower() in counts
-                                for j in range(max(0, i - window), i)):
+        if s == counted and any(
+            toks[j].replace(",", "").lower() in counts for j in range(max(0, i - window), i)
+        ):
             return 1.0
     return 0.0
 
@@ -213,13 +274,19 @@ def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: 
     about what is covered): the sentence says what is not the case."""
     toks = [t.lower() for t in _WORD.findall(sentence)]
     for i, t in enumerate(toks):
-        if t in lex.negation and any(stem(x) in terms for x in toks[i + 1: i + 1 + window]):
+        if t in lex.negation and any(stem(x) in terms for x in toks[i + 1 : i + 1 + window]):
             return True
     return False
 
 
-def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
-              given: frozenset[str] | None = None, window: int = 8) -> bool:
+def kind_near(
+    kind: str,
+    sentence: str,
+    weights: dict[str, float],
+    lex: Lexicon,
+    given: frozenset[str] | None = None,
+    window: int = 8,
+) -> bool:
     """The kind of answer asked for stands near one of the part's words in the sentence (a
     figure beside the counted noun, not at the other end of a long sentence)."""
     if kind in ("what", "yes_no"):
@@ -230,7 +297,7 @@ def kind_near(kind: str, sentence: str, weights: dict[str, float], lex: Lexicon,
         return False
     for i in range(len(toks)):
         if any(abs(i - j) <= window for j in near):
-            piece = " ".join(toks[max(0, i - 2): i + 3])
+            piece = " ".join(toks[max(0, i - 2) : i + 3])
             if has_kind(kind, piece, lex, given):
                 return True
     return False
@@ -280,18 +347,24 @@ class Decision:
             raise ValueError(f"{p}: no weight for {', '.join(missing)}")
         dec = data.get("decider")
         dw = {f: 0.0 for f in READER_FEATURES} | dec["weights"] if dec else {}
-        return cls(np.asarray([float(w[f]) for f in FEATURES]), float(data["bias"]),
-                   float(data["answer_at"]), float(data["weak_at"]), str(p),
-                   np.asarray([float(dw[f]) for f in FEATURES + DECIDER_EXTRA])
-                   if dec else None, float(dec["bias"]) if dec else 0.0)
+        return cls(
+            np.asarray([float(w[f]) for f in FEATURES]),
+            float(data["bias"]),
+            float(data["answer_at"]),
+            float(data["weak_at"]),
+            str(p),
+            np.asarray([float(dw[f]) for f in FEATURES + DECIDER_EXTRA]) if dec else None,
+            float(dec["bias"]) if dec else 0.0,
+        )
 
     @property
     def uses_reader(self) -> bool:
         """Whether the reader's features weigh in the decision (else the answerer need not
         read: the shipped decision, fitted without them, does not)."""
         idx = [FEATURES.index(f) for f in READER_FEATURES]
-        return bool(np.any(self.weights[idx]) or (
-            self.decider is not None and np.any(self.decider[idx])))
+        return bool(
+            np.any(self.weights[idx]) or (self.decider is not None and np.any(self.decider[idx]))
+        )
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         z = np.clip(x @ self.weights + self.bias, -30, 30)
@@ -312,8 +385,13 @@ def idf_weights(part: Part, idf: Callable[[str], float]) -> dict[str, float]:
     return {t: max(idf(w), 0.1) for t, w in part.terms.items()}
 
 
-def logistic_fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 500,
-                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def logistic_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1.0,
+    iters: int = 500,
+    sample_weight: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression by Newton's method; returns (weights, bias)."""
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
@@ -341,5 +419,18 @@ def mean(xs: Iterable[float]) -> float:
     return sum(xs) / len(xs) if xs else 0.0
 
 
-__all__ = ["ANSWER", "FEATURES", "NONE", "WEAK", "Decision", "TextTerms", "features",
-           "has_kind", "idf_weights", "lexicon", "logistic_fit", "name_share", "names_someone"]
+__all__ = [
+    "ANSWER",
+    "FEATURES",
+    "NONE",
+    "WEAK",
+    "Decision",
+    "TextTerms",
+    "features",
+    "has_kind",
+    "idf_weights",
+    "lexicon",
+    "logistic_fit",
+    "name_share",
+    "names_someone",
+]

@@ -44,8 +44,10 @@ from accord.language.text import is_heading, sentence_spans, words
 from accord.models import Answer, Citation, Document, RetrievedChunk
 from accord.ports import Embedder
 
-REFUSAL = ("The indexed documents do not answer this question. "
-           "The closest documents are listed below as possibly related.")
+REFUSAL = (
+    "The indexed documents do not answer this question. "
+    "The closest documents are listed below as possibly related."
+)
 WEAK_LEAD = "The documents do not answer this directly. The closest they come is:"
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
 # kinds answered by a piece of the sentence (a date, a name, a figure), not by all of it
@@ -54,6 +56,8 @@ KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind
 EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
 _KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
 _NAME_SENT = FEATURES.index("name_sent")
+
+
 @dataclass
 class Candidate:
     chunk: int
@@ -85,13 +89,23 @@ class ExtractiveAnswerer:
 
     mode = "extractive"
 
-    def __init__(self, embedder: Embedder, idf: Callable[[str], float],
-                 decision: Decision | None = None, *, max_sentences: int = 3,
-                 passages: int = 8, max_candidates: int = 80, max_embedded: int = 12,
-                 document_text: Callable[[str], str] | None = None,
-                 document: Callable[[str], Document | None] | None = None,
-                 lex: Lexicon | None = None, reader: Reader | None = None,
-                 max_read: int = 12, read: bool | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        idf: Callable[[str], float],
+        decision: Decision | None = None,
+        *,
+        max_sentences: int = 3,
+        passages: int = 8,
+        max_candidates: int = 80,
+        max_embedded: int = 12,
+        document_text: Callable[[str], str] | None = None,
+        document: Callable[[str], Document | None] | None = None,
+        lex: Lexicon | None = None,
+        reader: Reader | None = None,
+        max_read: int = 12,
+        read: bool | None = None,
+    ) -> None:
         self.embedder = embedder
         self.reader = reader or Reader.load()
         self.max_read = max_read
@@ -118,8 +132,9 @@ class ExtractiveAnswerer:
         with self._lock:
             self._doc_terms.clear()
 
-    def sentence_vectors(self, texts: Sequence[str], seen: dict[str, np.ndarray] | None = None
-                         ) -> np.ndarray:
+    def sentence_vectors(
+        self, texts: Sequence[str], seen: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
         """The embedding of each text; ``seen`` keeps those of one question, whose parts quote
         from the same passages. Kept for one question only: the int8 encoder scales a batch as a
         whole, so a vector depends a little on its batch, and an answer must not depend on the
@@ -147,8 +162,7 @@ class ExtractiveAnswerer:
 
     # -- candidates and their features ------------------------------------------------------
 
-    def _spans(self, chunks: Sequence[RetrievedChunk]
-               ) -> list[tuple[int, int, int, str, str]]:
+    def _spans(self, chunks: Sequence[RetrievedChunk]) -> list[tuple[int, int, int, str, str]]:
         """(chunk index, start, end, sentence, the sentence before it in the passage) in
         document offsets, from the best passages."""
         out = []
@@ -169,8 +183,11 @@ class ExtractiveAnswerer:
                 end = base + e
                 # (only running lines may follow it in its passage: checked before the
                 # document is read)
-                if sent[-1] not in SENTENCE_ENDS and ch.metadata.get("page") and \
-                        running(ch.text[e:]):
+                if (
+                    sent[-1] not in SENTENCE_ENDS
+                    and ch.metadata.get("page")
+                    and running(ch.text[e:])
+                ):
                     whole = self._over_page(ch.source, base + s, end)
                     if whole is not None:  # quoted whole, from the next page too
                         end, sent = whole
@@ -182,8 +199,13 @@ class ExtractiveAnswerer:
         doc = self.document(source) if self.document else None
         return over_page(doc, start, end) if doc is not None else None
 
-    def candidates(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
-                   seen: dict[str, np.ndarray] | None = None) -> list[Candidate]:
+    def candidates(
+        self,
+        part: Part,
+        chunks: Sequence[RetrievedChunk],
+        qvec: np.ndarray,
+        seen: dict[str, np.ndarray] | None = None,
+    ) -> list[Candidate]:
         """Every candidate sentence with its features and probability, best first."""
         spans = self._spans(chunks)
         if not spans:
@@ -199,8 +221,11 @@ class ExtractiveAnswerer:
         given = given_words(part.search)
         for ci, _s, _e, sent, _ in spans:
             held = TextTerms.of(sent).stems
-            lexical.append(sum(w for t, w in weights.items() if t in held) - 0.05 * ci
-                           + 0.5 * has_kind(part.kind, sent, self.lex, given))
+            lexical.append(
+                sum(w for t, w in weights.items() if t in held)
+                - 0.05 * ci
+                + 0.5 * has_kind(part.kind, sent, self.lex, given)
+            )
         order = np.argsort(-np.asarray(lexical), kind="stable")
         embed_ids = [int(i) for i in order[: self.max_embedded]]
         sims = np.zeros(len(spans))
@@ -213,15 +238,32 @@ class ExtractiveAnswerer:
         reading = self.decision.uses_reader if self.read is None else self.read
         ids = [int(i) for i in order[: self.max_read]] if reading else []
         read, span_conf = self.reader.read_some(
-            part.text, [ReaderCandidate(sent, _heading(passages[ci]), before) if ids else None
-                        for ci, _s, _e, sent, before in spans], ids)
+            part.text,
+            [
+                ReaderCandidate(sent, _heading(passages[ci]), before) if ids else None
+                for ci, _s, _e, sent, before in spans
+            ],
+            ids,
+        )
         out = []
         for i, (ci, s, e, sent, _) in enumerate(spans):
             ch = passages[ci]
             psim = float(ch.dense_score) if ch.dense_score is not None else 0.0
-            x = features(part, weights, sent, float(sims[i]), psim, ctx[ci], docs[ci],
-                         titles[ci], ci, max_idf, self.lex, float(read[i]),
-                         float(span_conf[i]))
+            x = features(
+                part,
+                weights,
+                sent,
+                float(sims[i]),
+                psim,
+                ctx[ci],
+                docs[ci],
+                titles[ci],
+                ci,
+                max_idf,
+                self.lex,
+                float(read[i]),
+                float(span_conf[i]),
+            )
             # A sentence that denies what the part asks about ("shall not cover" for "what does
             # it cover?") answers the opposite question: like one without the kind of answer
             # asked for, it is at most the closest the documents come.
@@ -240,9 +282,14 @@ class ExtractiveAnswerer:
 
     # -- answering --------------------------------------------------------------------------
 
-    def answer_part(self, part: Part, chunks: Sequence[RetrievedChunk], qvec: np.ndarray,
-                    max_sentences: int | None = None,
-                    seen: dict[str, np.ndarray] | None = None) -> PartResult:
+    def answer_part(
+        self,
+        part: Part,
+        chunks: Sequence[RetrievedChunk],
+        qvec: np.ndarray,
+        max_sentences: int | None = None,
+        seen: dict[str, np.ndarray] | None = None,
+    ) -> PartResult:
         """The verdict for one part and the sentences it quotes (``seen``: the sentence
         vectors of the question's other parts)."""
         cands = self.candidates(part, chunks, qvec, seen) if chunks else []
@@ -256,13 +303,19 @@ class ExtractiveAnswerer:
             # has it answers, if it is likely enough: from any passage when the kind is a span
             # (a date, a name, a figure), from the same passage when it is the whole sentence
             # (a sentence that denies what is asked does not hand over to another passage).
-            same = [c for c in cands if c.kind_ok and c.p >= best.p * KEEP_RATIO
-                    and (c.chunk == best.chunk or part.kind in SPAN_KINDS)]
+            same = [
+                c
+                for c in cands
+                if c.kind_ok
+                and c.p >= best.p * KEEP_RATIO
+                and (c.chunk == best.chunk or part.kind in SPAN_KINDS)
+            ]
             if same and confidence >= self.decision.answer_at:
                 best, verdict = same[0], ANSWER
         if verdict == NONE:
-            return PartResult(part, NONE, [], confidence, list(chunks),
-                              self._gaps(part, chunks), cands)
+            return PartResult(
+                part, NONE, [], confidence, list(chunks), self._gaps(part, chunks), cands
+            )
         chosen = [best]
         limit = max_sentences or self.max_sentences
         if verdict == ANSWER and part.kind in SPAN_KINDS:
@@ -275,31 +328,42 @@ class ExtractiveAnswerer:
                     break
                 if c is best or c.p < EXTRA_RATIO * best.p or not c.kind_ok:
                     continue
-                if any(_overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, self.lex)
-                       for o in chosen) or c.x[_NAME_SENT] < best.x[_NAME_SENT]:
+                if (
+                    any(
+                        _overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, self.lex)
+                        for o in chosen
+                    )
+                    or c.x[_NAME_SENT] < best.x[_NAME_SENT]
+                ):
                     continue  # (nor one that names less of what the part names)
                 held = " ".join(o.sentence for o in chosen).lower()
-                if not any(s.lower() not in held and not set(words(s)) <= self.lex.ordinals
-                           for s in new_spans(part.kind, c.sentence, self.lex, given) or []):
+                if not any(
+                    s.lower() not in held and not set(words(s)) <= self.lex.ordinals
+                    for s in new_spans(part.kind, c.sentence, self.lex, given) or []
+                ):
                     continue
                 chosen.append(c)
         return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
 
-    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray,
-                parsed: ParsedQuestion | None = None) -> Answer:
+    def compose(
+        self,
+        question: str,
+        chunks: list[RetrievedChunk],
+        qvec: np.ndarray,
+        parsed: ParsedQuestion | None = None,
+    ) -> Answer:
         """An extractive Answer for ``question`` from ``chunks`` (every part answered from the
         same passages; :meth:`compose_parts` takes passages per part)."""
         parsed = parsed or parse(question, self.lex)
         return self.compose_parts(question, [(p, chunks, qvec) for p in parsed.parts])
 
-    def compose_parts(self, question: str,
-                      parts: Sequence[tuple[Part, Sequence[RetrievedChunk], np.ndarray]]
-                      ) -> Answer:
+    def compose_parts(
+        self, question: str, parts: Sequence[tuple[Part, Sequence[RetrievedChunk], np.ndarray]]
+    ) -> Answer:
         """One Answer from the parts, each with its own passages and question vector."""
         multi = len(parts) > 1
         seen: dict[str, np.ndarray] = {}  # sentence vectors, shared by the parts
-        results = [self.answer_part(p, ch, qv, 2 if multi else None, seen)
-                   for p, ch, qv in parts]
+        results = [self.answer_part(p, ch, qv, 2 if multi else None, seen) for p, ch, qv in parts]
         all_chunks = [c for r in results for c in r.chunks]
         best = max((r.best for r in results), default=0.0)
         if all(r.verdict == NONE for r in results):
@@ -319,16 +383,20 @@ class ExtractiveAnswerer:
                 key = (ch.source, c.start)
                 if key not in index:
                     index[key] = len(citations) + 1
-                    citations.append(make_citation(index[key], ch, c.sentence, c.start, c.end,
-                                                   c.p))
-                lead = (lead_of(c.sentence, r.part.kind, given, self.lex,
-                                agent=asks_agent(r.part.text)) if r.verdict == ANSWER
-                        else Lead(0, len(c.sentence), True))
-                leads.append(LeadShown(n=index[key], text=lead.text(c.sentence),
-                                       whole=lead.whole))
+                    citations.append(make_citation(index[key], ch, c.sentence, c.start, c.end, c.p))
+                lead = (
+                    lead_of(c.sentence, r.part.kind, given, self.lex, agent=asks_agent(r.part.text))
+                    if r.verdict == ANSWER
+                    else Lead(0, len(c.sentence), True)
+                )
+                leads.append(LeadShown(n=index[key], text=lead.text(c.sentence), whole=lead.whole))
             body = "; ".join(f"{ld['text']} [{ld['n']}]" for ld in leads)
-            if r.verdict == ANSWER and r.part.kind == "when" and r.chosen and not any(
-                    has_kind("when", c.sentence, self.lex) for c in r.chosen):
+            if (
+                r.verdict == ANSWER
+                and r.part.kind == "when"
+                and r.chosen
+                and not any(has_kind("when", c.sentence, self.lex) for c in r.chosen)
+            ):
                 date = r.chunks[r.chosen[0].chunk].metadata.get("date")
                 body += f" (the document is dated {date})" if date else ""
             if r.verdict == WEAK:
@@ -338,9 +406,16 @@ class ExtractiveAnswerer:
             lines.append(f"{label} {body}".strip() if multi else body)
             summaries.append(_part_summary(r, [ld["n"] for ld in leads], leads))
         weak = all(r.verdict != ANSWER for r in results)
-        return Answer(question=question, text="\n".join(lines), refused=False,
-                      citations=citations, evidence=best, weak=weak, parts=summaries,
-                      related=related_sources(_unique_chunks(all_chunks)) if weak else [])
+        return Answer(
+            question=question,
+            text="\n".join(lines),
+            refused=False,
+            citations=citations,
+            evidence=best,
+            weak=weak,
+            parts=summaries,
+            related=related_sources(_unique_chunks(all_chunks)) if weak else [],
+        )
 
     def _gaps(self, part: Part, chunks: Sequence[RetrievedChunk]) -> list[str]:
         """What the closest passages lack: the part's names their documents do not hold, else
@@ -348,12 +423,14 @@ class ExtractiveAnswerer:
         if not chunks:
             return []
         docs = [self.document_terms(ch) for ch in chunks[:3]]
-        gaps = [n.text for n in part.names
-                if all(name_share(n, d, self.lex) < 0.5 for d in docs)]
+        gaps = [n.text for n in part.names if all(name_share(n, d, self.lex) < 0.5 for d in docs)]
         if not gaps:
             weights = idf_weights(part, self.idf)
-            missing = [(w, part.terms[t]) for t, w in weights.items()
-                       if not any(t in d.stems for d in docs)]
+            missing = [
+                (w, part.terms[t])
+                for t, w in weights.items()
+                if not any(t in d.stems for d in docs)
+            ]
             gaps = [word for _, word in sorted(missing, reverse=True)[:1]]
         return gaps
 
@@ -362,12 +439,19 @@ def _labels(n: int) -> list[str]:
     return [f"({chr(ord('a') + i)})" for i in range(n)] if n > 1 else [""]
 
 
-def _part_summary(r: PartResult, ns: list[int], leads: list[LeadShown] | None = None
-                  ) -> dict[str, Any]:
+def _part_summary(
+    r: PartResult, ns: list[int], leads: list[LeadShown] | None = None
+) -> dict[str, Any]:
     """A part as ``Answer.parts`` holds it; ``leads``: per quote, the words that lead the
     part's answer (``accord.answer.leads``) and whether they are the whole quote."""
-    return {"part": r.part.text, "kind": r.part.kind, "verdict": r.verdict,
-            "probability": round(r.best, 4), "citations": ns, "leads": leads or []}
+    return {
+        "part": r.part.text,
+        "kind": r.part.kind,
+        "verdict": r.verdict,
+        "probability": round(r.best, 4),
+        "citations": ns,
+        "leads": leads or [],
+    }
 
 
 def _unique_chunks(chunks: list[RetrievedChunk]) -> list[RetrievedChunk]:
@@ -387,8 +471,9 @@ def _context_text(ch: RetrievedChunk) -> str:
     return f"{ch.text} {m.get('title', '')} {m.get('section', '')} {date}"
 
 
-_MONTH_NAMES = ("January February March April May June July August September October November "
-                "December").split()
+_MONTH_NAMES = (
+    "January February March April May June July August September October November December"
+).split()
 
 
 def _heading(ch: RetrievedChunk) -> str:
@@ -400,23 +485,34 @@ def _norm(text: str) -> str:
     return " ".join(words(text))
 
 
-def refusal(question: str, chunks: list[RetrievedChunk], evidence: float = 0.0,
-            gaps: list[str] | None = None) -> Answer:
+def refusal(
+    question: str,
+    chunks: list[RetrievedChunk],
+    evidence: float = 0.0,
+    gaps: list[str] | None = None,
+) -> Answer:
     """A refusal listing the closest documents; ``gaps`` (what the closest passages lacked: a
     name the question uses, or its rarest word) are named so the officer sees why."""
     text = REFUSAL if chunks else "The indexed documents do not answer this question."
     named = list(dict.fromkeys(gaps or []))[:3]
     if named:
-        text += " The closest passages do not mention " + ", ".join(
-            f"“{g}”" if " (" not in g else g for g in named) + "."
-    return Answer(question=question, text=text, refused=True, related=related_sources(chunks),
-                  evidence=evidence)
+        text += (
+            " The closest passages do not mention "
+            + ", ".join(f"“{g}”" if " (" not in g else g for g in named)
+            + "."
+        )
+    return Answer(
+        question=question,
+        text=text,
+        refused=True,
+        related=related_sources(chunks),
+        evidence=evidence,
+    )
 
 
 def _overlaps(a: Candidate, b: Candidate, chunks: Sequence[RetrievedChunk]) -> bool:
     """Two candidates quote overlapping text of one document (a line and its block)."""
-    return (chunks[a.chunk].source == chunks[b.chunk].source
-            and a.start < b.end and b.start < a.end)
+    return chunks[a.chunk].source == chunks[b.chunk].source and a.start < b.end and b.start < a.end
 
 
 def _adds_little(new: str, old: str, lex: Lexicon) -> bool:

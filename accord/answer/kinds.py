@@ -26,8 +26,10 @@ _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _FIGURE_OR_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
-_CURRENCY = re.compile(r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:[mb]n|[mb]\b))?|\b[A-Z]{2,3}\$?\s?\d[\d,.]*"
-                       r"|\d[\d,.]*\s?[A-Z]{3}\b")
+_CURRENCY = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:[mb]n|[mb]\b))?|\b[A-Z]{2,3}\$?\s?\d[\d,.]*"
+    r"|\d[\d,.]*\s?[A-Z]{3}\b"
+)
 _PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _ENUMERATOR = re.compile(r"^\s*(?:[(\[]?\d{1,3}[.)\]]|\d{1,3}(?:\.\d{1,3})+)\s")
@@ -47,8 +49,9 @@ def _cap_run(connectors: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"\b[A-Z][\w'’-]*(?:\s+(?:(?:{inner})\s+)*[A-Z][\w'’-]*)+")
 
 
-def cap_runs(text: str, lex: Lexicon, also: frozenset[str] = frozenset()
-             ) -> Iterable[re.Match[str]]:
+def cap_runs(
+    text: str, lex: Lexicon, also: frozenset[str] = frozenset()
+) -> Iterable[re.Match[str]]:
     """Runs of capitalised words in ``text``, joined by the lexicon's name connectors and by the
     words in ``also``."""
     return _cap_run(lex.name_connectors | also).finditer(text)
@@ -66,7 +69,9 @@ def _day_month(months: frozenset[str]) -> re.Pattern[str]:
     return re.compile(
         rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{month_re}\b\.?,?(?:\s+\d{{4}})?"
         rf"|\b{month_re}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b,?(?:\s+\d{{4}})?"
-        rf"|\b{month_re}\.?,?\s+\d{{4}}\b", re.I)
+        rf"|\b{month_re}\.?,?\s+\d{{4}}\b",
+        re.I,
+    )
 
 
 def _dates(text: str, lex: Lexicon) -> list[str]:
@@ -95,10 +100,16 @@ def _counts(text: str, lex: Lexicon) -> list[str]:
     body = _ENUMERATOR.sub(" ", text, count=1)
     # a sum of money ("$8 million") or a percentage is an amount, not a count of things
     body = _PERCENT.sub(" ", _CURRENCY.sub(" \x00", body))
-    body = re.sub(r"\x00\s*(\w+)", lambda m: " " if m.group(1).lower() in lex.number_words
-                  else " " + m.group(1), body)
-    out = [m.group(0) for m in _NUMBER.finditer(body)
-           if m.group(0).replace(",", "") not in skip and m.group(0) not in named]
+    body = re.sub(
+        r"\x00\s*(\w+)",
+        lambda m: " " if m.group(1).lower() in lex.number_words else " " + m.group(1),
+        body,
+    )
+    out = [
+        m.group(0)
+        for m in _NUMBER.finditer(body)
+        if m.group(0).replace(",", "") not in skip and m.group(0) not in named
+    ]
     out += [w for w in _low_words(body) if w in lex.number_words]
     return out
 
@@ -110,20 +121,25 @@ def _amounts(text: str, lex: Lexicon) -> list[str]:
     counts = set(_counts(text, lex))
     for i, t in enumerate(toks):
         # "$4 million", "six months" ("how much notice" is answered by a period)
-        if (t.lower() in lex.money or t.lower() in lex.time_units
-                or t.lower() in lex.measure_units) and i and (
-                toks[i - 1] in counts or toks[i - 1].lower() in lex.number_words):
+        if (
+            (
+                t.lower() in lex.money
+                or t.lower() in lex.time_units
+                or t.lower() in lex.measure_units
+            )
+            and i
+            and (toks[i - 1] in counts or toks[i - 1].lower() in lex.number_words)
+        ):
             out.append(f"{toks[i - 1]} {t}")
     return out
 
 
 def _frequencies(text: str, lex: Lexicon) -> list[str]:
-    """"weekly", "every Tuesday", "every two years": how often something happens."""
+    """ "weekly", "every Tuesday", "every two years": how often something happens."""
     low = _low_words(text)
     out = [w for w in low if w in lex.frequency_words]
     units = lex.weekdays | lex.time_units | lex.number_words
-    out += [f"every {b}" for a, b in zip(low, low[1:], strict=False)
-            if a == "every" and b in units]
+    out += [f"every {b}" for a, b in zip(low, low[1:], strict=False) if a == "every" and b in units]
     return out
 
 
@@ -138,25 +154,33 @@ def _someone(text: str, lex: Lexicon) -> list[str]:
             out.append(t)
         if low in lex.titles and i + 1 < len(toks) and toks[i + 1][:1].isupper():
             out.append(toks[i + 1])
-    out += [m.group(0) for m in cap_runs(text, lex)
-            if m.start() > 0 and len(m.group(0).split()) >= 2]
+    out += [
+        m.group(0) for m in cap_runs(text, lex) if m.start() > 0 and len(m.group(0).split()) >= 2
+    ]
     return out
 
 
 def _places(text: str, lex: Lexicon) -> list[str]:
     # a preposition, up to three small words ("at the port of", "di pelabuhan"), then a name
     preps = "|".join(sorted(lex.place_prepositions))
-    out = [m.group(1) for m in re.finditer(
-        rf"\b(?:{preps})\s+(?:[a-z][\w'’-]*\s+){{0,3}}([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)",
-        text)]
+    out = [
+        m.group(1)
+        for m in re.finditer(
+            rf"\b(?:{preps})\s+(?:[a-z][\w'’-]*\s+){{0,3}}([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)",
+            text,
+        )
+    ]
     return out
 
 
 def _names(text: str, lex: Lexicon) -> list[str]:
     """Proper names: runs of capitalised words that do not open the sentence (a month or a
     weekday alone is a date, not a name)."""
-    return [m.group(0) for m in re.finditer(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", text)
-            if m.start() > 0 and m.group(0).lower() not in lex.months | lex.weekdays]
+    return [
+        m.group(0)
+        for m in re.finditer(r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*", text)
+        if m.start() > 0 and m.group(0).lower() not in lex.months | lex.weekdays
+    ]
 
 
 _ITEM = re.compile(r"(?:^|\s)[(\[]?(?:[a-z]|[ivx]{1,4}|\d{1,2})[)\]]\s|^\s*[-•*]\s", re.M)
@@ -167,8 +191,10 @@ def _items(text: str) -> list[str]:
     comma or semicolon separated pieces."""
     marks = list(_ITEM.finditer(text))
     if len(marks) >= 2:
-        return [text[m.end(): n.start() if n else len(text)].strip()
-                for m, n in zip(marks, marks[1:] + [None], strict=True)]
+        return [
+            text[m.end() : n.start() if n else len(text)].strip()
+            for m, n in zip(marks, marks[1:] + [None], strict=True)
+        ]
     pieces = [p.strip() for p in re.split(r"[;,]", text) if p.strip()]
     return pieces if len(pieces) >= 3 else []
 
@@ -200,7 +226,8 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
 def given_words(question: str) -> frozenset[str]:
     """The words (lower case) and digit strings a question already gives."""
     return frozenset(_low_words(question)) | frozenset(
-        d.replace(",", "") for d in re.findall(r"\d[\d,]*", question))
+        d.replace(",", "") for d in re.findall(r"\d[\d,]*", question)
+    )
 
 
 def _is_given(span: str, given: frozenset[str], lex: Lexicon) -> bool:
@@ -222,8 +249,9 @@ def has_kind(kind: str, text: str, lex: Lexicon, given: frozenset[str] | None = 
     return any(not _is_given(s, given, lex) for s in spans)
 
 
-def new_spans(kind: str, text: str, lex: Lexicon, given: frozenset[str] = frozenset()
-              ) -> list[str] | None:
+def new_spans(
+    kind: str, text: str, lex: Lexicon, given: frozenset[str] = frozenset()
+) -> list[str] | None:
     """The pieces of ``text`` that answer a part of ``kind`` and that the question (its words
     ``given``) does not already give; None for kinds any sentence may answer."""
     spans = answer_spans(kind, text, lex)
@@ -242,5 +270,13 @@ def names_someone(text: str, lex: Lexicon) -> bool:
     return bool(_someone(text, lex))
 
 
-__all__ = ["KINDS", "answer_spans", "cap_runs", "counts_in", "given_words", "has_kind",
-           "names_someone", "new_spans"]
+__all__ = [
+    "KINDS",
+    "answer_spans",
+    "cap_runs",
+    "counts_in",
+    "given_words",
+    "has_kind",
+    "names_someone",
+    "new_spans",
+]

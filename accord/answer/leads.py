@@ -35,7 +35,8 @@ NEAR = 10  # words either side of a detail where the question's words are looked
 LONG_LINE = 60  # a line this long was wrapped by the page, not ended by the writer
 ELLIPSIS = "\u2026"
 _ENUMERATOR = re.compile(
-    r"^\s*(?:\(?[0-9]{1,3}[.)]|[0-9]{1,3}(?:\.[0-9]{1,3})+\.?|\([a-z]{1,4}\)|[-\u2022*])\s+")
+    r"^\s*(?:\(?[0-9]{1,3}[.)]|[0-9]{1,3}(?:\.[0-9]{1,3})+\.?|\([a-z]{1,4}\)|[-\u2022*])\s+"
+)
 _BARE_YEAR = re.compile(r"\d{4}")
 _AGENT = re.compile(r"\bby\s+whom\b", re.I)
 
@@ -64,16 +65,17 @@ class Lead:
 
     def text(self, sentence: str) -> str:
         """The lead reflowed, with "…" where it leaves out the start or end of the sentence."""
-        body = reflow(sentence[self.start:self.end])
+        body = reflow(sentence[self.start : self.end])
         if self.whole:
             return body
-        head = "" if not _ENUMERATOR.sub("", sentence[:self.start]).strip() else ELLIPSIS
-        tail = "" if not sentence[self.end:].strip(" \t\n.;:,") else ELLIPSIS
+        head = "" if not _ENUMERATOR.sub("", sentence[: self.start]).strip() else ELLIPSIS
+        tail = "" if not sentence[self.end :].strip(" \t\n.;:,") else ELLIPSIS
         return f"{head}{body}{tail}"
 
 
-def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
-            agent: bool = False) -> Lead:
+def lead_of(
+    sentence: str, kind: str, given: frozenset[str], lex: Lexicon, agent: bool = False
+) -> Lead:
     """The lead of a part of ``kind`` answered by ``sentence`` (``given``: the question's
     words, see ``accord.answer.kinds.given_words``; ``agent``: the part asks "by whom", so the
     names after "by" lead)."""
@@ -84,25 +86,29 @@ def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
     found = sorted((i, len(s)) for s in spans if (i := _find(sentence, s)) >= 0)
     if not found:
         return whole
-    after_by = [i for i, _n in found if re.search(r"\bby\s+(?:\S+\s+)?$",
-                                                 sentence[max(0, i - 30):i])] if agent else []
+    after_by = (
+        [i for i, _n in found if re.search(r"\bby\s+(?:\S+\s+)?$", sentence[max(0, i - 30) : i])]
+        if agent
+        else []
+    )
     if after_by:  # "by whom": the names from the first one after "by"
         found = [f for f in found if f[0] >= after_by[0]]
     else:  # the detail among the question's words ("2.5 kilograms of the goods ...")
         if kind == "when":  # a day or a month before a bare year ("in May 2012" > "2004")
-            dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i:i + n])]
+            dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i : i + n])]
             found = dated or found
         near = [_nearby(sentence, i, n, given, lex) for i, n in found]
-        found = found[near.index(max(near)):]
+        found = found[near.index(max(near)) :]
     clauses = _clauses(sentence, lex)
     first = last = _clause_at(clauses, found[0][0])
     stop = found[0][0] + found[0][1]  # the end of the details the lead must hold
     if kind == "who":  # every name the sentence gives, while the lead stays short
         far = max(i + n for i, n in found)
-        if _words(sentence[found[0][0]:far]) <= MAX_WHO_WORDS:
+        if _words(sentence[found[0][0] : far]) <= MAX_WHO_WORDS:
             last, stop = _clause_at(clauses, far - 1), far
-    while _words(sentence[clauses[first][0]:clauses[last][1]]) < MIN_WORDS and (
-            first > 0 or last < len(clauses) - 1):
+    while _words(sentence[clauses[first][0] : clauses[last][1]]) < MIN_WORDS and (
+        first > 0 or last < len(clauses) - 1
+    ):
         if first > 0:
             first -= 1
         else:
@@ -126,8 +132,7 @@ def lead_of(sentence: str, kind: str, given: frozenset[str], lex: Lexicon,
 def _window(sentence: str, start: int, end: int, at: int, stop: int) -> tuple[int, int]:
     """The words of ``sentence[start:end]`` from ``WINDOW`` words before ``at`` to ``WINDOW``
     words after ``stop`` (the details the lead must hold)."""
-    toks = [(m.start(), m.end()) for m in re.finditer(r"\S+", sentence[:end])
-            if m.start() >= start]
+    toks = [(m.start(), m.end()) for m in re.finditer(r"\S+", sentence[:end]) if m.start() >= start]
     if not toks:
         return start, end
     first = next((i for i, (_a, b) in enumerate(toks) if b > at), 0)
@@ -136,13 +141,12 @@ def _window(sentence: str, start: int, end: int, at: int, stop: int) -> tuple[in
     return toks[lo][0], toks[hi][1]
 
 
-def _nearby(sentence: str, at: int, length: int, given: frozenset[str], lex: Lexicon
-            ) -> float:
+def _nearby(sentence: str, at: int, length: int, given: frozenset[str], lex: Lexicon) -> float:
     """How close the question's words (by stem, stop words aside) stand to the detail at
     ``sentence[at:at + length]``: each one within ``NEAR`` words counts 1 / (1 + its distance in
     words)."""
     before = words(sentence[:at])[-NEAR:]
-    after = words(sentence[at + length:])[:NEAR]
+    after = words(sentence[at + length :])[:NEAR]
     wanted = {stem(w) for w in given if w not in lex.stopwords and not w.isdigit()}
     score = 0.0
     for dist, w in list(enumerate(reversed(before))) + list(enumerate(after)):
@@ -166,8 +170,11 @@ def _words(text: str) -> int:
 def _breaks(openers: frozenset[str], verbs: frozenset[str]) -> re.Pattern[str]:
     o = "|".join(sorted(map(re.escape, openers)))
     v = "|".join(sorted(map(re.escape, verbs)))
-    return re.compile(rf"[;:](?=\s)|\s[\u2013\u2014-]\s|\n|,(?=\s+(?:{o})\b)"
-                      rf"|\s(?=and\s+(?:{v})\b)", re.I)
+    return re.compile(
+        rf"[;:](?=\s)|\s[\u2013\u2014-]\s|\n|,(?=\s+(?:{o})\b)"
+        rf"|\s(?=and\s+(?:{v})\b)",
+        re.I,
+    )
 
 
 def _clauses(sentence: str, lex: Lexicon) -> list[tuple[int, int]]:
@@ -178,8 +185,8 @@ def _clauses(sentence: str, lex: Lexicon) -> list[tuple[int, int]]:
     cuts = [0]
     for m in _breaks(lex.clause_openers, lex.clause_verbs).finditer(sentence):
         if m.group(0) == "\n":
-            line = sentence[sentence.rfind("\n", 0, m.start()) + 1:m.start()].strip()
-            nxt = sentence[m.end():m.end() + 12].lstrip(" \t")
+            line = sentence[sentence.rfind("\n", 0, m.start()) + 1 : m.start()].strip()
+            nxt = sentence[m.end() : m.end() + 12].lstrip(" \t")
             ends = not line or line[-1] in ".;:," or nxt[:1] == "\n"
             opens = nxt[:1].isupper() or bool(_ENUMERATOR.match(nxt))
             if not (ends or (len(line) < LONG_LINE and opens)):

@@ -24,7 +24,8 @@ def running(text: str) -> bool:
     head, a page number): what a sentence cut by a page end may run over."""
     lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
     return len(lines) <= MAX_RUNNING and all(
-        len(ln) <= MAX_RUNNING_CHARS and ln[-1] not in ".;:" for ln in lines)
+        len(ln) <= MAX_RUNNING_CHARS and ln[-1] not in ".;:" for ln in lines
+    )
 
 
 def over_page(doc: Document, start: int, end: int) -> tuple[int, str] | None:
@@ -41,7 +42,7 @@ def over_page(doc: Document, start: int, end: int) -> tuple[int, str] | None:
         return None
     nxt = doc.page_starts[page + 1] if page + 1 < len(doc.page_starts) else len(doc.text)
     at = turn
-    for line in doc.text[turn:nxt].split("\n")[:MAX_RUNNING + 1]:
+    for line in doc.text[turn:nxt].split("\n")[: MAX_RUNNING + 1]:
         head = line.lstrip()
         if head[:1].islower() or FIGURE_GLOSS.match(head):
             spans = sentence_spans(doc.text, at, min(nxt, at + MAX_OVER))

@@ -41,11 +41,11 @@ def check_question(question: object) -> str:
     if len(q) > MAX_QUESTION_CHARS:
         raise BadQuestion(
             f"The question is too long ({len(q):,} characters; the limit is "
-            f"{MAX_QUESTION_CHARS:,}). Ask one question in a sentence or two.")
+            f"{MAX_QUESTION_CHARS:,}). Ask one question in a sentence or two."
+        )
     if not re.search(r"\w", q):
         raise BadQuestion("The question has no words, only punctuation or symbols.")
     return q
-
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,18 @@ def parse(question: str, lex: Lexicon | None = None) -> ParsedQuestion:
     for i, text in enumerate(texts):
         # A later part often points back ("(b) if so, when was it published"): it is searched
         # with the first part's words too.
-        context = f"{lead} {texts[0]}".strip() if i and lead is not None and pieces[0] is not None \
-            and len(texts) > 1 and _ENUM.search(body) else lead
+        context = (
+            f"{lead} {texts[0]}".strip()
+            if i
+            and lead is not None
+            and pieces[0] is not None
+            and len(texts) > 1
+            and _ENUM.search(body)
+            else lead
+        )
         for asked in _joined_asks(text, lex):
             parts.extend(_with_trailing(asked, context, lex))
-    parts = [p for p in parts if p.terms or p.names or p.numbers] or [
-        _part(body or q, "", lex)]
+    parts = [p for p in parts if p.terms or p.names or p.numbers] or [_part(body or q, "", lex)]
     if setting:
         # A briefing before the question is searched with it, but its words are not the
         # part's: a passage need not name whom the asker is briefing.
@@ -115,7 +121,7 @@ def _setting(q: str, lex: Lexicon) -> tuple[str, str]:
     neither the kind of answer nor its focus. A statement ends with a full stop and is followed
     by a question that ends with "?" or opens with a preamble ("To ask the Minister, ...")."""
     for m in _STATEMENT_END.finditer(q):
-        setting, rest = q[: m.start() + 1], q[m.end():]
+        setting, rest = q[: m.start() + 1], q[m.end() :]
         if "?" in setting or _opens_with_preamble(setting, lex):
             return "", q
         if rest.rstrip().endswith("?") and _asks(rest, lex) or _opens_with_preamble(rest, lex):
@@ -137,7 +143,7 @@ def _strip_preamble(q: str, lex: Lexicon) -> str:
     for pat in lex.preambles:
         m = pat.match(q)
         if m and m.end() < len(q) - 3:
-            return q[m.end():].lstrip(" ,:;-")
+            return q[m.end() :].lstrip(" ,:;-")
     return q
 
 
@@ -149,18 +155,21 @@ def _enumerated(body: str) -> tuple[str, list[str]] | None:
     texts = []
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(body)
-        texts.append(re.sub(r"[\s,;:.]+(?:and|or)?[\s,;:.]*$", "", body[m.end():end]).strip())
+        texts.append(re.sub(r"[\s,;:.]+(?:and|or)?[\s,;:.]*$", "", body[m.end() : end]).strip())
     return lead, [t for t in texts if t]
 
 
 def _joined_asks(text: str, lex: Lexicon) -> list[str]:
-    """"When and where did the Committee first meet?" asks two things of one clause: "When did
+    """ "When and where did the Committee first meet?" asks two things of one clause: "When did
     the Committee first meet?" and "where did the Committee first meet?". Other texts are
     returned as they are."""
     m = re.match(r"\s*(\w+)\s*(?:,\s*)?and\s+(\w+)\s+(\S.*)$", text)
-    if not m or m.group(1).lower() not in lex.interrogatives or \
-            m.group(2).lower() not in lex.interrogatives or \
-            m.group(1).lower() == m.group(2).lower():
+    if (
+        not m
+        or m.group(1).lower() not in lex.interrogatives
+        or m.group(2).lower() not in lex.interrogatives
+        or m.group(1).lower() == m.group(2).lower()
+    ):
         return [text]
     second, rest = m.group(2), m.group(3)
     # "What and how much was agreed?": a two-word opening of the lexicon's kinds stays whole
@@ -176,17 +185,23 @@ def _with_trailing(text: str, lead: str, lex: Lexicon) -> list[Part]:
     kinds = "|".join(re.escape(k) for k in sorted(lex.trailing_kinds, key=len, reverse=True))
     # "..., and if so, how much?": the lexicon's part openers may stand between
     fill = "|".join(re.escape(w) for w in sorted(lex.part_openers - {"and"}))
-    marks = [m for m in re.finditer(rf",?\s+and\s+(?:(?:{fill})\b[\s,]*)*({kinds})\b", text,
-                                    re.I) if m.start() > 10]
+    marks = [
+        m
+        for m in re.finditer(rf",?\s+and\s+(?:(?:{fill})\b[\s,]*)*({kinds})\b", text, re.I)
+        if m.start() > 10
+    ]
     if not marks:
         return [_part(text, lead, lex)]
     m = marks[-1]  # the last one; what comes before it may end with another
-    base, tail = text[: m.start()], text[m.end():].strip(" ?")
+    base, tail = text[: m.start()], text[m.end() :].strip(" ?")
     if len(tail.split()) >= 2:
         # "..., and where was it signed": a whole clause, searched with what came before,
         # unless it names its own subject ("..., and how long does the MoU now remain in force")
-        own = [w for w in _TOKEN.findall(tail) if w.lower() not in lex.stopwords
-               and w.lower() not in lex.question_words and len(w) > 1]
+        own = [
+            w
+            for w in _TOKEN.findall(tail)
+            if w.lower() not in lex.stopwords and w.lower() not in lex.question_words and len(w) > 1
+        ]
         context = lead if len(own) >= 3 else f"{lead} {base}".strip()
         extra = _part(f"{m.group(1)} {tail}", context, lex)
     else:
@@ -229,11 +244,15 @@ def kind_of(text: str, lex: Lexicon) -> str:
 
 
 def _subordinate(text: str, low: list[str], lex: Lexicon) -> bool:
-    """"When the envoys met ..., what did ...": a "when" or "where" not followed by a verb
+    """ "When the envoys met ..., what did ...": a "when" or "where" not followed by a verb
     or a preposition, with another question word after a comma, opens a clause, not the
     question ("(a) when the Committee first met" alone is an indirect question)."""
-    if not (len(low) > 1 and low[0] in ("when", "where") and low[0] in lex.interrogatives
-            and low[1] not in lex.phrase_ends):
+    if not (
+        len(low) > 1
+        and low[0] in ("when", "where")
+        and low[0] in lex.interrogatives
+        and low[1] not in lex.phrase_ends
+    ):
         return False
     for m in re.finditer(r",((?:\s+\w+){1,3})", text):
         if any(w.lower() in lex.interrogatives for w in m.group(1).split()):
@@ -253,7 +272,7 @@ def _kind_at(low: list[str], lex: Lexicon) -> str | None:
 
 
 def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
-    """"What is the <noun> of", "which <noun>": the noun phrase after the question word, up to a
+    """ "What is the <noun> of", "which <noun>": the noun phrase after the question word, up to a
     preposition or a verb (lexicon ``phrase_ends``), says the kind by its last kind noun
     (lexicon kind_nouns: "the projected yearly cost of" asks how much) or by a body or a role
     right after the question word ("which minister", "which port authorities" ask who).
@@ -277,8 +296,9 @@ def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
 
 def _is_someone_noun(word: str, lex: Lexicon) -> bool:
     """A body or a role word, in the singular or the plural ("firms", "ministers")."""
-    return (word in lex.bodies or word in lex.titles
-            or stem(word) in _stems_of(lex.bodies | lex.titles))
+    return (
+        word in lex.bodies or word in lex.titles or stem(word) in _stems_of(lex.bodies | lex.titles)
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -306,10 +326,17 @@ def _part(text: str, lead: str, lex: Lexicon) -> Part:
             elif len(piece) > 1 and piece not in lex.generic:
                 terms.setdefault(stem(piece), piece)
     negative = any(w.lower() in lex.negation for w in _TOKEN.findall(text))
-    return Part(text=text, search=search, kind=kind, terms=terms,
-                names=names_in(search, lex), numbers=list(dict.fromkeys(numbers)),
-                negative=negative, focus=focus_of(text, lex),
-                counted=counted_of(text, lex) if kind == "how_many" else "")
+    return Part(
+        text=text,
+        search=search,
+        kind=kind,
+        terms=terms,
+        names=names_in(search, lex),
+        numbers=list(dict.fromkeys(numbers)),
+        negative=negative,
+        focus=focus_of(text, lex),
+        counted=counted_of(text, lex) if kind == "how_many" else "",
+    )
 
 
 def counted_of(text: str, lex: Lexicon) -> str:
@@ -324,7 +351,7 @@ def counted_of(text: str, lex: Lexicon) -> str:
             after = i + 2
         if after is None:
             continue
-        for w in toks[after: after + 3]:
+        for w in toks[after : after + 3]:
             if w not in lex.stopwords and w not in lex.generic and not w.isdigit():
                 return stem(w)
     return ""
@@ -339,8 +366,15 @@ def focus_of(text: str, lex: Lexicon, n: int = 3) -> list[str]:
     out: list[str] = []
     pieces = [p for t in toks[start:] for p in re.split(r"[-’'.]", t) if p]
     for t in pieces:
-        if (t in lex.stopwords or t in lex.question_words or t in lex.generic
-                or t in lex.phrase_ends or t in lex.kind_nouns or len(t) < 2 or t.isdigit()):
+        if (
+            t in lex.stopwords
+            or t in lex.question_words
+            or t in lex.generic
+            or t in lex.phrase_ends
+            or t in lex.kind_nouns
+            or len(t) < 2
+            or t.isdigit()
+        ):
             continue
         out.append(stem(t))
         if len(out) >= n:
@@ -353,8 +387,9 @@ def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
     or question words, months or weekdays ("Joint Working Committee", "Anwar Ibrahim"), and
     acronyms anywhere ("UAE")."""
     lex = lex or lexicon()
-    toks = [(re.sub(r"['’]s$", "", m.group(0)).rstrip(".’'"), m.start())
-            for m in _TOKEN.finditer(text)]
+    toks = [
+        (re.sub(r"['’]s$", "", m.group(0)).rstrip(".’'"), m.start()) for m in _TOKEN.finditer(text)
+    ]
     runs: list[list[str]] = []
     current: list[str] = []
     for i, (tok, start) in enumerate(toks):
@@ -362,12 +397,22 @@ def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
         acronym = _is_acronym(tok)
         sentence_start = i == 0 or text[:start].rstrip()[-1:] in ".?!:;("
         capital = tok[:1].isupper() and not sentence_start
-        plain = low in lex.stopwords or low in lex.question_words or low in lex.months \
-            or low in lex.weekdays or low in lex.roles or low in lex.titles
+        plain = (
+            low in lex.stopwords
+            or low in lex.question_words
+            or low in lex.months
+            or low in lex.weekdays
+            or low in lex.roles
+            or low in lex.titles
+        )
         if acronym or (capital and not plain):
             current.append(tok)
-        elif current and low in lex.name_connectors and i + 1 < len(toks) \
-                and toks[i + 1][0][:1].isupper():
+        elif (
+            current
+            and low in lex.name_connectors
+            and i + 1 < len(toks)
+            and toks[i + 1][0][:1].isupper()
+        ):
             current.append(tok)
         else:
             if current:
@@ -380,8 +425,7 @@ def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
         while run and run[-1].lower() in lex.name_connectors:
             run = run[:-1]
         content = [t for t in run if t.lower() not in lex.name_connectors]
-        if not content or all(t.lower() in lex.bodies or t.lower() in lex.roles
-                              for t in content):
+        if not content or all(t.lower() in lex.bodies or t.lower() in lex.roles for t in content):
             continue  # "the Ministry", "the Committee": a body, not a name
         stems = tuple(stem(p) for t in content for p in re.split(r"[-’']", t) if p)
         if len(content) == 1 and _is_acronym(content[0]):

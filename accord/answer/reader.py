@@ -65,8 +65,9 @@ def _clean(text: str) -> str:
     return text
 
 
-def reader_input(question: str, sentence: str, heading: str = "",
-                 previous: str = "") -> tuple[str, str]:
+def reader_input(
+    question: str, sentence: str, heading: str = "", previous: str = ""
+) -> tuple[str, str]:
     """The model's two texts: ``(question, sentence [SEP] heading | previous)``.
 
     Whitespace is collapsed; the heading is cut to its first ``MAX_HEADING_CHARS`` characters
@@ -91,12 +92,16 @@ class Encoded:
     sentence_offsets: list[list[tuple[int, int]]]  # per sentence token: chars in the sentence
 
     def feeds(self) -> dict[str, np.ndarray]:
-        return {"input_ids": self.input_ids, "attention_mask": self.attention_mask,
-                "token_type_ids": self.token_type_ids}
+        return {
+            "input_ids": self.input_ids,
+            "attention_mask": self.attention_mask,
+            "token_type_ids": self.token_type_ids,
+        }
 
 
-def encode(tokenizer: Any, pairs: Sequence[tuple[str, str]],
-           max_length: int = MAX_LENGTH) -> Encoded:
+def encode(
+    tokenizer: Any, pairs: Sequence[tuple[str, str]], max_length: int = MAX_LENGTH
+) -> Encoded:
     """Token ids for ``reader_input`` pairs: ``[CLS] question [SEP] sentence [SEP] context
     [SEP]``, question capped at ``MAX_QUESTION_TOKENS``; when too long the context's tokens are
     cut first (from its end), the sentence's only when the context is gone.
@@ -112,10 +117,10 @@ def encode(tokenizer: Any, pairs: Sequence[tuple[str, str]],
         q = encs[2 * i].ids[:MAX_QUESTION_TOKENS]
         b_ids, b_off = encs[2 * i + 1].ids, encs[2 * i + 1].offsets
         cut = b_ids.index(sep) if sep in b_ids else len(b_ids)
-        sent, ctx = b_ids[:cut], b_ids[cut + 1:]
+        sent, ctx = b_ids[:cut], b_ids[cut + 1 :]
         room = max_length - 3 - len(q)  # [CLS], [SEP] after question, final [SEP]
         if len(sent) + 1 + len(ctx) > room:
-            ctx = ctx[:max(0, room - len(sent) - 1)]
+            ctx = ctx[: max(0, room - len(sent) - 1)]
         if not ctx:
             sent = sent[:room]
             tail = [sep]
@@ -126,21 +131,22 @@ def encode(tokenizer: Any, pairs: Sequence[tuple[str, str]],
         rows.append(ids)
         types.append([0] * first + [1] * (len(ids) - first))
         spans.append((first, first + len(sent)))
-        offsets.append([tuple(o) for o in b_off[:len(sent)]])
+        offsets.append([tuple(o) for o in b_off[: len(sent)]])
     width = max((len(r) for r in rows), default=0)
     n = len(rows)
     input_ids = np.full((n, width), pad, dtype=np.int64)
     mask = np.zeros((n, width), dtype=np.int64)
     type_ids = np.zeros((n, width), dtype=np.int64)
     for i, (r, t) in enumerate(zip(rows, types, strict=True)):
-        input_ids[i, :len(r)] = r
-        mask[i, :len(r)] = 1
-        type_ids[i, :len(t)] = t
+        input_ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
+        type_ids[i, : len(t)] = t
     return Encoded(input_ids, mask, type_ids, spans, offsets)
 
 
-def best_span(start: np.ndarray, end: np.ndarray, first: int, stop: int,
-              max_tokens: int = 30) -> tuple[int, int, float]:
+def best_span(
+    start: np.ndarray, end: np.ndarray, first: int, stop: int, max_tokens: int = 30
+) -> tuple[int, int, float]:
     """The (start, end) token positions in [first, stop) maximising start + end logits, with
     end >= start and at most ``max_tokens`` tokens; and that summed logit."""
     if stop <= first:
@@ -148,8 +154,9 @@ def best_span(start: np.ndarray, end: np.ndarray, first: int, stop: int,
     s, e = start[first:stop], end[first:stop]
     total = s[:, None] + e[None, :]
     n = len(s)
-    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(np.ones((n, n), dtype=bool),
-                                                          k=max_tokens)
+    band = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(
+        np.ones((n, n), dtype=bool), k=max_tokens
+    )
     total = np.where(band, total, -np.inf)
     i, j = np.unravel_index(int(np.argmax(total)), total.shape)
     return first + int(i), first + int(j), float(total[i, j])
@@ -180,8 +187,9 @@ def _as_candidate(c: Any) -> ReaderCandidate:
         return ReaderCandidate(c)
     if isinstance(c, tuple | list):
         return ReaderCandidate(*c)
-    return ReaderCandidate(str(c.sentence), str(getattr(c, "heading", "") or ""),
-                           str(getattr(c, "previous", "") or ""))
+    return ReaderCandidate(
+        str(c.sentence), str(getattr(c, "heading", "") or ""), str(getattr(c, "previous", "") or "")
+    )
 
 
 class Reader:
@@ -213,8 +221,7 @@ class Reader:
         onnxruntime session is made on first use. Raises ConfigError naming the folder when a
         file is missing or was written for another format."""
         folder = Path(directory) if directory is not None else DEFAULT_DIR
-        missing = [f for f in (MODEL_FILE, META_FILE, TOKENIZER_FILE)
-                   if not (folder / f).is_file()]
+        missing = [f for f in (MODEL_FILE, META_FILE, TOKENIZER_FILE) if not (folder / f).is_file()]
         if missing:
             raise ConfigError(f"reader model not found: {folder} lacks {', '.join(missing)}")
         try:
@@ -226,7 +233,8 @@ class Reader:
         if meta.get("format") != FORMAT or meta.get("input_format") != INPUT_FORMAT:
             raise ConfigError(
                 f"reader model in {folder} has format {meta.get('format')}/input format "
-                f"{meta.get('input_format')}; this Accord reads {FORMAT}/{INPUT_FORMAT}")
+                f"{meta.get('input_format')}; this Accord reads {FORMAT}/{INPUT_FORMAT}"
+            )
         return cls(folder, meta, threads)
 
     def _ready(self) -> tuple[Any, Any]:
@@ -244,11 +252,13 @@ class Reader:
                 opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
                 opts.log_severity_level = 3
                 try:
-                    session = ort.InferenceSession(str(self.directory / MODEL_FILE), opts,
-                                                   providers=["CPUExecutionProvider"])
+                    session = ort.InferenceSession(
+                        str(self.directory / MODEL_FILE), opts, providers=["CPUExecutionProvider"]
+                    )
                 except Exception as exc:  # a truncated or foreign file
-                    raise ConfigError(f"reader model in {self.directory} cannot be loaded: "
-                                      f"{exc}") from exc
+                    raise ConfigError(
+                        f"reader model in {self.directory} cannot be loaded: {exc}"
+                    ) from exc
                 self._tokenizer, self._session = tok, session
             return self._session, self._tokenizer
 
@@ -270,8 +280,9 @@ class Reader:
         logits, spans = self._read(question, candidates)
         return self.calibrate(logits), spans
 
-    def read_some(self, question: str, candidates: Sequence[Any], ids: Sequence[int]
-                  ) -> tuple[np.ndarray, np.ndarray]:
+    def read_some(
+        self, question: str, candidates: Sequence[Any], ids: Sequence[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``read`` for the candidates at ``ids`` only (the reader costs a model run each);
         every other candidate gets a little less than the least of those (0 when none is
         read), as unembedded sentences get a little less similarity."""
@@ -288,13 +299,15 @@ class Reader:
         return probs, conf
 
     def _read(self, question: str, candidates: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [reader_input(question, c.sentence, c.heading, c.previous)
-                 for c in map(_as_candidate, candidates)]
+        pairs = [
+            reader_input(question, c.sentence, c.heading, c.previous)
+            for c in map(_as_candidate, candidates)
+        ]
         out = np.zeros(len(pairs), dtype=np.float32)
         conf = np.zeros(len(pairs), dtype=np.float32)
         order = np.argsort([len(a) + len(b) for a, b in pairs], kind="stable")  # less padding
         for i in range(0, len(order), BATCH):
-            idx = order[i:i + BATCH]
+            idx = order[i : i + BATCH]
             enc, logits, spans = self._run([pairs[j] for j in idx])
             for k, j in enumerate(idx):
                 first, stop = enc.sentence_tokens[k]
@@ -323,14 +336,14 @@ class Reader:
         ``previous``) attributes."""
         return self.calibrate(self.logits(question, candidates))
 
-    def span(self, question: str, candidate: Any,
-             min_probability: float = 0.5) -> tuple[int, int] | None:
+    def span(
+        self, question: str, candidate: Any, min_probability: float = 0.5
+    ) -> tuple[int, int] | None:
         """``(start, end)`` character offsets of the answer words inside the candidate's
         sentence (whitespace-collapsed as in ``reader_input``; equal to the sentence when it has
         single spaces), or None when the sentence scores below ``min_probability``."""
         c = _as_candidate(candidate)
-        enc, logits, spans = self._run([reader_input(question, c.sentence, c.heading,
-                                                     c.previous)])
+        enc, logits, spans = self._run([reader_input(question, c.sentence, c.heading, c.previous)])
         first, stop = enc.sentence_tokens[0]
         score = self.combine(float(logits[0]), spans[0], first, stop)
         if float(self.calibrate(np.array([score]))[0]) < min_probability:

@@ -46,10 +46,16 @@ class AnswerPipeline(Protocol):
     @property
     def extractive(self) -> _Sentences: ...
 
-    def retrieve(self, question: str, filters: Filters | None = None, k: int | None = None,
-                 mode: str = "hybrid") -> list[RetrievedChunk]: ...
+    def retrieve(
+        self,
+        question: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        mode: str = "hybrid",
+    ) -> list[RetrievedChunk]: ...
 
     def registry(self) -> Registry | None: ...
+
 
 # A bibliographic reference ("..., Wellington, 1985, pp. 425-31") is an editor's note, not an event.
 _PAGE_REFERENCE = re.compile(r"\bpp?\.\s*\d")
@@ -61,9 +67,15 @@ class Entry:
     citation: Citation
 
 
-def timeline(qa: AnswerPipeline, topic: str, audience: Audience | None = None, k: int = 40,
-             limit: int = 25, until: str | None = None, since: str | None = None
-             ) -> tuple[list[Entry], int]:
+def timeline(
+    qa: AnswerPipeline,
+    topic: str,
+    audience: Audience | None = None,
+    k: int = 40,
+    limit: int = 25,
+    until: str | None = None,
+    since: str | None = None,
+) -> tuple[list[Entry], int]:
     """(entries in date order, documents left out for having no date); only entries dated
     within [``since``, ``until``] when given."""
     filters = Filters(audience=audience, since=since, until=until)
@@ -76,8 +88,12 @@ def timeline(qa: AnswerPipeline, topic: str, audience: Audience | None = None, k
         base = int(ch.metadata.get("char_start", 0))
         for s, e in sentence_spans(ch.text):
             sent = ch.text[s:e]
-            if (len(sent.split()) < 6 or is_heading(sent) or FOOTER.search(sent)
-                    or _PAGE_REFERENCE.search(sent)):
+            if (
+                len(sent.split()) < 6
+                or is_heading(sent)
+                or FOOTER.search(sent)
+                or _PAGE_REFERENCE.search(sent)
+            ):
                 continue  # headings, page footers and references to books are not events
             held = TextTerms.of(sent).stems
             score = sum(w for t, w in weights.items() if t in held) + ch.score
@@ -95,7 +111,7 @@ def timeline(qa: AnswerPipeline, topic: str, audience: Audience | None = None, k
             continue  # an instrument's signing date can fall outside its metadata date's range
         doc = qa.documents.document(source) if qa.documents else None
         base = int(ch.metadata.get("char_start", 0))
-        quote = doc.text[s:e] if doc else ch.text[s - base:e - base]
+        quote = doc.text[s:e] if doc else ch.text[s - base : e - base]
         entries.append(Entry(str(date), make_citation(0, ch, quote, s, e, 1.0)))
     entries.sort(key=lambda x: (x.date, x.citation.source))
     entries = entries[:limit]

@@ -50,9 +50,11 @@ def phrases(path: str | None = None) -> Phrases:
         connectors=frozenset(str(c) for c in data["reference_connectors"]),
         self_re=re.compile("|".join(data["self_subjects"])),
         other_re=re.compile(r"\b(?:the|an|any|that)\s+(?:" + alt + r")\b"),
-        triggers={kind: tuple(re.compile(p) for p in data.get(kind) or [])
-                  for kind in RELATION_KINDS},
-        on_signature=re.compile(str(data["takes_effect_on_signature"]), re.I))
+        triggers={
+            kind: tuple(re.compile(p) for p in data.get(kind) or []) for kind in RELATION_KINDS
+        },
+        on_signature=re.compile(str(data["takes_effect_on_signature"]), re.I),
+    )
 
 
 def _canonical(noun: str) -> str:
@@ -132,10 +134,11 @@ def relations_in(text: str, sentence_start: SentenceStart) -> Iterator[Clause]:
                     continue
                 ref, end = got
                 if kind in _SELF_KINDS and not speaks_of_itself(
-                        text[sentence_start(m.start()):m.start()]):
+                    text[sentence_start(m.start()) : m.start()]
+                ):
                     continue
                 after = _DATE_AFTER.match(text, end)
-                date_text = ref + (" " + text[after.end():after.end() + 40] if after else "")
+                date_text = ref + (" " + text[after.end() : after.end() + 40] if after else "")
                 lead = "the " if not ref.lower().startswith(("the ", "their ")) else ""
                 yield Clause(kind, lead + ref, date_text, m.start(), end)
 

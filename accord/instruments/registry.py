@@ -48,17 +48,20 @@ from accord.instruments.terms import (
 )
 from accord.language.lexicon import lexicon
 
-_DEFINED = re.compile(r"(?P<ref>(?:the\s+)?(?:Memorandum of Understanding|Agreement|Treaty|"
-                      r"Protocol|Arrangement|Convention|Exchange of Notes|Joint Declaration)"
-                      r"[^()\"]{0,200}?)\s+signed\s+(?:at\s+(?P<place>[A-Z][\w .'-]{1,40}?)\s+)?"
-                      r"on\s+(?P<date>" + DATE + r")[^()]{0,40}?\(\s*(?:hereinafter|"
-                      r"hereafter)\s+(?:referred\s+to\s+as|called)\s+[\"“](?P<term>[^\"”]{2,40})"
-                      r"[\"”]\s*\)")
+_DEFINED = re.compile(
+    r"(?P<ref>(?:the\s+)?(?:Memorandum of Understanding|Agreement|Treaty|"
+    r"Protocol|Arrangement|Convention|Exchange of Notes|Joint Declaration)"
+    r"[^()\"]{0,200}?)\s+signed\s+(?:at\s+(?P<place>[A-Z][\w .'-]{1,40}?)\s+)?"
+    r"on\s+(?P<date>" + DATE + r")[^()]{0,40}?\(\s*(?:hereinafter|"
+    r"hereafter)\s+(?:referred\s+to\s+as|called)\s+[\"“](?P<term>[^\"”]{2,40})"
+    r"[\"”]\s*\)"
+)
 _CHANGE = re.compile(
     r"(?:(?:Sub-?paragraph|sub-?paragraph)\s+\((?P<sub>[a-z]{1,3})\)\s+of\s+)?"
     r"(?:(?:Paragraph|paragraph)\s+(?P<para>\d{1,2})\s+of\s+)?Article\s+(?P<art>\d{1,3})\s+of\s+"
     r"(?P<target>the\s+[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3})\s+shall\s+be\s+(?P<verb>replaced|"
-    r"amended|deleted|substituted)")
+    r"amended|deleted|substituted)"
+)
 
 
 def _words(text: str) -> int:
@@ -115,18 +118,37 @@ class Instrument:
             return None if e is None else {"start": e.start, "end": e.end, "text": e.text}
 
         return {
-            "source": self.source, "title": self.title, "type": self.doc_type,
-            "signed": self.signed, "signed_evidence": ev(self.signed_evidence),
-            "entry_into_force": self.entry_into_force, "entry_evidence": ev(self.entry_evidence),
-            "term_months": self.term_months, "term_evidence": ev(self.term_evidence),
-            "renews": self.renews, "expires": self.expires,
-            "relations": [{"kind": r.kind, "target_ref": r.target_ref,
-                           "target_date": r.target_date, "target": r.target,
-                           "evidence": ev(r.evidence),
-                           "changes": [{"article": c.article, "verb": c.verb,
-                                        "evidence": ev(c.evidence),
-                                        "new_text": ev(c.new_text)} for c in r.changes]}
-                          for r in self.relations]}
+            "source": self.source,
+            "title": self.title,
+            "type": self.doc_type,
+            "signed": self.signed,
+            "signed_evidence": ev(self.signed_evidence),
+            "entry_into_force": self.entry_into_force,
+            "entry_evidence": ev(self.entry_evidence),
+            "term_months": self.term_months,
+            "term_evidence": ev(self.term_evidence),
+            "renews": self.renews,
+            "expires": self.expires,
+            "relations": [
+                {
+                    "kind": r.kind,
+                    "target_ref": r.target_ref,
+                    "target_date": r.target_date,
+                    "target": r.target,
+                    "evidence": ev(r.evidence),
+                    "changes": [
+                        {
+                            "article": c.article,
+                            "verb": c.verb,
+                            "evidence": ev(c.evidence),
+                            "new_text": ev(c.new_text),
+                        }
+                        for c in r.changes
+                    ],
+                }
+                for r in self.relations
+            ],
+        }
 
 
 def _sentence_at(source: str, text: str, start: int, end: int) -> Evidence:
@@ -162,8 +184,9 @@ def _quoted_after(text: str, pos: int, limit: int = 4000) -> tuple[int, int] | N
 def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
     """What ``text`` (with its metadata ``meta``: title, doc_type, date, extra) says of itself."""
     extra = meta.get("extra") or {}
-    inst = Instrument(source, str(meta.get("title") or ""), str(meta.get("doc_type") or "other"),
-                      meta.get("date"))
+    inst = Instrument(
+        source, str(meta.get("title") or ""), str(meta.get("doc_type") or "other"), meta.get("date")
+    )
     m = SIGNED_ON.search(text)
     if m:
         date = parse_date(m.group(1))
@@ -177,8 +200,9 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
 
     def own(m: re.Match[str]) -> bool:
         """The clause has this document as subject and is not quoted from another."""
-        return (not _looks_quoted(text, m.start())
-                and speaks_of_itself(text[starts(m.start()):m.start()]))
+        return not _looks_quoted(text, m.start()) and speaks_of_itself(
+            text[starts(m.start()) : m.start()]
+        )
 
     if inst.entry_into_force is None:
         m = next((x for x in phrases().on_signature.finditer(text) if own(x)), None)
@@ -203,8 +227,11 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
     defined = {}
     for m in _DEFINED.finditer(text):
         ref = " ".join(m.group("ref").split())
-        defined[m.group("term").lower()] = (ref, parse_date(m.group("date")),
-                                            _sentence_at(source, text, m.start(), m.end()))
+        defined[m.group("term").lower()] = (
+            ref,
+            parse_date(m.group("date")),
+            _sentence_at(source, text, m.start(), m.end()),
+        )
     by_target: dict[str, Relation] = {}
     for m in _CHANGE.finditer(text):
         term = " ".join(m.group("target").split()).lower()
@@ -213,14 +240,21 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
         if rel is None:
             rel = by_target[term] = Relation("amends", ref, date, evidence=ev0)
             inst.relations.append(rel)
-        article = m.group("art") + (f"({m.group('para')})" if m.group("para") else "") + (
-            f"({m.group('sub')})" if m.group("sub") else "")
+        article = (
+            m.group("art")
+            + (f"({m.group('para')})" if m.group("para") else "")
+            + (f"({m.group('sub')})" if m.group("sub") else "")
+        )
         span = _quoted_after(text, m.end())
-        new = Evidence(source, span[0], span[1], text[span[0]:span[1]]) if span else None
-        rel.changes.append(Change(article, m.group("verb"), new,
-                                  _sentence_at(source, text, m.start(), m.end())))
-    for kind, key in (("amends", "amends"), ("supersedes", "supersedes"),
-                      ("terminates", "terminates")):
+        new = Evidence(source, span[0], span[1], text[span[0] : span[1]]) if span else None
+        rel.changes.append(
+            Change(article, m.group("verb"), new, _sentence_at(source, text, m.start(), m.end()))
+        )
+    for kind, key in (
+        ("amends", "amends"),
+        ("supersedes", "supersedes"),
+        ("terminates", "terminates"),
+    ):
         for value in _as_list(extra.get(key)):
             inst.relations.append(Relation(kind, value, None))
     for c in relations_in(text, starts):
@@ -232,8 +266,9 @@ def read_instrument(source: str, text: str, meta: dict[str, Any]) -> Instrument:
             ref, date = defined_ref[0], defined_ref[1]
         if any(r.kind == c.kind and _same_reference(r, ref, date) for r in inst.relations):
             continue  # one relation per instrument named, however often the text names it
-        inst.relations.append(Relation(c.kind, ref, date,
-                                       evidence=_sentence_at(source, text, c.start, c.end)))
+        inst.relations.append(
+            Relation(c.kind, ref, date, evidence=_sentence_at(source, text, c.start, c.end))
+        )
     return inst
 
 
@@ -255,9 +290,9 @@ def _as_list(value: Any) -> list[str]:
 def _looks_quoted(text: str, pos: int) -> bool:
     """``pos`` lies inside a quoted passage that opened on the same paragraph."""
     start = text.rfind("\n\n", 0, pos)
-    segment = text[start + 1 if start != -1 else 0:pos]
+    segment = text[start + 1 if start != -1 else 0 : pos]
     # straight quotes pair up by parity; a curly quote is open while “ outnumber ”
-    return segment.count("\"") % 2 == 1 or segment.count("“") > segment.count("”")
+    return segment.count('"') % 2 == 1 or segment.count("“") > segment.count("”")
 
 
 @dataclass
@@ -327,8 +362,10 @@ class Registry:
                 if rel.kind == "amends":
                     st.amended_by.append((other.source, rel))
                 elif rel.kind in ("supersedes", "terminates"):
-                    st.state, st.superseded_by = ("superseded" if rel.kind == "supersedes"
-                                                  else "terminated"), other.source
+                    st.state, st.superseded_by = (
+                        ("superseded" if rel.kind == "supersedes" else "terminated"),
+                        other.source,
+                    )
         term = inst.term_months
         for other_source, rel in st.amended_by:
             for c in rel.changes:
@@ -344,8 +381,9 @@ class Registry:
                 st.state = "expired"
         return st
 
-    def amendment_for(self, source: str, article: str, as_of: str | None = None
-                      ) -> tuple[str, Change] | None:
+    def amendment_for(
+        self, source: str, article: str, as_of: str | None = None
+    ) -> tuple[str, Change] | None:
         """The change, in force on ``as_of``, that replaced ``article`` ("9(2)") of ``source``
         (or the whole article it belongs to), with the amending instrument's source."""
         st = self.status(source, as_of)
@@ -358,8 +396,7 @@ class Registry:
 
 def _content(text: str) -> set[str]:
     lex = lexicon()
-    return {w for w in re.findall(r"[a-z]+", text.lower())
-            if w not in lex.stopwords and len(w) > 2}
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if w not in lex.stopwords and len(w) > 2}
 
 
 _ARTICLE = re.compile(r"\bArticle\s+(\d{1,3})\b", re.I)
@@ -370,7 +407,7 @@ _ARTICLE_LINE = re.compile(r"(?m)^\s*(?:ARTICLE|Article)\s+(\d{1,3})\b")
 
 
 def article_of(text: str, start: int, sentence: str) -> str | None:
-    """"9(2)" for the sentence "2. This MoU shall remain ..." that starts at ``start`` of
+    """ "9(2)" for the sentence "2. This MoU shall remain ..." that starts at ``start`` of
     ``text`` under the heading line "Article 9 - Duration"."""
     heads = list(_ARTICLE_LINE.finditer(text, 0, start))
     if not heads:
@@ -386,6 +423,11 @@ def registry_of(documents: Any) -> Registry:
     for src in documents.sources_of_type("mou"):
         d = documents.document(src)
         if d is not None:
-            insts.append(read_instrument(src, d.text, {"title": d.title, "doc_type": d.doc_type,
-                                                       "date": d.date, "extra": d.extra}))
+            insts.append(
+                read_instrument(
+                    src,
+                    d.text,
+                    {"title": d.title, "doc_type": d.doc_type, "date": d.date, "extra": d.extra},
+                )
+            )
     return Registry(insts)

@@ -13,27 +13,41 @@ import re
 from accord.language.lexicon import lexicon
 
 _MONTHS = lexicon().month_order
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-          r"December)")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)"
+)
 # "14 November 2023", "26th day of October, 2025", "the 26th of October 2025", "March 3, 2019"
-DATE = (r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?" + _MONTH + r",?\s+\d{4}|"
-         + _MONTH + r"\s+\d{1,2},?\s+\d{4})")
+DATE = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?"
+    + _MONTH
+    + r",?\s+\d{4}|"
+    + _MONTH
+    + r"\s+\d{1,2},?\s+\d{4})"
+)
 # The instrument's own signing block: "DONE at Port Aldric on 14 November 2023", "Done at Puglia,
 # Italy, this 13th day of June, 2024", "Signed at Chequers, Buckinghamshire, on September 18, 2025".
-SIGNED_ON = re.compile(r"\b(?:DONE|Done|SIGNED|Signed)\s+(?:at|in)\s+(?:(?!\n\s*\n)[^;]){2,90}?"
-                        r"(?:,\s*)?\b(?:on|this)\s+(?:the\s+)?(" + DATE + r")")
-ENTRY_DATE = re.compile(r"shall\s+(?:enter|come)\s+into\s+(?:force|effect)\s+on\s+(" + DATE
-                         + r")", re.I)
-TERM = re.compile(r"shall\s+remain\s+in\s+(?:force|effect)\s+(?:for\s+)?"
-                   r"(?:a\s+(?:period|term)\s+of\s+)?(?P<words>[a-z\-]+\s+)?\(?"
-                   r"(?P<n>\d{1,3})?\)?\s*(?P<unit>years?|months?)", re.I)
+SIGNED_ON = re.compile(
+    r"\b(?:DONE|Done|SIGNED|Signed)\s+(?:at|in)\s+(?:(?!\n\s*\n)[^;]){2,90}?"
+    r"(?:,\s*)?\b(?:on|this)\s+(?:the\s+)?(" + DATE + r")"
+)
+ENTRY_DATE = re.compile(
+    r"shall\s+(?:enter|come)\s+into\s+(?:force|effect)\s+on\s+(" + DATE + r")", re.I
+)
+TERM = re.compile(
+    r"shall\s+remain\s+in\s+(?:force|effect)\s+(?:for\s+)?"
+    r"(?:a\s+(?:period|term)\s+of\s+)?(?P<words>[a-z\-]+\s+)?\(?"
+    r"(?P<n>\d{1,3})?\)?\s*(?P<unit>years?|months?)",
+    re.I,
+)
 RENEW = re.compile(r"\b(?:automatically|tacitly)\s+(?:be\s+)?(?:renewed|extended)\b", re.I)
 
 
 def parse_date(text: str) -> str | None:
     """An ISO date from "14 November 2023" or "November 14, 2023"; None when not a date."""
-    m = re.search(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?([A-Za-z]+),?\s+(\d{4})",
-                  text)
+    m = re.search(
+        r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?([A-Za-z]+),?\s+(\d{4})", text
+    )
     if m and m.group(2).lower() in _MONTHS:
         d, mo, y = int(m.group(1)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(3))
     else:
@@ -48,14 +62,18 @@ def parse_date(text: str) -> str | None:
 
 
 # "five years", "ten years": number words from the lexicon.
-_NUMBER_WORDS = {w: int(n) for w, n in {**lexicon().evidence_numbers,
-                                         **lexicon().claim_numbers}.items()}
+_NUMBER_WORDS = {
+    w: int(n) for w, n in {**lexicon().evidence_numbers, **lexicon().claim_numbers}.items()
+}
 
 
 def term_months(m: re.Match[str]) -> int | None:
     """The months of a ``TERM`` match ("five (5) years" -> 60); None when no number is read."""
-    n = int(m.group("n")) if m.group("n") else _NUMBER_WORDS.get(
-        (m.group("words") or "").strip().lower())
+    n = (
+        int(m.group("n"))
+        if m.group("n")
+        else _NUMBER_WORDS.get((m.group("words") or "").strip().lower())
+    )
     if n is None:
         return None
     return n * (12 if m.group("unit").lower().startswith("year") else 1)

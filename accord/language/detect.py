@@ -23,8 +23,10 @@ NAMES = {ENGLISH: "English", MALAY: "Malay"}
 
 @functools.lru_cache(maxsize=1)
 def _profiles() -> dict[str, frozenset[str]]:
-    return {lang: frozenset(str(ws).split())
-            for lang, ws in (malay_data().get("profiles") or {}).items()}
+    return {
+        lang: frozenset(str(ws).split())
+        for lang, ws in (malay_data().get("profiles") or {}).items()
+    }
 
 
 @functools.lru_cache(maxsize=1)
@@ -33,7 +35,7 @@ def malay_stopwords() -> frozenset[str]:
 
 
 def detect(text: str, min_hits: int = 1) -> str:
-    """"en", "ms", or "und" when neither language's function words are there (a name, a
+    """ "en", "ms", or "und" when neither language's function words are there (a name, a
     number) or both are equally there. Looks at the first 400 words."""
     toks = words(text)[:400]
     profiles = _profiles()
@@ -83,10 +85,12 @@ def embedding_notice(question_language: str, model_name: str) -> str | None:
     if question_language in (ENGLISH, UNKNOWN) or not english_only(model_name):
         return None
     lang = NAMES.get(question_language, question_language)
-    return (f"The embedding model ({model_name}) understands English only: this {lang} "
-            f"question was matched to {lang} text by its words, not its meaning. An admin can "
-            f"set ACCORD_EMBEDDING_MODEL={multilingual_model()} (a multilingual "
-            "sentence-transformers model) and re-ingest with --full.")
+    return (
+        f"The embedding model ({model_name}) understands English only: this {lang} "
+        f"question was matched to {lang} text by its words, not its meaning. An admin can "
+        f"set ACCORD_EMBEDDING_MODEL={multilingual_model()} (a multilingual "
+        "sentence-transformers model) and re-ingest with --full."
+    )
 
 
 class _Passage(Protocol):
@@ -107,7 +111,15 @@ def prefer_language(chunks: list[P], language: str) -> list[P]:
     ``language`` when retrieval found that version; other documents are left as they are."""
     if language == UNKNOWN:
         return chunks
-    have = {c.source for c in chunks if c.metadata.get("language") == language
-            and c.metadata.get("doc_languages")}
-    return [c for c in chunks if c.source not in have or not c.metadata.get("doc_languages")
-            or c.metadata.get("language") in (language, UNKNOWN, None)]
+    have = {
+        c.source
+        for c in chunks
+        if c.metadata.get("language") == language and c.metadata.get("doc_languages")
+    }
+    return [
+        c
+        for c in chunks
+        if c.source not in have
+        or not c.metadata.get("doc_languages")
+        or c.metadata.get("language") in (language, UNKNOWN, None)
+    ]

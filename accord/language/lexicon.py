@@ -55,8 +55,10 @@ _DOUBLED_L = re.compile(r"^(\w+l)l(ed|ing|er|ers|or|ors)$")
 @functools.lru_cache(maxsize=1)
 def _spellings() -> tuple[tuple[tuple[str, str], ...], frozenset[str]]:
     data = yaml.safe_load(SPELLINGS_FILE.read_text(encoding="utf-8")) or {}
-    pairs = sorted(((str(k).lower(), str(v).lower()) for k, v in (data.get("words") or {}).items()),
-                   key=lambda kv: -len(kv[0]))
+    pairs = sorted(
+        ((str(k).lower(), str(v).lower()) for k, v in (data.get("words") or {}).items()),
+        key=lambda kv: -len(kv[0]),
+    )
     return tuple(pairs), frozenset(str(w).lower() for w in data.get("doubled_l") or [])
 
 
@@ -72,7 +74,7 @@ def spelling(word: str) -> str:
     pairs, doubled = _spellings()
     for uk, us in pairs:
         if w.startswith(uk):
-            return us + w[len(uk):]
+            return us + w[len(uk) :]
     m = _DOUBLED_L.match(w)
     if m and m.group(1) in doubled:
         return m.group(1) + m.group(2)
@@ -177,9 +179,12 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     """The lexicon in ``path`` (default: the shipped file), read once per process."""
     p = Path(path) if path else LEXICON_FILE
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    acronyms = {str(k).lower(): tuple(stem(w) for w in _words(str(v))
-                                      if w not in ("of", "and", "the", "for"))
-                for k, v in (data.get("acronyms") or {}).items()}
+    acronyms = {
+        str(k).lower(): tuple(
+            stem(w) for w in _words(str(v)) if w not in ("of", "and", "the", "for")
+        )
+        for k, v in (data.get("acronyms") or {}).items()
+    }
     countries: dict[str, str] = {}
     for country, aliases in (data.get("countries") or {}).items():
         countries[str(country).lower()] = str(country)
@@ -192,38 +197,53 @@ def load_lexicon(path: str | None = None) -> Lexicon:
             kinds.append((tuple(_words(str(o))), str(kind)))
     kinds.sort(key=lambda x: -len(x[0]))
     return Lexicon(
-        stopwords=_set(data, "stopwords"), bm25_stopwords=_set(data, "bm25_stopwords"),
+        stopwords=_set(data, "stopwords"),
+        bm25_stopwords=_set(data, "bm25_stopwords"),
         question_words=_set(data, "question_words"),
         interrogatives=_set(data, "interrogatives"),
-        noun_interrogatives=_set(data, "noun_interrogatives"), generic=_set(data, "generic"),
-        roles=_set(data, "roles"), bodies=_set(data, "bodies"),
+        noun_interrogatives=_set(data, "noun_interrogatives"),
+        generic=_set(data, "generic"),
+        roles=_set(data, "roles"),
+        bodies=_set(data, "bodies"),
         titles=_set(data, "titles"),
-        months=_set(data, "months"), weekdays=_set(data, "weekdays"),
-        number_words=_set(data, "number_words"), money=_set(data, "money"),
-        time_units=_set(data, "time_units"), measure_units=_set(data, "measure_units"),
-        ordinals=_set(data, "ordinals"), place_prepositions=_set(data, "place_prepositions"),
+        months=_set(data, "months"),
+        weekdays=_set(data, "weekdays"),
+        number_words=_set(data, "number_words"),
+        money=_set(data, "money"),
+        time_units=_set(data, "time_units"),
+        measure_units=_set(data, "measure_units"),
+        ordinals=_set(data, "ordinals"),
+        place_prepositions=_set(data, "place_prepositions"),
         reported_event_words=_set(data, "reported_event_words"),
         own_date_words=_set(data, "own_date_words"),
         message_senders=_set(data, "message_senders"),
         message_subjects=_set(data, "message_subjects"),
-        negation=_set(data, "negation"), name_connectors=_set(data, "name_connectors"),
-        part_openers=_set(data, "part_openers"), copulas=_set(data, "copulas"),
+        negation=_set(data, "negation"),
+        name_connectors=_set(data, "name_connectors"),
+        part_openers=_set(data, "part_openers"),
+        copulas=_set(data, "copulas"),
         phrase_ends=_set(data, "phrase_ends"),
         acronym_joiners=_set(data, "acronym_joiners"),
         frequency_words=_set(data, "frequency_words"),
-        clause_openers=_set(data, "clause_openers"), clause_verbs=_set(data, "clause_verbs"),
-        acronyms=acronyms, country_names=countries, kinds=tuple(kinds),
+        clause_openers=_set(data, "clause_openers"),
+        clause_verbs=_set(data, "clause_verbs"),
+        acronyms=acronyms,
+        country_names=countries,
+        kinds=tuple(kinds),
         preambles=tuple(re.compile(p, re.I) for p in forms.get("preambles") or []),
         trailing_kinds=tuple(str(t) for t in forms.get("trailing_kinds") or []),
-        kind_nouns={str(n).lower(): str(k)
-                    for k, nouns in (forms.get("kind_nouns") or {}).items() for n in nouns},
+        kind_nouns={
+            str(n).lower(): str(k)
+            for k, nouns in (forms.get("kind_nouns") or {}).items()
+            for n in nouns
+        },
         answer_meta_words=_set(data, "answer_meta_words"),
         claim_numbers={str(k): str(v) for k, v in (data.get("claim_numbers") or {}).items()},
-        evidence_numbers={str(k): str(v)
-                          for k, v in (data.get("evidence_numbers") or {}).items()},
+        evidence_numbers={str(k): str(v) for k, v in (data.get("evidence_numbers") or {}).items()},
         month_order=tuple(_words(str(data.get("month_order") or ""))),
         pronouns=_set(data, "pronouns"),
-        followup_openers=tuple(str(o).lower() for o in data.get("followup_openers") or []))
+        followup_openers=tuple(str(o).lower() for o in data.get("followup_openers") or []),
+    )
 
 
 def lexicon() -> Lexicon:
@@ -241,15 +261,31 @@ def lexicon_for(language: str) -> Lexicon:
     from accord.language.malay import malay_data
 
     data = malay_data()
-    sets = {key: getattr(base, key) | _set(data, key) for key in (
-        "stopwords", "question_words", "months", "number_words", "place_prepositions",
-        "negation", "name_connectors", "part_openers")}
+    sets = {
+        key: getattr(base, key) | _set(data, key)
+        for key in (
+            "stopwords",
+            "question_words",
+            "months",
+            "number_words",
+            "place_prepositions",
+            "negation",
+            "name_connectors",
+            "part_openers",
+        )
+    }
     forms = data.get("question_forms") or {}
-    kinds = [(tuple(_words(str(o))), str(kind))
-             for kind, openings in (forms.get("kinds") or {}).items() for o in openings]
+    kinds = [
+        (tuple(_words(str(o))), str(kind))
+        for kind, openings in (forms.get("kinds") or {}).items()
+        for o in openings
+    ]
     kinds = sorted(kinds + list(base.kinds), key=lambda x: -len(x[0]))
-    nouns = {**base.kind_nouns, **{str(n).lower(): str(k) for k, ns in
-                                   (forms.get("kind_nouns") or {}).items() for n in ns}}
+    nouns = {
+        **base.kind_nouns,
+        **{str(n).lower(): str(k) for k, ns in (forms.get("kind_nouns") or {}).items() for n in ns},
+    }
     trailing = tuple(str(t) for t in forms.get("trailing_kinds") or []) + base.trailing_kinds
-    return dataclasses.replace(base, **sets, kinds=tuple(kinds), kind_nouns=nouns,
-                               trailing_kinds=trailing)
+    return dataclasses.replace(
+        base, **sets, kinds=tuple(kinds), kind_nouns=nouns, trailing_kinds=trailing
+    )

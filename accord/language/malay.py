@@ -41,10 +41,14 @@ def malay_data() -> dict:
 def rules() -> MalayRules:
     s = malay_data()["stemmer"]
     return MalayRules(
-        int(s["min_stem"]), tuple(s["particles"]), tuple(s["possessives"]),
-        tuple(s["suffixes"]), tuple(sorted(s["plain_prefixes"], key=len, reverse=True)),
+        int(s["min_stem"]),
+        tuple(s["particles"]),
+        tuple(s["possessives"]),
+        tuple(s["suffixes"]),
+        tuple(sorted(s["plain_prefixes"], key=len, reverse=True)),
         tuple((str(p), str(after), str(repl or "")) for p, after, repl in s["nasal"]),
-        frozenset(str(s["roots"]).split()))
+        frozenset(str(s["roots"]).split()),
+    )
 
 
 def _ok(stem: str, r: MalayRules) -> bool:
@@ -60,13 +64,13 @@ def _strip_end(word: str, endings: tuple[str, ...], r: MalayRules) -> str:
 
 def _strip_prefix(word: str, r: MalayRules) -> str:
     for prefix in r.plain_prefixes:
-        if word.startswith(prefix) and _ok(word[len(prefix):], r):
-            return word[len(prefix):]
+        if word.startswith(prefix) and _ok(word[len(prefix) :], r):
+            return word[len(prefix) :]
     for prefix, after, repl in r.nasal:
         if word.startswith(prefix) and len(word) > len(prefix):
             nxt = word[len(prefix)]
             if (after == "v" and nxt in _VOWELS) or (after != "v" and nxt in after):
-                cand = repl + word[len(prefix):]
+                cand = repl + word[len(prefix) :]
                 if _ok(cand, r):
                     return cand
     return word

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-_SIGN_START = re.compile(r"(IN WITNESS WHEREOF|In witness whereof|DONE (at|in)|Done (at|in)|"
-                         r"SIGNED (at|in)|Signed (at|in))\b")
+_SIGN_START = re.compile(
+    r"(IN WITNESS WHEREOF|In witness whereof|DONE (at|in)|Done (at|in)|"
+    r"SIGNED (at|in)|Signed (at|in))\b"
+)
 _SIGN_LINE = re.compile(r"(FOR|For|ON BEHALF OF|On behalf of|DONE|Done|\(signed\)|\(Signed\))\b")
 FOOTER = re.compile(r"\bPage \d+\b|^\d+$")
 
@@ -30,9 +32,10 @@ def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
             continue
         j, names = i + 1, 0
         while j < len(spans) and j - i < 14:
-            line = text[spans[j][0]:spans[j][1]]
-            if FOOTER.search(line) or not (len(line) <= 90 or _SIGN_START.match(line)
-                                            or _SIGN_LINE.match(line)):
+            line = text[spans[j][0] : spans[j][1]]
+            if FOOTER.search(line) or not (
+                len(line) <= 90 or _SIGN_START.match(line) or _SIGN_LINE.match(line)
+            ):
                 break
             names += bool(_SIGN_LINE.match(line))
             j += 1
@@ -45,8 +48,9 @@ def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
 _ITEM_START = re.compile(r"\s*(?:\([a-z0-9]{1,4}\)|[a-z0-9]{1,3}[.)]|[-*\u2022\u2013])\s")
 
 
-def list_blocks(text: str, spans: list[tuple[int, int]], max_items: int = 14
-                ) -> list[tuple[int, int]]:
+def list_blocks(
+    text: str, spans: list[tuple[int, int]], max_items: int = 14
+) -> list[tuple[int, int]]:
     """Spans of enumerations quoted whole: a sentence ending with a colon and the list items
     after it ("The Parties shall cooperate in the following areas: (a) ...; (b) ..."). The
     lead-in names the topic, the items hold the answer; neither answers alone."""
@@ -56,7 +60,7 @@ def list_blocks(text: str, spans: list[tuple[int, int]], max_items: int = 14
             continue
         j, items = i + 1, 0
         while j < len(spans) and items <= max_items:
-            line = text[spans[j][0]:spans[j][1]]
+            line = text[spans[j][0] : spans[j][1]]
             if _ITEM_START.match(line):
                 items += 1
             elif not (items and line[:1].islower()):  # an item wrapped onto the next line

@@ -6,17 +6,78 @@ import re
 import unicodedata
 
 _ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "sir", "st", "no", "nos", "art", "arts", "para", "paras",
-    "vol", "p", "pp", "cf", "e.g", "i.e", "etc", "vs", "v", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "gen", "col", "lt", "capt", "hon", "rt",
-    "u.s", "u.k", "u.n", "inc", "ltd", "co", "corp", "dept", "govt", "est", "approx", "fig",
-    "sec", "cl", "datuk", "dato", "tan", "sen", "rep", "amb", "adm", "maj", "sgt", "jr", "sr",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "sir",
+    "st",
+    "no",
+    "nos",
+    "art",
+    "arts",
+    "para",
+    "paras",
+    "vol",
+    "p",
+    "pp",
+    "cf",
+    "e.g",
+    "i.e",
+    "etc",
+    "vs",
+    "v",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "gen",
+    "col",
+    "lt",
+    "capt",
+    "hon",
+    "rt",
+    "u.s",
+    "u.k",
+    "u.n",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "dept",
+    "govt",
+    "est",
+    "approx",
+    "fig",
+    "sec",
+    "cl",
+    "datuk",
+    "dato",
+    "tan",
+    "sen",
+    "rep",
+    "amb",
+    "adm",
+    "maj",
+    "sgt",
+    "jr",
+    "sr",
 }
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) and whitespace,
 # or at a line break that ends a line without punctuation (headings, list items, short lines).
 _END = re.compile(r"[.!?]['\")\]\u2019\u201d]*(?=\s)|\n")
 _ITEM = re.compile(
-    r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b")
+    r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b"
+)
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 # "... within thirty\n(30) days": a figure in brackets glossing the number word before it, then
 # a word in lower case, continues the sentence (a list item "(3) The Parties ..." does not)
@@ -56,7 +117,6 @@ def is_heading(block: str) -> bool:
     return bool(caps) and all(w[0].isupper() for w in caps) and len(words) <= 12
 
 
-
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into sentences; return (start, end) offsets into ``text``.
 
@@ -71,24 +131,37 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             # A line break ends a sentence only where the line is short (a heading, a list
             # item, a signature line) or the next line opens a new item; PDF text wraps
             # long sentences across lines.
-            nxt = text[stop:stop + 8].lstrip(" \t")
+            nxt = text[stop : stop + 8].lstrip(" \t")
             line_start = text.rfind("\n", 0, m.start()) + 1
-            line = text[max(line_start, cur):m.start()]
-            if nxt and nxt[0] != "\n" and (nxt[0].islower() or (
-                    len(line) >= 60 and (not _ITEM.match(nxt) or FIGURE_GLOSS.match(
-                        text, stop + len(text[stop:stop + 8]) - len(nxt))))):
+            line = text[max(line_start, cur) : m.start()]
+            if (
+                nxt
+                and nxt[0] != "\n"
+                and (
+                    nxt[0].islower()
+                    or (
+                        len(line) >= 60
+                        and (
+                            not _ITEM.match(nxt)
+                            or FIGURE_GLOSS.match(
+                                text, stop + len(text[stop : stop + 8]) - len(nxt)
+                            )
+                        )
+                    )
+                )
+            ):
                 continue
         else:
-            tail = text[max(cur, stop - 12):stop].rstrip("'\")]\u2019\u201d")
+            tail = text[max(cur, stop - 12) : stop].rstrip("'\")]\u2019\u201d")
             word = re.search(r"([A-Za-z.]+)\.$", tail)
             if word and word.group(1).lower().rstrip(".") in _ABBREV:
                 continue
             if word and re.fullmatch(r"(?:[A-Z]\.)+", word.group(1) + "."):
                 continue  # initials: "J. F. Kennedy", "U.S."
-            nxt = text[stop:stop + 3].lstrip()
+            nxt = text[stop : stop + 3].lstrip()
             if nxt and nxt[0].islower():
                 continue
-            if re.search(r"\b\d{1,3}\.$", text[max(cur, stop - 4):stop]) and stop - cur < 6:
+            if re.search(r"\b\d{1,3}\.$", text[max(cur, stop - 4) : stop]) and stop - cur < 6:
                 continue  # clause numbers "2." at the start of a paragraph
         _push(text, cur, stop, spans)
         cur = stop

@@ -44,13 +44,17 @@ def register(app: App, deps: BotDeps) -> None:
         if channel and user:
             try:
                 client.chat_postEphemeral(
-                    channel=channel, user=user, thread_ts=container.get("thread_ts"),
-                    text=f"Thanks \u2014 your feedback ({label.lower()}) is recorded.")
+                    channel=channel,
+                    user=user,
+                    thread_ts=container.get("thread_ts"),
+                    text=f"Thanks \u2014 your feedback ({label.lower()}) is recorded.",
+                )
             except Exception:
                 log.warning("could not thank %s for feedback", user, exc_info=True)
 
-    def share_answer(body: dict[str, Any], action: dict[str, Any], client: Any,
-                     respond: Any) -> None:
+    def share_answer(
+        body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+    ) -> None:
         share_in_channel(deps, body, action, client, respond)
 
     app.action(FEEDBACK_PATTERN)(ack=ack_action, lazy=[store_feedback])
@@ -61,7 +65,8 @@ def share_blocked(deps: BotDeps, ans: Any, audience: Any) -> list[tuple[str, str
     """(source, marking) of every cited or listed document ``audience`` may not see, as the
     index holds it now (a document no longer indexed counts as not visible)."""
     shown = [(c.source, c.marking) for c in ans.citations] + [
-        (r.source, r.marking) for r in ans.related]
+        (r.source, r.marking) for r in ans.related
+    ]
     out: list[tuple[str, str]] = []
     for source, marking in shown:
         if (source, marking) not in out and not deps.qa.visible(source, audience):
@@ -71,19 +76,24 @@ def share_blocked(deps: BotDeps, ans: Any, audience: Any) -> list[tuple[str, str
 
 def share_refused_text(blocked: list[tuple[str, str]], audience: Any) -> str:
     marks = sorted({m for _, m in blocked})
-    return (":no_entry: Not shared: this answer rests on "
-            f"{len(blocked)} document{'s' if len(blocked) != 1 else ''} marked "
-            f"{', '.join(marks)} that not everyone in this conversation may read (it is "
-            f"cleared for {audience.describe()}). Ask there to get an answer from what it may "
-            "see.")
+    return (
+        ":no_entry: Not shared: this answer rests on "
+        f"{len(blocked)} document{'s' if len(blocked) != 1 else ''} marked "
+        f"{', '.join(marks)} that not everyone in this conversation may read (it is "
+        f"cleared for {audience.describe()}). Ask there to get an answer from what it may "
+        "see."
+    )
 
 
-UNESTABLISHED_TEXT = (":no_entry: Not shared: Slack could not tell who is in this conversation, "
-                      "so the answer stays with you. Ask in a channel the bot is a member of.")
+UNESTABLISHED_TEXT = (
+    ":no_entry: Not shared: Slack could not tell who is in this conversation, "
+    "so the answer stays with you. Ask in a channel the bot is a member of."
+)
 
 
-def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any,
-                     respond: Any) -> None:
+def share_in_channel(
+    deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+) -> None:
     """Post the stored answer for everyone in the conversation and delete the private copy.
 
     The conversation's audience is ``AudienceResolver.reading`` (for a DM or group DM between
@@ -94,37 +104,59 @@ def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any]
     """
     user = (body.get("user") or {}).get("id")
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id")
+        "channel_id"
+    )
     ans = deps.feedback.answer(action.get("value", ""))
     audit = getattr(deps.qa, "audit", None)
     try:
         if ans is None:
-            respond(text="Sorry, that answer is no longer available; please ask again.",
-                    response_type="ephemeral", replace_original=False)
+            respond(
+                text="Sorry, that answer is no longer available; please ask again.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         reading = deps.audiences.reading(user, channel)
         audience = reading.audience
         blocked = share_blocked(deps, ans, audience)
         if not reading.established or blocked:
-            why = (f"audience not established: {audience.reason}" if not reading.established
-                   else f"{len(blocked)} document(s) above {audience.describe()}")
+            why = (
+                f"audience not established: {audience.reason}"
+                if not reading.established
+                else f"{len(blocked)} document(s) above {audience.describe()}"
+            )
             log.info("share of %s in %s refused: %s", action.get("value"), channel, why)
             if audit is not None:
                 shown = blocked or [(c.source, c.marking) for c in ans.citations]
-                audit.record_event("share_refused", Origin("slack", user, channel), audience,
-                                   ans.question, [{"source": s, "marking": m} for s, m in shown],
-                                   note=f"answer {action.get('value')}: {why}")
-            respond(text=(share_refused_text(blocked, audience) if reading.established
-                          else UNESTABLISHED_TEXT),
-                    response_type="ephemeral", replace_original=False)
+                audit.record_event(
+                    "share_refused",
+                    Origin("slack", user, channel),
+                    audience,
+                    ans.question,
+                    [{"source": s, "marking": m} for s, m in shown],
+                    note=f"answer {action.get('value')}: {why}",
+                )
+            respond(
+                text=(
+                    share_refused_text(blocked, audience)
+                    if reading.established
+                    else UNESTABLISHED_TEXT
+                ),
+                response_type="ephemeral",
+                replace_original=False,
+            )
             return
         # What the conversation may not see stays out of the shared copy, listed or not.
         ans.retrieved = [r for r in ans.retrieved if deps.qa.visible(r.source, audience)]
         if audit is not None:
-            audit.record_event("share", Origin("slack", user, channel), audience,
-                               ans.question, [{"source": c.source, "marking": c.marking}
-                                              for c in ans.citations],
-                               note=f"answer {action.get('value')} ({reading.kind})")
+            audit.record_event(
+                "share",
+                Origin("slack", user, channel),
+                audience,
+                ans.question,
+                [{"source": c.source, "marking": c.marking} for c in ans.citations],
+                note=f"answer {action.get('value')} ({reading.kind})",
+            )
         new_id = uuid.uuid4().hex[:16]
         header = f"<@{user}> shared an answer to: _{escape_mrkdwn(ans.question)}_"
         pages = render_answer(ans, new_id, header=header)
@@ -132,11 +164,14 @@ def share_in_channel(deps: BotDeps, body: dict[str, Any], action: dict[str, Any]
         try:
             resp = client.chat_postMessage(channel=channel, text=text, blocks=pages[0])
         except Exception:
-            log.warning("could not post in %s; sharing through response_url (%s, established)",
-                        channel, reading.kind, exc_info=True)
+            log.warning(
+                "could not post in %s; sharing through response_url (%s, established)",
+                channel,
+                reading.kind,
+                exc_info=True,
+            )
             for page in pages:
-                respond(text=text, blocks=page, response_type="in_channel",
-                        replace_original=False)
+                respond(text=text, blocks=page, response_type="in_channel", replace_original=False)
             return
         ts = resp["ts"]
         for page in pages[1:]:

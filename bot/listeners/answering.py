@@ -48,9 +48,18 @@ def new_error_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str,
-                     question: str, user: str | None, history: list[str] | None = None,
-                     im_event: bool = False, header: str | None = None) -> bool:
+def answer_in_thread(
+    client: Any,
+    deps: BotDeps,
+    *,
+    channel: str,
+    thread_ts: str,
+    question: str,
+    user: str | None,
+    history: list[str] | None = None,
+    im_event: bool = False,
+    header: str | None = None,
+) -> bool:
     """Post a placeholder in the thread, answer ``question`` for everyone in the conversation
     (``AudienceResolver.reading``: the lowest of the channel's entry and its members; the
     asker's own in the bot's DM, ``im_event``), and replace the placeholder. ``header``
@@ -62,43 +71,82 @@ def answer_in_thread(client: Any, deps: BotDeps, *, channel: str, thread_ts: str
     """
     placeholder_ts: str | None = None
     try:
-        resp = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                       text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())
+        resp = client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=PLACEHOLDER_TEXT, blocks=placeholder_blocks()
+        )
         placeholder_ts = resp["ts"]
         audience = deps.audiences.reading(user, channel, im_event=im_event).audience
-        ans = answer_or_notice(client, deps, question, history, audience, user=user,
-                               channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
+        ans = answer_or_notice(
+            client,
+            deps,
+            question,
+            history,
+            audience,
+            user=user,
+            channel=channel,
+            thread_ts=thread_ts,
+            ts=placeholder_ts,
+        )
         if ans is None:
             return True
-        show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
-                    user=user, header=header)
+        show_answer(
+            client,
+            deps,
+            ans,
+            channel=channel,
+            thread_ts=thread_ts,
+            ts=placeholder_ts,
+            user=user,
+            header=header,
+        )
         return True
     except Exception:
         return apologise(client, deps, channel, thread_ts, placeholder_ts)
 
 
-def answer_or_notice(client: Any, deps: BotDeps, question: str, history: list[str] | None,
-                     audience: Any, *, user: str | None, channel: str, thread_ts: str,
-                     ts: str | None) -> Any:
+def answer_or_notice(
+    client: Any,
+    deps: BotDeps,
+    question: str,
+    history: list[str] | None,
+    audience: Any,
+    *,
+    user: str | None,
+    channel: str,
+    thread_ts: str,
+    ts: str | None,
+) -> Any:
     """``deps.qa.answer`` for ``audience`` (audited as asked by ``user`` in ``channel``), or None
     after showing a notice in place of ``ts`` (or as a thread reply) when the question is
     unusable or the index empty or out of step. Raises anything else."""
     try:
-        return deps.qa.answer(question, history=history or None, audience=audience,
-                              origin=Origin("slack", user, channel))
+        return deps.qa.answer(
+            question,
+            history=history or None,
+            audience=audience,
+            origin=Origin("slack", user, channel),
+        )
     except (BadQuestion, EmptyIndex, IndexNeedsResync) as exc:
         log.info("not answered (%s): %s", exc.code, exc.message)
         _replace(client, channel, thread_ts, ts, notice_text(exc.message))
         return None
 
 
-def show_answer(client: Any, deps: BotDeps, ans: Any, *, channel: str, thread_ts: str, ts: str,
-                user: str | None, answer_id: str | None = None,
-                header: str | None = None) -> None:
+def show_answer(
+    client: Any,
+    deps: BotDeps,
+    ans: Any,
+    *,
+    channel: str,
+    thread_ts: str,
+    ts: str,
+    user: str | None,
+    answer_id: str | None = None,
+    header: str | None = None,
+) -> None:
     """Record ``ans`` and show it in place of the bot's message ``ts`` (``chat.update``); pages
     beyond the first follow as thread replies. Raises what the Web API raises."""
-    answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts, ts,
-                                            answer_id=answer_id)
+    answer_id = deps.feedback.record_answer(ans, user, channel, thread_ts, ts, answer_id=answer_id)
     pages = render_answer(ans, answer_id, header=header)
     text = fallback_text(ans)
     client.chat_update(channel=channel, ts=ts, text=text, blocks=pages[0])
@@ -128,5 +176,6 @@ def _replace(client: Any, channel: str, thread_ts: str, ts: str | None, text: st
     if ts:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])
     else:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                blocks=[section(text)])
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, blocks=[section(text)]
+        )

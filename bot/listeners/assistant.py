@@ -47,23 +47,36 @@ def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -
 
     def suggest(event: dict[str, Any], client: Any) -> None:
         thread = event.get("assistant_thread") or {}
-        offer_prompts(deps, catalogue, client, channel=thread.get("channel_id"),
-                      thread_ts=thread.get("thread_ts"), user=thread.get("user_id"))
+        offer_prompts(
+            deps,
+            catalogue,
+            client,
+            channel=thread.get("channel_id"),
+            thread_ts=thread.get("thread_ts"),
+            user=thread.get("user_id"),
+        )
 
     def in_recorded_thread(event: dict[str, Any]) -> bool:
         return threads.known(event.get("channel"), event.get("thread_ts"))
 
     def claim(event: dict[str, Any], context: Any) -> None:
         context["accord_claimed"] = bool(event.get("ts")) and deps.claims.claim(
-            message_key(event.get("channel"), event.get("ts")))
+            message_key(event.get("channel"), event.get("ts"))
+        )
 
     def answer(event: dict[str, Any], client: Any, context: Any) -> None:
         if not context.get("accord_claimed"):
             return
         answer_in_assistant_thread(
-            client, deps, catalogue, channel=str(event.get("channel")),
-            thread_ts=str(event.get("thread_ts")), question=clean_question(event.get("text")),
-            user=event.get("user"), team_id=context.get("team_id") or event.get("team"))
+            client,
+            deps,
+            catalogue,
+            channel=str(event.get("channel")),
+            thread_ts=str(event.get("thread_ts")),
+            question=clean_question(event.get("text")),
+            user=event.get("user"),
+            team_id=context.get("team_id") or event.get("team"),
+        )
 
     def ignore_context_change() -> None:
         # Accord answers from the index, not from the channel the officer is looking at, so
@@ -73,33 +86,53 @@ def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -
     assistant.thread_started(lazy=[suggest])(record_thread)
     # bolt adds these matchers to a list of its own, so a list it must be (its annotation says
     # one matcher)
-    assistant.user_message(matchers=[in_recorded_thread],  # type: ignore[arg-type]
-                           lazy=[answer])(claim)
+    assistant.user_message(
+        matchers=[in_recorded_thread],  # type: ignore[arg-type]
+        lazy=[answer],
+    )(claim)
     assistant.thread_context_changed(ignore_context_change)
     app.assistant(assistant)
 
 
-def offer_prompts(deps: BotDeps, catalogue: Catalogue, client: Any, *, channel: str | None,
-                  thread_ts: str | None, user: str | None) -> None:
+def offer_prompts(
+    deps: BotDeps,
+    catalogue: Catalogue,
+    client: Any,
+    *,
+    channel: str | None,
+    thread_ts: str | None,
+    user: str | None,
+) -> None:
     """Set the thread's suggested prompts: the admin's, else from the titles the officer may
     read. Never raises."""
     if not channel or not thread_ts:
         return
     try:
         audience = deps.audiences.reading(user, channel, im_event=True).audience
-        prompts = suggested_prompts(deps.settings.assistant_prompt_list,
-                                    catalogue.overview(audience))
+        prompts = suggested_prompts(
+            deps.settings.assistant_prompt_list, catalogue.overview(audience)
+        )
         if prompts:
             client.assistant_threads_setSuggestedPrompts(
-                channel_id=channel, thread_ts=thread_ts, title=prompts_title(), prompts=prompts)
+                channel_id=channel, thread_ts=thread_ts, title=prompts_title(), prompts=prompts
+            )
     except Exception:
-        log.warning("could not set suggested prompts in %s thread %s", channel, thread_ts,
-                    exc_info=True)
+        log.warning(
+            "could not set suggested prompts in %s thread %s", channel, thread_ts, exc_info=True
+        )
 
 
-def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue, *,
-                               channel: str, thread_ts: str, question: str, user: str | None,
-                               team_id: str | None) -> None:
+def answer_in_assistant_thread(
+    client: Any,
+    deps: BotDeps,
+    catalogue: Catalogue,
+    *,
+    channel: str,
+    thread_ts: str,
+    question: str,
+    user: str | None,
+    team_id: str | None,
+) -> None:
     """Title the thread (first question), show the searching status, answer for the officer's
     own audience, and stream the answer (``chat.update`` where Slack cannot stream).
 
@@ -111,37 +144,72 @@ def answer_in_assistant_thread(client: Any, deps: BotDeps, catalogue: Catalogue,
         audience = deps.audiences.reading(user, channel, im_event=True).audience
         history = deps.feedback.thread_questions(channel, thread_ts)
         if not history:
-            _try(client.assistant_threads_setTitle, channel_id=channel, thread_ts=thread_ts,
-                 title=_title(question))
+            _try(
+                client.assistant_threads_setTitle,
+                channel_id=channel,
+                thread_ts=thread_ts,
+                title=_title(question),
+            )
         total = catalogue.overview(audience, top_titles=0).total
-        if not _try(client.assistant_threads_setStatus, channel_id=channel, thread_ts=thread_ts,
-                    status=f"is searching {total:,} documents\u2026"):
+        if not _try(
+            client.assistant_threads_setStatus,
+            channel_id=channel,
+            thread_ts=thread_ts,
+            status=f"is searching {total:,} documents\u2026",
+        ):
             # no status line on this workspace: the placeholder says the bot is at work
             placeholder_ts = _placeholder(client, channel, thread_ts)
-        ans = answer_or_notice(client, deps, question, history, audience, user=user,
-                               channel=channel, thread_ts=thread_ts, ts=placeholder_ts)
+        ans = answer_or_notice(
+            client,
+            deps,
+            question,
+            history,
+            audience,
+            user=user,
+            channel=channel,
+            thread_ts=thread_ts,
+            ts=placeholder_ts,
+        )
         if ans is None:
             return
         answer_id: str | None = None
         if placeholder_ts is None:
             try:
-                stream_answer(client, deps, ans, channel=channel, thread_ts=thread_ts,
-                              user=user, team_id=team_id)
+                stream_answer(
+                    client,
+                    deps,
+                    ans,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    user=user,
+                    team_id=team_id,
+                )
                 return
             except StreamUnavailable:
                 placeholder_ts = _placeholder(client, channel, thread_ts)
             except StreamBroken as broken:
                 # a streamed message is an ordinary message: the whole answer goes in it
                 placeholder_ts, answer_id = broken.ts, broken.answer_id
-        show_answer(client, deps, ans, channel=channel, thread_ts=thread_ts, ts=placeholder_ts,
-                    user=user, answer_id=answer_id)
+        show_answer(
+            client,
+            deps,
+            ans,
+            channel=channel,
+            thread_ts=thread_ts,
+            ts=placeholder_ts,
+            user=user,
+            answer_id=answer_id,
+        )
     except Exception:
         apologise(client, deps, channel, thread_ts, placeholder_ts)
 
 
 def _placeholder(client: Any, channel: str, thread_ts: str) -> str:
-    return str(client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                       text=PLACEHOLDER_TEXT, blocks=placeholder_blocks())["ts"])
+    return str(
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=PLACEHOLDER_TEXT, blocks=placeholder_blocks()
+        )["ts"]
+    )
 
 
 def _try(method: Any, **kwargs: Any) -> bool:
@@ -159,4 +227,4 @@ def _try(method: Any, **kwargs: Any) -> bool:
 
 def _title(question: str) -> str:
     q = " ".join(question.split())
-    return q if len(q) <= TITLE_CHARS else q[:TITLE_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"
+    return q if len(q) <= TITLE_CHARS else q[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "\u2026"

@@ -32,9 +32,12 @@ COMMAND = "/accord"
 HELP_TEXT = (
     "Ask me about the cooperation documents: `/accord When was the MoU signed?` answers "
     "privately, with sources and a button to share the answer. Mention me in a channel or "
-    "write to me directly to get an answer in a thread.")
-REFUSE_REINDEX = ("Sorry, re-indexing is limited to Accord's administrators. If the documents "
-                  "look out of date, please ask one of them to run `/accord reindex`.")
+    "write to me directly to get an answer in a thread."
+)
+REFUSE_REINDEX = (
+    "Sorry, re-indexing is limited to Accord's administrators. If the documents "
+    "look out of date, please ask one of them to run `/accord reindex`."
+)
 ALREADY_RUNNING = "A re-index is already running; I'll post its summary when it ends."
 
 
@@ -48,8 +51,10 @@ def register(app: App, deps: BotDeps) -> None:
         elif text.lower() == "reindex":
             ack(text=_reindex_ack(deps, command.get("user_id")), response_type="ephemeral")
         else:
-            ack(text=f"{PLACEHOLDER_TEXT}\n_{escape_mrkdwn(clean_question(text)[:500])}_",
-                response_type="ephemeral")
+            ack(
+                text=f"{PLACEHOLDER_TEXT}\n_{escape_mrkdwn(clean_question(text)[:500])}_",
+                response_type="ephemeral",
+            )
 
     def run_command(command: dict[str, Any], client: Any, respond: Any) -> None:
         text = (command.get("text") or "").strip()
@@ -60,7 +65,7 @@ def register(app: App, deps: BotDeps) -> None:
                 run_reindex(deps, client, respond, command)
             return
         if text.lower().startswith("timeline "):
-            timeline_privately(deps, respond, command, text[len("timeline "):])
+            timeline_privately(deps, respond, command, text[len("timeline ") :])
             return
         answer_privately(deps, respond, command)
 
@@ -72,12 +77,16 @@ def _reindex_ack(deps: BotDeps, user: str | None) -> str:
         log.info("re-index refused for non-admin %s", user)
         return REFUSE_REINDEX
     if deps.reindex is None or deps.docs_dir is None:
-        return ("Re-indexing from Slack is not set up here: the documents folder "
-                "(ACCORD_DOCS_DIR) is not configured.")
+        return (
+            "Re-indexing from Slack is not set up here: the documents folder "
+            "(ACCORD_DOCS_DIR) is not configured."
+        )
     if deps.reindex_lock.locked():
         return ALREADY_RUNNING
-    return (f"Re-indexing `{escape_mrkdwn(deps.docs_dir.name)}` started. I'll post the "
-            "summary here when it ends.")
+    return (
+        f"Re-indexing `{escape_mrkdwn(deps.docs_dir.name)}` started. I'll post the "
+        "summary here when it ends."
+    )
 
 
 def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> None:
@@ -89,8 +98,9 @@ def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> No
     try:
         mine = deps.audiences.reading(user, channel, private=True).audience
         ans = deps.qa.answer(question, audience=mine, origin=Origin("slack", user, channel))
-        answer_id = deps.feedback.record_answer(ans, command.get("user_id"),
-                                                command.get("channel_id"), None)
+        answer_id = deps.feedback.record_answer(
+            ans, command.get("user_id"), command.get("channel_id"), None
+        )
         text = fallback_text(ans)
         for page in render_answer(ans, answer_id, share=True):
             respond(text=text, blocks=page, response_type="ephemeral", replace_original=False)
@@ -98,16 +108,16 @@ def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> No
         respond(text=notice_text(exc.message), response_type="ephemeral")
     except Exception:
         error_id = new_error_id()
-        log.exception("failed to answer /accord for %s (error id %s)", command.get("user_id"),
-                      error_id)
+        log.exception(
+            "failed to answer /accord for %s (error id %s)", command.get("user_id"), error_id
+        )
         try:
             respond(text=apology_text(error_id), response_type="ephemeral")
         except Exception:
             log.exception("could not send the apology for error id %s", error_id)
 
 
-def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any],
-                       topic: str) -> None:
+def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any], topic: str) -> None:
     """``/accord timeline TOPIC``: dated entries with their sources, for the asker. Never
     raises."""
     from accord.answer.timeline import timeline
@@ -119,16 +129,20 @@ def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any],
         if not entries:
             respond(text="No dated documents on that topic.", response_type="ephemeral")
             return
-        lines = [f"*{e.date}* {escape_mrkdwn(' '.join(e.citation.quote.split())[:300])} "
-                 f"[{e.citation.n}]" for e in entries]
+        lines = [
+            f"*{e.date}* {escape_mrkdwn(' '.join(e.citation.quote.split())[:300])} [{e.citation.n}]"
+            for e in entries
+        ]
         lines += ["", "*Sources*"] + [
             f"[{e.citation.n}] {escape_mrkdwn(e.citation.title)} \u00b7 "
-            f"_{escape_mrkdwn(e.citation.source)}_" for e in entries]
+            f"_{escape_mrkdwn(e.citation.source)}_"
+            for e in entries
+        ]
         if undated:
             lines.append(f"_{undated} undated document(s) left out_")
         text = "\n".join(lines)
         for i in range(0, len(text), 2900):  # Slack's section text limit
-            respond(text=text[i:i + 2900], response_type="ephemeral", replace_original=False)
+            respond(text=text[i : i + 2900], response_type="ephemeral", replace_original=False)
     except Exception:
         error_id = new_error_id()
         log.exception("timeline failed for %s (error id %s)", user, error_id)
@@ -152,21 +166,26 @@ def run_reindex(deps: BotDeps, client: Any, respond: Any, command: dict[str, Any
         error_id = new_error_id()
         log.exception("re-index of %s failed (error id %s)", deps.docs_dir, error_id)
         reason = getattr(exc, "message", None)
-        text = (f":warning: Re-index failed: {escape_mrkdwn(reason)} (error id `{error_id}`)"
-                if reason else apology_text(error_id))
+        text = (
+            f":warning: Re-index failed: {escape_mrkdwn(reason)} (error id `{error_id}`)"
+            if reason
+            else apology_text(error_id)
+        )
     finally:
         deps.reindex_lock.release()
     _post_summary(client, respond, channel, command.get("user_id"), text)
 
 
-def _post_summary(client: Any, respond: Any, channel: str | None, user: str | None,
-                  text: str) -> None:
+def _post_summary(
+    client: Any, respond: Any, channel: str | None, user: str | None, text: str
+) -> None:
     try:
         client.chat_postMessage(channel=channel, text=text)
         return
     except Exception:
-        log.warning("could not post the re-index summary in %s; replying privately", channel,
-                    exc_info=True)
+        log.warning(
+            "could not post the re-index summary in %s; replying privately", channel, exc_info=True
+        )
     try:
         respond(text=text, response_type="ephemeral")
     except Exception:

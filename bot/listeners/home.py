@@ -43,8 +43,9 @@ def publish_home(deps: BotDeps, catalogue: Catalogue, client: Any, user: str | N
         feedback = None
         if deps.is_admin(user):
             feedback = deps.feedback.recent_counts(time.time() - FEEDBACK_DAYS * 86400)
-        view = home_view(catalogue.overview(audience, top_titles=0), audience,
-                         deps.settings.rules(), feedback)
+        view = home_view(
+            catalogue.overview(audience, top_titles=0), audience, deps.settings.rules(), feedback
+        )
         client.views_publish(user_id=user, view=view)
     except Exception:
         log.exception("could not publish the Home tab of %s", user)

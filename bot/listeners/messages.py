@@ -37,8 +37,9 @@ def register(app: App, deps: BotDeps) -> None:
 
     def ack_message(ack: Any, event: dict[str, Any], context: Any) -> None:
         ack()
-        context["accord_claimed"] = (is_candidate(event, context.get("bot_user_id"))
-                                     and _claim(deps, event))
+        context["accord_claimed"] = is_candidate(event, context.get("bot_user_id")) and _claim(
+            deps, event
+        )
 
     def answer_mention(event: dict[str, Any], client: Any, context: Any) -> None:
         if context.get("accord_claimed"):
@@ -74,8 +75,9 @@ def _claim(deps: BotDeps, event: dict[str, Any]) -> bool:
     return False
 
 
-def _handle(deps: BotDeps, client: Any, context: Any, event: dict[str, Any],
-            mentioned: bool) -> None:
+def _handle(
+    deps: BotDeps, client: Any, context: Any, event: dict[str, Any], mentioned: bool
+) -> None:
     channel, ts = str(event.get("channel")), str(event.get("ts"))
     thread_ts = event.get("thread_ts") or ts
     history: list[str] = []
@@ -83,13 +85,21 @@ def _handle(deps: BotDeps, client: Any, context: Any, event: dict[str, Any],
         answered, history = thread_history(deps, client, context, channel, thread_ts, ts)
         if not mentioned and not answered:
             return  # people talking in a thread the bot is not part of
-    answer_in_thread(client, deps, channel=channel, thread_ts=thread_ts,
-                     question=clean_question(event.get("text")), user=event.get("user"),
-                     history=history, im_event=is_dm(event.get("channel_type")))
+    answer_in_thread(
+        client,
+        deps,
+        channel=channel,
+        thread_ts=thread_ts,
+        question=clean_question(event.get("text")),
+        user=event.get("user"),
+        history=history,
+        im_event=is_dm(event.get("channel_type")),
+    )
 
 
-def thread_history(deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str,
-                   before_ts: str) -> tuple[bool, list[str]]:
+def thread_history(
+    deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str, before_ts: str
+) -> tuple[bool, list[str]]:
     """Whether the bot answered in this thread, and the questions asked there before this one.
 
     Returns (False, []) when the thread cannot be read; a follow-up is then left unanswered
@@ -108,7 +118,8 @@ def thread_history(deps: BotDeps, client: Any, context: Any, channel: str, threa
     history: list[str] = []
     for msg in resp.get("messages") or []:
         from_bot = (bot_user and msg.get("user") == bot_user) or (
-            bot_id and msg.get("bot_id") == bot_id)
+            bot_id and msg.get("bot_id") == bot_id
+        )
         if from_bot:
             answered = True
         elif float(msg.get("ts", "0")) < float(before_ts):

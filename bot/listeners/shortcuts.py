@@ -24,8 +24,10 @@ from bot.listeners.commands import answer_privately
 log = logging.getLogger(__name__)
 # The callback id of the shortcut in bot/manifest.yml.
 ASK_SHORTCUT = "accord_ask_about_message"
-NO_TEXT = ("That message has no text to ask about. Use the shortcut on a message with a "
-           "question in it, or ask with `/accord`.")
+NO_TEXT = (
+    "That message has no text to ask about. Use the shortcut on a message with a "
+    "question in it, or ask with `/accord`."
+)
 
 
 def register(app: App, deps: BotDeps) -> None:
@@ -40,8 +42,7 @@ def register(app: App, deps: BotDeps) -> None:
     app.message_shortcut(ASK_SHORTCUT)(ack=ack_shortcut, lazy=[answer_shortcut])
 
 
-def answer_about_message(deps: BotDeps, body: dict[str, Any], client: Any,
-                         respond: Any) -> None:
+def answer_about_message(deps: BotDeps, body: dict[str, Any], client: Any, respond: Any) -> None:
     """Answer the shortcut's message text in its thread or privately (see the module
     docstring). Never raises."""
     user = (body.get("user") or {}).get("id")
@@ -55,14 +56,18 @@ def answer_about_message(deps: BotDeps, body: dict[str, Any], client: Any,
         if channel and deps.audiences.reading(user, channel).established:
             ts = str(message.get("ts") or body.get("message_ts") or "")
             header = f"<@{user}> asked about this message: _{escape_mrkdwn(question[:300])}_"
-            if ts and answer_in_thread(client, deps, channel=channel,
-                                       thread_ts=message.get("thread_ts") or ts,
-                                       question=question, user=user, header=header):
+            if ts and answer_in_thread(
+                client,
+                deps,
+                channel=channel,
+                thread_ts=message.get("thread_ts") or ts,
+                question=question,
+                user=user,
+                header=header,
+            ):
                 return
             # nothing could be posted there (the bot is not in the channel): privately instead
         log.info("shortcut from %s in %s answered privately", user, channel)
-        answer_privately(deps, respond, {"text": question, "user_id": user,
-                                         "channel_id": channel})
+        answer_privately(deps, respond, {"text": question, "user_id": user, "channel_id": channel})
     except Exception:
         log.exception("the shortcut from %s in %s failed", user, channel)
-

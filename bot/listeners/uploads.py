@@ -30,15 +30,21 @@ from bot.listeners.answering import new_error_id
 log = logging.getLogger(__name__)
 CONFIRM_ACTION = "accord_upload_confirm"
 CANCEL_ACTION = "accord_upload_cancel"
-NOT_SET_UP = ("Adding documents from Slack is not set up here: the documents folder "
-              "(ACCORD_DOCS_DIR) is not configured.")
+NOT_SET_UP = (
+    "Adding documents from Slack is not set up here: the documents folder "
+    "(ACCORD_DOCS_DIR) is not configured."
+)
 
 
 def is_upload(event: dict[str, Any]) -> bool:
     """A person sharing one or more files with the bot in a DM."""
-    return (event.get("type") == "message" and bool(event.get("files"))
-            and event.get("subtype") in (None, "file_share") and not event.get("bot_id")
-            and is_dm(event.get("channel_type")))
+    return (
+        event.get("type") == "message"
+        and bool(event.get("files"))
+        and event.get("subtype") in (None, "file_share")
+        and not event.get("bot_id")
+        and is_dm(event.get("channel_type"))
+    )
 
 
 def register(app: App, deps: BotDeps) -> None:
@@ -51,7 +57,8 @@ def register(app: App, deps: BotDeps) -> None:
     def ack_upload(ack: Any, event: dict[str, Any], context: Any) -> None:
         ack()
         context["accord_claimed"] = bool(event.get("ts")) and deps.claims.claim(
-            message_key(event.get("channel"), event.get("ts")))
+            message_key(event.get("channel"), event.get("ts"))
+        )
 
     def take_upload(event: dict[str, Any], client: Any, context: Any) -> None:
         if context.get("accord_claimed"):
@@ -74,11 +81,15 @@ def register(app: App, deps: BotDeps) -> None:
 def who_can_add(deps: BotDeps) -> str:
     admins = sorted(deps.settings.admin_user_ids)
     if not admins:
-        return ("Only Accord's administrators can add documents, and none is set up "
-                "(ACCORD_ADMIN_USERS). Please ask whoever runs Accord.")
+        return (
+            "Only Accord's administrators can add documents, and none is set up "
+            "(ACCORD_ADMIN_USERS). Please ask whoever runs Accord."
+        )
     names = ", ".join(f"<@{a}>" for a in admins)
-    return (f"Only Accord's administrators can add documents: {names}. Please send the file "
-            "to one of them.")
+    return (
+        f"Only Accord's administrators can add documents: {names}. Please send the file "
+        "to one of them."
+    )
 
 
 def handle_upload(deps: BotDeps, client: Any, event: dict[str, Any]) -> None:
@@ -86,8 +97,9 @@ def handle_upload(deps: BotDeps, client: Any, event: dict[str, Any]) -> None:
     channel, ts, user = str(event.get("channel")), str(event.get("ts")), event.get("user")
 
     def say(text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        client.chat_postMessage(channel=channel, thread_ts=ts, text=text,
-                                blocks=blocks or [section(text)])
+        client.chat_postMessage(
+            channel=channel, thread_ts=ts, text=text, blocks=blocks or [section(text)]
+        )
 
     try:
         if not deps.is_admin(user):
@@ -116,8 +128,10 @@ def _offer(deps: BotDeps, client: Any, say: Any, file: dict[str, Any]) -> None:
         fetched = uploads.fetch(client, file_id, deps.settings.max_file_mb)
         staged = uploads.stage(deps.docs_dir, fetched)
         if staged.same_as:
-            say(f":information_source: `{escape_mrkdwn(staged.same_as)}` is already in the "
-                "documents folder with the same content: nothing to add.")
+            say(
+                f":information_source: `{escape_mrkdwn(staged.same_as)}` is already in the "
+                "documents folder with the same content: nothing to add."
+            )
             return
         try:
             doc = uploads.read_marking(deps.docs_dir, staged, deps.settings.rules())
@@ -133,41 +147,78 @@ def _offer(deps: BotDeps, client: Any, say: Any, file: dict[str, Any]) -> None:
     say(text, blocks)
 
 
-def confirm_blocks(staged: uploads.Staged, doc: Document, size: int
-                   ) -> tuple[str, list[dict[str, Any]]]:
+def confirm_blocks(
+    staged: uploads.Staged, doc: Document, size: int
+) -> tuple[str, list[dict[str, Any]]]:
     """The message asking the admin to confirm: name, marking and why, buttons."""
     final = escape_mrkdwn(staged.final_name)
     marking = " ".join([doc.marking, *doc.caveats])
-    lines = [f":page_facing_up: *{final}* ({size / 1024:.1f} KB) is ready to add to the "
-             "documents."]
+    lines = [f":page_facing_up: *{final}* ({size / 1024:.1f} KB) is ready to add to the documents."]
     if staged.final_name != staged.name:
-        lines.append(f":warning: A different file named `{escape_mrkdwn(staged.name)}` is "
-                     f"already in the documents folder, so this one will be added as `{final}` "
-                     "(nothing is overwritten).")
+        lines.append(
+            f":warning: A different file named `{escape_mrkdwn(staged.name)}` is "
+            f"already in the documents folder, so this one will be added as `{final}` "
+            "(nothing is overwritten)."
+        )
     lines.append(f"*Marking:* {escape_mrkdwn(marking)}")
     for ev in doc.marking_evidence[:6]:
         lines.append(f"\u2022 {escape_mrkdwn(Evidence(**ev).describe())}")
     if any(ev.get("problem") for ev in doc.marking_evidence):
-        lines.append(":warning: A marking line could not be mapped, so the document is placed "
-                     "at the top of the ladder. Fix the line or add a sidecar if that is wrong.")
-    lines.append(f"*Title:* {escape_mrkdwn(doc.title)} \u00b7 *Type:* {doc.doc_type} \u00b7 "
-                 f"*Date:* {doc.date or 'none found'}")
-    lines.append("Only audiences cleared for this marking will see it in answers. Add it and "
-                 "index it now?")
-    value = json.dumps({"p": staged.pending, "n": staged.final_name, "o": staged.name,
-                        "m": marking, "k": doc.marking, "c": list(doc.caveats)})
+        lines.append(
+            ":warning: A marking line could not be mapped, so the document is placed "
+            "at the top of the ladder. Fix the line or add a sidecar if that is wrong."
+        )
+    lines.append(
+        f"*Title:* {escape_mrkdwn(doc.title)} \u00b7 *Type:* {doc.doc_type} \u00b7 "
+        f"*Date:* {doc.date or 'none found'}"
+    )
+    lines.append(
+        "Only audiences cleared for this marking will see it in answers. Add it and index it now?"
+    )
+    value = json.dumps(
+        {
+            "p": staged.pending,
+            "n": staged.final_name,
+            "o": staged.name,
+            "m": marking,
+            "k": doc.marking,
+            "c": list(doc.caveats),
+        }
+    )
     text = "\n".join(lines)
-    blocks = [section(text[:3000]), {"type": "actions", "block_id": "accord_upload",
-                                     "elements": [
-        {"type": "button", "action_id": CONFIRM_ACTION, "style": "primary", "value": value,
-         "text": {"type": "plain_text", "text": "Add and index"}},
-        {"type": "button", "action_id": CANCEL_ACTION, "value": value,
-         "text": {"type": "plain_text", "text": "Cancel"}}]}]
+    blocks = [
+        section(text[:3000]),
+        {
+            "type": "actions",
+            "block_id": "accord_upload",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": CONFIRM_ACTION,
+                    "style": "primary",
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "Add and index"},
+                },
+                {
+                    "type": "button",
+                    "action_id": CANCEL_ACTION,
+                    "value": value,
+                    "text": {"type": "plain_text", "text": "Cancel"},
+                },
+            ],
+        },
+    ]
     return f"{final}: marked {escape_mrkdwn(marking)}. Add and index it?", blocks
 
 
-def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any,
-                  respond: Any, add: bool) -> None:
+def finish_upload(
+    deps: BotDeps,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: Any,
+    respond: Any,
+    add: bool,
+) -> None:
     """Add-and-index or cancel a held upload, once, and say what happened. Never raises."""
     user = (body.get("user") or {}).get("id")
     container = body.get("container") or {}
@@ -196,8 +247,13 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
         reading = deps.audiences.reading(user, channel)
         if not can_see(deps.settings.rules(), reading.audience, level, caveats):
             # the results name the document and its marking: the uploader alone sees them
-            log.info("upload results for %s kept private: %s in %s (%s)", user, marking,
-                     channel, reading.audience.reason)
+            log.info(
+                "upload results for %s kept private: %s in %s (%s)",
+                user,
+                marking,
+                channel,
+                reading.audience.reason,
+            )
             client = _Private(respond)
             channel = msg_ts = thread_ts = None
         if not add:
@@ -207,22 +263,32 @@ def finish_upload(deps: BotDeps, body: dict[str, Any], action: dict[str, Any], c
         try:
             filed = uploads.commit(deps.docs_dir, pending, name, uploaded)
         except DocumentError as exc:
-            _update(client, channel, msg_ts,
-                    f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}")
+            _update(
+                client, channel, msg_ts, f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}"
+            )
             return
-        _update(client, channel, msg_ts, f":hourglass_flowing_sand: `{escape_mrkdwn(filed)}` "
-                f"(marked {escape_mrkdwn(marking)}) is in the documents folder; indexing it\u2026")
+        _update(
+            client,
+            channel,
+            msg_ts,
+            f":hourglass_flowing_sand: `{escape_mrkdwn(filed)}` "
+            f"(marked {escape_mrkdwn(marking)}) is in the documents folder; indexing it\u2026",
+        )
         text = _index(deps, filed, marking, user)
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text,
-                                blocks=[section(text[:3000])])
-        _update(client, channel, msg_ts, f"Added `{escape_mrkdwn(filed)}` (marked "
-                f"{escape_mrkdwn(marking)}).")
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, blocks=[section(text[:3000])]
+        )
+        _update(
+            client,
+            channel,
+            msg_ts,
+            f"Added `{escape_mrkdwn(filed)}` (marked {escape_mrkdwn(marking)}).",
+        )
     except Exception:
         error_id = new_error_id()
         log.exception("upload action by %s failed (error id %s)", user, error_id)
         try:
-            respond(text=apology_text(error_id), response_type="ephemeral",
-                    replace_original=False)
+            respond(text=apology_text(error_id), response_type="ephemeral", replace_original=False)
         except Exception:
             log.exception("could not send the apology for error id %s", error_id)
 
@@ -238,15 +304,22 @@ def _index(deps: BotDeps, filed: str, marking: str, user: str | None) -> str:
             error_id = new_error_id()
             log.exception("indexing %s failed (error id %s)", filed, error_id)
             reason = getattr(exc, "message", None)
-            return (f":warning: `{escape_mrkdwn(filed)}` is in the documents folder but the "
-                    f"index could not be updated: {escape_mrkdwn(reason)} (error id "
-                    f"`{error_id}`)" if reason else apology_text(error_id))
+            return (
+                f":warning: `{escape_mrkdwn(filed)}` is in the documents folder but the "
+                f"index could not be updated: {escape_mrkdwn(reason)} (error id "
+                f"`{error_id}`)"
+                if reason
+                else apology_text(error_id)
+            )
     failures = [(f.source, f.reason) for f in getattr(result, "failed", [])]
     mine = dict(failures).get(filed)
-    head = (f":warning: `{escape_mrkdwn(filed)}` is in the documents folder but could not be "
-            f"indexed: {escape_mrkdwn(mine)}" if mine else
-            f":white_check_mark: `{escape_mrkdwn(filed)}` is indexed, marked "
-            f"{escape_mrkdwn(marking)}. Ask me about it.")
+    head = (
+        f":warning: `{escape_mrkdwn(filed)}` is in the documents folder but could not be "
+        f"indexed: {escape_mrkdwn(mine)}"
+        if mine
+        else f":white_check_mark: `{escape_mrkdwn(filed)}` is indexed, marked "
+        f"{escape_mrkdwn(marking)}. Ask me about it."
+    )
     return head + "\n" + reindex_summary_text(result.summary(), failures)
 
 

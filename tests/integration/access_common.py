@@ -21,24 +21,45 @@ SECRET = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 # source -> (marking, caveats, a question made from the document's own distinctive sentence)
 EXPECTED: dict[str, tuple[str, list[str], str]] = {
     "marked/minit-jawatankuasa-sempadan-2026.md": (
-        "CONFIDENTIAL", [], "Where will the joint patrol coordination centre be established?"),
+        "CONFIDENTIAL",
+        [],
+        "Where will the joint patrol coordination centre be established?",
+    ),
     "marked/au-brief-liaison-rotation.md": (
-        "CONFIDENTIAL", ["AUSTEO"], "When will the police liaison officer in Port Aldric be "
-        "rotated?"),
+        "CONFIDENTIAL",
+        ["AUSTEO"],
+        "When will the police liaison officer in Port Aldric be rotated?",
+    ),
     "marked/us-cable-maritime-pilot.txt": (
-        "SECRET", ["NOFORN"], "How many vessels did the maritime surveillance data-sharing pilot "
-        "track?"),
+        "SECRET",
+        ["NOFORN"],
+        "How many vessels did the maritime surveillance data-sharing pilot track?",
+    ),
     "marked/sg-note-rel-mys-sgp.md": (
-        "CONFIDENTIAL", ["REL TO MYS/SGP"], "How many suspicious transaction reports on the "
-        "Kestrel network were exchanged?"),
+        "CONFIDENTIAL",
+        ["REL TO MYS/SGP"],
+        "How many suspicious transaction reports on the Kestrel network were exchanged?",
+    ),
     "marked/unknown-marking-memo.md": (
-        "TOP SECRET", [], "When will the harbour radar upgrade at Sarapura be completed?"),
+        "TOP SECRET",
+        [],
+        "When will the harbour radar upgrade at Sarapura be completed?",
+    ),
     "marked/minutes/working-group-notes-2026-05.md": (
-        "RESTRICTED", [], "Which hotline will scam-centre rescue referrals go through?"),
+        "RESTRICTED",
+        [],
+        "Which hotline will scam-centre rescue referrals go through?",
+    ),
     "marked/terhad-note.docx": (
-        "RESTRICTED", [], "Where will the border liaison office open its second counter?"),
+        "RESTRICTED",
+        [],
+        "Where will the border liaison office open its second counter?",
+    ),
     "marked/official-scam-bulletin.md": (
-        "OFFICIAL", [], "How often will the joint scam-awareness bulletin be published?"),
+        "OFFICIAL",
+        [],
+        "How often will the joint scam-awareness bulletin be published?",
+    ),
 }
 
 
@@ -49,8 +70,10 @@ def write_terhad_docx(path: Path) -> None:
     d = docx.Document()
     d.core_properties.title = "Note on the Border Liaison Office"
     d.sections[0].header.paragraphs[0].text = "TERHAD"
-    d.add_paragraph("The border liaison office at Pekan Batu Lintang will open its second "
-                    "counter in September 2026.")
+    d.add_paragraph(
+        "The border liaison office at Pekan Batu Lintang will open its second "
+        "counter in September 2026."
+    )
     d.save(str(path))
 
 
@@ -72,8 +95,9 @@ def build_marked_index(tmp_path_factory, embedder):
 
 
 def run(rt, *args: str) -> Any:
-    result = CliRunner().invoke(cli, list(args), env={"ACCORD_DATA_DIR": str(rt.settings.data_dir)},
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, list(args), env={"ACCORD_DATA_DIR": str(rt.settings.data_dir)}, catch_exceptions=False
+    )
     return result
 
 
@@ -85,5 +109,3 @@ def ask_json(rt, question: str, *flags: str) -> tuple[dict, str]:
 
 def sources_in(ans: dict) -> set[str]:
     return {c["source"] for c in ans["citations"]} | {r["source"] for r in ans["retrieved"]}
-
-

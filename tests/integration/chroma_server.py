@@ -34,9 +34,20 @@ class ChromaServer:
     def start(self, timeout: float = 60.0) -> ChromaServer:
         env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
         self.proc = subprocess.Popen(
-            [chroma_command(), "run", "--path", str(self.path), "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT, env=env)
+            [
+                chroma_command(),
+                "run",
+                "--path",
+                str(self.path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=open(self.log, "wb"),
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

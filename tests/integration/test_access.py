@@ -18,6 +18,7 @@ from tests.integration.access_common import EXPECTED, MARKED, ask_json, run, sou
 
 # ---- markings ---------------------------------------------------------------------------------
 
+
 def test_markings_command_lists_every_document_with_its_evidence(marked):
     r = run(marked, "markings", "--json")
     rows = {row["source"]: row for row in json.loads(r.stdout)}
@@ -26,8 +27,10 @@ def test_markings_command_lists_every_document_with_its_evidence(marked):
         assert (row["marking"], row["caveats"]) == (level, caveats), source
         assert row["evidence"] and all(e["kind"] != "none found" for e in row["evidence"])
     assert rows["marked/terhad-note.docx"]["evidence"][0]["kind"] == "header/footer"
-    assert rows["marked/minutes/working-group-notes-2026-05.md"]["evidence"][0]["kind"] == \
-        "folder default"
+    assert (
+        rows["marked/minutes/working-group-notes-2026-05.md"]["evidence"][0]["kind"]
+        == "folder default"
+    )
     assert rows["press-statement-jwc-2024-03.txt"]["evidence"][0]["kind"] == "none found"
     # the marking nobody can map: top of the ladder, reported by name with the value, exit 1
     assert r.exit_code == 1
@@ -36,6 +39,7 @@ def test_markings_command_lists_every_document_with_its_evidence(marked):
 
 
 # ---- the CLI ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("source", [s for s, v in EXPECTED.items() if v[0] != "OFFICIAL"])
 def test_cli_never_shows_a_document_above_the_audience_and_shows_it_at_its_level(marked, source):
@@ -54,8 +58,9 @@ def test_cli_never_shows_a_document_above_the_audience_and_shows_it_at_its_level
 def test_a_releasability_list_is_satisfied_by_one_of_its_members(marked):
     source = "marked/sg-note-rel-mys-sgp.md"
     q = EXPECTED[source][2]
-    assert source in sources_in(ask_json(marked, q, "--clearance", "SECRET",
-                                         "--caveat", "REL TO SGP")[0])
+    assert source in sources_in(
+        ask_json(marked, q, "--clearance", "SECRET", "--caveat", "REL TO SGP")[0]
+    )
     _, raw = ask_json(marked, q, "--clearance", "SECRET", "--caveat", "REL TO IDN")
     assert source not in raw
 
@@ -92,17 +97,23 @@ def test_the_llm_receives_only_passages_the_audience_may_see(marked):
     q = "How many vessels took part in Exercise Harbour Shield 2024?"
     # the SECRET cable on vessels is among what this question retrieves when the audience may
     # see it, so its absence below is the filter's doing
-    assert hidden in {c.source for c in marked.qa.retrieve(
-        q, Filters(audience=Audience("SECRET", frozenset({"NOFORN"}))), k=20)}
+    assert hidden in {
+        c.source
+        for c in marked.qa.retrieve(
+            q, Filters(audience=Audience("SECRET", frozenset({"NOFORN"}))), k=20
+        )
+    }
     # A model that does what an injected instruction asks: it lists other documents.
-    injected = ("Exercise Harbour Shield 2024 involved six vessels [1]. Other documents: "
-                f"{cable.title}, {hidden}, fourteen vessels [2].")
+    injected = (
+        "Exercise Harbour Shield 2024 involved six vessels [1]. Other documents: "
+        f"{cable.title}, {hidden}, fourteen vessels [2]."
+    )
     injection = "marked/harbour-shield-vessel-note.md"  # tells the model to list other documents
-    assert injection in {c.source for c in marked.qa.retrieve(
-        q, Filters(audience=Audience("RESTRICTED")), k=8)}
+    assert injection in {
+        c.source for c in marked.qa.retrieve(q, Filters(audience=Audience("RESTRICTED")), k=8)
+    }
     rec = Recorder()
-    model = GenericFakeChatModel(messages=iter([AIMessage(content=injected)] * 4),
-                                 callbacks=[rec])
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=injected)] * 4), callbacks=[rec])
     qa = copy.copy(marked.qa)
     qa.answerer = LLMAnswerer(model)
     ans = qa.answer(q, audience=Audience("RESTRICTED"))
@@ -115,11 +126,12 @@ def test_the_llm_receives_only_passages_the_audience_may_see(marked):
     assert ans.citations
     for c in ans.citations:  # what is shown is a verbatim quote of a visible document
         doc = marked.manifest.document(c.source)
-        assert doc.text[c.char_start:c.char_end] == c.quote
+        assert doc.text[c.char_start : c.char_end] == c.quote
         assert doc.marking in ("UNMARKED", "OFFICIAL", "RESTRICTED")
 
 
 # ---- re-marking without re-embedding ----------------------------------------------------------
+
 
 def test_changed_rules_or_folder_defaults_re_mark_without_re_embedding(embedder, tmp_path):
     from accord.errors import IndexNeedsResync
@@ -138,18 +150,23 @@ def test_changed_rules_or_folder_defaults_re_mark_without_re_embedding(embedder,
     rt = Runtime(make_settings(tmp_path / "data", markings_file=rules), embedder=embedder)
     with pytest.raises(IndexNeedsResync):  # marked by other rules: nothing is answered
         rt.qa.answer("When will the harbour radar upgrade be completed?")
-    (docs / "minutes" / "_folder.meta.yaml").write_text("marking: CONFIDENTIAL\n"
-                                                        "caveats: [AUSTEO]\n")
+    (docs / "minutes" / "_folder.meta.yaml").write_text(
+        "marking: CONFIDENTIAL\ncaveats: [AUSTEO]\n"
+    )
     result = rt.syncer().run(docs)
     assert result.embedded == 0 and result.added == 0 and not result.failed
     assert result.updated == n_docs
     assert rt.manifest.access("minutes/working-group-notes-2026-05.md") == (
-        "CONFIDENTIAL", ["AUSTEO"])
+        "CONFIDENTIAL",
+        ["AUSTEO"],
+    )
     memo = rt.manifest.document("unknown-marking-memo.md")
     assert memo.marking == "TOP SECRET"  # HUSH-HUSH is now known: RAHSIA BESAR = TOP SECRET
     assert not [e for e in memo.marking_evidence if e["problem"]]
-    ans = rt.qa.answer("When will the harbour radar upgrade at Sarapura be completed?",
-                       audience=rt.settings.cli_audience("TOP SECRET"))
+    ans = rt.qa.answer(
+        "When will the harbour radar upgrade at Sarapura be completed?",
+        audience=rt.settings.cli_audience("TOP SECRET"),
+    )
     assert ans.citations and ans.citations[0].source == "unknown-marking-memo.md"
     again = rt.syncer().run(docs)
     assert again.unchanged == n_docs and again.updated == 0
@@ -163,9 +180,15 @@ def test_the_bot_stops_at_start_on_a_bad_policy_file_naming_the_line(tmp_path, m
     policy.write_text("default: OFFICIAL\nchannels:\n  C0JWC0001: {clearance: SECRIT}\n")
     monkeypatch.chdir(tmp_path)  # no .env here
     t0 = time.perf_counter()
-    result = CliRunner().invoke(cli, ["bot", "--http", "--data-dir", str(tmp_path)], env={
-        "ACCORD_AUDIENCE_POLICY": str(policy), "ACCORD_SLACK_BOT_TOKEN": "xoxb-x",
-        "ACCORD_SLACK_SIGNING_SECRET": "s"})
+    result = CliRunner().invoke(
+        cli,
+        ["bot", "--http", "--data-dir", str(tmp_path)],
+        env={
+            "ACCORD_AUDIENCE_POLICY": str(policy),
+            "ACCORD_SLACK_BOT_TOKEN": "xoxb-x",
+            "ACCORD_SLACK_SIGNING_SECRET": "s",
+        },
+    )
     assert result.exit_code == 2
     out = " ".join(result.output.split())
     assert "policy.yaml:3" in out and "unknown clearance 'SECRIT'" in out

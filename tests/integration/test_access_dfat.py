@@ -30,13 +30,19 @@ from tests.conftest import CORPUS, make_settings
 from tests.mock_slack_api import BOT_USER_ID, MockSlackAPI, SignedSender
 
 DFAT = CORPUS / "dfat"
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not DFAT.is_dir(), reason=f"{DFAT} is not there")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not DFAT.is_dir(), reason=f"{DFAT} is not there"),
+]
 SECRET = "dfat-signing-secret-0123456789ab"
 
 # --- the test's own reading of a document's first lines ----------------------------------------
-_LEVEL_WORDS = [("TOP SECRET", r"top\s+secret"), ("SECRET", r"secret"),
-                ("CONFIDENTIAL", r"confidential"), ("RESTRICTED", r"restricted")]
+_LEVEL_WORDS = [
+    ("TOP SECRET", r"top\s+secret"),
+    ("SECRET", r"secret"),
+    ("CONFIDENTIAL", r"confidential"),
+    ("RESTRICTED", r"restricted"),
+]
 
 
 def first_lines_marking(path: Path) -> tuple[str, str] | None:
@@ -69,8 +75,11 @@ def shape(line: str) -> str:
     if "E (" in line or "E(" in line:
         parts.append("cabinet-ref")
     if re.search(r"(?i)\b(immediate|priority|emergency|routine|flash)\b", line):
-        before = re.search(r"(?i)\b(immediate|priority|emergency|routine)\b.*\b(secret|"
-                           r"confidential|restricted)\b", line)
+        before = re.search(
+            r"(?i)\b(immediate|priority|emergency|routine)\b.*\b(secret|"
+            r"confidential|restricted)\b",
+            line,
+        )
         parts.append("precedence-before" if before else "precedence-after")
     for cav in ("PERSONAL", "AUSTEO", "NZEO", "EYES ONLY", "GUARD"):
         if cav.lower() in line.lower():
@@ -83,8 +92,7 @@ def shape(line: str) -> str:
 def ingest_reading():
     """What the ingest path makes of every DFAT document (``accord markings --dir``, which
     loads each file with the same ``load_document`` the sync indexes with)."""
-    r = CliRunner().invoke(cli, ["markings", "--dir", str(DFAT), "--json"],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(cli, ["markings", "--dir", str(DFAT), "--json"], catch_exceptions=False)
     rows = json.loads(r.stdout)
     assert len(rows) == 775
     return {row["source"]: row for row in rows}
@@ -113,6 +121,7 @@ def test_every_marked_dfat_document_is_marked_at_least_as_high(ingest_reading):
 
 # --- the leak tests ----------------------------------------------------------------------------
 
+
 def _pick(ingest_reading) -> tuple[list[str], list[str]]:
     by_shape: dict[str, list[str]] = defaultdict(list)
     unmarked = []
@@ -139,7 +148,7 @@ def _distinctive_sentence(text: str, others: str) -> str | None:
         words = sent.split()
         if not 12 <= len(words) <= 45 or not re.search(r"[a-z]{4}", sent):
             continue
-        runs = [" ".join(words[i:i + 6]) for i in range(len(words) - 5)]
+        runs = [" ".join(words[i : i + 6]) for i in range(len(words) - 5)]
         if any(r in others for r in runs):
             continue
         if best is None or len(sent) > len(best):
@@ -175,8 +184,18 @@ def dfat_index(tmp_path_factory, embedder, ingest_reading):
 def test_the_leak_set_covers_every_shape_and_caveat(dfat_index):
     assert len(dfat_index.cases) >= 30
     shapes = {shape(first_lines_marking(DFAT / rel)[1]) for rel, _ in dfat_index.cases}
-    for part in ("No-serial", "serial", "cabinet-ref", "precedence-before", "precedence-after",
-                 "PERSONAL", "AUSTEO", "NZEO", "caps", "title"):
+    for part in (
+        "No-serial",
+        "serial",
+        "cabinet-ref",
+        "precedence-before",
+        "precedence-after",
+        "PERSONAL",
+        "AUSTEO",
+        "NZEO",
+        "caps",
+        "title",
+    ):
         assert any(part in s.split("+") for s in shapes), part
     levels = {dfat_index.manifest.access(rel)[0] for rel, _ in dfat_index.cases}
     assert levels >= {"TOP SECRET", "SECRET", "CONFIDENTIAL", "RESTRICTED"}
@@ -187,8 +206,9 @@ def test_the_leak_set_covers_every_shape_and_caveat(dfat_index):
 
 
 def _cli(rt, *args: str):
-    r = CliRunner().invoke(cli, list(args), env={"ACCORD_DATA_DIR": str(rt.settings.data_dir)},
-                           catch_exceptions=False)
+    r = CliRunner().invoke(
+        cli, list(args), env={"ACCORD_DATA_DIR": str(rt.settings.data_dir)}, catch_exceptions=False
+    )
     assert r.exit_code == 0, r.output
     return r.stdout
 
@@ -200,8 +220,13 @@ def _named(output: str, rt, rel: str, sentence: str) -> bool:
         output = output.replace(echo, "")
     title = rt.manifest.document(rel).title
     shared_title = any(r["title"] == title for r in rt.manifest.markings() if r["source"] != rel)
-    return (rel in output or (title in output and not shared_title) or Path(rel).name in output
-            or sentence[:60] in output or json.dumps(sentence[:60])[1:-1] in output)
+    return (
+        rel in output
+        or (title in output and not shared_title)
+        or Path(rel).name in output
+        or sentence[:60] in output
+        or json.dumps(sentence[:60])[1:-1] in output
+    )
 
 
 def test_cli_at_official_never_shows_a_marked_document_and_at_its_level_finds_it(dfat_index):
@@ -220,8 +245,10 @@ def test_cli_at_official_never_shows_a_marked_document_and_at_its_level_finds_it
             out = _cli(rt, "ask", sentence, "--json", "--clearance", "TOP SECRET")
             if _named(out, rt, rel, sentence):
                 caveat_leaks.append(rel)
-    print(f"\nCLI leak test: {len(rt.cases)} marked documents, leaked at OFFICIAL {len(leaked)}, "
-          f"caveat leaks {len(caveat_leaks)}, not found at own level {len(missed)}")
+    print(
+        f"\nCLI leak test: {len(rt.cases)} marked documents, leaked at OFFICIAL {len(leaked)}, "
+        f"caveat leaks {len(caveat_leaks)}, not found at own level {len(missed)}"
+    )
     assert not leaked, json.dumps(leaked, indent=1)[:6000]
     assert caveat_leaks == []
     assert len(missed) <= len(rt.cases) // 10, missed  # found at its own level: the test bites
@@ -235,11 +262,16 @@ def test_slack_channel_at_official_never_shows_a_marked_document(dfat_index, tmp
     policy.write_text(
         "default: OFFICIAL\nshared_default: UNMARKED\nchannels:\n  C0OFFICIAL: OFFICIAL\n"
         f"  C0TOP: {{clearance: TOP SECRET, caveats: {json.dumps(caveats)}}}\n"
-        f"users:\n  U0CLEARED: {{clearance: TOP SECRET, caveats: {json.dumps(caveats)}}}\n")
+        f"users:\n  U0CLEARED: {{clearance: TOP SECRET, caveats: {json.dumps(caveats)}}}\n"
+    )
     api = MockSlackAPI().start()
-    settings = make_settings(tmp_path / "bot", slack_bot_token="xoxb-dfat",
-                             slack_signing_secret=SECRET, slack_api_url=api.url,
-                             audience_policy=policy)
+    settings = make_settings(
+        tmp_path / "bot",
+        slack_bot_token="xoxb-dfat",
+        slack_signing_secret=SECRET,
+        slack_api_url=api.url,
+        audience_policy=policy,
+    )
     app = build_app(settings, rt.qa, WebClient(token="xoxb-dfat", base_url=api.url))
     server = make_http_server(app, "127.0.0.1", 0)
     serve_in_thread(server)
@@ -250,26 +282,44 @@ def test_slack_channel_at_official_never_shows_a_marked_document(dfat_index, tmp
             for channel in ("C0OFFICIAL", "C0TOP"):
                 text = f"<@{BOT_USER_ID}> {sentence}"
                 ts = api.add_message(channel, text, "U0CLEARED")
-                send.event({"type": "app_mention", "user": "U0CLEARED", "text": text,
-                            "ts": ts, "channel": channel, "event_ts": ts})
+                send.event(
+                    {
+                        "type": "app_mention",
+                        "user": "U0CLEARED",
+                        "text": text,
+                        "ts": ts,
+                        "channel": channel,
+                        "event_ts": ts,
+                    }
+                )
                 bot_ts = api.wait_until(
-                    lambda c=channel, t=ts: [m["ts"] for m in api.messages.get(c, [])
-                                             if m.get("bot_id") and m.get("thread_ts") == t],
-                    60, "placeholder")
+                    lambda c=channel, t=ts: [
+                        m["ts"]
+                        for m in api.messages.get(c, [])
+                        if m.get("bot_id") and m.get("thread_ts") == t
+                    ],
+                    60,
+                    "placeholder",
+                )
                 api.wait_for("chat.update", where=lambda c, b=bot_ts: c.params.get("ts") in b)
-                said = json.dumps([c.params for c in api.calls
-                                   if c.params.get("channel") == channel and
-                                   (c.params.get("thread_ts") == ts
-                                    or c.params.get("ts") in bot_ts)])
+                said = json.dumps(
+                    [
+                        c.params
+                        for c in api.calls
+                        if c.params.get("channel") == channel
+                        and (c.params.get("thread_ts") == ts or c.params.get("ts") in bot_ts)
+                    ]
+                )
                 row = [r for r in rt.audit.rows() if r["conversation"] == channel][-1]
                 listed = {x["source"] for x in row["listed"]} | {x["source"] for x in row["cited"]}
-                if channel == "C0OFFICIAL" and (_named(said, rt, rel, sentence)
-                                                or rel in listed):
+                if channel == "C0OFFICIAL" and (_named(said, rt, rel, sentence) or rel in listed):
                     leaked.append(rel)
                 if channel == "C0TOP":
                     found += rel in listed
-        print(f"\nSlack leak test: {len(rt.cases)} marked documents, leaked in the OFFICIAL "
-              f"channel {len(leaked)}, found in the TOP SECRET channel {found}")
+        print(
+            f"\nSlack leak test: {len(rt.cases)} marked documents, leaked in the OFFICIAL "
+            f"channel {len(leaked)}, found in the TOP SECRET channel {found}"
+        )
         assert leaked == []
         assert found >= len(rt.cases) * 9 // 10  # at its own level the question finds it
     finally:

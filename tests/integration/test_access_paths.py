@@ -36,10 +36,14 @@ pytestmark = pytest.mark.skipif(not (VOLUME / TOP).is_file(), reason=f"{VOLUME} 
 SIGNING = "paths-signing-secret-0123456789abcd"
 
 # Each cable: a question from its own sentence, and what shows it in a reply (title or source).
-ASK = {TOP: "Which arrangement would receive the whole-hearted support of the United Kingdom?",
-       SEC: "Which part of the Canberra draft seemed too broad?"}
-SIGNS = {TOP: ("Spender to Dulles", "spender-to-dulles"), SEC: ("Dulles to Spender",
-                                                               "dulles-to-spender")}
+ASK = {
+    TOP: "Which arrangement would receive the whole-hearted support of the United Kingdom?",
+    SEC: "Which part of the Canberra draft seemed too broad?",
+}
+SIGNS = {
+    TOP: ("Spender to Dulles", "spender-to-dulles"),
+    SEC: ("Dulles to Spender", "dulles-to-spender"),
+}
 
 ALICE, BOB, SAM, OLLIE = "U0TOPSEC1", "U0TOPSEC2", "U0SECRET1", "U0OFFICER"
 POLICY = """\
@@ -87,8 +91,11 @@ class Bot:
             if c.method == "response_url" and c.params.get("_name") in names:
                 kind = c.params.get("response_type")
                 (public if kind == "in_channel" else private).append(c.params)
-            elif c.status == 200 and not c.error and channel in (
-                    c.params.get("channel"), c.params.get("channel_id")):
+            elif (
+                c.status == 200
+                and not c.error
+                and channel in (c.params.get("channel"), c.params.get("channel_id"))
+            ):
                 public.append(c.params)
         return json.dumps(public), json.dumps(private)
 
@@ -105,10 +112,21 @@ class Bot:
         since, t0 = len(self.api.calls), time.monotonic()
         text = f"<@{BOT_USER_ID}> {question}"
         ts = self.api.add_message(channel, text, ALICE)
-        self.send.event({"type": "app_mention", "user": ALICE, "text": text, "ts": ts,
-                         "channel": channel, "event_ts": ts})
-        self.api.wait_for("chat.update", where=lambda c: c.params.get("channel") == channel
-                          and c.at > t0, timeout=60)
+        self.send.event(
+            {
+                "type": "app_mention",
+                "user": ALICE,
+                "text": text,
+                "ts": ts,
+                "channel": channel,
+                "event_ts": ts,
+            }
+        )
+        self.api.wait_for(
+            "chat.update",
+            where=lambda c: c.params.get("channel") == channel and c.at > t0,
+            timeout=60,
+        )
         return self.seen(channel, since, set())
 
     def follow_up(self, channel: str, question: str) -> tuple[str, str]:
@@ -117,65 +135,137 @@ class Bot:
         root = next(m for m in reversed(self.api.messages[channel]) if not m.get("bot_id"))
         since, t0 = len(self.api.calls), time.monotonic()
         ts = self.api.add_message(channel, question, ALICE, thread_ts=root["ts"])
-        self.send.event({"type": "message", "channel_type": "channel", "user": ALICE,
-                         "text": question, "ts": ts, "thread_ts": root["ts"],
-                         "channel": channel, "event_ts": ts})
-        self.api.wait_for("chat.update", where=lambda c: c.params.get("channel") == channel
-                          and c.at > t0, timeout=60)
+        self.send.event(
+            {
+                "type": "message",
+                "channel_type": "channel",
+                "user": ALICE,
+                "text": question,
+                "ts": ts,
+                "thread_ts": root["ts"],
+                "channel": channel,
+                "event_ts": ts,
+            }
+        )
+        self.api.wait_for(
+            "chat.update",
+            where=lambda c: c.params.get("channel") == channel and c.at > t0,
+            timeout=60,
+        )
         return self.seen(channel, since, set())
 
     def dm(self, channel: str, question: str) -> tuple[str, str]:
         since, t0 = len(self.api.calls), time.monotonic()
         ts = self.api.add_message(channel, question, ALICE)
-        self.send.event({"type": "message", "channel_type": "im", "user": ALICE,
-                         "text": question, "ts": ts, "channel": channel, "event_ts": ts})
-        self.api.wait_for("chat.update", where=lambda c: c.params.get("channel") == channel
-                          and c.at > t0, timeout=60)
+        self.send.event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "user": ALICE,
+                "text": question,
+                "ts": ts,
+                "channel": channel,
+                "event_ts": ts,
+            }
+        )
+        self.api.wait_for(
+            "chat.update",
+            where=lambda c: c.params.get("channel") == channel and c.at > t0,
+            timeout=60,
+        )
         return self.seen(channel, since, set())
 
     def assistant(self, channel: str, question: str) -> tuple[str, str]:
         since, t0 = len(self.api.calls), time.monotonic()
         thread_ts = self.api.next_ts()
-        self.send.event({"type": "assistant_thread_started", "event_ts": thread_ts,
-                         "assistant_thread": {"user_id": ALICE, "channel_id": channel,
-                                              "thread_ts": thread_ts, "context": {}}})
-        self.api.wait_until(lambda: (channel, thread_ts) in self.api.assistant_threads, 30,
-                            "the thread's prompts")
+        self.send.event(
+            {
+                "type": "assistant_thread_started",
+                "event_ts": thread_ts,
+                "assistant_thread": {
+                    "user_id": ALICE,
+                    "channel_id": channel,
+                    "thread_ts": thread_ts,
+                    "context": {},
+                },
+            }
+        )
+        self.api.wait_until(
+            lambda: (channel, thread_ts) in self.api.assistant_threads, 30, "the thread's prompts"
+        )
         ts = self.api.add_message(channel, question, ALICE, thread_ts)
-        self.send.event({"type": "message", "channel_type": "im", "user": ALICE,
-                         "text": question, "ts": ts, "channel": channel, "event_ts": ts,
-                         "thread_ts": thread_ts, "parent_user_id": BOT_USER_ID,
-                         "team": TEAM_ID})
-        self.api.wait_for("chat.stopStream", where=lambda c: c.params.get("channel") == channel
-                          and c.at > t0, timeout=60)
+        self.send.event(
+            {
+                "type": "message",
+                "channel_type": "im",
+                "user": ALICE,
+                "text": question,
+                "ts": ts,
+                "channel": channel,
+                "event_ts": ts,
+                "thread_ts": thread_ts,
+                "parent_user_id": BOT_USER_ID,
+                "team": TEAM_ID,
+            }
+        )
+        self.api.wait_for(
+            "chat.stopStream",
+            where=lambda c: c.params.get("channel") == channel and c.at > t0,
+            timeout=60,
+        )
         return self.seen(channel, since, set())
 
     def shortcut(self, channel: str, question: str) -> tuple[str, str]:
         since, name, t0 = len(self.api.calls), self.name(), time.monotonic()
         ts = self.api.add_message(channel, question, BOB if channel != "C0SECRET0" else SAM)
         message = {"type": "message", "user": BOB, "text": question, "ts": ts}
-        self.send.message_shortcut(ASK_SHORTCUT, ALICE, channel, message,
-                                   self.api.response_url(name))
-        self.api.wait_until(lambda: self.api.calls_to("response_url", lambda c: c.params[
-            "_name"] == name and c.params.get("blocks")) or self.api.calls_to(
-            "chat.update", lambda c: c.params.get("channel") == channel
-            and c.at > t0), 60, "the shortcut's answer")
+        self.send.message_shortcut(
+            ASK_SHORTCUT, ALICE, channel, message, self.api.response_url(name)
+        )
+        self.api.wait_until(
+            lambda: (
+                self.api.calls_to(
+                    "response_url", lambda c: c.params["_name"] == name and c.params.get("blocks")
+                )
+                or self.api.calls_to(
+                    "chat.update", lambda c: c.params.get("channel") == channel and c.at > t0
+                )
+            ),
+            60,
+            "the shortcut's answer",
+        )
         return self.seen(channel, since, {name})
 
     def share(self, channel: str, question: str) -> tuple[str, str]:
         """``/accord`` (a private answer at the asker's level), then Share."""
         since, first, second = len(self.api.calls), self.name(), self.name()
         self.send.command(question, ALICE, channel, self.api.response_url(first))
-        [private] = self.api.wait_for("response_url", timeout=60, where=lambda c: c.params[
-            "_name"] == first and c.params.get("blocks"))
+        [private] = self.api.wait_for(
+            "response_url",
+            timeout=60,
+            where=lambda c: c.params["_name"] == first and c.params.get("blocks"),
+        )
         assert private.params["response_type"] == "ephemeral"
-        answer_id = {el["action_id"]: el["value"] for b in private.params["blocks"]
-                     if b["type"] == "actions" for el in b["elements"]}["accord_share"]
-        self.send.block_action("accord_share", answer_id, ALICE, channel,
-                               self.api.response_url(second), ephemeral=True)
-        self.api.wait_until(lambda: self.api.calls_to("response_url", lambda c: c.params[
-            "_name"] == second) or self.api.calls_to("chat.postMessage", lambda c: c.params.get(
-                "channel") == channel and c.at > private.at), 60, "the share")
+        answer_id = {
+            el["action_id"]: el["value"]
+            for b in private.params["blocks"]
+            if b["type"] == "actions"
+            for el in b["elements"]
+        }["accord_share"]
+        self.send.block_action(
+            "accord_share", answer_id, ALICE, channel, self.api.response_url(second), ephemeral=True
+        )
+        self.api.wait_until(
+            lambda: (
+                self.api.calls_to("response_url", lambda c: c.params["_name"] == second)
+                or self.api.calls_to(
+                    "chat.postMessage",
+                    lambda c: c.params.get("channel") == channel and c.at > private.at,
+                )
+            ),
+            60,
+            "the share",
+        )
         self.settle(since)
         public, _ = self.seen(channel, since, {second})
         return public, json.dumps(private.params)
@@ -191,8 +281,9 @@ def bot(tmp_path_factory, embedder):
         shutil.copy(VOLUME / name, docs / "dfat" / name)
     rt = Runtime(make_settings(root / "data", clearance="OFFICIAL"), embedder=embedder)
     assert not rt.syncer().run(docs).failed
-    marks = {d["source"].rsplit("/", 1)[-1]: (d["marking"], d["caveats"])
-             for d in rt.manifest.markings()}
+    marks = {
+        d["source"].rsplit("/", 1)[-1]: (d["marking"], d["caveats"]) for d in rt.manifest.markings()
+    }
     assert marks[TOP][0] == "TOP SECRET" and marks[TOP][1] and marks[SEC] == ("SECRET", [])
     policy = root / "policy.yaml"
     policy.write_text(POLICY)
@@ -203,9 +294,14 @@ def bot(tmp_path_factory, embedder):
     api.members = {cid: list(members) for cid, (_, members, _) in PLACES.items()}
     api.fail_always("conversations.info", "channel_not_found", channel="C0UNKNOWN")
     api.fail_always("conversations.members", "channel_not_found", channel="D0PEOPLE4")
-    settings = make_settings(root / "data", slack_bot_token="xoxb-paths", clearance="OFFICIAL",
-                             slack_signing_secret=SIGNING, slack_api_url=api.url,
-                             audience_policy=policy)
+    settings = make_settings(
+        root / "data",
+        slack_bot_token="xoxb-paths",
+        clearance="OFFICIAL",
+        slack_signing_secret=SIGNING,
+        slack_api_url=api.url,
+        audience_policy=policy,
+    )
     with _capture("bot.audience") as warnings:
         app = build_app(settings, rt.qa, WebClient(token="xoxb-paths", base_url=api.url))
     with serve_signed(app, SIGNING) as sender:
@@ -243,8 +339,19 @@ TABLE = [
     ("follow_up", ["C0SECRET0", "C0CONNECT"]),
     ("dm", ["D0BOTDM01"]),
     ("assistant", ["D0BOTDM01"]),
-    ("shortcut", ["C0TOPSECR", "C0SECRET0", "D0BOTDM01", "D0PEOPLE2", "G0GROUPDM", "C0CONNECT",
-                  "C0UNKNOWN", "D0PEOPLE4"]),
+    (
+        "shortcut",
+        [
+            "C0TOPSECR",
+            "C0SECRET0",
+            "D0BOTDM01",
+            "D0PEOPLE2",
+            "G0GROUPDM",
+            "C0CONNECT",
+            "C0UNKNOWN",
+            "D0PEOPLE4",
+        ],
+    ),
     ("share", list(PLACES)),
 ]
 
@@ -268,10 +375,17 @@ def test_no_path_shows_a_cable_above_the_conversations_audience(bot, path, chann
 def test_a_share_where_the_bot_is_not_a_member_goes_through_response_url(bot):
     public, _ = bot.share("D0PEOPLE1", ASK[SEC])  # two people cleared alike
     assert shows(public, SEC)
-    assert bot.api.calls_to("response_url", lambda c: c.params["_name"] == f"r{bot.n}"
-                            and c.params.get("response_type") == "in_channel")
-    failed = [c for c in bot.api.calls if c.method == "chat.postMessage"
-              and c.params.get("channel") == "D0PEOPLE1"]
+    assert bot.api.calls_to(
+        "response_url",
+        lambda c: (
+            c.params["_name"] == f"r{bot.n}" and c.params.get("response_type") == "in_channel"
+        ),
+    )
+    failed = [
+        c
+        for c in bot.api.calls
+        if c.method == "chat.postMessage" and c.params.get("channel") == "D0PEOPLE1"
+    ]
     assert failed and all(c.error == "not_in_channel" for c in failed)
 
 
@@ -279,12 +393,16 @@ def test_share_refusals_are_private_and_audited_with_their_reason(bot):
     before = [r for r in bot.rt.audit.rows() if r["kind"] == "share_refused"]
     public, _ = bot.share("D0PEOPLE3", ASK[SEC])  # the other person is cleared OFFICIAL
     assert not shows(public, SEC)
-    assert not bot.api.calls_to("response_url", lambda c: c.params.get(
-        "response_type") == "in_channel" and c.params["_name"] == f"r{bot.n}")
+    assert not bot.api.calls_to(
+        "response_url",
+        lambda c: (
+            c.params.get("response_type") == "in_channel" and c.params["_name"] == f"r{bot.n}"
+        ),
+    )
     public, _ = bot.share("C0UNKNOWN", ASK[SEC])  # nobody can say who is there
     refusal = bot.api.calls_to("response_url", lambda c: c.params["_name"] == f"r{bot.n}")
     assert refusal and refusal[-1].params["text"] == UNESTABLISHED_TEXT
-    rows = [r for r in bot.rt.audit.rows() if r["kind"] == "share_refused"][len(before):]
+    rows = [r for r in bot.rt.audit.rows() if r["kind"] == "share_refused"][len(before) :]
     assert [r["conversation"] for r in rows] == ["D0PEOPLE3", "C0UNKNOWN"]
     assert "above OFFICIAL" in rows[0]["note"] and "U0OFFICER" in rows[0]["audience_reason"]
     assert "not established" in rows[1]["note"] and rows[1]["clearance"] == "UNMARKED"
@@ -301,8 +419,15 @@ def test_a_slack_connect_channel_listed_above_shared_default_is_capped_and_warne
 def test_the_home_tab_counts_what_the_viewer_may_read(bot):
     counts = {}
     for user in (ALICE, SAM, OLLIE):
-        bot.send.event({"type": "app_home_opened", "user": user, "channel": "D0HOME",
-                        "tab": "home", "event_ts": bot.api.next_ts()})
+        bot.send.event(
+            {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D0HOME",
+                "tab": "home",
+                "event_ts": bot.api.next_ts(),
+            }
+        )
         view = bot.api.wait_until(lambda u=user: bot.api.home_views.get(u), 30, "Home")
         counts[user] = json.dumps(view)
     assert "TOP SECRET" in counts[ALICE] and "SECRET" in counts[SAM]

@@ -47,8 +47,12 @@ def slack(tmp_path_factory, sample_index):
     rt = Runtime(sample_index.settings)
     api = MockSlackAPI().start()
     root = tmp_path_factory.mktemp("parity")
-    settings = make_settings(root / "data", slack_bot_token="xoxb-parity",
-                             slack_signing_secret=SECRET, slack_api_url=api.url)
+    settings = make_settings(
+        root / "data",
+        slack_bot_token="xoxb-parity",
+        slack_signing_secret=SECRET,
+        slack_api_url=api.url,
+    )
     client = WebClient(token="xoxb-parity", base_url=api.url)
     app = build_app(settings, rt.qa, client)
     with serve_signed(app, SECRET) as sender:
@@ -60,14 +64,31 @@ def slack(tmp_path_factory, sample_index):
 def ask_slack(slack, channel: str, question: str) -> str:
     api, sender = slack
     ts = api.add_message(channel, f"<@{BOT_USER_ID}> {question}", OFFICER)
-    sender.event({"type": "app_mention", "user": OFFICER, "ts": ts, "channel": channel,
-                  "text": f"<@{BOT_USER_ID}> {question}", "event_ts": ts})
+    sender.event(
+        {
+            "type": "app_mention",
+            "user": OFFICER,
+            "ts": ts,
+            "channel": channel,
+            "text": f"<@{BOT_USER_ID}> {question}",
+            "event_ts": ts,
+        }
+    )
 
     def answered():
-        bot_ts = {m["ts"] for m in api.messages.get(channel, [])
-                  if m.get("bot_id") and m.get("thread_ts") == ts}
-        calls = api.calls_to("chat.update", lambda c: c.params.get("channel") == channel
-                             and c.params.get("ts") in bot_ts and c.params.get("blocks"))
+        bot_ts = {
+            m["ts"]
+            for m in api.messages.get(channel, [])
+            if m.get("bot_id") and m.get("thread_ts") == ts
+        }
+        calls = api.calls_to(
+            "chat.update",
+            lambda c: (
+                c.params.get("channel") == channel
+                and c.params.get("ts") in bot_ts
+                and c.params.get("blocks")
+            ),
+        )
         return calls and calls
 
     calls = api.wait_until(answered, 60, f"an answer in {channel}")
@@ -77,16 +98,18 @@ def ask_slack(slack, channel: str, question: str) -> str:
 
 def ask_cli(rt, question: str, *flags: str) -> str:
     # at the bot's audience: its settings' clearance, which a user it has no entry for gets
-    result = CliRunner().invoke(cli, ["ask", question, "--clearance", "TOP SECRET", *flags],
-                                env={"ACCORD_DATA_DIR": str(rt.settings.data_dir),
-                                     "COLUMNS": "100"}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["ask", question, "--clearance", "TOP SECRET", *flags],
+        env={"ACCORD_DATA_DIR": str(rt.settings.data_dir), "COLUMNS": "100"},
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return result.stdout
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_cli_json_and_slack_show_the_same_leads_quotes_and_citations(
-        question, sample_index, slack):
+def test_cli_json_and_slack_show_the_same_leads_quotes_and_citations(question, sample_index, slack):
     data = json.loads(ask_cli(sample_index, question, "--json"))
     assert not data["refused"] and data["citations"]
     answer = data["answer"]

@@ -22,8 +22,10 @@ MINUTES = "minit-jpb-sar-2025-10.md"
 STATEMENT = "kenyataan-akhbar-2025-08-13.txt"
 CONFIDENTIAL = Audience("CONFIDENTIAL", [], "test")
 OFFICIAL = Audience("OFFICIAL", [], "test")
-needs_ocr = pytest.mark.skipif(not tesseract_available(), reason="needs the tesseract program "
-                               "(apt-get install tesseract-ocr tesseract-ocr-msa)")
+needs_ocr = pytest.mark.skipif(
+    not tesseract_available(),
+    reason="needs the tesseract program (apt-get install tesseract-ocr tesseract-ocr-msa)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +78,11 @@ def test_markings_are_applied_to_malay_documents(index):
 
 
 def test_a_malay_question_is_answered_with_a_malay_quote(index):
-    ans, langs = _ask(index, "Berapakah peruntukan Kerajaan Sundara untuk menaik taraf "
-                             "kemudahan di pelabuhan Tanjung Sari?")
+    ans, langs = _ask(
+        index,
+        "Berapakah peruntukan Kerajaan Sundara untuk menaik taraf "
+        "kemudahan di pelabuhan Tanjung Sari?",
+    )
     assert not ans.refused and not ans.weak, ans.text
     assert "RM4.5 juta" in ans.citations[0].quote and ans.citations[0].source == STATEMENT
     assert set(langs.values()) == {"ms"}
@@ -94,10 +99,8 @@ def test_a_malay_when_question_is_answered_by_the_signing_date(index):
 
 
 def test_the_same_fact_is_quoted_from_the_version_in_the_askers_language(index):
-    ms, ms_langs = _ask(index, "Di manakah Pusat Penyelarasan Menyelamat Bersama akan "
-                               "ditubuhkan?")
-    en, en_langs = _ask(index, "Where shall the Joint Rescue Coordination Centre be "
-                               "established?")
+    ms, ms_langs = _ask(index, "Di manakah Pusat Penyelarasan Menyelamat Bersama akan ditubuhkan?")
+    en, en_langs = _ask(index, "Where shall the Joint Rescue Coordination Centre be established?")
     assert not ms.refused and not en.refused
     ms_quote = _flat(ms.citations[0].quote)
     en_quote = _flat(en.citations[0].quote)
@@ -133,7 +136,12 @@ def test_the_scanned_copy_is_read_by_ocr_with_its_marking_and_languages(tmp_path
         assert not res.failed and res.added == 2
         assert res.ocr.read == 5 and syncer.ocr.engine.calls == 5
         assert sorted((s, p) for s, p, _ in res.ocr.low) == [
-            ("mixed.pdf", 2), ("scan.pdf", 1), ("scan.pdf", 2), ("scan.pdf", 3), ("scan.pdf", 4)]
+            ("mixed.pdf", 2),
+            ("scan.pdf", 1),
+            ("scan.pdf", 2),
+            ("scan.pdf", 3),
+            ("scan.pdf", 4),
+        ]
         assert all(80 < conf < 99 for _, _, conf in res.ocr.low)
         assert res.summary()["ocr_low_confidence"] == 5
         scan = rt.manifest.document("scan.pdf")
@@ -146,8 +154,11 @@ def test_the_scanned_copy_is_read_by_ocr_with_its_marking_and_languages(tmp_path
         assert set(mixed.extra["ocr_pages"]) == {"2"}
         assert "Memorandum ini hendaklah berkuat kuasa" not in mixed.text  # page 4 left out
         assert "MEMORANDUM PERSEFAHAMAN" in mixed.text.upper()
-        ans = rt.qa.answer("Di manakah Pusat Penyelarasan Menyelamat Bersama akan ditubuhkan?",
-                           Filters(), audience=CONFIDENTIAL)
+        ans = rt.qa.answer(
+            "Di manakah Pusat Penyelarasan Menyelamat Bersama akan ditubuhkan?",
+            Filters(),
+            audience=CONFIDENTIAL,
+        )
         assert not ans.refused
         cited = ans.citations[0]
         # Read from the image of the Malay page 3 (page 2 of the mixed PDF).

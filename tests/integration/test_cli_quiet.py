@@ -13,8 +13,11 @@ from tests.conftest import SAMPLES, SAMPLES_QA
 
 ACCORD = [sys.executable, "-m", "accord.cli"]
 # A logging line (Accord's format starts with a timestamp) or a library's own chatter.
-NOISE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|Loading weights|EOF marker|"
-                   r"sentence_transformers|huggingface|chromadb|pypdf|it/s\]", re.MULTILINE)
+NOISE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|Loading weights|EOF marker|"
+    r"sentence_transformers|huggingface|chromadb|pypdf|it/s\]",
+    re.MULTILINE,
+)
 
 
 def test_ingest_ask_eval_print_only_accords_own_lines(tmp_path):
@@ -31,8 +34,9 @@ def test_ingest_ask_eval_print_only_accords_own_lines(tmp_path):
     ]
     outputs = []
     for argv in runs:
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=900,
-                              cwd=tmp_path)
+        proc = subprocess.run(
+            argv, env=env, capture_output=True, text=True, timeout=900, cwd=tmp_path
+        )
         outputs.append(proc)
         found = NOISE.findall(proc.stdout + proc.stderr)
         assert not found, (argv[3], found, proc.stderr[-2000:])

@@ -46,8 +46,10 @@ def test_every_service_runs_a_real_command():
             assert services[svc]["depends_on"][dep]["condition"] == "service_healthy"
     # the two replicas: the same command, a data dir each (as on two hosts)
     assert services["bot-2"]["command"] == services["bot"]["command"]
-    data = {svc: next(v.split(":")[0] for v in services[svc]["volumes"] if v.endswith(":/data"))
-            for svc in ("bot", "bot-2")}
+    data = {
+        svc: next(v.split(":")[0] for v in services[svc]["volumes"] if v.endswith(":/data"))
+        for svc in ("bot", "bot-2")
+    }
     assert data["bot"] != data["bot-2"]
     # The bot's health check asks the readiness endpoint its command serves.
     bot = services["bot"]
@@ -75,20 +77,24 @@ def test_install_script_is_the_one_both_ci_and_the_image_run():
     docker = (REPO / "Dockerfile").read_text()
     assert "COPY .ci/install-system" in docker and "install-system --strict" in docker
     assert "apt-get" not in (REPO / ".ci" / "run").read_text() and "apt-get" not in docker
-    check = subprocess.run(["bash", str(script), "--check", "--tests"], capture_output=True,
-                           text=True, timeout=60)
+    check = subprocess.run(
+        ["bash", str(script), "--check", "--tests"], capture_output=True, text=True, timeout=60
+    )
     assert check.returncode == 0, check.stderr
     packages = ["tesseract-ocr", "tesseract-ocr-eng", "tesseract-ocr-msa", "chromium"]
-    have = {p for p in packages if subprocess.run(
-        ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True).stdout
-        .endswith("install ok installed")}
+    have = {
+        p
+        for p in packages
+        if subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", p], capture_output=True, text=True
+        ).stdout.endswith("install ok installed")
+    }
     out = check.stdout.strip()
     if have == set(packages):
         assert out == "nothing to install"
     else:
         assert out.startswith("would install: ")
-        assert out.removeprefix("would install: ").split() == [p for p in packages
-                                                                if p not in have]
+        assert out.removeprefix("would install: ").split() == [p for p in packages if p not in have]
     runtime = subprocess.run(["bash", str(script), "--check"], capture_output=True, text=True)
     assert "chromium" not in runtime.stdout  # the image gets no browser
     bad = subprocess.run(["bash", str(script), "--bogus"], capture_output=True, text=True)
@@ -101,14 +107,31 @@ def test_compose_config_is_valid_when_docker_is_here(tmp_path):
     import pytest
 
     docker = shutil.which("docker")
-    if not docker or subprocess.run([docker, "compose", "version"], capture_output=True
-                                    ).returncode != 0:
-        pytest.skip("Docker (with the compose plugin) is not installed on this machine: the "
-                    "compose file is checked by parsing it and running its commands instead")
+    if (
+        not docker
+        or subprocess.run([docker, "compose", "version"], capture_output=True).returncode != 0
+    ):
+        pytest.skip(
+            "Docker (with the compose plugin) is not installed on this machine: the "
+            "compose file is checked by parsing it and running its commands instead"
+        )
     (tmp_path / ".env").write_text("")
-    res = subprocess.run([docker, "compose", "-f", str(REPO / "docker-compose.yml"),
-                          "--env-file", str(tmp_path / ".env"), "config", "--quiet"],
-                         capture_output=True, text=True, timeout=60, cwd=REPO)
+    res = subprocess.run(
+        [
+            docker,
+            "compose",
+            "-f",
+            str(REPO / "docker-compose.yml"),
+            "--env-file",
+            str(tmp_path / ".env"),
+            "config",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert res.returncode == 0, res.stderr
 
 
@@ -120,8 +143,12 @@ def test_chroma_and_ingest_services_commands_work_together(tmp_path, pg_url):
     subst = {"/chroma-data": str(tmp_path / "chroma"), "0.0.0.0": "127.0.0.1", "8000": str(port)}
     chroma = [subst.get(a, a) for a in chroma]
     chroma[0] = chroma_command()
-    server = subprocess.Popen(chroma, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    server = subprocess.Popen(
+        chroma,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -136,13 +163,19 @@ def test_chroma_and_ingest_services_commands_work_together(tmp_path, pg_url):
         assert chroma_probe(port).returncode == 0
         assert chroma_probe(free_port()).returncode != 0
         ingest = COMPOSE["services"]["ingest"]
-        env = {**os.environ, **ingest["environment"],
-               "ACCORD_CHROMA_URL": f"http://127.0.0.1:{port}", "ACCORD_DATABASE_URL": pg_url,
-               "ACCORD_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1"}
+        env = {
+            **os.environ,
+            **ingest["environment"],
+            "ACCORD_CHROMA_URL": f"http://127.0.0.1:{port}",
+            "ACCORD_DATABASE_URL": pg_url,
+            "ACCORD_DATA_DIR": str(tmp_path / "data"),
+            "HF_HUB_OFFLINE": "1",
+        }
         cmd = [str(SAMPLES) if a == "/docs" else a for a in ingest["command"]]
         exe = Path(sys.executable).with_name("accord")
-        res = subprocess.run([str(exe), *cmd[1:]], env=env, capture_output=True, text=True,
-                             timeout=600)
+        res = subprocess.run(
+            [str(exe), *cmd[1:]], env=env, capture_output=True, text=True, timeout=600
+        )
         assert res.returncode == 0, res.stdout + res.stderr
         assert "added 6" in " ".join(res.stdout.split())
         assert not (tmp_path / "data" / "manifest.sqlite").exists()  # the state is in PostgreSQL

@@ -26,15 +26,35 @@ N_QUESTIONS = len(_ROWS)
 N_UNANSWERABLE = sum(not r.get("answerable", True) for r in _ROWS)
 
 SUBSET = ("s01", "s15", "s29", "s39", "s43", "s47")
-SUMMARY_KEYS = ("hit@1", "hit@5", "hit@10", "recall@10", "mrr", "ndcg@10", "answer_containment",
-                "answer_f1", "answer_similarity", "citation_precision", "citation_validity",
-                "refusal_precision", "refusal_recall", "answerable_refused", "latency_p50_ms",
-                "latency_p95_ms", "n")
+SUMMARY_KEYS = (
+    "hit@1",
+    "hit@5",
+    "hit@10",
+    "recall@10",
+    "mrr",
+    "ndcg@10",
+    "answer_containment",
+    "answer_f1",
+    "answer_similarity",
+    "citation_precision",
+    "citation_validity",
+    "refusal_precision",
+    "refusal_recall",
+    "answerable_refused",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "n",
+)
 
 
 def eval_env(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "ACCORD_DATA_DIR": str(data_dir), "ACCORD_CLEARANCE": "TOP SECRET",
-            "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    return {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(data_dir),
+        "ACCORD_CLEARANCE": "TOP SECRET",
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+    }
 
 
 def full_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_index) -> Path:
@@ -44,8 +64,11 @@ def full_run_dir(tmp_path_factory: pytest.TempPathFactory, sample_index) -> Path
     if not (out / "results.json").exists():
         proc = subprocess.run(
             [sys.executable, "-m", "accord.cli", "eval", str(SAMPLES_QA), "--out", str(out)],
-            env=eval_env(sample_index.settings.data_dir), capture_output=True, text=True,
-            timeout=900)
+            env=eval_env(sample_index.settings.data_dir),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         (out.parent / "eval-samples-full.log").write_text(proc.stdout + proc.stderr)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "hit@5" in proc.stdout and "per tag" in proc.stdout  # the rich summary tables
@@ -69,8 +92,12 @@ def subset_file(tmp_path_factory) -> Path:
 def invoke(data_dir: Path, *args: str):
     from accord.cli import app
 
-    result = CliRunner().invoke(app, ["eval", *args, "--data-dir", str(data_dir)],
-                                env={"ACCORD_CLEARANCE": "TOP SECRET"}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        app,
+        ["eval", *args, "--data-dir", str(data_dir)],
+        env={"ACCORD_CLEARANCE": "TOP SECRET"},
+        catch_exceptions=False,
+    )
     return result
 
 
@@ -121,10 +148,12 @@ def test_eval_samples_writes_results_and_report(full_run, sample_index):
     refused = [q for q in qs if q["refused"]]
     assert s["n_refused"] == len(refused)
     assert s["refusal_recall"] == pytest.approx(
-        sum(q["refused"] for q in unans) / N_UNANSWERABLE, abs=1e-4)
+        sum(q["refused"] for q in unans) / N_UNANSWERABLE, abs=1e-4
+    )
     if refused:
         assert s["refusal_precision"] == pytest.approx(
-            sum(not q["answerable"] for q in refused) / len(refused), abs=1e-4)
+            sum(not q["answerable"] for q in refused) / len(refused), abs=1e-4
+        )
 
 
 def test_citation_validity_agrees_with_the_indexed_text(full_run, sample_index):
@@ -132,8 +161,11 @@ def test_citation_validity_agrees_with_the_indexed_text(full_run, sample_index):
     for q in full_run["results"]["questions"]:
         for c in q["citations"]:
             doc = sample_index.manifest.document(c["source"])
-            expected = (doc is not None and doc.text[c["char_start"]:c["char_end"]] == c["quote"]
-                        and doc.sha256 == c["content_hash"])
+            expected = (
+                doc is not None
+                and doc.text[c["char_start"] : c["char_end"]] == c["quote"]
+                and doc.sha256 == c["content_hash"]
+            )
             assert c["valid"] == expected, (q["id"], c)
             assert c["gold"] == (c["source"] in q["gold_sources"])
             checked += 1
@@ -143,14 +175,20 @@ def test_citation_validity_agrees_with_the_indexed_text(full_run, sample_index):
 def test_report_html_is_one_self_contained_file(full_run):
     html = (full_run["dir"] / "report.html").read_text()
     assert html.count("<tr class='q'") == N_QUESTIONS
-    for part in ("metric-bars", "latency-histogram", "tag-heatmap", "id='f-text'",
-                 "id='definitions'"):
+    for part in (
+        "metric-bars",
+        "latency-histogram",
+        "tag-heatmap",
+        "id='f-text'",
+        "id='definitions'",
+    ):
         assert part in html, part
     for key in ("hit@5", "ndcg@10", "citation_validity", "refusal_recall", "latency_p95_ms"):
         assert f"id='def-{key}'" in html
     assert "<link" not in html and " src=" not in html  # nothing loaded from elsewhere
-    assert "https://" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg",
-                                                                      "")
+    assert "https://" not in html and "http://" not in html.replace(
+        "http://www.w3.org/2000/svg", ""
+    )
     assert "blockquote class='quote" in html  # cited quotes are shown
 
 
@@ -159,12 +197,36 @@ def test_report_html_is_one_self_contained_file(full_run):
 def two_runs(sample_index, subset_file, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("compare")
     data = sample_index.settings.data_dir
-    a = invoke(data, str(subset_file), "--out", str(root / "a"), "--k", "2", "--mode", "lexical",
-               "--fail-under", "hit@10=0", "--fail-under", "citation_validity=0",
-               "--fail-under", "hit@10[mou]=0")
-    b = invoke(data, str(subset_file), "--out", str(root / "b"), "--k", "10", "--compare",
-               str(root / "a" / "results.json"), "--fail-under", "mrr=1.01",
-               "--fail-under", "hit@10=0")
+    a = invoke(
+        data,
+        str(subset_file),
+        "--out",
+        str(root / "a"),
+        "--k",
+        "2",
+        "--mode",
+        "lexical",
+        "--fail-under",
+        "hit@10=0",
+        "--fail-under",
+        "citation_validity=0",
+        "--fail-under",
+        "hit@10[mou]=0",
+    )
+    b = invoke(
+        data,
+        str(subset_file),
+        "--out",
+        str(root / "b"),
+        "--k",
+        "10",
+        "--compare",
+        str(root / "a" / "results.json"),
+        "--fail-under",
+        "mrr=1.01",
+        "--fail-under",
+        "hit@10=0",
+    )
     load = lambda p: json.loads((root / p / "results.json").read_text())  # noqa: E731
     return {"a": a, "b": b, "ra": load("a"), "rb": load("b"), "root": root}
 
@@ -194,11 +256,16 @@ def test_compare_shows_the_deltas_between_configurations(two_runs):
     assert set(comp["by_tag"]) == set(tags_a) & set(tags_b) != set()
     for tag, d in comp["by_tag"].items():
         if "mrr" in d and d["mrr"]["delta"] is not None:
-            assert d["mrr"]["delta"] == pytest.approx(tags_b[tag]["mrr"] - tags_a[tag]["mrr"],
-                                                      abs=1e-4)
+            assert d["mrr"]["delta"] == pytest.approx(
+                tags_b[tag]["mrr"] - tags_a[tag]["mrr"], abs=1e-4
+            )
     before = {q["id"]: q["pass"] for q in ra["questions"]}
-    flips = {(q["id"], k) for q in rb["questions"] for k, v in q["pass"].items()
-             if k in before[q["id"]] and before[q["id"]][k] != v}
+    flips = {
+        (q["id"], k)
+        for q in rb["questions"]
+        for k, v in q["pass"].items()
+        if k in before[q["id"]] and before[q["id"]][k] != v
+    }
     assert {(c["id"], c["metric"]) for c in comp["changed"]} == flips
     html = (two_runs["root"] / "b" / "report.html").read_text()
     assert "id='compare'" in html and "bar-other" in html and "tag-deltas" in html
@@ -217,8 +284,14 @@ def test_fail_under_sets_the_exit_status(two_runs):
 
 
 def test_clearance_hides_documents_above_it(sample_index, subset_file, tmp_path):
-    r = invoke(sample_index.settings.data_dir, str(subset_file), "--out", str(tmp_path),
-               "--clearance", "UNMARKED")
+    r = invoke(
+        sample_index.settings.data_dir,
+        str(subset_file),
+        "--out",
+        str(tmp_path),
+        "--clearance",
+        "UNMARKED",
+    )
     res = json.loads((tmp_path / "results.json").read_text())
     assert r.exit_code == 0 and res["config"]["clearance"] == "UNMARKED"
     seen = {src["source"] for q in res["questions"] for src in q["retrieved"]}
@@ -240,8 +313,11 @@ def test_clearance_hides_documents_above_it(sample_index, subset_file, tmp_path)
     assert banner.index("3 of the") < banner.index("question(s) have gold sources")
     assert "at clearance UNMARKED" in " ".join(r.stdout.split())  # the table titles
     html = (tmp_path / "report.html").read_text()
-    assert html.index("id='clearance'") < html.index("id='clearance-banner'") < html.index(
-        "id='config'")
+    assert (
+        html.index("id='clearance'")
+        < html.index("id='clearance-banner'")
+        < html.index("id='config'")
+    )
 
 
 def test_unusable_arguments_exit_2(sample_index, subset_file, tmp_path):
@@ -313,12 +389,17 @@ def test_csv_qa_set(tmp_path):
         'c1,Who signed?,"Tomas Arvelo|Arun Wiratama",mou.pdf,5,true,mou|who\n'
         'c2,"What budget, exactly?",,,,false,unanswerable\n'
         'c3,Pages?,"[""a""]",mou.pdf,"[2, 3]",maybe,\n'
-        "c4,,x,,,,\n")
+        "c4,,x,,,,\n"
+    )
     qs = load_qaset(path)
     assert [i.id for i in qs.items] == ["c1", "c2"]
     c1 = qs.items[0]
     assert (c1.answers, c1.sources, c1.pages, c1.tags) == (
-        ["Tomas Arvelo", "Arun Wiratama"], ["mou.pdf"], [5], ["mou", "who"])
+        ["Tomas Arvelo", "Arun Wiratama"],
+        ["mou.pdf"],
+        [5],
+        ["mou", "who"],
+    )
     assert qs.items[1].question == "What budget, exactly?" and not qs.items[1].answerable
     msgs = [(p.line, p.message) for p in qs.problems]
     assert msgs[0][0] == 4 and "'answerable' must be true or false" in msgs[0][1]

@@ -21,11 +21,18 @@ from tests.conftest import CORPUS, SAMPLES
 ACCORD = [sys.executable, "-m", "accord.cli"]
 
 
-def run_ingest(folder: Path, data: Path, *extra: str, env: dict | None = None,
-               **kw) -> subprocess.CompletedProcess:
+def run_ingest(
+    folder: Path, data: Path, *extra: str, env: dict | None = None, **kw
+) -> subprocess.CompletedProcess:
     e = {**os.environ, "ACCORD_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1", **(env or {})}
-    return subprocess.run([*ACCORD, "ingest", str(folder), *extra], env=e, capture_output=True,
-                          text=True, timeout=900, **kw)
+    return subprocess.run(
+        [*ACCORD, "ingest", str(folder), *extra],
+        env=e,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        **kw,
+    )
 
 
 def chroma_ids(data: Path) -> list[str]:
@@ -61,8 +68,9 @@ def test_sigkill_then_resync_equals_clean_run(tmp_path):
     env = {"ACCORD_INGEST_BATCH_CHUNKS": "4"}
     killed = tmp_path / "killed"
     e = {**os.environ, "ACCORD_DATA_DIR": str(killed), "HF_HUB_OFFLINE": "1", **env}
-    proc = subprocess.Popen([*ACCORD, "ingest", str(docs)], env=e, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*ACCORD, "ingest", str(docs)], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 600
     while done_count(killed) < 8 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -122,15 +130,18 @@ def test_bad_inputs_each_reported_rest_indexed():
         (docs / "empty.txt").write_bytes(b"")
         (docs / "garbage.txt").write_bytes(bytes(range(256)) * 40)
         (docs / "latin1.txt").write_bytes(
-            "Communiqué conjoint\n\nLe ministre a signé l'accord à Genève le 3 mai 2021.\n"
-            .encode("latin-1"))
+            "Communiqué conjoint\n\nLe ministre a signé l'accord à Genève le 3 mai 2021.\n".encode(
+                "latin-1"
+            )
+        )
         (docs / "huge.txt").write_text("The committee met again. " * 250_000)  # ~6 MB
         (docs / "slides.pptx").write_bytes(b"PK\x03\x04 not really")
         locked = docs / "locked.md"
         locked.write_text("---\ntitle: Locked\n---\n\nA document nobody may read.\n")
         locked.chmod(0o000)
-        shutil.copy(CORPUS / "pdf" / "PostOfficeHorizon-IT-Inquiry-Response.pdf",
-                    docs / "scanned.pdf")
+        shutil.copy(
+            CORPUS / "pdf" / "PostOfficeHorizon-IT-Inquiry-Response.pdf", docs / "scanned.pdf"
+        )
         for p in [docs, *docs.iterdir()]:
             if p != locked:
                 p.chmod(0o755 if p.is_dir() else 0o644)
@@ -140,8 +151,12 @@ def test_bad_inputs_each_reported_rest_indexed():
         # permission check is real.
         # Without OCR (ACCORD_OCR=off, as on a machine without Tesseract) a scan is reported
         # with the install hint; tests/integration/test_ocr.py indexes it with OCR.
-        res = run_ingest(docs, data, env={"ACCORD_MAX_FILE_MB": "5", "ACCORD_OCR": "off"},
-                         preexec_fn=_drop_dac_override if os.geteuid() == 0 else None)
+        res = run_ingest(
+            docs,
+            data,
+            env={"ACCORD_MAX_FILE_MB": "5", "ACCORD_OCR": "off"},
+            preexec_fn=_drop_dac_override if os.geteuid() == 0 else None,
+        )
         out = " ".join((res.stdout + res.stderr).split())
         assert res.returncode == 1, out
         expected = {
@@ -165,8 +180,9 @@ def test_bad_inputs_each_reported_rest_indexed():
         from tests.conftest import make_settings
 
         rt = Runtime(make_settings(data))
-        indexed = {s for s in ("good.txt", "good.pdf", "latin1.txt")
-                   if rt.manifest.document(s) is not None}
+        indexed = {
+            s for s in ("good.txt", "good.pdf", "latin1.txt") if rt.manifest.document(s) is not None
+        }
         assert indexed == {"good.txt", "good.pdf", "latin1.txt"}
         assert "signé l'accord à Genève" in rt.manifest.document("latin1.txt").text
         assert rt.manifest.document("good.pdf").page_starts  # pages kept
@@ -177,12 +193,20 @@ def test_bad_inputs_each_reported_rest_indexed():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["/nonexistent/folder"], "is not a folder"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["/nonexistent/folder"], "is not a folder"),
+    ],
+)
 def test_unusable_arguments_exit_2(tmp_path, args, needle):
-    res = subprocess.run([*ACCORD, "ingest", *args], capture_output=True, text=True,
-                         env={**os.environ, "ACCORD_DATA_DIR": str(tmp_path)}, timeout=120)
+    res = subprocess.run(
+        [*ACCORD, "ingest", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ACCORD_DATA_DIR": str(tmp_path)},
+        timeout=120,
+    )
     assert res.returncode == 2 and needle in res.stderr
 
 
@@ -190,9 +214,16 @@ def test_unreachable_server_exit_2(tmp_path):
     from tests.integration.chroma_server import free_port
 
     res = subprocess.run(
-        [*ACCORD, "ingest", str(SAMPLES)], capture_output=True, text=True, timeout=120,
-        env={**os.environ, "ACCORD_DATA_DIR": str(tmp_path),
-             "ACCORD_CHROMA_URL": f"http://127.0.0.1:{free_port()}"})
+        [*ACCORD, "ingest", str(SAMPLES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "ACCORD_DATA_DIR": str(tmp_path),
+            "ACCORD_CHROMA_URL": f"http://127.0.0.1:{free_port()}",
+        },
+    )
     assert res.returncode == 2, res.stdout + res.stderr
     assert "cannot reach the Chroma server" in " ".join(res.stderr.split())
 
@@ -206,10 +237,19 @@ def test_a_logged_ingest_prints_progress_lines_before_it_finishes(tmp_path):
     docs.mkdir()
     for p in src:
         shutil.copy(p, docs / p.name)
-    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path / "data"), "HF_HUB_OFFLINE": "1",
-           "ACCORD_PROGRESS_EVERY_S": "0.2"}
-    proc = subprocess.Popen([*ACCORD, "ingest", str(docs)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(tmp_path / "data"),
+        "HF_HUB_OFFLINE": "1",
+        "ACCORD_PROGRESS_EVERY_S": "0.2",
+    }
+    proc = subprocess.Popen(
+        [*ACCORD, "ingest", str(docs)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     for line in proc.stderr:
         if line.startswith("ingest: "):

@@ -37,8 +37,11 @@ from tests.conftest import make_settings
 HAVE_LLAMA = importlib.util.find_spec("llama_cpp") is not None
 pytestmark = [
     pytest.mark.llm,
-    pytest.mark.skipif(not HAVE_LLAMA, reason="llama_cpp is not importable: pip install "
-                       "'llama-cpp-python[server]' (builds from source) to run the LLM tests"),
+    pytest.mark.skipif(
+        not HAVE_LLAMA,
+        reason="llama_cpp is not importable: pip install "
+        "'llama-cpp-python[server]' (builds from source) to run the LLM tests",
+    ),
 ]
 
 MODEL = "smollm2-135m"
@@ -89,7 +92,7 @@ def assert_verifiable(rt, answer):
     assert answer.citations, answer
     for c in answer.citations:
         doc = rt.manifest.document(c.source)
-        assert doc.text[c.char_start:c.char_end] == c.quote, c
+        assert doc.text[c.char_start : c.char_end] == c.quote, c
         assert f"[{c.n}]" in answer.text
 
 
@@ -131,8 +134,15 @@ class OllamaHandler(BaseHTTPRequestHandler):
         self.end_headers()
         for piece in self._pieces(body):
             self._line({"message": {"role": "assistant", "content": piece}, "done": False})
-        self._line({"message": {"role": "assistant", "content": ""}, "done": True,
-                    "done_reason": "stop", "total_duration": 1, "eval_count": 1})
+        self._line(
+            {
+                "message": {"role": "assistant", "content": ""},
+                "done": True,
+                "done_reason": "stop",
+                "total_duration": 1,
+                "eval_count": 1,
+            }
+        )
 
     def _pieces(self, body: dict):
         mode = self.server.mode
@@ -150,9 +160,11 @@ class OllamaHandler(BaseHTTPRequestHandler):
         options = body.get("options") or {}
         with self.server.lock:
             for chunk in llama.create_chat_completion(
-                    messages=body["messages"], stream=True,
-                    temperature=options.get("temperature", 0.0),
-                    max_tokens=options.get("num_predict", 256)):
+                messages=body["messages"],
+                stream=True,
+                temperature=options.get("temperature", 0.0),
+                max_tokens=options.get("num_predict", 256),
+            ):
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
@@ -177,16 +189,35 @@ def ollama_server(gguf):
 @pytest.fixture(scope="module")
 def llama_server(gguf, tmp_path_factory):
     """``python -m llama_cpp.server`` on a free loopback port; yields its /v1 base URL."""
-    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec(
-            "sse_starlette") is None:
+    if (
+        importlib.util.find_spec("fastapi") is None
+        or importlib.util.find_spec("sse_starlette") is None
+    ):
         pytest.fail("llama_cpp.server needs its extras: pip install 'llama-cpp-python[server]'")
     port = free_port()
     log = tmp_path_factory.mktemp("llama-server") / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
-             "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_batch", "512",
-             "--model_alias", "smollm2"], stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "4096",
+                "--n_batch",
+                "512",
+                "--model_alias",
+                "smollm2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
@@ -223,8 +254,13 @@ def test_llamacpp_in_process_answers_with_checked_citations(sample_index, chat_l
     for q in QUESTIONS:
         updates: list[tuple[float, str]] = []
         chunks = qa.retrieve(q)
-        ans, trace = answerer.run(q, chunks, qa.embedder.embed_query(q), qa.extractive,
-                                  on_token=lambda t, u=updates: u.append((time.monotonic(), t)))
+        ans, trace = answerer.run(
+            q,
+            chunks,
+            qa.embedder.embed_query(q),
+            qa.extractive,
+            on_token=lambda t, u=updates: u.append((time.monotonic(), t)),
+        )
         assert trace.raw.strip(), "the model wrote nothing"
         assert not ans.refused
         assert_verifiable(sample_index, ans)
@@ -261,22 +297,34 @@ def answer_through(rt, answerer, question):
     if ans.mode == "llm":
         assert ans.prompt == "grounded_answer@1" and trace.fallback is None
     else:
-        assert trace.fallback in ("unsupported", "refused") and ans.notice == NOTICES[
-            trace.fallback]
+        assert (
+            trace.fallback in ("unsupported", "refused") and ans.notice == NOTICES[trace.fallback]
+        )
     return ans, trace
 
 
 def test_openai_provider_through_llama_cpp_server(sample_index, llama_server, tmp_path_factory):
-    s = settings(tmp_path_factory, llm_provider="openai", llm_base_url=llama_server,
-                 llm_model="smollm2", llm_timeout_s=120)
+    s = settings(
+        tmp_path_factory,
+        llm_provider="openai",
+        llm_base_url=llama_server,
+        llm_model="smollm2",
+        llm_timeout_s=120,
+    )
     answer_through(sample_index, build_answerer(s), QUESTIONS[2])
 
 
-def test_ollama_provider_through_an_ollama_speaking_server(sample_index, ollama_server,
-                                                           tmp_path_factory):
+def test_ollama_provider_through_an_ollama_speaking_server(
+    sample_index, ollama_server, tmp_path_factory
+):
     ollama_server.mode = "llama"
-    s = settings(tmp_path_factory, llm_provider="ollama", llm_base_url=ollama_server.url,
-                 llm_model="smollm2", llm_timeout_s=120)
+    s = settings(
+        tmp_path_factory,
+        llm_provider="ollama",
+        llm_base_url=ollama_server.url,
+        llm_model="smollm2",
+        llm_timeout_s=120,
+    )
     answer_through(sample_index, build_answerer(s), QUESTIONS[2])
     req = ollama_server.requests[-1]
     assert req["model"] == "smollm2" and req["stream"] is True
@@ -306,38 +354,53 @@ def assert_extractive_fallback(ans, caplog, kind: str):
 def test_llm_down_falls_back_with_a_notice(sample_index, tmp_path_factory, caplog, provider):
     caplog.set_level(logging.INFO, logger="accord.answer.llm")
     url = f"http://127.0.0.1:{free_port()}" + ("/v1" if provider == "openai" else "")
-    s = settings(tmp_path_factory, llm_provider=provider, llm_base_url=url, llm_model="m",
-                 llm_timeout_s=10)
+    s = settings(
+        tmp_path_factory, llm_provider=provider, llm_base_url=url, llm_model="m", llm_timeout_s=10
+    )
     ans = qa_with(sample_index, build_answerer(s)).answer(QUESTIONS[1])
     assert_extractive_fallback(ans, caplog, "error")
     assert any("onnect" in r.getMessage() for r in caplog.records), "log names the cause"
 
 
 @pytest.mark.parametrize("provider", ["openai", "ollama"])
-def test_llm_timing_out_falls_back_within_the_timeout(sample_index, tmp_path_factory, caplog,
-                                                      provider):
+def test_llm_timing_out_falls_back_within_the_timeout(
+    sample_index, tmp_path_factory, caplog, provider
+):
     caplog.set_level(logging.INFO, logger="accord.answer.llm")
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}" + (
-            "/v1" if provider == "openai" else "")
-        s = settings(tmp_path_factory, llm_provider=provider, llm_base_url=url,
-                     llm_model="m", llm_timeout_s=1)
+            "/v1" if provider == "openai" else ""
+        )
+        s = settings(
+            tmp_path_factory,
+            llm_provider=provider,
+            llm_base_url=url,
+            llm_model="m",
+            llm_timeout_s=1,
+        )
         qa = qa_with(sample_index, build_answerer(s))
         ans = qa.answer(QUESTIONS[1])  # the silent server never answers: only the timeout ends it
     assert_extractive_fallback(ans, caplog, "timeout")
 
 
-@pytest.mark.parametrize("mode,kind", [("garbage", "unsupported"), ("empty", "empty"),
-                                       ("badjson", "error")])
-def test_garbage_or_empty_output_falls_back(sample_index, ollama_server, tmp_path_factory,
-                                            caplog, mode, kind):
+@pytest.mark.parametrize(
+    "mode,kind", [("garbage", "unsupported"), ("empty", "empty"), ("badjson", "error")]
+)
+def test_garbage_or_empty_output_falls_back(
+    sample_index, ollama_server, tmp_path_factory, caplog, mode, kind
+):
     caplog.set_level(logging.INFO, logger="accord.answer.llm")
     ollama_server.mode = mode
     try:
-        s = settings(tmp_path_factory, llm_provider="ollama", llm_base_url=ollama_server.url,
-                     llm_model="smollm2", llm_timeout_s=30)
+        s = settings(
+            tmp_path_factory,
+            llm_provider="ollama",
+            llm_base_url=ollama_server.url,
+            llm_model="smollm2",
+            llm_timeout_s=30,
+        )
         ans = qa_with(sample_index, build_answerer(s)).answer(QUESTIONS[1])
     finally:
         ollama_server.mode = "llama"

@@ -17,7 +17,8 @@ SCAN = CORPUS / "pdf" / "PostOfficeHorizon-IT-Inquiry-Response.pdf"
 pytestmark = pytest.mark.skipif(
     not tesseract_available() or not SCAN.exists(),
     reason="needs the tesseract program (apt-get install tesseract-ocr tesseract-ocr-msa; "
-    ".ci/run installs it as root) and ../shared/corpus")
+    ".ci/run installs it as root) and ../shared/corpus",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +58,11 @@ def test_scanned_pdf_is_indexed_by_ocr_with_pages_and_confidence(scanned_index):
 
 def test_a_question_about_a_sentence_of_the_scan_cites_its_page(scanned_index):
     rt = scanned_index[0]
-    ans = rt.qa.answer("By what date were HM Government and the department to provide written "
-                       "responses to the recommendations?", Filters())
+    ans = rt.qa.answer(
+        "By what date were HM Government and the department to provide written "
+        "responses to the recommendations?",
+        Filters(),
+    )
     assert not ans.refused, ans.text
     hit = [c for c in ans.citations if "10 October 2025" in " ".join(c.quote.split())]
     assert hit, [c.quote for c in ans.citations]

@@ -36,8 +36,9 @@ def test_fast_and_reference_paths_give_the_same_top_ten(sample_index, onnx_embed
     ref = sample_index.qa.retriever
     fast = HybridRetriever(ref.store, onnx_embedder, ref.lexical, ref.rules)
     f = Filters(audience=Audience("TOP SECRET"))
-    questions = [json.loads(x)["question"] for x in SAMPLES_QA.read_text().splitlines()
-                 if x.strip()]
+    questions = [
+        json.loads(x)["question"] for x in SAMPLES_QA.read_text().splitlines() if x.strip()
+    ]
     for q in questions:
         a = [c.chunk_id for c in ref.retrieve(q, 10, f)]
         b = [c.chunk_id for c in fast.retrieve(q, 10, f)]
@@ -54,8 +55,7 @@ def test_the_runtime_uses_the_export_when_there_is_one(tmp_path, embedder):
     assert rt.ensure_query_export()
     fresh = Runtime(make_settings(tmp_path))
     assert isinstance(fresh.query_embedder, OnnxEmbedder)
-    off = Runtime(make_settings(tmp_path, query_encoder="sentence-transformers"),
-                  embedder=embedder)
+    off = Runtime(make_settings(tmp_path, query_encoder="sentence-transformers"), embedder=embedder)
     assert off.query_embedder is embedder
 
 
@@ -96,8 +96,9 @@ def test_each_sentence_is_embedded_once_across_the_parts_of_a_question(sample_in
 
     qa.extractive.embedder = Counting()
     try:
-        ans = qa.answer("When was the MoU signed, and by whom?",
-                        Filters(audience=Audience("TOP SECRET")))
+        ans = qa.answer(
+            "When was the MoU signed, and by whom?", Filters(audience=Audience("TOP SECRET"))
+        )
     finally:
         qa.extractive.embedder = real
     assert len(ans.parts) == 2

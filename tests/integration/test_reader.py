@@ -36,21 +36,24 @@ def reader() -> Reader:
 
 def test_loads_and_scores_without_torch(reader):
     assert reader.meta["format"] == 1 and reader.meta["max_length"] == MAX_LENGTH
-    code = ("import sys; from accord.answer.reader import Reader; "
-            "p = Reader.load().score('When was it signed?', ['It was signed in May.']); "
-            "assert p.shape == (1,); print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys; from accord.answer.reader import Reader; "
+        "p = Reader.load().score('When was it signed?', ['It was signed in May.']); "
+        "assert p.shape == (1,); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_input_cuts_the_context_not_the_sentence(reader):
-    sentence = ("Under the memorandum the parties will exchange officers, share inspection "
-                "records and hold joint patrols in the waters named in the annex, and each "
-                "party will report every quarter on the vessels inspected, the catches seized, "
-                "the fines imposed and the training given to its inspectors, the reports being "
-                "sent to the joint committee, which will meet in the capital of each party in "
-                "turn, for its review at the next meeting.")
+    sentence = (
+        "Under the memorandum the parties will exchange officers, share inspection "
+        "records and hold joint patrols in the waters named in the annex, and each "
+        "party will report every quarter on the vessels inspected, the catches seized, "
+        "the fines imposed and the training given to its inspectors, the reports being "
+        "sent to the joint committee, which will meet in the capital of each party in "
+        "turn, for its review at the next meeting."
+    )
     previous = "Earlier clauses set out the general aims of the cooperation. " * 40
     question = "What will the parties exchange under the memorandum?"
     a, b = reader_input(question, sentence, HEADING, previous)
@@ -71,13 +74,16 @@ def test_the_stated_date_scores_above_the_undated_sentence(reader):
     to "when", the one with the place to "where" (the first reader, without the "no answer"
     span position, scored the undated sentence higher)."""
     question = "When was the agreement signed?"
-    p = reader.score(question, [ReaderCandidate(SIGNED, HEADING), ReaderCandidate(
-        UNDATED, HEADING)])
+    p = reader.score(
+        question, [ReaderCandidate(SIGNED, HEADING), ReaderCandidate(UNDATED, HEADING)]
+    )
     assert p[0] > p[1] + 0.1
     assert p[0] > 0.5
     dated_only = "The agreement was signed on 3 June 2025."
-    where = reader.score("Where was the agreement signed?",
-                         [ReaderCandidate(UNDATED, HEADING), ReaderCandidate(dated_only, HEADING)])
+    where = reader.score(
+        "Where was the agreement signed?",
+        [ReaderCandidate(UNDATED, HEADING), ReaderCandidate(dated_only, HEADING)],
+    )
     assert where[0] > where[1] + 0.2
 
 
@@ -94,9 +100,13 @@ def test_paraphrased_questions_fall_on_the_same_side(reader, sentence):
 
 
 def test_probabilities_and_batch_order(reader):
-    cands = [ReaderCandidate(SIGNED, HEADING), ReaderCandidate(UNDATED, HEADING, SIGNED),
-             ReaderCandidate(OTHER, HEADING, UNDATED), (OTHER, "", ""),
-             ("The memorandum shall remain in force for five years.", HEADING, OTHER)] * 4
+    cands = [
+        ReaderCandidate(SIGNED, HEADING),
+        ReaderCandidate(UNDATED, HEADING, SIGNED),
+        ReaderCandidate(OTHER, HEADING, UNDATED),
+        (OTHER, "", ""),
+        ("The memorandum shall remain in force for five years.", HEADING, OTHER),
+    ] * 4
     question = "When was the agreement signed?"
     p = reader.score(question, cands)
     assert p.shape == (len(cands),) and np.all((p >= 0) & (p <= 1))
@@ -120,14 +130,15 @@ def test_threads_share_one_reader(tmp_path):
 
 
 def test_span_marks_the_date(reader):
-    span = reader.span("When was the agreement signed?", ReaderCandidate(SIGNED, HEADING),
-                       min_probability=0.0)
+    span = reader.span(
+        "When was the agreement signed?", ReaderCandidate(SIGNED, HEADING), min_probability=0.0
+    )
     assert span is not None
     start, end = span
     assert 0 <= start < end <= len(SIGNED)
     assert "2025" in SIGNED[start:end]
     where = reader.span("Where was the agreement signed?", (SIGNED, HEADING, ""), 0.0)
-    assert where is not None and "Kuala Lumpur" in SIGNED[where[0]:where[1]]
+    assert where is not None and "Kuala Lumpur" in SIGNED[where[0] : where[1]]
     assert reader.span("When was the agreement signed?", (OTHER, HEADING, "")) is None
 
 

@@ -52,13 +52,17 @@ def test_precision_on_real_documents_and_recall_reported(measured, record_proper
 def test_inferred_relations_cite_their_sentence_and_unresolved_ones_are_listed(measured):
     items, m = measured
     unresolved = {(src, r.kind, r.target_ref) for src, r in m.registry.unresolved}
-    open_truths = {(x["source"], x["kind"]) for x in items
-                   if x["type"] == "relation" and x["kind"] != "none" and not x.get("target")}
+    open_truths = {
+        (x["source"], x["kind"])
+        for x in items
+        if x["type"] == "relation" and x["kind"] != "none" and not x.get("target")
+    }
     for src, kind, target in m.relations.tp:
         inst = m.registry.items[src]
-        [rel] = [r for r in inst.relations if r.kind == kind and (r.target or r.target_ref)
-                 == target]
+        [rel] = [
+            r for r in inst.relations if r.kind == kind and (r.target or r.target_ref) == target
+        ]
         ev = rel.evidence
-        assert ev is not None and m.texts[src][ev.start:ev.end] == ev.text
+        assert ev is not None and m.texts[src][ev.start : ev.end] == ev.text
         if (src, kind) in open_truths:  # not in the corpus: listed, not guessed
             assert rel.target is None and (src, kind, rel.target_ref) in unresolved

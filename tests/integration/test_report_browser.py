@@ -16,19 +16,34 @@ import pytest
 from tests.integration.test_eval import N_QUESTIONS, full_run_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed at "
-                       "/usr/bin/chromium (apt-get install -y chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="headless Chromium is not installed at "
+        "/usr/bin/chromium (apt-get install -y chromium)",
+    ),
 ]
 
 
 def chromium(url: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, url],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +57,8 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, header = 8, b"", b""
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             header = body
         elif kind == b"IDAT":
@@ -55,7 +70,10 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
     raw, stride = zlib.decompress(idat), width * bpp
     rows, prev = [], bytearray(stride)
     for y in range(height):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        f, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b, c = prev[i], prev[i - bpp] if i >= bpp else 0
@@ -71,14 +89,19 @@ def png_pixels(data: bytes) -> tuple[int, int, list[tuple[int, ...]]]:
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
         rows.append(line)
         prev = line
-    pixels = [tuple(r[i:i + 3]) for r in rows for i in range(0, stride, bpp)]
+    pixels = [tuple(r[i : i + 3]) for r in rows for i in range(0, stride, bpp)]
     return width, height, pixels
 
 
 def test_screenshot_is_not_blank(report, tmp_path):
     shot = tmp_path / "report.png"
-    proc = chromium(report.as_uri(), tmp_path / "profile", "--window-size=1200,1400",
-                    f"--screenshot={shot}", "--hide-scrollbars")
+    proc = chromium(
+        report.as_uri(),
+        tmp_path / "profile",
+        "--window-size=1200,1400",
+        f"--screenshot={shot}",
+        "--hide-scrollbars",
+    )
     assert shot.exists(), proc.stderr[-2000:]
     width, height, pixels = png_pixels(shot.read_bytes())
     assert (width, height) == (1200, 1400)
@@ -89,8 +112,9 @@ def test_screenshot_is_not_blank(report, tmp_path):
 
 
 def test_dom_has_the_charts_and_every_question_row(report, tmp_path):
-    proc = chromium(report.as_uri(), tmp_path / "profile", "--dump-dom",
-                    "--virtual-time-budget=2000")
+    proc = chromium(
+        report.as_uri(), tmp_path / "profile", "--dump-dom", "--virtual-time-budget=2000"
+    )
     dom = proc.stdout
     assert "<svg" in dom, proc.stderr[-2000:]
     for cls in ("metric-bars", "latency-histogram", "tag-heatmap"):
@@ -109,21 +133,38 @@ def test_the_report_opens_with_the_clearance_and_the_banner(report, sample_index
     from tests.integration.test_eval import invoke
 
     subset = tmp_path / "subset.jsonl"
-    subset.write_text("".join(ln + "\n" for ln in (Path(__file__).parents[2] / "samples" /
-                                                     "qa.jsonl").read_text().splitlines()[:12]))
-    r = invoke(sample_index.settings.data_dir, str(subset), "--out", str(tmp_path / "low"),
-               "--clearance", "UNMARKED")
+    subset.write_text(
+        "".join(
+            ln + "\n"
+            for ln in (Path(__file__).parents[2] / "samples" / "qa.jsonl")
+            .read_text()
+            .splitlines()[:12]
+        )
+    )
+    r = invoke(
+        sample_index.settings.data_dir,
+        str(subset),
+        "--out",
+        str(tmp_path / "low"),
+        "--clearance",
+        "UNMARKED",
+    )
     assert r.exit_code == 0, r.stdout + r.stderr
-    proc = chromium((tmp_path / "low" / "report.html").as_uri(), tmp_path / "profile",
-                    "--dump-dom", "--virtual-time-budget=2000")
+    proc = chromium(
+        (tmp_path / "low" / "report.html").as_uri(),
+        tmp_path / "profile",
+        "--dump-dom",
+        "--virtual-time-budget=2000",
+    )
     dom = proc.stdout
     h1 = dom.index("<h1>")
     clearance = dom.index('id="clearance"')
     banner = re.search(r'id="clearance-banner"[^>]*>([^<]+)<', dom)
     assert banner, proc.stderr[-2000:]
     assert h1 < clearance < banner.start() < dom.index('id="config"') < dom.index('id="summary"')
-    assert re.search(r"\d+ of the \d+ gold documents are above the clearance UNMARKED",
-                     banner.group(1))
+    assert re.search(
+        r"\d+ of the \d+ gold documents are above the clearance UNMARKED", banner.group(1)
+    )
     assert "rerun with --clearance" in banner.group(1)
     # At TOP SECRET (the headline run) nothing is hidden: the clearance shows, no banner.
     top = report.read_text()

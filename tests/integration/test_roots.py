@@ -35,10 +35,20 @@ def samples_folder(root: Path) -> Path:
 
 
 def cli(data: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ACCORD_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1",
-           "ACCORD_CLEARANCE": "TOP SECRET"}
-    return subprocess.run([*ACCORD, *args], env=env, capture_output=True, text=True,
-                          timeout=600, stdin=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(data),
+        "HF_HUB_OFFLINE": "1",
+        "ACCORD_CLEARANCE": "TOP SECRET",
+    }
+    return subprocess.run(
+        [*ACCORD, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def state(rt: Runtime) -> tuple[list[str], list[str]]:
@@ -80,7 +90,8 @@ def test_same_path_in_two_present_roots_is_a_conflict_not_a_replacement(tmp_path
     before = state(rt)
     res = rt.syncer().run(b)
     assert [(f.source, f.code) for f in res.failed] == [
-        ("press-statement-jwc-2024-03.txt", "conflict")]
+        ("press-statement-jwc-2024-03.txt", "conflict")
+    ]
     assert str(a.resolve()) in res.failed[0].reason
     assert state(rt) == before  # the first root's document is untouched
 
@@ -156,7 +167,8 @@ def test_accord_remove_a_file_and_a_root(tmp_path, embedder):
     rt = Runtime(make_settings(data), embedder=embedder)
     assert sorted(rt.store().all_ids()) == sorted(rt.manifest.chunk_ids())
     assert not sources_found(rt, "press statement joint working committee") & {
-        "press-statement-jwc-2024-03.txt"}
+        "press-statement-jwc-2024-03.txt"
+    }
     rt.close()
 
 
@@ -194,8 +206,10 @@ def _downgrade(manifest_path: Path) -> None:
 
 
 def _said(answers) -> list[tuple]:
-    return [(a.text, a.refused, a.weak, [(c.source, c.page, c.quote) for c in a.citations])
-            for a in answers]
+    return [
+        (a.text, a.refused, a.weak, [(c.source, c.page, c.quote) for c in a.citations])
+        for a in answers
+    ]
 
 
 def test_an_index_from_before_roots_migrates_and_answers_the_same(tmp_path, embedder):
@@ -213,7 +227,8 @@ def test_an_index_from_before_roots_migrates_and_answers_the_same(tmp_path, embe
     con.close()
     rt = Runtime(make_settings(data), embedder=embedder)
     assert [(r["root"], r["documents"]) for r in rt.manifest.roots()] == [
-        (str(a.resolve()), 6)]  # the folder of its last recorded sync
+        (str(a.resolve()), 6)
+    ]  # the folder of its last recorded sync
     assert _said(rt.qa.answer(q) for q in questions) == before
     rt.close()
     # The migrated index syncs its folder without re-embedding or removing anything.

@@ -38,51 +38,84 @@ FOLLOW_UP = "and who signed it?"
 
 
 class Bot:
-    def __init__(self, api: MockSlackAPI, sender: SignedSender, app: Any, data_dir: Any,
-                 docs: Any = None, reindex_manifest: Any = None):
+    def __init__(
+        self,
+        api: MockSlackAPI,
+        sender: SignedSender,
+        app: Any,
+        data_dir: Any,
+        docs: Any = None,
+        reindex_manifest: Any = None,
+    ):
         self.api, self.send, self.app, self.data_dir = api, sender, app, data_dir
         self.docs, self.reindex_manifest = docs, reindex_manifest
 
     def mention(self, channel: str, question: str, thread_ts: str | None = None) -> tuple:
         ts = self.api.add_message(channel, f"<@{BOT_USER_ID}> {question}", OFFICER, thread_ts)
-        event = {"type": "app_mention", "user": OFFICER, "text": f"<@{BOT_USER_ID}> {question}",
-                 "ts": ts, "channel": channel, "event_ts": ts}
+        event = {
+            "type": "app_mention",
+            "user": OFFICER,
+            "text": f"<@{BOT_USER_ID}> {question}",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+        }
         if thread_ts:
             event["thread_ts"] = thread_ts
         sent, _ = self.send.event(event)
         return sent, ts
 
-    def message(self, channel: str, text: str, thread_ts: str | None = None,
-                channel_type: str = "channel") -> tuple:
+    def message(
+        self, channel: str, text: str, thread_ts: str | None = None, channel_type: str = "channel"
+    ) -> tuple:
         ts = self.api.add_message(channel, text, OFFICER, thread_ts)
-        event = {"type": "message", "channel_type": channel_type, "user": OFFICER,
-                 "text": text, "ts": ts, "channel": channel, "event_ts": ts}
+        event = {
+            "type": "message",
+            "channel_type": channel_type,
+            "user": OFFICER,
+            "text": text,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+        }
         if thread_ts:
             event["thread_ts"] = thread_ts
         sent, _ = self.send.event(event)
         return sent, ts
 
     def placeholders(self, channel: str, thread_ts: str) -> list:
-        return self.api.calls_to("chat.postMessage", lambda c: c.params.get("channel") == channel
-                                 and c.params.get("thread_ts") == thread_ts)
+        return self.api.calls_to(
+            "chat.postMessage",
+            lambda c: c.params.get("channel") == channel and c.params.get("thread_ts") == thread_ts,
+        )
 
     def answers(self, channel: str, thread_ts: str) -> list:
         """chat.update calls that replaced a bot message in this thread, in order."""
-        bot_ts = {m["ts"] for m in self.api.messages.get(channel, [])
-                  if m.get("bot_id") and m.get("thread_ts") == thread_ts}
-        return self.api.calls_to("chat.update", lambda c: c.params.get("channel") == channel
-                                 and c.params.get("ts") in bot_ts)
+        bot_ts = {
+            m["ts"]
+            for m in self.api.messages.get(channel, [])
+            if m.get("bot_id") and m.get("thread_ts") == thread_ts
+        }
+        return self.api.calls_to(
+            "chat.update",
+            lambda c: c.params.get("channel") == channel and c.params.get("ts") in bot_ts,
+        )
 
-    def wait_answers(self, channel: str, thread_ts: str, n: int = 1,
-                     timeout: float = 60) -> list:
+    def wait_answers(self, channel: str, thread_ts: str, n: int = 1, timeout: float = 60) -> list:
         return self.api.wait_until(
             lambda: (a := self.answers(channel, thread_ts)) and len(a) >= n and a,
-            timeout, f"{n} answer(s) in {channel} thread {thread_ts}")
+            timeout,
+            f"{n} answer(s) in {channel} thread {thread_ts}",
+        )
 
 
 def buttons(blocks: list[dict]) -> dict[str, str]:
-    return {el["action_id"]: el["value"] for b in blocks if b["type"] == "actions"
-            for el in b["elements"]}
+    return {
+        el["action_id"]: el["value"]
+        for b in blocks
+        if b["type"] == "actions"
+        for el in b["elements"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -95,15 +128,22 @@ def bot(tmp_path_factory, sample_index, embedder):
     (docs / "readout-2025-02.md").write_text(
         "---\ntitle: Readout of the Extradition Treaty Talks\ndate: 2025-02-12\n"
         "doc_type: readout\n---\n\nThe first round of extradition treaty talks was held in "
-        "Sarapura on 12 February 2025. Both delegations agreed to meet again in May.\n")
+        "Sarapura on 12 February 2025. Both delegations agreed to meet again in May.\n"
+    )
     reindex_rt = Runtime(make_settings(root / "reindex-data"), embedder=embedder)
     api = MockSlackAPI().start()
-    settings = make_settings(root / "data", slack_bot_token="xoxb-accord-test",
-                             slack_signing_secret=SECRET, slack_api_url=api.url,
-                             admin_users=f"{ADMIN}, UOTHERADMIN", docs_dir=docs)
+    settings = make_settings(
+        root / "data",
+        slack_bot_token="xoxb-accord-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=api.url,
+        admin_users=f"{ADMIN}, UOTHERADMIN",
+        docs_dir=docs,
+    )
     client = WebClient(token="xoxb-accord-test", base_url=api.url)
-    app = build_app(settings, sample_index.qa, client,
-                    reindex=lambda folder: reindex_rt.syncer().run(folder))
+    app = build_app(
+        settings, sample_index.qa, client, reindex=lambda folder: reindex_rt.syncer().run(folder)
+    )
     with serve_signed(app, SECRET) as sender:
         yield Bot(api, sender, app, settings.data_dir, docs, lambda: reindex_rt.manifest)
     api.stop()
@@ -111,6 +151,7 @@ def bot(tmp_path_factory, sample_index, embedder):
 
 
 # ---- 1. mentions, DMs, follow-ups ------------------------------------------------------------
+
 
 def test_mention_is_answered_in_its_thread_with_sources(bot, sample_index):
     sent, ts = bot.mention("CMENTION", Q_SIGNED)
@@ -128,7 +169,10 @@ def test_mention_is_answered_in_its_thread_with_sources(bot, sample_index):
         assert f"*[{c.n}] {escape_mrkdwn(c.title)}*" in shown
         assert escape_mrkdwn(c.source) in shown
     assert set(buttons(update.params["blocks"])) == {
-        "accord_feedback_helpful", "accord_feedback_not_helpful", "accord_feedback_wrong_source"}
+        "accord_feedback_helpful",
+        "accord_feedback_not_helpful",
+        "accord_feedback_wrong_source",
+    }
 
 
 def test_direct_message_is_answered_in_a_thread(bot):
@@ -157,13 +201,21 @@ def test_follow_up_without_mention_is_answered_with_the_thread(bot, sample_index
 
 def test_follow_up_in_a_thread_known_only_to_slack_reads_conversations_replies(bot, sample_index):
     root = bot.api.add_message("CREPLIES", f"<@{BOT_USER_ID}> {Q_SIGNED}")
-    bot.api.messages["CREPLIES"].append({"type": "message", "user": BOT_USER_ID,
-                                         "bot_id": BOT_ID, "text": "an earlier answer",
-                                         "ts": bot.api.next_ts(), "thread_ts": root})
+    bot.api.messages["CREPLIES"].append(
+        {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": "an earlier answer",
+            "ts": bot.api.next_ts(),
+            "thread_ts": root,
+        }
+    )
     bot.message("CREPLIES", FOLLOW_UP, thread_ts=root)
     [answer] = bot.wait_answers("CREPLIES", root)
-    assert bot.api.calls_to("conversations.replies",
-                            lambda c: c.params.get("channel") == "CREPLIES")
+    assert bot.api.calls_to(
+        "conversations.replies", lambda c: c.params.get("channel") == "CREPLIES"
+    )
     expected = sample_index.qa.answer(FOLLOW_UP, history=[Q_SIGNED])
     assert escape_mrkdwn(expected.text[:80]) in text_of(answer.params["blocks"])
 
@@ -178,25 +230,38 @@ def test_people_talking_in_a_thread_without_the_bot_are_left_alone(bot):
 
 # ---- 2. signatures, duplicates, retries --------------------------------------------------------
 
+
 def test_bad_signature_and_stale_timestamp_are_rejected(bot):
-    event = {"type": "app_mention", "user": OFFICER, "text": f"<@{BOT_USER_ID}> {Q_SIGNED}",
-             "ts": "1700000999.000100", "channel": "CFORGED"}
+    event = {
+        "type": "app_mention",
+        "user": OFFICER,
+        "text": f"<@{BOT_USER_ID}> {Q_SIGNED}",
+        "ts": "1700000999.000100",
+        "channel": "CFORGED",
+    }
     forged, _ = bot.send.event(event, secret="not-the-signing-secret")
-    stale, _ = bot.send.event({**event, "channel": "CSTALE"},
-                              timestamp=int(time.time()) - 6 * 60)
+    stale, _ = bot.send.event({**event, "channel": "CSTALE"}, timestamp=int(time.time()) - 6 * 60)
     assert forged.status == 401 and stale.status == 401
     assert not [c for c in bot.api.calls if c.params.get("channel") in ("CFORGED", "CSTALE")]
 
 
 def test_duplicate_delivery_and_retry_are_answered_once(bot):
     ts = bot.api.add_message("CDUP", f"<@{BOT_USER_ID}> {Q_SIGNED}")
-    mention = {"type": "app_mention", "user": OFFICER, "text": f"<@{BOT_USER_ID}> {Q_SIGNED}",
-               "ts": ts, "channel": "CDUP", "event_ts": ts}
+    mention = {
+        "type": "app_mention",
+        "user": OFFICER,
+        "text": f"<@{BOT_USER_ID}> {Q_SIGNED}",
+        "ts": ts,
+        "channel": "CDUP",
+        "event_ts": ts,
+    }
     first, event_id = bot.send.event(mention)
     again, _ = bot.send.event(mention, event_id=event_id)
-    retry, _ = bot.send.event(mention, event_id=event_id,
-                              headers={"X-Slack-Retry-Num": "1",
-                                       "X-Slack-Retry-Reason": "http_timeout"})
+    retry, _ = bot.send.event(
+        mention,
+        event_id=event_id,
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
     # the same message as a `message` event, and re-sent under a new event id
     as_message, _ = bot.send.event({**mention, "type": "message", "channel_type": "channel"})
     new_id, _ = bot.send.event(mention)
@@ -209,16 +274,29 @@ def test_duplicate_delivery_and_retry_are_answered_once(bot):
 
 # ---- 3. load: 20 mentions at once -------------------------------------------------------------
 
+
 def test_twenty_mentions_at_once_each_answered_once_and_acked_fast(bot):
 
-    questions = [json.loads(line)["question"] for line in SAMPLES_QA.read_text().splitlines()
-                 if line.strip()][:20]
+    questions = [
+        json.loads(line)["question"] for line in SAMPLES_QA.read_text().splitlines() if line.strip()
+    ][:20]
     assert len(questions) == 20
     prepared = []
     for q in questions:
         ts = bot.api.add_message("CLOAD", f"<@{BOT_USER_ID}> {q}")
-        prepared.append((q, ts, {"type": "app_mention", "user": OFFICER, "ts": ts,
-                                 "text": f"<@{BOT_USER_ID}> {q}", "channel": "CLOAD"}))
+        prepared.append(
+            (
+                q,
+                ts,
+                {
+                    "type": "app_mention",
+                    "user": OFFICER,
+                    "ts": ts,
+                    "text": f"<@{BOT_USER_ID}> {q}",
+                    "channel": "CLOAD",
+                },
+            )
+        )
     with ThreadPoolExecutor(max_workers=20) as pool:
         sent = list(pool.map(lambda p: bot.send.event(p[2])[0], prepared))
     assert [s.status for s in sent] == [200] * 20
@@ -236,12 +314,16 @@ def test_twenty_mentions_at_once_each_answered_once_and_acked_fast(bot):
 
 # ---- rate limits and failures -----------------------------------------------------------------
 
+
 def test_rate_limited_web_api_call_is_retried_after_retry_after(bot):
     bot.api.rate_limit_once("chat.update", retry_after=1, channel="CRATE")
     _, ts = bot.mention("CRATE", Q_SIGNED)
     [update] = bot.wait_answers("CRATE", ts)
-    limited = [c for c in bot.api.calls if c.method == "chat.update" and c.status == 429
-               and c.params.get("channel") == "CRATE"]
+    limited = [
+        c
+        for c in bot.api.calls
+        if c.method == "chat.update" and c.status == 429 and c.params.get("channel") == "CRATE"
+    ]
     assert len(limited) == 1
     assert update.at - limited[0].at >= 1.0  # waited for Retry-After
     assert "14 November 2023" in text_of(update.params["blocks"])
@@ -261,6 +343,7 @@ def test_failure_ends_in_an_apology_with_an_error_id_that_is_logged(bot, caplog)
 
 # ---- 4. /accord, share, feedback, re-index -----------------------------------------------------
 
+
 def _wait_response(bot: Bot, name: str, n: int = 1) -> list:
     return bot.api.wait_for("response_url", n, where=lambda c: c.params["_name"] == name)
 
@@ -279,8 +362,9 @@ def test_slash_command_answers_privately_and_share_posts_in_channel(bot, sample_
     assert not bot.api.calls_to("chat.postMessage", lambda c: c.params["channel"] == "CCMD")
 
     bot.api.members["CCMD"] = [BOT_USER_ID, OFFICER]  # Share checks who is in the channel
-    clicked = bot.send.block_action("accord_share", answer_id, OFFICER, "CCMD",
-                                    bot.api.response_url("share"), ephemeral=True)
+    clicked = bot.send.block_action(
+        "accord_share", answer_id, OFFICER, "CCMD", bot.api.response_url("share"), ephemeral=True
+    )
     assert clicked.status == 200
     [shared] = bot.api.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == "CCMD")
     shown = text_of(shared.params["blocks"])
@@ -291,8 +375,9 @@ def test_slash_command_answers_privately_and_share_posts_in_channel(bot, sample_
 
 
 def test_slash_timeline_lists_dated_entries_privately(bot):
-    bot.send.command("timeline transborder crime MoU", OFFICER, "CTIME",
-                     bot.api.response_url("timeline"))
+    bot.send.command(
+        "timeline transborder crime MoU", OFFICER, "CTIME", bot.api.response_url("timeline")
+    )
     [reply] = _wait_response(bot, "timeline")
     assert reply.params["response_type"] == "ephemeral"
     text = reply.params["text"]
@@ -308,35 +393,70 @@ def test_feedback_clicks_are_stored_and_exported(bot, tmp_path):
     _, ts = bot.mention("CFEED", Q_SIGNED)
     [update] = bot.wait_answers("CFEED", ts)
     answer_id = buttons(update.params["blocks"])["accord_feedback_helpful"]
-    for user, action in (("UREADER1", "accord_feedback_helpful"),
-                         ("UREADER2", "accord_feedback_wrong_source")):
-        sent = bot.send.block_action(action, answer_id, user, "CFEED",
-                                     bot.api.response_url("fb"), message_ts=update.params["ts"],
-                                     thread_ts=ts)
+    for user, action in (
+        ("UREADER1", "accord_feedback_helpful"),
+        ("UREADER2", "accord_feedback_wrong_source"),
+    ):
+        sent = bot.send.block_action(
+            action,
+            answer_id,
+            user,
+            "CFEED",
+            bot.api.response_url("fb"),
+            message_ts=update.params["ts"],
+            thread_ts=ts,
+        )
         assert sent.status == 200
-    thanks = bot.api.wait_for("chat.postEphemeral", 2,
-                              where=lambda c: c.params["channel"] == "CFEED")
+    thanks = bot.api.wait_for(
+        "chat.postEphemeral", 2, where=lambda c: c.params["channel"] == "CFEED"
+    )
     assert {c.params["user"] for c in thanks} == {"UREADER1", "UREADER2"}
 
     out = tmp_path / "feedback.jsonl"
-    result = CliRunner().invoke(cli, ["feedback", "export", "--format", "jsonl", "--out",
-                                      str(out), "--data-dir", str(bot.data_dir)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "feedback",
+            "export",
+            "--format",
+            "jsonl",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(bot.data_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in out.read_text().splitlines()
-            if json.loads(line)["channel"] == "CFEED"]
-    assert [(r["user"], r["rating"]) for r in rows] == [("UREADER1", "helpful"),
-                                                        ("UREADER2", "wrong_source")]
+    rows = [
+        json.loads(line)
+        for line in out.read_text().splitlines()
+        if json.loads(line)["channel"] == "CFEED"
+    ]
+    assert [(r["user"], r["rating"]) for r in rows] == [
+        ("UREADER1", "helpful"),
+        ("UREADER2", "wrong_source"),
+    ]
     for r in rows:
         assert r["question"] == Q_SIGNED and "14 November 2023" in r["answer"]
         assert r["citations"] and r["citations"][0]["quote"] and r["citations"][0]["source"]
         assert r["asked_by"] == OFFICER and r["time"].startswith("20")
 
     csv_out = tmp_path / "feedback.csv"
-    result = CliRunner().invoke(cli, ["feedback", "export", "--format", "csv", "--out",
-                                      str(csv_out), "--data-dir", str(bot.data_dir)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "feedback",
+            "export",
+            "--format",
+            "csv",
+            "--out",
+            str(csv_out),
+            "--data-dir",
+            str(bot.data_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    table = [r for r in csv.DictReader(io.StringIO(csv_out.read_text()))
-             if r["channel"] == "CFEED"]
+    table = [r for r in csv.DictReader(io.StringIO(csv_out.read_text())) if r["channel"] == "CFEED"]
     assert [r["rating"] for r in table] == ["helpful", "wrong_source"]
     assert json.loads(table[0]["citations"])[0]["source"] == rows[0]["citations"][0]["source"]
 
@@ -354,15 +474,17 @@ def test_admin_reindex_runs_and_posts_its_summary(bot):
     sent = bot.send.command("reindex", ADMIN, "CADMIN", bot.api.response_url("admin"))
     assert sent.status == 200
     assert "started" in json.loads(sent.body)["text"]
-    [summary] = bot.api.wait_for("chat.postMessage", timeout=120,
-                                 where=lambda c: c.params["channel"] == "CADMIN")
+    [summary] = bot.api.wait_for(
+        "chat.postMessage", timeout=120, where=lambda c: c.params["channel"] == "CADMIN"
+    )
     assert sent.done_at < summary.at  # acknowledged before the re-index, not after it
     text = summary.params["text"]
     assert "Re-index finished" in text and "added 1" in text and "failed 0" in text
     again = bot.send.command("reindex", ADMIN, "CADMIN", bot.api.response_url("admin2"))
     assert "started" in json.loads(again.body)["text"]
-    [second] = bot.api.wait_for("chat.postMessage", 2, timeout=120,
-                                where=lambda c: c.params["channel"] == "CADMIN")[1:]
+    [second] = bot.api.wait_for(
+        "chat.postMessage", 2, timeout=120, where=lambda c: c.params["channel"] == "CADMIN"
+    )[1:]
     assert "unchanged 1" in second.params["text"] and "added 0" in second.params["text"]
     # A re-index that would empty the folder's documents is held: the admin is told, no change.
     doc = bot.docs / "readout-2025-02.md"
@@ -370,8 +492,9 @@ def test_admin_reindex_runs_and_posts_its_summary(bot):
     doc.unlink()
     try:
         bot.send.command("reindex", ADMIN, "CADMIN", bot.api.response_url("admin3"))
-        [third] = bot.api.wait_for("chat.postMessage", 3, timeout=120,
-                                   where=lambda c: c.params["channel"] == "CADMIN")[2:]
+        [third] = bot.api.wait_for(
+            "chat.postMessage", 3, timeout=120, where=lambda c: c.params["channel"] == "CADMIN"
+        )[2:]
     finally:
         doc.write_bytes(kept)
     assert "Re-index failed" in third.params["text"]
@@ -388,14 +511,28 @@ def test_manifest_declares_what_the_app_listens_to():
     import bot as bot_package
 
     manifest = yaml.safe_load(
-        (Path(bot_package.__file__).parent / "manifest.yml").read_text(encoding="utf-8"))
+        (Path(bot_package.__file__).parent / "manifest.yml").read_text(encoding="utf-8")
+    )
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.im", "message.channels", "message.groups",
-                      "assistant_thread_started", "assistant_thread_context_changed",
-                      "app_home_opened"}
+    assert events == {
+        "app_mention",
+        "message.im",
+        "message.channels",
+        "message.groups",
+        "assistant_thread_started",
+        "assistant_thread_context_changed",
+        "app_home_opened",
+    }
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"app_mentions:read", "chat:write", "commands", "im:history", "channels:history",
-            "groups:history", "assistant:write"} <= scopes
+    assert {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "im:history",
+        "channels:history",
+        "groups:history",
+        "assistant:write",
+    } <= scopes
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["assistant_view"]["assistant_description"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/accord"]

@@ -22,9 +22,14 @@ def test_the_bot_fails_fast_with_every_problem_at_once_before_loading_the_model(
 
     api = MockSlackAPI().start()
     try:
-        env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1",
-               "ACCORD_SLACK_SIGNING_SECRET": "s", "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
-               "ACCORD_SLACK_API_URL": api.url}
+        env = {
+            **os.environ,
+            "ACCORD_DATA_DIR": str(tmp_path),
+            "HF_HUB_OFFLINE": "1",
+            "ACCORD_SLACK_SIGNING_SECRET": "s",
+            "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
+            "ACCORD_SLACK_API_URL": api.url,
+        }
         if case == "bad token":
             api.fail_once("auth.test", "invalid_auth")
         elif case == "unreachable":
@@ -35,8 +40,14 @@ def test_the_bot_fails_fast_with_every_problem_at_once_before_loading_the_model(
         if case == "all":
             env.pop("ACCORD_SLACK_SIGNING_SECRET")
             env.pop("SLACK_SIGNING_SECRET", None)
-        r = subprocess.run([sys.executable, "-m", "accord.cli", "bot", "--http", "--port", "0"],
-                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        r = subprocess.run(
+            [sys.executable, "-m", "accord.cli", "bot", "--http", "--port", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
     finally:
         api.stop()
     assert r.returncode == 2, r.stderr
@@ -45,9 +56,12 @@ def test_the_bot_fails_fast_with_every_problem_at_once_before_loading_the_model(
     problems = [ln for ln in lines if ln.startswith("  - ")]
     # One message: a heading line, then one line per problem (the data folder is empty too).
     assert lines[0].startswith("error: the bot cannot start") and len(lines) == 1 + len(problems)
-    expected = {"bad token": ["invalid_auth"], "unreachable": ["cannot reach Slack"],
-                "missing token": ["ACCORD_SLACK_BOT_TOKEN"],
-                "all": ["ACCORD_SLACK_BOT_TOKEN", "ACCORD_SLACK_SIGNING_SECRET"]}[case]
+    expected = {
+        "bad token": ["invalid_auth"],
+        "unreachable": ["cannot reach Slack"],
+        "missing token": ["ACCORD_SLACK_BOT_TOKEN"],
+        "all": ["ACCORD_SLACK_BOT_TOKEN", "ACCORD_SLACK_SIGNING_SECRET"],
+    }[case]
     assert len(problems) == len(expected) + 1, problems
     for needle in [*expected, "--allow-empty"]:
         assert sum(needle in line for line in problems) == 1, (needle, problems)
@@ -72,13 +86,22 @@ def test_health_readiness_and_metrics_over_http(sample_index, tmp_path):
             return exc.code, exc.read().decode()
 
     api = MockSlackAPI().start()
-    env = {**os.environ, "ACCORD_DATA_DIR": str(sample_index.settings.data_dir),
-           "HF_HUB_OFFLINE": "1", "ACCORD_SLACK_SIGNING_SECRET": SECRET,
-           "ACCORD_SLACK_BOT_TOKEN": "xoxb-test", "ACCORD_SLACK_API_URL": api.url,
-           "ACCORD_CLEARANCE": "TOP SECRET"}
-    proc = subprocess.Popen([sys.executable, "-m", "accord.cli", "bot", "--http", "--host",
-                             "127.0.0.1", "--port", "0"], env=env, cwd=tmp_path,
-                            stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(sample_index.settings.data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "ACCORD_SLACK_SIGNING_SECRET": SECRET,
+        "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
+        "ACCORD_SLACK_API_URL": api.url,
+        "ACCORD_CLEARANCE": "TOP SECRET",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "bot", "--http", "--host", "127.0.0.1", "--port", "0"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = ""
         seen = []
@@ -102,11 +125,19 @@ def test_health_readiness_and_metrics_over_http(sample_index, tmp_path):
         assert 'accord_questions_total{front_end="slack"}' not in before
         send = SignedSender(base + EVENTS_PATH, SECRET)
         ts = api.add_message("CHEALTH", f"<@{BOT_USER_ID}> {Q_SIGNED}")
-        sent, _ = send.event({"type": "app_mention", "user": OFFICER, "ts": ts,
-                              "text": f"<@{BOT_USER_ID}> {Q_SIGNED}", "channel": "CHEALTH"})
+        sent, _ = send.event(
+            {
+                "type": "app_mention",
+                "user": OFFICER,
+                "ts": ts,
+                "text": f"<@{BOT_USER_ID}> {Q_SIGNED}",
+                "channel": "CHEALTH",
+            }
+        )
         assert sent.status == 200
-        api.wait_for("chat.update", where=lambda c: c.params.get("channel") == "CHEALTH",
-                     timeout=60)
+        api.wait_for(
+            "chat.update", where=lambda c: c.params.get("channel") == "CHEALTH", timeout=60
+        )
         after = get(base + "/metrics")[1]
         assert 'accord_questions_total{front_end="slack"} 1' in after
         assert 'accord_answer_latency_seconds_count{front_end="slack"} 1' in after
@@ -121,13 +152,24 @@ def test_the_bot_refuses_an_empty_index_unless_told(tmp_path):
     import subprocess
     import sys
 
-    env = {**os.environ, "ACCORD_DATA_DIR": str(tmp_path / "empty"), "HF_HUB_OFFLINE": "1",
-           "ACCORD_SLACK_SIGNING_SECRET": "s", "ACCORD_SLACK_BOT_TOKEN": "xoxb-test"}
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(tmp_path / "empty"),
+        "HF_HUB_OFFLINE": "1",
+        "ACCORD_SLACK_SIGNING_SECRET": "s",
+        "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
+    }
     api = MockSlackAPI().start()
     env["ACCORD_SLACK_API_URL"] = api.url
     try:
-        r = subprocess.run([sys.executable, "-m", "accord.cli", "bot", "--http", "--port", "0"],
-                           env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        r = subprocess.run(
+            [sys.executable, "-m", "accord.cli", "bot", "--http", "--port", "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
     finally:
         api.stop()
     assert r.returncode == 2 and "accord ingest" in r.stderr and "--allow-empty" in r.stderr

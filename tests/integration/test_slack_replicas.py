@@ -37,9 +37,13 @@ def _get(url: str) -> tuple[int, str]:
 
 def _start_replica(env: dict[str, str], cwd: str) -> tuple[subprocess.Popen, str]:
     """Start `accord bot --http` on a free port; return the process and its base URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "accord.cli", "bot", "--http", "--host",
-                             "127.0.0.1", "--port", "0"], env=env, cwd=cwd,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "bot", "--http", "--host", "127.0.0.1", "--port", "0"],
+        env=env,
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     seen: list[str] = []
     line = ""
     while "listening on" not in line:
@@ -64,22 +68,32 @@ def _deliver_to_both(api: MockSlackAPI, bases: list[str], channel: str, event_id
     one placeholder and one answer (the MoU's signature date) reach Slack. Returns its ts."""
     senders = [SignedSender(base + EVENTS_PATH, SECRET) for base in bases]
     ts = api.add_message(channel, f"<@{BOT_USER_ID}> {Q_SIGNED}")
-    event = {"type": "app_mention", "user": OFFICER, "ts": ts, "event_ts": ts,
-             "text": f"<@{BOT_USER_ID}> {Q_SIGNED}", "channel": channel}
+    event = {
+        "type": "app_mention",
+        "user": OFFICER,
+        "ts": ts,
+        "event_ts": ts,
+        "text": f"<@{BOT_USER_ID}> {Q_SIGNED}",
+        "channel": channel,
+    }
     deliveries = [(s, None) for s in senders] + [
         (s, {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"})
-        for n in (1, 2) for s in senders]
+        for n in (1, 2)
+        for s in senders
+    ]
     with ThreadPoolExecutor(max_workers=len(deliveries)) as pool:
-        sent = list(pool.map(
-            lambda d: d[0].event(event, event_id=event_id, headers=d[1])[0], deliveries))
+        sent = list(
+            pool.map(lambda d: d[0].event(event, event_id=event_id, headers=d[1])[0], deliveries)
+        )
     assert [s.status for s in sent] == [200] * len(deliveries)
 
     def in_thread(c):
         return c.params.get("channel") == channel and c.params.get("thread_ts") == ts
 
     [placeholder] = api.wait_for("chat.postMessage", where=in_thread, timeout=120)
-    [answer] = api.wait_for("chat.update", timeout=120,
-                            where=lambda c: c.params.get("channel") == channel)
+    [answer] = api.wait_for(
+        "chat.update", timeout=120, where=lambda c: c.params.get("channel") == channel
+    )
     assert answer.params["ts"] == api.messages[channel][-1]["ts"]
     assert "14 November 2023" in json.dumps(answer.params["blocks"])
     time.sleep(1.0)  # grace for a second answer to show up; a pass cannot turn into a failure
@@ -100,10 +114,16 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 def test_two_replicas_sharing_the_data_dir_answer_a_retried_event_once(sample_index, tmp_path):
     api = MockSlackAPI().start()
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
-           "ACCORD_DATA_DIR": str(sample_index.settings.data_dir),
-           "ACCORD_SLACK_SIGNING_SECRET": SECRET, "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
-           "ACCORD_SLACK_API_URL": api.url, "ACCORD_CLEARANCE": "TOP SECRET"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HF_HUB_OFFLINE": "1",
+        "ACCORD_DATA_DIR": str(sample_index.settings.data_dir),
+        "ACCORD_SLACK_SIGNING_SECRET": SECRET,
+        "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
+        "ACCORD_SLACK_API_URL": api.url,
+        "ACCORD_CLEARANCE": "TOP SECRET",
+    }
     procs: list[subprocess.Popen] = []
     try:
         bases = []
@@ -131,12 +151,19 @@ May 2027.
 def _ask(api: MockSlackAPI, base: str, channel: str, question: str, event_id: str) -> str:
     """Mention the bot in ``channel`` through one replica; return the answer's blocks as JSON."""
     ts = api.add_message(channel, f"<@{BOT_USER_ID}> {question}")
-    event = {"type": "app_mention", "user": OFFICER, "ts": ts, "event_ts": ts,
-             "text": f"<@{BOT_USER_ID}> {question}", "channel": channel}
+    event = {
+        "type": "app_mention",
+        "user": OFFICER,
+        "ts": ts,
+        "event_ts": ts,
+        "text": f"<@{BOT_USER_ID}> {question}",
+        "channel": channel,
+    }
     sent, _ = SignedSender(base + EVENTS_PATH, SECRET).event(event, event_id=event_id)
     assert sent.status == 200
-    [answer] = api.wait_for("chat.update", timeout=120,
-                            where=lambda c: c.params.get("channel") == channel)
+    [answer] = api.wait_for(
+        "chat.update", timeout=120, where=lambda c: c.params.get("channel") == channel
+    )
     return json.dumps(answer.params["blocks"])
 
 
@@ -148,16 +175,28 @@ def test_replicas_on_two_hosts_share_postgresql_and_a_chroma_server(tmp_path, pg
     api = MockSlackAPI().start()
     docs = tmp_path / "docs"
     shutil.copytree(SAMPLES, docs)
-    shared = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
-              "ACCORD_DATABASE_URL": pg_url, "ACCORD_CHROMA_URL": chroma.url,
-              "ACCORD_SLACK_SIGNING_SECRET": SECRET, "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
-              "ACCORD_SLACK_API_URL": api.url, "ACCORD_CLEARANCE": "TOP SECRET"}
+    shared = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HF_HUB_OFFLINE": "1",
+        "ACCORD_DATABASE_URL": pg_url,
+        "ACCORD_CHROMA_URL": chroma.url,
+        "ACCORD_SLACK_SIGNING_SECRET": SECRET,
+        "ACCORD_SLACK_BOT_TOKEN": "xoxb-test",
+        "ACCORD_SLACK_API_URL": api.url,
+        "ACCORD_CLEARANCE": "TOP SECRET",
+    }
 
     def accord(data_dir: str, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "accord.cli", *args], text=True,
-                              env={**shared, "ACCORD_DATA_DIR": str(tmp_path / data_dir)},
-                              capture_output=True, timeout=900, stdin=subprocess.DEVNULL,
-                              cwd=str(tmp_path))
+        return subprocess.run(
+            [sys.executable, "-m", "accord.cli", *args],
+            text=True,
+            env={**shared, "ACCORD_DATA_DIR": str(tmp_path / data_dir)},
+            capture_output=True,
+            timeout=900,
+            stdin=subprocess.DEVNULL,
+            cwd=str(tmp_path),
+        )
 
     procs: list[subprocess.Popen] = []
     try:
@@ -165,8 +204,9 @@ def test_replicas_on_two_hosts_share_postgresql_and_a_chroma_server(tmp_path, pg
         assert built.returncode == 0, built.stdout + built.stderr
         bases = []
         for host in ("host-a", "host-b"):
-            proc, base = _start_replica({**shared, "ACCORD_DATA_DIR": str(tmp_path / host)},
-                                        str(tmp_path))
+            proc, base = _start_replica(
+                {**shared, "ACCORD_DATA_DIR": str(tmp_path / host)}, str(tmp_path)
+            )
             procs.append(proc)
             bases.append(base)
         for base in bases:
@@ -177,8 +217,14 @@ def test_replicas_on_two_hosts_share_postgresql_and_a_chroma_server(tmp_path, pg
         [update] = api.calls_to("chat.update", lambda c: c.params.get("channel") == "CHOSTS")
         answer_id = buttons(update.params["blocks"])["accord_feedback_helpful"]
         clicked = SignedSender(bases[0] + EVENTS_PATH, SECRET).block_action(
-            "accord_feedback_helpful", answer_id, "UREADER", "CHOSTS", api.response_url("fb"),
-            message_ts=update.params["ts"], thread_ts=ts)
+            "accord_feedback_helpful",
+            answer_id,
+            "UREADER",
+            "CHOSTS",
+            api.response_url("fb"),
+            message_ts=update.params["ts"],
+            thread_ts=ts,
+        )
         assert clicked.status == 200
         api.wait_for("chat.postEphemeral", where=lambda c: c.params["channel"] == "CHOSTS")
         out = tmp_path / "feedback.jsonl"
@@ -186,7 +232,8 @@ def test_replicas_on_two_hosts_share_postgresql_and_a_chroma_server(tmp_path, pg
         assert exported.returncode == 0, exported.stdout + exported.stderr
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         assert [(r["user"], r["rating"], r["question"]) for r in rows] == [
-            ("UREADER", "helpful", Q_SIGNED)]
+            ("UREADER", "helpful", Q_SIGNED)
+        ]
         assert not (tmp_path / "host-a" / "slack_bot.sqlite").exists()  # nothing on the host
         status = accord("host-b", "status")
         assert status.returncode == 0, status.stdout + status.stderr

@@ -25,9 +25,11 @@ TOKEN = "xoxb-accord-test"
 ADMIN = "UADMIN01"
 OFFICER = "UOFFICER1"
 NAME = "fisheries-liaison-2026.md"
-DOC = (b"OFFICIAL\n\n# Record of the Fisheries Liaison Meeting\n\nThe fisheries liaison meeting "
-       b"was held in Port Aldric on 3 June 2026. The delegations agreed that the joint fisheries "
-       b"patrol will begin on 1 September 2026 with four vessels.\n\nOFFICIAL\n")
+DOC = (
+    b"OFFICIAL\n\n# Record of the Fisheries Liaison Meeting\n\nThe fisheries liaison meeting "
+    b"was held in Port Aldric on 3 June 2026. The delegations agreed that the joint fisheries "
+    b"patrol will begin on 1 September 2026 with four vessels.\n\nOFFICIAL\n"
+)
 QUESTION = "When will the joint fisheries patrol begin?"
 
 
@@ -35,39 +37,68 @@ class Uploads:
     def __init__(self, api: MockSlackAPI, send: SignedSender, docs: Path) -> None:
         self.api, self.send, self.docs = api, send, docs
 
-    def share(self, user: str, files: list[tuple[str, bytes]], channel: str | None = None,
-              **file_kw: Any) -> str:
+    def share(
+        self, user: str, files: list[tuple[str, bytes]], channel: str | None = None, **file_kw: Any
+    ) -> str:
         """``user`` shares ``files`` with the bot in their DM; returns the message's ts."""
         channel = channel or f"D{user}"
         ids = [self.api.add_file(name, data, user=user, **file_kw) for name, data in files]
         ts = self.api.add_message(channel, "", user)
         shared = [{"id": fid, "name": name} for fid, (name, _) in zip(ids, files, strict=True)]
-        event = {"type": "message", "subtype": "file_share", "channel_type": "im", "user": user,
-                 "text": "", "ts": ts, "channel": channel, "event_ts": ts, "files": shared}
+        event = {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "user": user,
+            "text": "",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "files": shared,
+        }
         sent, _ = self.send.event(event)
         assert sent.status == 200
         return ts
 
     def replies(self, channel: str, ts: str, n: int = 1) -> list[Any]:
-        return self.api.wait_for("chat.postMessage", n, timeout=60, where=lambda c: c.params.get(
-            "channel") == channel and c.params.get("thread_ts") == ts)
+        return self.api.wait_for(
+            "chat.postMessage",
+            n,
+            timeout=60,
+            where=lambda c: c.params.get("channel") == channel and c.params.get("thread_ts") == ts,
+        )
 
     def click(self, action_id: str, reply: Any, user: str = ADMIN) -> None:
-        value = next(el["value"] for b in reply.params["blocks"] if b["type"] == "actions"
-                     for el in b["elements"] if el["action_id"] == action_id)
-        sent = self.send.block_action(action_id, value, user, reply.params["channel"],
-                                      self.api.response_url(f"{action_id}-{time.time()}"),
-                                      message_ts=self._ts_of(reply),
-                                      thread_ts=reply.params["thread_ts"])
+        value = next(
+            el["value"]
+            for b in reply.params["blocks"]
+            if b["type"] == "actions"
+            for el in b["elements"]
+            if el["action_id"] == action_id
+        )
+        sent = self.send.block_action(
+            action_id,
+            value,
+            user,
+            reply.params["channel"],
+            self.api.response_url(f"{action_id}-{time.time()}"),
+            message_ts=self._ts_of(reply),
+            thread_ts=reply.params["thread_ts"],
+        )
         assert sent.status == 200
 
     def _ts_of(self, reply: Any) -> str:
         """The ts Slack gave the message ``reply`` posted: the bot's n-th post in the thread."""
         channel, thread = reply.params["channel"], reply.params["thread_ts"]
-        posts = self.api.calls_to("chat.postMessage", lambda c: c.params.get(
-            "channel") == channel and c.params.get("thread_ts") == thread)
-        mine = [m["ts"] for m in self.api.messages[channel]
-                if m.get("bot_id") and m.get("thread_ts") == thread]
+        posts = self.api.calls_to(
+            "chat.postMessage",
+            lambda c: c.params.get("channel") == channel and c.params.get("thread_ts") == thread,
+        )
+        mine = [
+            m["ts"]
+            for m in self.api.messages[channel]
+            if m.get("bot_id") and m.get("thread_ts") == thread
+        ]
         return mine[posts.index(reply)]
 
     def pending(self) -> list[str]:
@@ -85,17 +116,27 @@ def uploads(tmp_path_factory, embedder):
         shutil.copy(SAMPLES / name, docs / name)
     api = MockSlackAPI().start()
     api.file_token = TOKEN
-    settings = make_settings(root / "data", slack_bot_token=TOKEN, slack_signing_secret=SECRET,
-                             slack_api_url=api.url, admin_users=f"{ADMIN}, UOTHERADMIN",
-                             docs_dir=docs)
+    settings = make_settings(
+        root / "data",
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=api.url,
+        admin_users=f"{ADMIN}, UOTHERADMIN",
+        docs_dir=docs,
+    )
     rt = Runtime(settings, embedder=embedder)
     assert not rt.syncer().run(docs).failed
-    app = build_app(settings, rt.qa, WebClient(token=TOKEN, base_url=api.url),
-                    reindex=lambda folder: rt.syncer().run(folder))
+    app = build_app(
+        settings,
+        rt.qa,
+        WebClient(token=TOKEN, base_url=api.url),
+        reindex=lambda folder: rt.syncer().run(folder),
+    )
     server = make_http_server(app, "127.0.0.1", 0)
     serve_in_thread(server)
-    yield Uploads(api, SignedSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}",
-                                    SECRET), docs)
+    yield Uploads(
+        api, SignedSender(f"http://127.0.0.1:{server.server_port}{EVENTS_PATH}", SECRET), docs
+    )
     server.shutdown()
     server.server_close()
     api.stop()
@@ -124,10 +165,24 @@ def test_admin_upload_is_shown_confirmed_indexed_and_answered_from(uploads):
     assert not set(uploads.pending()) - pending_before
 
     q_ts = uploads.api.add_message(f"D{ADMIN}", QUESTION, ADMIN)
-    uploads.send.event({"type": "message", "channel_type": "im", "user": ADMIN, "ts": q_ts,
-                        "text": QUESTION, "channel": f"D{ADMIN}", "event_ts": q_ts})
-    answer = uploads.api.wait_for("chat.update", timeout=60, where=lambda c: c.params.get(
-        "channel") == f"D{ADMIN}" and "1 September 2026" in json.dumps(c.params))
+    uploads.send.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "user": ADMIN,
+            "ts": q_ts,
+            "text": QUESTION,
+            "channel": f"D{ADMIN}",
+            "event_ts": q_ts,
+        }
+    )
+    answer = uploads.api.wait_for(
+        "chat.update",
+        timeout=60,
+        where=lambda c: (
+            c.params.get("channel") == f"D{ADMIN}" and "1 September 2026" in json.dumps(c.params)
+        ),
+    )
     assert NAME in json.dumps(answer[0].params["blocks"])
 
 
@@ -137,8 +192,9 @@ def test_non_admin_upload_is_refused_with_who_can_add(uploads):
     text = reply.params["text"]
     assert "Only Accord's administrators can add documents" in text
     assert f"<@{ADMIN}>" in text and "<@UOTHERADMIN>" in text
-    assert not uploads.api.calls_to("files.info", lambda c: uploads.api.files.get(
-        c.params["file"], {}).get("user") == OFFICER)
+    assert not uploads.api.calls_to(
+        "files.info", lambda c: uploads.api.files.get(c.params["file"], {}).get("user") == OFFICER
+    )
     assert not (uploads.docs / "minutes-draft.md").exists() and uploads.pending() == []
 
 
@@ -175,8 +231,10 @@ def test_bad_files_are_reported_by_name_with_the_reason(uploads):
         [refused] = uploads.replies(f"D{ADMIN}", ts)
     finally:
         uploads.api.file_token = TOKEN
-    assert "`refused.md` cannot be added: download refused by Slack (HTTP 403)" in (
-        refused.params["text"])
+    assert (
+        "`refused.md` cannot be added: download refused by Slack (HTTP 403)"
+        in (refused.params["text"])
+    )
     assert uploads.pending() == []
     for name in ("photo.exe", "broken.pdf", "annual-report.pdf", "refused.md"):
         assert not (uploads.docs / name).exists()
@@ -201,16 +259,32 @@ def test_upload_results_reach_only_those_who_may_read_the_marking(uploads):
     name = "outside-liaison-note.md"
     ts = uploads.share(ADMIN, [(name, DOC.replace(b"fisheries", b"coastal"))])
     [offer] = uploads.replies(f"D{ADMIN}", ts)
-    value = next(el["value"] for b in offer.params["blocks"] if b["type"] == "actions"
-                 for el in b["elements"] if el["action_id"] == CONFIRM_ACTION)
+    value = next(
+        el["value"]
+        for b in offer.params["blocks"]
+        if b["type"] == "actions"
+        for el in b["elements"]
+        if el["action_id"] == CONFIRM_ACTION
+    )
     uploads.api.shared_channels.add("C0CONNECT")
     uploads.api.members["C0CONNECT"] = [ADMIN]
-    uploads.send.block_action(CONFIRM_ACTION, value, ADMIN, "C0CONNECT",
-                              uploads.api.response_url("outside"), message_ts=ts, thread_ts=ts)
-    private = uploads.api.wait_for("response_url", 3, timeout=60, where=lambda c: c.params[
-        "_name"] == "outside")
+    uploads.send.block_action(
+        CONFIRM_ACTION,
+        value,
+        ADMIN,
+        "C0CONNECT",
+        uploads.api.response_url("outside"),
+        message_ts=ts,
+        thread_ts=ts,
+    )
+    private = uploads.api.wait_for(
+        "response_url", 3, timeout=60, where=lambda c: c.params["_name"] == "outside"
+    )
     assert {c.params["response_type"] for c in private} == {"ephemeral"}
     assert any(f"`{name}` is indexed, marked OFFICIAL" in c.params["text"] for c in private)
     assert (uploads.docs / name).exists()
-    assert not [c for c in uploads.api.calls if c.method.startswith("chat.")
-                and c.params.get("channel") == "C0CONNECT"]
+    assert not [
+        c
+        for c in uploads.api.calls
+        if c.method.startswith("chat.") and c.params.get("channel") == "C0CONNECT"
+    ]

@@ -20,13 +20,33 @@ from ingest.manifest import Manifest
 
 
 def _doc(source: str, text: str, **kw) -> tuple[Document, list[Chunk]]:
-    doc = Document(source=source, text=text, sha256=f"sha-{source}", title=f"Title {source}",
-                   doc_type="mou", date="2023-11-14", parties=["Aldoria", "Meridia"],
-                   marking="OFFICIAL", page_starts=[0], caveats=["AUSTEO"], marking_rank=1, **kw)
+    doc = Document(
+        source=source,
+        text=text,
+        sha256=f"sha-{source}",
+        title=f"Title {source}",
+        doc_type="mou",
+        date="2023-11-14",
+        parties=["Aldoria", "Meridia"],
+        marking="OFFICIAL",
+        page_starts=[0],
+        caveats=["AUSTEO"],
+        marking_rank=1,
+        **kw,
+    )
     half = len(text) // 2
-    chunks = [Chunk(id=f"{source}#{i}", source=source, text=text[a:b], char_start=a,
-                    char_end=b, ordinal=i, page=1)
-              for i, (a, b) in enumerate(((0, half), (half, len(text))))]
+    chunks = [
+        Chunk(
+            id=f"{source}#{i}",
+            source=source,
+            text=text[a:b],
+            char_start=a,
+            char_end=b,
+            ordinal=i,
+            page=1,
+        )
+        for i, (a, b) in enumerate(((0, half), (half, len(text))))
+    ]
     return doc, chunks
 
 
@@ -42,12 +62,20 @@ def test_the_manifest_keeps_documents_chunks_roots_and_runs(state_db):
     assert m.generation() == 1
     rec = m.records()[doc.source]
     assert (rec.status, rec.fingerprint, rec.root, rec.chunk_ids) == (
-        "done", "fp1", "/docs", [c.id for c in chunks])
+        "done",
+        "fp1",
+        "/docs",
+        [c.id for c in chunks],
+    )
     back = m.document(doc.source)
     assert back is not None and len(back.text) == len(text)  # offsets hold (NUL kept in place)
     assert back.text.replace("\x00", "\ufffd") == text.replace("\x00", "\ufffd")
     assert (back.parties, back.caveats, back.marking, back.date) == (
-        ["Aldoria", "Meridia"], ["AUSTEO"], "OFFICIAL", "2023-11-14")
+        ["Aldoria", "Meridia"],
+        ["AUSTEO"],
+        "OFFICIAL",
+        "2023-11-14",
+    )
     assert m.access(doc.source) == ("OFFICIAL", ["AUSTEO"])
     assert [cid for cid, _, _ in m.iter_chunks()] == [c.id for c in chunks]
     assert m.chunk_count() == 2 and m.chunk_ids() == {c.id for c in chunks}
@@ -111,20 +139,44 @@ def test_a_database_from_a_newer_accord_is_refused(state_db):
 
 
 def _answer() -> Answer:
-    cite = Citation(n=1, source="mou.pdf", title="MoU", doc_type="mou", date="2023-11-14",
-                    page=2, section=None, chunk_id="mou.pdf#1", quote="Signed.", char_start=0,
-                    char_end=7, content_hash="h", score=0.9, marking="SECRET",
-                    caveats=["AUSTEO"])
-    return Answer(question="Who signed? token xoxb-123456789-abcdefgh", text="It was signed [1].",
-                  refused=False, citations=[cite], latency_ms=12.34)
+    cite = Citation(
+        n=1,
+        source="mou.pdf",
+        title="MoU",
+        doc_type="mou",
+        date="2023-11-14",
+        page=2,
+        section=None,
+        chunk_id="mou.pdf#1",
+        quote="Signed.",
+        char_start=0,
+        char_end=7,
+        content_hash="h",
+        score=0.9,
+        marking="SECRET",
+        caveats=["AUSTEO"],
+    )
+    return Answer(
+        question="Who signed? token xoxb-123456789-abcdefgh",
+        text="It was signed [1].",
+        refused=False,
+        citations=[cite],
+        latency_ms=12.34,
+    )
 
 
 def test_the_audit_log_is_append_only_on_both_engines(state_db):
     log = AuditLog(state_db("audit.sqlite"))
     aud = Audience("SECRET", frozenset({"AUSTEO"}), reason="channel policy")
     first = log.record_answer(_answer(), aud, Origin("slack", "U1", "C1"), model="m")
-    second = log.record_event("share_refused", Origin("slack", "U2", "D1"), aud, None,
-                              [{"source": "mou.pdf"}], note="not cleared")
+    second = log.record_event(
+        "share_refused",
+        Origin("slack", "U2", "D1"),
+        aud,
+        None,
+        [{"source": "mou.pdf"}],
+        note="not cleared",
+    )
     assert second > first > 0
     rows = list(log.rows())
     assert [r["kind"] for r in rows] == ["answer", "share_refused"]
@@ -137,7 +189,9 @@ def test_the_audit_log_is_append_only_on_both_engines(state_db):
     with pytest.raises(Exception, match="append-only"):
         log._db.execute("UPDATE audit SET question = 'rewritten'")
     assert [r["question"] for r in AuditLog(state_db("audit.sqlite")).rows()] == [
-        rows[0]["question"], None]
+        rows[0]["question"],
+        None,
+    ]
 
 
 def test_appends_from_many_threads_are_all_kept(state_db):
@@ -168,21 +222,24 @@ def test_assistant_threads_are_shared(state_db):
 def test_a_database_url_that_is_not_postgresql_is_refused_naming_it(tmp_path):
     with pytest.raises(ConfigError, match="mysql://u:\\*\\*\\*@h/db.*not a postgresql:// URL"):
         open_database("mysql://u:secret@h/db", tmp_path / "x.sqlite")
-    with pytest.raises(ConfigError, match="cannot reach the database at "
-                                          "postgresql://u:\\*\\*\\*@127.0.0.1:1/db"):
+    with pytest.raises(
+        ConfigError, match="cannot reach the database at postgresql://u:\\*\\*\\*@127.0.0.1:1/db"
+    ):
         open_database("postgresql://u:secret@127.0.0.1:1/db", None)
 
 
 def test_each_replica_rebuilds_its_own_lexical_index_answering_from_the_old_meanwhile(
-        state_db, tmp_path):
+    state_db, tmp_path
+):
     from vectorstore.lexical import LexicalCache, LexicalIndex
 
     writer = Manifest(state_db("manifest.sqlite"))
     doc, chunks = _doc("a.txt", "The liaison office is located in Port Aldric. It opens daily.")
     writer.mark_done(doc, "fp", chunks, [c.text for c in chunks])
     # a replica: its own data dir, the shared manifest (the same SQLite file, or PostgreSQL)
-    replica = LexicalCache(tmp_path / "replica" / "lexical.pkl",
-                           Manifest(state_db("manifest.sqlite")))
+    replica = LexicalCache(
+        tmp_path / "replica" / "lexical.pkl", Manifest(state_db("manifest.sqlite"))
+    )
     first = replica()  # no index yet: built before answering
     assert first.generation == 1 and len(first) == 2
     saved = tmp_path / "replica" / "lexical.pkl"  # its own copy, in its own dir, stamped
@@ -205,12 +262,16 @@ def test_a_replica_reconnects_after_the_database_dropped_its_connection(state_db
         pytest.skip("a SQLite file has no connection to lose")
     m = Manifest(state_db("manifest.sqlite"))
     admin = state_db("admin")
-    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
-                  "pg_backend_pid() AND datname = current_database()")
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+        "pg_backend_pid() AND datname = current_database()"
+    )
     assert m.generation() == 0  # answered on a new connection
     with m.writing():  # a lock is held: a lost connection would lose it, so it is an error
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
-                      "pg_backend_pid() AND datname = current_database()")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> "
+            "pg_backend_pid() AND datname = current_database()"
+        )
         import psycopg
 
         with pytest.raises(psycopg.OperationalError):
@@ -226,8 +287,11 @@ def test_a_second_ingest_is_refused_while_one_runs_naming_why(state_db, tmp_path
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a.txt").write_text("The Parties met in Port Aldric on 3 June 2025.")
-    env = {"ACCORD_DATA_DIR": str(tmp_path), "ACCORD_DATABASE_URL": state_db.url or "",
-           "ACCORD_CLEARANCE": "OFFICIAL"}
+    env = {
+        "ACCORD_DATA_DIR": str(tmp_path),
+        "ACCORD_DATABASE_URL": state_db.url or "",
+        "ACCORD_CLEARANCE": "OFFICIAL",
+    }
     with holder.writing():
         res = CliRunner().invoke(app, ["ingest", str(docs)], env=env)
     said = res.output + (res.stderr if res.stderr_bytes is not None else "")

@@ -39,7 +39,8 @@ def small_folder(root: Path) -> Path:
     for p in wh:
         shutil.copy(p, docs / p.name)
     (docs / "pelicans.txt").write_text(
-        f"Joint Statement\n\nOn 3 March 2022 both ministries adopted the {UNIQUE}.\n")
+        f"Joint Statement\n\nOn 3 March 2022 both ministries adopted the {UNIQUE}.\n"
+    )
     return docs
 
 
@@ -63,18 +64,22 @@ def test_edit_delete_add_resync(tmp_path, backend, embedder):
     old_press_ids = set(store.ids_for_source("press-statement-jwc-2024-03.txt"))
 
     edited = docs / "press-statement-jwc-2024-03.txt"
-    edited.write_text(edited.read_text() + "\n\nThe ministers also agreed to study quokka "
-                      "smuggling across the Strait of Kessel.\n")
+    edited.write_text(
+        edited.read_text() + "\n\nThe ministers also agreed to study quokka "
+        "smuggling across the Strait of Kessel.\n"
+    )
     (docs / "pelicans.txt").unlink()
     (docs / "new-note.md").write_text(
         "---\ntitle: Note on lighthouse keepers\ndate: 2025-02-01\n---\n\n"
-        "The lighthouse keepers' exchange programme starts on 1 April 2025.\n")
+        "The lighthouse keepers' exchange programme starts on 1 April 2025.\n"
+    )
 
     second = rt.syncer().run(docs)
     assert (second.added, second.updated, second.removed) == (1, 1, 1)
     assert second.unchanged == n_files - 2
     assert second.embedded == len(store.ids_for_source("new-note.md")) + len(
-        store.ids_for_source("press-statement-jwc-2024-03.txt"))
+        store.ids_for_source("press-statement-jwc-2024-03.txt")
+    )
     # The deleted document is gone from Chroma, the manifest and the lexical index.
     remaining = set(store.all_ids())
     assert not deleted_ids & remaining

@@ -43,9 +43,22 @@ def anzus(tmp_path_factory, embedder):
 
 def test_anzus_timeline_in_date_order_within_the_range_each_entry_cited(anzus):
     env = {"ACCORD_DATA_DIR": str(anzus.settings.data_dir)}
-    r = CliRunner().invoke(cli, ["timeline", "ANZUS Pacific security treaty", "--json",
-                                 "--clearance", "TOP SECRET", "--since", SINCE, "--until", UNTIL],
-                           env=env, catch_exceptions=False)
+    r = CliRunner().invoke(
+        cli,
+        [
+            "timeline",
+            "ANZUS Pacific security treaty",
+            "--json",
+            "--clearance",
+            "TOP SECRET",
+            "--since",
+            SINCE,
+            "--until",
+            UNTIL,
+        ],
+        env=env,
+        catch_exceptions=False,
+    )
     assert r.exit_code == 0, r.output
     entries = json.loads(r.stdout)["entries"]
     dates = [e["date"] for e in entries]
@@ -57,11 +70,16 @@ def test_anzus_timeline_in_date_order_within_the_range_each_entry_cited(anzus):
     registry = anzus.qa.registry()
     for e in entries:  # the quote is the cited document's own text, and the date is its date
         doc = anzus.manifest.document(e["source"])
-        assert doc.text[e["char_start"]:e["char_end"]] == e["quote"]
+        assert doc.text[e["char_start"] : e["char_end"]] == e["quote"]
         signed = registry.items[e["source"]].signed if e["source"] in registry.items else None
         assert e["date"] in (doc.date, signed)
     assert not any(re.search(r"\bpp?\.\s*\d", e["quote"]) for e in entries)  # no book refs
     # the drafts of the treaty are on it, and the treaty's words are in what is quoted
     assert any("draft" in e["source"] for e in entries)
-    assert sum(any(w in e["quote"].lower() for w in ("treaty", "pact", "pacific", "security"))
-               for e in entries) >= len(entries) // 2
+    assert (
+        sum(
+            any(w in e["quote"].lower() for w in ("treaty", "pact", "pacific", "security"))
+            for e in entries
+        )
+        >= len(entries) // 2
+    )

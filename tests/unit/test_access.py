@@ -21,18 +21,21 @@ def aud(level, *caveats):
     return Audience(level, frozenset(caveats))
 
 
-@pytest.mark.parametrize("audience,marking,caveats,ok", [
-    (aud("OFFICIAL"), "UNMARKED", [], True),
-    (aud("OFFICIAL"), "OFFICIAL", [], True),
-    (aud("OFFICIAL"), "RESTRICTED", [], False),
-    (aud("TOP SECRET"), "SECRET", ["AUSTEO"], False),
-    (aud("TOP SECRET", "AUSTEO"), "SECRET", ["AUSTEO"], True),
-    (aud("SECRET", "AUSTEO"), "SECRET", ["AUSTEO", "NZEO"], False),
-    (aud("SECRET", "REL TO SGP"), "SECRET", ["REL TO MYS/SGP"], True),
-    (aud("SECRET", "REL TO IDN"), "SECRET", ["REL TO MYS/SGP"], False),
-    (aud("TOP SECRET"), "SOMETHING ELSE", [], True),  # unknown ranks at the top ...
-    (aud("SECRET"), "SOMETHING ELSE", [], False),  # ... so only the top clearance sees it
-])
+@pytest.mark.parametrize(
+    "audience,marking,caveats,ok",
+    [
+        (aud("OFFICIAL"), "UNMARKED", [], True),
+        (aud("OFFICIAL"), "OFFICIAL", [], True),
+        (aud("OFFICIAL"), "RESTRICTED", [], False),
+        (aud("TOP SECRET"), "SECRET", ["AUSTEO"], False),
+        (aud("TOP SECRET", "AUSTEO"), "SECRET", ["AUSTEO"], True),
+        (aud("SECRET", "AUSTEO"), "SECRET", ["AUSTEO", "NZEO"], False),
+        (aud("SECRET", "REL TO SGP"), "SECRET", ["REL TO MYS/SGP"], True),
+        (aud("SECRET", "REL TO IDN"), "SECRET", ["REL TO MYS/SGP"], False),
+        (aud("TOP SECRET"), "SOMETHING ELSE", [], True),  # unknown ranks at the top ...
+        (aud("SECRET"), "SOMETHING ELSE", [], False),  # ... so only the top clearance sees it
+    ],
+)
 def test_can_see(audience, marking, caveats, ok):
     assert can_see(R, audience, marking, caveats) is ok
 
@@ -40,8 +43,9 @@ def test_can_see(audience, marking, caveats, ok):
 def test_a_chunk_without_access_fields_is_never_visible():
     assert not chunk_visible(R, aud("TOP SECRET"), {"marking": "UNMARKED"})
     assert chunk_visible(R, aud("OFFICIAL"), {"marking": "UNMARKED", "caveats": ""})
-    assert not chunk_visible(R, aud("TOP SECRET"), {"marking": "SECRET",
-                                                     "caveats": pack_caveats(["NZEO"])})
+    assert not chunk_visible(
+        R, aud("TOP SECRET"), {"marking": "SECRET", "caveats": pack_caveats(["NZEO"])}
+    )
 
 
 def test_meet_is_the_lower_clearance_and_the_shared_caveats():
@@ -82,17 +86,26 @@ class FakeSlack:
         self.calls += 1
         if self.fail:
             raise OSError("unreachable")
-        return {"ok": True, "channel": {"id": channel, "is_ext_shared": channel in self.shared,
-                                        "is_im": channel.startswith("D"),
-                                        "is_mpim": channel in self.mpims}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "is_ext_shared": channel in self.shared,
+                "is_im": channel.startswith("D"),
+                "is_mpim": channel in self.mpims,
+            },
+        }
 
     def conversations_members(self, channel, limit, cursor=None):
         if self.fail or channel not in self.members:
             raise OSError("channel_not_found")
         everyone, start = self.members[channel], int(cursor or 0)
         more = start + limit < len(everyone)
-        return {"ok": True, "members": everyone[start:start + limit],
-                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+        return {
+            "ok": True,
+            "members": everyone[start : start + limit],
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     def usergroups_users_list(self, usergroup):
         if self.fail:
@@ -112,10 +125,19 @@ def level(reading):
 
 def test_policy_resolution(tmp_path):
     boss, low, ana = "U0BOSS001", "U0LOW0001", "U0ANA0001"
-    r = resolver(tmp_path, shared={"C0SHARED1", "C0EXTERN1"}, groups={"S0ANALYST": [ana]},
-                 members={"C0SECRET1": [BOT, boss], "C0OTHER01": [BOT, boss],
-                          "C0EXTERN1": [BOT, boss], "C0SHARED1": [BOT, boss],
-                          "C0MIXED01": [BOT, boss, low], "D0BOTDM01": [BOT, boss]})
+    r = resolver(
+        tmp_path,
+        shared={"C0SHARED1", "C0EXTERN1"},
+        groups={"S0ANALYST": [ana]},
+        members={
+            "C0SECRET1": [BOT, boss],
+            "C0OTHER01": [BOT, boss],
+            "C0EXTERN1": [BOT, boss],
+            "C0SHARED1": [BOT, boss],
+            "C0MIXED01": [BOT, boss, low],
+            "D0BOTDM01": [BOT, boss],
+        },
+    )
     # a channel: its entry, never more than the asker or anyone in it
     a = r.reading(boss, "C0SECRET1").audience
     assert (a.clearance, a.caveats) == ("SECRET", frozenset({"AUSTEO"}))
@@ -135,9 +157,15 @@ def test_policy_resolution(tmp_path):
 
 def test_a_conversation_is_read_at_the_level_of_its_lowest_member(tmp_path):
     boss, low = "U0BOSS001", "U0LOW0001"
-    r = resolver(tmp_path, mpims={"G0GROUP01"},
-                 members={"C0SECRET1": [BOT, boss, low], "D0PEOPLE1": [boss, low],
-                          "G0GROUP01": [BOT, boss, low]})
+    r = resolver(
+        tmp_path,
+        mpims={"G0GROUP01"},
+        members={
+            "C0SECRET1": [BOT, boss, low],
+            "D0PEOPLE1": [boss, low],
+            "G0GROUP01": [BOT, boss, low],
+        },
+    )
     assert level(r.reading(boss, "C0SECRET1")) == ("channel", "OFFICIAL")
     lowered = r.reading(boss, "D0PEOPLE1")  # a DM between two people, not with the bot
     assert level(lowered) == ("people_dm", "OFFICIAL") and low in lowered.audience.reason
@@ -179,16 +207,22 @@ def test_a_listed_external_channel_above_shared_default_is_warned_with_its_line(
     assert "policy.yaml:6" in warning and "C0SHARED1" in warning and "capped" in warning
 
 
-@pytest.mark.parametrize("text,line,words", [
-    ("default: OFFICAL\n", 1, "unknown clearance 'OFFICAL'"),
-    ("default: OFFICIAL\nchannels:\n  C0AAA: {clearance: SECRET, cavets: [X]}\n", 3,
-     "unknown key 'cavets'"),
-    ("default: OFFICIAL\nusers:\n  bob: SECRET\n", 3, "does not look like a Slack id"),
-    ("default: RESTRICTED\nshared_default: SECRET\n", 2, "may not be above default"),
-    ("channels: {}\n", 1, "'default' is required"),
-    ("default: OFFICIAL\nchannel:\n  C0AAA: SECRET\n", 2, "unknown key 'channel'"),
-    ("default: OFFICIAL\n  bad: [\n", 2, "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "text,line,words",
+    [
+        ("default: OFFICAL\n", 1, "unknown clearance 'OFFICAL'"),
+        (
+            "default: OFFICIAL\nchannels:\n  C0AAA: {clearance: SECRET, cavets: [X]}\n",
+            3,
+            "unknown key 'cavets'",
+        ),
+        ("default: OFFICIAL\nusers:\n  bob: SECRET\n", 3, "does not look like a Slack id"),
+        ("default: RESTRICTED\nshared_default: SECRET\n", 2, "may not be above default"),
+        ("channels: {}\n", 1, "'default' is required"),
+        ("default: OFFICIAL\nchannel:\n  C0AAA: SECRET\n", 2, "unknown key 'channel'"),
+        ("default: OFFICIAL\n  bad: [\n", 2, "invalid YAML"),
+    ],
+)
 def test_a_bad_policy_file_names_the_line_and_the_reason(tmp_path, text, line, words):
     p = tmp_path / "policy.yaml"
     p.write_text(text)
@@ -198,19 +232,44 @@ def test_a_bad_policy_file_names_the_line_and_the_reason(tmp_path, text, line, w
 
 
 def _answer():
-    c = Citation(1, "a.md", "A", "minutes", None, None, None, "a.md#0", "Quote.", 0, 6, "h", 0.9,
-                 "RESTRICTED", ["AUSTEO"])
-    return Answer("What did xoxb-1234567890-abcdefghij say?", "Quote. [1]", False, [c],
-                  [RetrievedSource("a.md", 0.1, "A", "a.md#0", None, "RESTRICTED", ["AUSTEO"])],
-                  latency_ms=12.34)
+    c = Citation(
+        1,
+        "a.md",
+        "A",
+        "minutes",
+        None,
+        None,
+        None,
+        "a.md#0",
+        "Quote.",
+        0,
+        6,
+        "h",
+        0.9,
+        "RESTRICTED",
+        ["AUSTEO"],
+    )
+    return Answer(
+        "What did xoxb-1234567890-abcdefghij say?",
+        "Quote. [1]",
+        False,
+        [c],
+        [RetrievedSource("a.md", 0.1, "A", "a.md#0", None, "RESTRICTED", ["AUSTEO"])],
+        latency_ms=12.34,
+    )
 
 
 def test_audit_rows_round_trip_and_hold_no_secrets(tmp_path):
     log = AuditLog.in_data_dir(tmp_path, secrets=["s3cr3t-signing"])
     a = aud("SECRET", "AUSTEO")
     log.record_answer(_answer(), a, Origin("slack", "U1", "C1"))
-    log.record_event("share_refused", Origin("slack", "U1", "C2"), aud("OFFICIAL"),
-                     "leak s3cr3t-signing?", [{"source": "a.md", "marking": "RESTRICTED"}])
+    log.record_event(
+        "share_refused",
+        Origin("slack", "U1", "C2"),
+        aud("OFFICIAL"),
+        "leak s3cr3t-signing?",
+        [{"source": "a.md", "marking": "RESTRICTED"}],
+    )
     rows = list(log.rows())
     assert [r["kind"] for r in rows] == ["answer", "share_refused"]
     assert rows[0]["cited"][0]["marking"] == "RESTRICTED" and rows[0]["caveats"] == ["AUSTEO"]
@@ -229,8 +288,10 @@ def test_audit_rows_round_trip_and_hold_no_secrets(tmp_path):
 def test_audit_retention_deletes_old_rows(tmp_path):
     log = AuditLog.in_data_dir(tmp_path, retention_days=30)
     log.record_answer(_answer(), aud("OFFICIAL"), Origin("cli"))
-    log._db.execute("INSERT INTO audit(time, epoch, kind, front_end, clearance, caveats, cited, "
-                    "listed) VALUES ('2000-01-01T00:00:00', 946684800, 'answer', 'cli', "
-                    "'OFFICIAL', '[]', '[]', '[]')")
+    log._db.execute(
+        "INSERT INTO audit(time, epoch, kind, front_end, clearance, caveats, cited, "
+        "listed) VALUES ('2000-01-01T00:00:00', 946684800, 'answer', 'cli', "
+        "'OFFICIAL', '[]', '[]', '[]')"
+    )
     assert log.purge() == 1
     assert len(list(log.rows())) == 1

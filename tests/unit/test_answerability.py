@@ -25,44 +25,66 @@ from accord.models import RetrievedChunk
 LEX = lexicon()
 
 
-@pytest.mark.parametrize("question,kinds", [
-    ("When was the MoU signed, and by whom?", ["when", "who"]),
-    ("On what date was the agreement signed?", ["when"]),
-    ("How many people were convicted?", ["how_many"]),
-    ("What was the number of convictions?", ["how_many"]),
-    ("Who is the Prime Minister of Singapore?", ["who"]),
-    ("In which city was the treaty signed?", ["where"]),
-    ("Has the Ministry reviewed the terms of reference?", ["yes_no"]),
-    ("To ask the Secretary of State for Foreign Affairs (a) whether the Government has assessed "
-     "the summit; (b) if so, when the assessment was published; and (c) how many officials "
-     "attended.", ["yes_no", "when", "how_many"]),
-    ("Who signed the accord? When did it enter into force?", ["who", "when"]),
-    ("When was the accord signed, and where was it signed, and by whom?",
-     ["when", "where", "who"]),
-    ("Has the Council agreed to fund the patrols, and if so, how much?", ["yes_no", "how_much"]),
-    ("After the second round of talks, what share of the quota had been used?", ["how_much"]),
-    ("Which ministry chairs the working group?", ["who"]),
-    ("What is the government position on the accord?", ["what"]),
-    ("Which kinds of vessels may the patrols board?", ["list"]),
-    # the head of the noun phrase after "what"/"which" says the kind
-    ("What was the projected yearly cost of the patrol scheme?", ["how_much"]),
-    ("What did the liaison office refit cost?", ["how_much"]),
-    ("What tonnage of rice may Lortan export?", ["how_much"]),
-    ("Which foreign firms did the envoy visit?", ["who"]),
-    ("At which depot will the cutters be based?", ["where"]),
-    ("What was the name of the joint naval drill?", ["name"]),
-    # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
-    ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
-    ("What project did the envoy raise when the ministers met?", ["what"]),
-    ("To ask the Minister (a) when the panel first sat; and (b) who chaired it.",
-     ["when", "who"]),
-    # statements set before the question say neither its kind nor its focus
-    ("When the Lortan patrol fund was renewed, the ministry made two awards. Which firms won "
-     "them?", ["who"]),
-    ("Lortan and Varesh signed a fisheries accord in 1990. To ask the Minister, when it was "
-     "last reviewed.", ["when"]),
-    ("Where the cutters dock, Lortan pays the fees. How many cutters dock there?", ["how_many"]),
-])
+@pytest.mark.parametrize(
+    "question,kinds",
+    [
+        ("When was the MoU signed, and by whom?", ["when", "who"]),
+        ("On what date was the agreement signed?", ["when"]),
+        ("How many people were convicted?", ["how_many"]),
+        ("What was the number of convictions?", ["how_many"]),
+        ("Who is the Prime Minister of Singapore?", ["who"]),
+        ("In which city was the treaty signed?", ["where"]),
+        ("Has the Ministry reviewed the terms of reference?", ["yes_no"]),
+        (
+            "To ask the Secretary of State for Foreign Affairs (a) whether the Government has "
+            "assessed the summit; (b) if so, when the assessment was published; and (c) how many "
+            "officials attended.",
+            ["yes_no", "when", "how_many"],
+        ),
+        ("Who signed the accord? When did it enter into force?", ["who", "when"]),
+        (
+            "When was the accord signed, and where was it signed, and by whom?",
+            ["when", "where", "who"],
+        ),
+        (
+            "Has the Council agreed to fund the patrols, and if so, how much?",
+            ["yes_no", "how_much"],
+        ),
+        ("After the second round of talks, what share of the quota had been used?", ["how_much"]),
+        ("Which ministry chairs the working group?", ["who"]),
+        ("What is the government position on the accord?", ["what"]),
+        ("Which kinds of vessels may the patrols board?", ["list"]),
+        # the head of the noun phrase after "what"/"which" says the kind
+        ("What was the projected yearly cost of the patrol scheme?", ["how_much"]),
+        ("What did the liaison office refit cost?", ["how_much"]),
+        ("What tonnage of rice may Lortan export?", ["how_much"]),
+        ("Which foreign firms did the envoy visit?", ["who"]),
+        ("At which depot will the cutters be based?", ["where"]),
+        ("What was the name of the joint naval drill?", ["name"]),
+        # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
+        ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
+        ("What project did the envoy raise when the ministers met?", ["what"]),
+        (
+            "To ask the Minister (a) when the panel first sat; and (b) who chaired it.",
+            ["when", "who"],
+        ),
+        # statements set before the question say neither its kind nor its focus
+        (
+            "When the Lortan patrol fund was renewed, the ministry made two awards. Which firms "
+            "won them?",
+            ["who"],
+        ),
+        (
+            "Lortan and Varesh signed a fisheries accord in 1990. To ask the Minister, when it was "
+            "last reviewed.",
+            ["when"],
+        ),
+        (
+            "Where the cutters dock, Lortan pays the fees. How many cutters dock there?",
+            ["how_many"],
+        ),
+    ],
+)
 def test_parts_and_the_kind_each_wants(question, kinds):
     assert [p.kind for p in parse(question).parts] == kinds
 
@@ -71,9 +93,12 @@ def test_two_question_words_joined_by_and_ask_two_parts():
     parts = parse("When and where did the Joint Working Committee first meet?").parts
     assert [(p.kind, p.text) for p in parts] == [
         ("when", "When did the Joint Working Committee first meet?"),
-        ("where", "where did the Joint Working Committee first meet?")]
+        ("where", "where did the Joint Working Committee first meet?"),
+    ]
     assert [p.text for p in parse("What and how much was agreed?").parts] == [
-        "What was agreed?", "how much was agreed?"]
+        "What was agreed?",
+        "how much was agreed?",
+    ]
     assert len(parse("Where was it agreed and when?").parts) == 2  # the trailing form, as before
     assert len(parse("Who signed the treaty and the protocol?").parts) == 1
 
@@ -90,94 +115,128 @@ def test_statements_before_the_question_are_searched_with_it():
 
 
 def test_a_parliamentary_preamble_is_not_what_is_asked():
-    q = ("To ask the Secretary of State for Foreign, Commonwealth and Development Affairs, what "
-         "assessment he has made of the fisheries agreement with Norway.")
+    q = (
+        "To ask the Secretary of State for Foreign, Commonwealth and Development Affairs, what "
+        "assessment he has made of the fisheries agreement with Norway."
+    )
     [part] = parse(q).parts
     assert "Secretary" not in part.search and "Norway" in [n.text for n in part.names]
 
 
 def test_long_questions_are_parsed():
-    q = "To ask the Minister " + " ".join(
-        f"({chr(97 + i)}) what the two delegations agreed on fisheries topic number {i};"
-        for i in range(8)) + " and " + "whether further talks are planned " * 250
+    q = (
+        "To ask the Minister "
+        + " ".join(
+            f"({chr(97 + i)}) what the two delegations agreed on fisheries topic number {i};"
+            for i in range(8)
+        )
+        + " and "
+        + "whether further talks are planned " * 250
+    )
     assert len(q) > 9000 and len(parse(q).parts) == 8
 
 
 def test_names_are_capitalised_words_and_acronyms_but_not_roles():
-    [part] = parse("Did the Prime Minister meet the UAE delegation and Anwar Ibrahim in "
-                   "Kuala Lumpur?").parts
+    [part] = parse(
+        "Did the Prime Minister meet the UAE delegation and Anwar Ibrahim in Kuala Lumpur?"
+    ).parts
     assert [n.text for n in part.names] == ["UAE", "Anwar Ibrahim", "Kuala Lumpur"]
 
 
-@pytest.mark.parametrize("name,text,share", [
-    ("Austria", "Australia and New Zealand agreed.", 0.0),  # never by prefix
-    ("Niger", "Nigeria signed the accord.", 0.0),
-    ("Australia", "The Australian delegation agreed.", 1.0),  # a country by its other names
-    ("UAE", "The United Arab Emirates committed funds.", 1.0),  # acronyms both ways
-    ("Joint Working Committee", "The JWC shall meet yearly.", 1.0),
-    ("MoU", "this Memorandum of Understanding", 1.0),  # a declared alias
-    ("Harbour Shield", "Exercise Harbour Shield took place.", 1.0),
-])
+@pytest.mark.parametrize(
+    "name,text,share",
+    [
+        ("Austria", "Australia and New Zealand agreed.", 0.0),  # never by prefix
+        ("Niger", "Nigeria signed the accord.", 0.0),
+        ("Australia", "The Australian delegation agreed.", 1.0),  # a country by its other names
+        ("UAE", "The United Arab Emirates committed funds.", 1.0),  # acronyms both ways
+        ("Joint Working Committee", "The JWC shall meet yearly.", 1.0),
+        ("MoU", "this Memorandum of Understanding", 1.0),  # a declared alias
+        ("Harbour Shield", "Exercise Harbour Shield took place.", 1.0),
+    ],
+)
 def test_names_match_exactly_or_by_declared_alias(name, text, share):
     [n] = parse(f"What did the {name} say?").parts[0].names
     assert name_share(n, TextTerms.of(text), LEX) == share
 
 
-@pytest.mark.parametrize("kind,text,ok", [
-    ("when", "It was signed on 14 November 2023.", True),
-    ("when", "It was signed in May.", False),  # "may" alone is a verb as often as a month
-    ("when", "It was signed on 3 May.", True),
-    ("when", "It was signed at the ceremony.", False),
-    ("how_many", "Forty-one suspects were arrested.", True),
-    ("how_many", "Suspects were arrested.", False),
-    ("who", "The agreement was signed by Mr Tomas Arvelo.", True),
-    ("who", "The Committee agreed to meet again.", True),
-    ("who", "It was agreed to meet again.", False),
-    ("where", "The centre shall be established at the port of Lortan Sari.", True),
-    ("where", "The centre shall be established within six months.", False),
-    # paragraph numbers, years, days of months and numbers inside names do not count
-    ("how_many", "4. The delegates of the Border Liaison Office agreed:", False),
-    ("how_many", "In 2019 the Phase 2 pilot opened on 3 June.", False),
-    ("how_many", "The G7 partners met under Annex 3 of the plan.", False),
-    ("how_many", "In all, 37 officers took part.", True),
-    ("how_many", "About 40 vessels were inspected.", True),
-    ("how_much", "Each party shall give six months' notice in writing.", True),
-    ("how_much", "The fund received $4.5 million.", True),
-    # a sum of money or a percentage is not a count of things
-    ("how_many", "Lortan agreed to provide $6 million for the mission.", False),
-    ("how_many", "Turnout rose by 12 per cent.", False),
-    ("how_many", "Lortan agreed to provide $6 million and 14 instructors.", True),
-    # "how often": a frequency
-    ("how_long", "The council meets every Tuesday in the capital.", True),
-    ("how_long", "The council meets quarterly.", True),
-    ("how_long", "The council made every effort to meet.", False),
-    # "what is the name of ...": a proper name
-    ("name", "The drill, Exercise Blue Heron, ended on Friday.", True),
-    ("name", "The navies held a joint drill off the coast.", False),
-    # an enumeration answers "which kinds of ..."
-    ("list", "The parties shall cooperate on: (a) piracy; (b) smuggling; (c) fraud.", True),
-    ("list", "It covers piracy, smuggling, fraud and arson.", True),
-    ("list", "The aim is to strengthen cooperation on the basis of equality and mutual benefit.",
-     False),
-])
+@pytest.mark.parametrize(
+    "kind,text,ok",
+    [
+        ("when", "It was signed on 14 November 2023.", True),
+        ("when", "It was signed in May.", False),  # "may" alone is a verb as often as a month
+        ("when", "It was signed on 3 May.", True),
+        ("when", "It was signed at the ceremony.", False),
+        ("how_many", "Forty-one suspects were arrested.", True),
+        ("how_many", "Suspects were arrested.", False),
+        ("who", "The agreement was signed by Mr Tomas Arvelo.", True),
+        ("who", "The Committee agreed to meet again.", True),
+        ("who", "It was agreed to meet again.", False),
+        ("where", "The centre shall be established at the port of Lortan Sari.", True),
+        ("where", "The centre shall be established within six months.", False),
+        # paragraph numbers, years, days of months and numbers inside names do not count
+        ("how_many", "4. The delegates of the Border Liaison Office agreed:", False),
+        ("how_many", "In 2019 the Phase 2 pilot opened on 3 June.", False),
+        ("how_many", "The G7 partners met under Annex 3 of the plan.", False),
+        ("how_many", "In all, 37 officers took part.", True),
+        ("how_many", "About 40 vessels were inspected.", True),
+        ("how_much", "Each party shall give six months' notice in writing.", True),
+        ("how_much", "The fund received $4.5 million.", True),
+        # a sum of money or a percentage is not a count of things
+        ("how_many", "Lortan agreed to provide $6 million for the mission.", False),
+        ("how_many", "Turnout rose by 12 per cent.", False),
+        ("how_many", "Lortan agreed to provide $6 million and 14 instructors.", True),
+        # "how often": a frequency
+        ("how_long", "The council meets every Tuesday in the capital.", True),
+        ("how_long", "The council meets quarterly.", True),
+        ("how_long", "The council made every effort to meet.", False),
+        # "what is the name of ...": a proper name
+        ("name", "The drill, Exercise Blue Heron, ended on Friday.", True),
+        ("name", "The navies held a joint drill off the coast.", False),
+        # an enumeration answers "which kinds of ..."
+        ("list", "The parties shall cooperate on: (a) piracy; (b) smuggling; (c) fraud.", True),
+        ("list", "It covers piracy, smuggling, fraud and arson.", True),
+        (
+            "list",
+            "The aim is to strengthen cooperation on the basis of equality and mutual benefit.",
+            False,
+        ),
+    ],
+)
 def test_answer_kinds(kind, text, ok):
     assert has_kind(kind, text, LEX) is ok
 
 
-@pytest.mark.parametrize("question,text,ok", [
-    # an answer adds to its question: the question's own date, figure or name is not one
-    ("On what date in 2011 did the envoy visit Lortan?", "The envoy visited Lortan in 2011.",
-     False),
-    ("On what date in 2011 did the envoy visit Lortan?", "The envoy arrived on 9 June 2011.", True),
-    ("Who met Minister Okoro Dade?", "Minister Okoro Dade met the delegation.", False),
-    ("Who met Minister Okoro Dade?", "Minister Okoro Dade met Ambassador Ruth Fenn.", True),
-    ("How many of the 12 projects are in the north?", "The fund backs 12 projects.", False),
-    ("How many of the 12 projects are in the north?", "Five of the 12 projects are there.",
-     True),
-    # a name the question gives by its acronym is not an answer to it
-    ("What was the name of the LCG drill?", "The drill was run by the Lortan Coast Guard.",
-     False),
-])
+@pytest.mark.parametrize(
+    "question,text,ok",
+    [
+        # an answer adds to its question: the question's own date, figure or name is not one
+        (
+            "On what date in 2011 did the envoy visit Lortan?",
+            "The envoy visited Lortan in 2011.",
+            False,
+        ),
+        (
+            "On what date in 2011 did the envoy visit Lortan?",
+            "The envoy arrived on 9 June 2011.",
+            True,
+        ),
+        ("Who met Minister Okoro Dade?", "Minister Okoro Dade met the delegation.", False),
+        ("Who met Minister Okoro Dade?", "Minister Okoro Dade met Ambassador Ruth Fenn.", True),
+        ("How many of the 12 projects are in the north?", "The fund backs 12 projects.", False),
+        (
+            "How many of the 12 projects are in the north?",
+            "Five of the 12 projects are there.",
+            True,
+        ),
+        # a name the question gives by its acronym is not an answer to it
+        (
+            "What was the name of the LCG drill?",
+            "The drill was run by the Lortan Coast Guard.",
+            False,
+        ),
+    ],
+)
 def test_the_answer_must_add_to_the_question(question, text, ok):
     from accord.answer.kinds import given_words
 
@@ -185,33 +244,47 @@ def test_the_answer_must_add_to_the_question(question, text, ok):
     assert has_kind(kind, text, LEX, given_words(question)) is ok
 
 
-@pytest.mark.parametrize("question,focus", [
-    ("How many instructors did Lortan send to the academy?", ["instructor", "lortan", "send"]),
-    ("To ask the Minister, who chairs the fisheries panel?", ["chair", "fisheri", "panel"]),
-    ("Lortan has a fisheries panel. Who chairs it?", ["chair"]),
-])
+@pytest.mark.parametrize(
+    "question,focus",
+    [
+        ("How many instructors did Lortan send to the academy?", ["instructor", "lortan", "send"]),
+        ("To ask the Minister, who chairs the fisheries panel?", ["chair", "fisheri", "panel"]),
+        ("Lortan has a fisheries panel. Who chairs it?", ["chair"]),
+    ],
+)
 def test_the_focus_is_what_follows_the_question_word(question, focus):
     assert parse(question).parts[0].focus == focus
 
 
-@pytest.mark.parametrize("question,sentence,value", [
-    ("How many instructors did Lortan send?", "Lortan sent 14 instructors in May.", 1.0),
-    ("How many instructors did Lortan send?", "The instructors arrived in 2019.", 0.0),
-    ("How many instructors did Lortan send?", "Lortan sent a training team.", 0.5),
-    ("What was the number of arrests at the port?", "Police made 41 arrests there.", 1.0),
-    ("When did Lortan send the instructors?", "They arrived on 3 May.", 1.0),  # counts nothing
-])
+@pytest.mark.parametrize(
+    "question,sentence,value",
+    [
+        ("How many instructors did Lortan send?", "Lortan sent 14 instructors in May.", 1.0),
+        ("How many instructors did Lortan send?", "The instructors arrived in 2019.", 0.0),
+        ("How many instructors did Lortan send?", "Lortan sent a training team.", 0.5),
+        ("What was the number of arrests at the port?", "Police made 41 arrests there.", 1.0),
+        ("When did Lortan send the instructors?", "They arrived on 3 May.", 1.0),  # counts nothing
+    ],
+)
 def test_a_count_stands_before_what_is_counted(question, sentence, value):
     from accord.answer.decision import counted_near
 
     assert counted_near(parse(question).parts[0].counted, sentence, LEX) == value
 
 
-@pytest.mark.parametrize("british,american", [
-    ("defence", "defense"), ("National Security Adviser", "national security advisor"),
-    ("organisations", "organizations"), ("analysed", "analyzed"), ("travelled", "traveled"),
-    ("behavioural", "behavioral"), ("programmes", "programs"), ("haemophilia", "hemophilia"),
-])
+@pytest.mark.parametrize(
+    "british,american",
+    [
+        ("defence", "defense"),
+        ("National Security Adviser", "national security advisor"),
+        ("organisations", "organizations"),
+        ("analysed", "analyzed"),
+        ("travelled", "traveled"),
+        ("behavioural", "behavioral"),
+        ("programmes", "programs"),
+        ("haemophilia", "hemophilia"),
+    ],
+)
 def test_british_and_american_spellings_match(british, american):
     assert stems_of(british) == stems_of(american)
 
@@ -227,14 +300,17 @@ def test_a_dotted_acronym_is_a_name_not_a_word_to_find():
     assert not any("." in t for t in part.terms)
 
 
-@pytest.mark.parametrize("text,acronym", [
-    ("the Treaty of Mutual Cooperation and Security", "tmcs"),
-    ("the Treaty of Mutual Cooperation and Security", "tomcas"),
-    ("the Bank for International Settlements", "bis"),
-    ("leaders of the United States and Lortan", "us"),
-    # a sentence's opening word runs into the name; "on" may be skipped
-    ("The Standing Committee on Fisheries met.", "scf"),
-])
+@pytest.mark.parametrize(
+    "text,acronym",
+    [
+        ("the Treaty of Mutual Cooperation and Security", "tmcs"),
+        ("the Treaty of Mutual Cooperation and Security", "tomcas"),
+        ("the Bank for International Settlements", "bis"),
+        ("leaders of the United States and Lortan", "us"),
+        # a sentence's opening word runs into the name; "on" may be skipped
+        ("The Standing Committee on Fisheries met.", "scf"),
+    ],
+)
 def test_acronyms_with_and_without_their_small_words(text, acronym):
     assert acronym in TextTerms.of(text).acronyms
 
@@ -286,20 +362,34 @@ class _Embedder:
 
 
 def _chunk(text, source="a.md", title="Progress report"):
-    return RetrievedChunk(chunk_id=f"{source}#0", text=text, score=1.0, dense_score=0.6,
-                          metadata={"source": source, "title": title, "char_start": 0,
-                                    "doc_type": "report", "date": "2024-03-19"})
+    return RetrievedChunk(
+        chunk_id=f"{source}#0",
+        text=text,
+        score=1.0,
+        dense_score=0.6,
+        metadata={
+            "source": source,
+            "title": title,
+            "char_start": 0,
+            "doc_type": "report",
+            "date": "2024-03-19",
+        },
+    )
 
 
 def test_a_multi_part_question_is_answered_part_by_part():
     from accord.answer.extractive import ExtractiveAnswerer
 
-    doc = ("The Committee held its first meeting at Sarapura on 19 March 2024. The meeting was "
-           "co-chaired by Ms Clara Benedek and Dr Surya Mahendra.")
+    doc = (
+        "The Committee held its first meeting at Sarapura on 19 March 2024. The meeting was "
+        "co-chaired by Ms Clara Benedek and Dr Surya Mahendra."
+    )
     ans = ExtractiveAnswerer(_Embedder(), lambda w: 2.0, document_text=lambda s: doc)
     chunk = _chunk(doc)
-    q = ("To ask the Minister (a) when the Committee first met; (b) who co-chaired the "
-         "meeting; and (c) what the budget of the secretariat is.")
+    q = (
+        "To ask the Minister (a) when the Committee first met; (b) who co-chaired the "
+        "meeting; and (c) what the budget of the secretariat is."
+    )
     parsed = parse(q)
     out = ans.compose_parts(q, [(p, [chunk], np.ones(4) / 2) for p in parsed.parts])
     assert [p["kind"] for p in out.parts] == ["when", "who", "how_much"]

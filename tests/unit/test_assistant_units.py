@@ -34,22 +34,36 @@ class Documents:
         return {"finished": 1_700_000_000.0}
 
 
-def doc(source: str, title: str, marking: str = "UNMARKED", caveats: list | None = None,
-        doc_type: str = "mou", date: str | None = "2024-01-01") -> dict:
-    return {"source": source, "title": title, "doc_type": doc_type, "date": date,
-            "marking": marking, "caveats": [] if caveats is None else caveats,
-            "indexed_at": 1_600_000_000.0}
+def doc(
+    source: str,
+    title: str,
+    marking: str = "UNMARKED",
+    caveats: list | None = None,
+    doc_type: str = "mou",
+    date: str | None = "2024-01-01",
+) -> dict:
+    return {
+        "source": source,
+        "title": title,
+        "doc_type": doc_type,
+        "date": date,
+        "marking": marking,
+        "caveats": [] if caveats is None else caveats,
+        "indexed_at": 1_600_000_000.0,
+    }
 
 
 def test_overview_counts_only_what_the_audience_may_see():
-    docs = Documents([
-        doc("a", "Joint Statement", doc_type="statement", date="2024-05-01"),
-        doc("b", "joint  statement", doc_type="statement", date="2025-05-01"),
-        doc("c", "Annual Report", "CONFIDENTIAL", doc_type="report", date="2026-01-01"),
-        doc("d", "Liaison Brief", "OFFICIAL", ["AUSTEO"], date="2026-02-01"),
-        doc("e", "Old Entry", caveats=None) | {"caveats": None},  # caveats never recorded
-        doc("f", "MoU", "OFFICIAL", date="2023-01-01"),
-    ])
+    docs = Documents(
+        [
+            doc("a", "Joint Statement", doc_type="statement", date="2024-05-01"),
+            doc("b", "joint  statement", doc_type="statement", date="2025-05-01"),
+            doc("c", "Annual Report", "CONFIDENTIAL", doc_type="report", date="2026-01-01"),
+            doc("d", "Liaison Brief", "OFFICIAL", ["AUSTEO"], date="2026-02-01"),
+            doc("e", "Old Entry", caveats=None) | {"caveats": None},  # caveats never recorded
+            doc("f", "MoU", "OFFICIAL", date="2023-01-01"),
+        ]
+    )
     cat = Catalogue(docs, RULES)
     official = cat.overview(Audience("OFFICIAL"))
     assert (official.total, official.indexed) == (3, 6)
@@ -59,8 +73,11 @@ def test_overview_counts_only_what_the_audience_may_see():
     secret = cat.overview(Audience("SECRET", frozenset({"AUSTEO"})))
     assert secret.total == 5 and secret.by_type["report"] == 1
     # the most frequent title first, then the most recent
-    assert [t.title for t in secret.titles][:3] == ["Joint Statement", "Liaison Brief",
-                                                    "Annual Report"]
+    assert [t.title for t in secret.titles][:3] == [
+        "Joint Statement",
+        "Liaison Brief",
+        "Annual Report",
+    ]
     assert secret.last_sync == 1_700_000_000.0
     assert docs.reads == 1  # read once per index generation ...
     docs.rows.append(doc("g", "New Agreement"))
@@ -77,10 +94,17 @@ def test_clearance_in_words():
 
 
 def test_suggested_prompts_admin_list_first_else_titles_by_type():
-    view = IndexOverview(3, 3, titles=(
-        TitleCount("The Agreement on Border Patrols", 2, "mou", "2024-01-01"),
-        TitleCount("Minutes of the Fifth Meeting " + "of the Committee " * 8, 1, "minutes", None),
-        TitleCount("Readout", 1, "unknown-type", None)))
+    view = IndexOverview(
+        3,
+        3,
+        titles=(
+            TitleCount("The Agreement on Border Patrols", 2, "mou", "2024-01-01"),
+            TitleCount(
+                "Minutes of the Fifth Meeting " + "of the Committee " * 8, 1, "minutes", None
+            ),
+            TitleCount("Readout", 1, "unknown-type", None),
+        ),
+    )
     admin = suggested_prompts(["First?", "Second?", "Third?", "Fourth?", "Fifth?"], view)
     assert [p["message"] for p in admin] == ["First?", "Second?", "Third?", "Fourth?"]
     made = suggested_prompts([], view)
@@ -100,8 +124,10 @@ def test_admin_prompts_setting_is_split_on_bars(tmp_path):
 
 
 def test_sentences_to_stream_join_back_to_the_answer():
-    text = ("The MoU was signed on 14 November 2023 [1]. It lasts five years [2][3]; renewal is "
-            "automatic.\n\nA second paragraph. " + "word " * 900)
+    text = (
+        "The MoU was signed on 14 November 2023 [1]. It lasts five years [2][3]; renewal is "
+        "automatic.\n\nA second paragraph. " + "word " * 900
+    )
     pieces = split_sentences(text, limit=1000)
     assert "".join(pieces) == text.strip()
     assert pieces[0] == "The MoU was signed on 14 November 2023 [1]. "
@@ -117,8 +143,11 @@ def test_home_view_differs_for_admins():
     view = IndexOverview(4, 9, {"mou": 3, "statement": 1}, 1_700_000_000.0)
     aud = Audience("OFFICIAL", reason="user U1: default")
     officer = str(home_view(view, aud, RULES))
-    admin = str(home_view(view, aud, RULES, {"answers": 7, "helpful": 3, "not_helpful": 1,
-                                             "wrong_source": 2}))
+    admin = str(
+        home_view(
+            view, aud, RULES, {"answers": 7, "helpful": 3, "not_helpful": 1, "wrong_source": 2}
+        )
+    )
     assert "You may read *4* documents." in officer and "of the *9* indexed" not in officer
     assert "You may read *4* documents of the *9* indexed." in admin
     assert "Answers given: 7" in admin and "wrong source: 2" in admin

@@ -21,17 +21,31 @@ MARKER = re.compile(r"\[\d+\]")
 
 
 def cite(n: int, title: str = "MoU on Transborder Crime", quote: str | None = None) -> Citation:
-    return Citation(n=n, source=f"docs/doc-{n}.pdf", title=title, doc_type="mou",
-                    date="2023-11-14", page=n % 7 + 1, section=None, chunk_id=f"c{n}",
-                    quote=quote or f"Sentence number {n} of the agreement, quoted verbatim.",
-                    char_start=0, char_end=10, content_hash="h", score=0.9)
+    return Citation(
+        n=n,
+        source=f"docs/doc-{n}.pdf",
+        title=title,
+        doc_type="mou",
+        date="2023-11-14",
+        page=n % 7 + 1,
+        section=None,
+        chunk_id=f"c{n}",
+        quote=quote or f"Sentence number {n} of the agreement, quoted verbatim.",
+        char_start=0,
+        char_end=10,
+        content_hash="h",
+        score=0.9,
+    )
 
 
 def long_answer(n_cites: int = 60, sentences: int = 400) -> Answer:
-    text = " ".join(f"Finding {i} is stated in the record of the meeting [{i % n_cites + 1}]."
-                    for i in range(sentences))
-    return Answer(question="q", text=text, refused=False,
-                  citations=[cite(i) for i in range(1, n_cites + 1)])
+    text = " ".join(
+        f"Finding {i} is stated in the record of the meeting [{i % n_cites + 1}]."
+        for i in range(sentences)
+    )
+    return Answer(
+        question="q", text=text, refused=False, citations=[cite(i) for i in range(1, n_cites + 1)]
+    )
 
 
 def all_texts(blocks: list[dict]) -> list[str]:
@@ -85,9 +99,13 @@ def test_text_without_spaces_is_cut_outside_markers_and_escapes():
 
 def test_ampersand_and_angle_brackets_are_escaped_everywhere():
     tricky = "R&D <Annex A> & B>C"
-    ans = Answer(question=tricky, text=f"The {tricky} clause applies [1].", refused=False,
-                 notice="LLM <timeout> & fallback",
-                 citations=[cite(1, title=tricky, quote=f"Quoted: {tricky}.")])
+    ans = Answer(
+        question=tricky,
+        text=f"The {tricky} clause applies [1].",
+        refused=False,
+        notice="LLM <timeout> & fallback",
+        citations=[cite(1, title=tricky, quote=f"Quoted: {tricky}.")],
+    )
     texts = all_texts(answer_blocks(ans, answer_id="a1"))
     joined = "\n".join(texts)
     assert "<" not in joined and ">" not in joined.replace("\n> ", "\n")  # only quote markup
@@ -119,10 +137,15 @@ def test_a_quote_read_by_ocr_says_so_beside_its_source():
 
 
 def test_refusal_lists_possibly_related_documents():
-    ans = Answer(question="capital of France?", refused=True,
-                 text="The indexed documents do not answer this question.",
-                 related=[RetrievedSource("minutes.md", 0.2, title="JWC Minutes <1st>"),
-                          RetrievedSource("mou.pdf", 0.1, title="", page=3)])
+    ans = Answer(
+        question="capital of France?",
+        refused=True,
+        text="The indexed documents do not answer this question.",
+        related=[
+            RetrievedSource("minutes.md", 0.2, title="JWC Minutes <1st>"),
+            RetrievedSource("mou.pdf", 0.1, title="", page=3),
+        ],
+    )
     joined = "\n".join(all_texts(answer_blocks(ans)))
     assert "Possibly related documents" in joined
     assert "JWC Minutes &lt;1st&gt;" in joined and "mou.pdf" in joined and "p. 3" in joined

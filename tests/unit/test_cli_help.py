@@ -29,8 +29,20 @@ ALL = commands()
 
 def test_every_front_end_registered():
     names = {" ".join(c) for c in ALL}
-    assert {"ingest", "ask", "eval", "bot", "status", "sources", "remove", "markings",
-            "documents", "timeline", "audit export", "feedback export"} <= names
+    assert {
+        "ingest",
+        "ask",
+        "eval",
+        "bot",
+        "status",
+        "sources",
+        "remove",
+        "markings",
+        "documents",
+        "timeline",
+        "audit export",
+        "feedback export",
+    } <= names
 
 
 @pytest.mark.parametrize("argv", ALL, ids=[" ".join(c) for c in ALL])
@@ -45,6 +57,7 @@ def test_help_reads_in_words_and_shows_an_example(argv):
 
 
 def test_type_lists_its_values():
-    text = " ".join(CliRunner().invoke(app, ["ask", "--help"], env={"COLUMNS": "200"})
-                    .output.split())
+    text = " ".join(
+        CliRunner().invoke(app, ["ask", "--help"], env={"COLUMNS": "200"}).output.split()
+    )
     assert ", ".join(DOC_TYPES) in text

@@ -17,14 +17,30 @@ from bot.feedback import DB_NAME, EXPORT_FIELDS, FeedbackStore
 
 
 def make_answer(question: str = "Who signed the MoU?") -> Answer:
-    cite = Citation(n=1, source="mou.pdf", title="MoU, \"Transborder\" Crime", doc_type="mou",
-                    date="2023-11-14", page=5, section=None, chunk_id="mou.pdf#12",
-                    quote="Signed at Port Aldric, by Tomas Arvelo.\nAnd Arun Wiratama.",
-                    char_start=100, char_end=160, content_hash="abc", score=0.8,
-                    marking="RESTRICTED")
-    return Answer(question=question, text="Tomas Arvelo and Arun Wiratama signed it [1].",
-                  refused=False, citations=[cite], notice="note",
-                  retrieved=[RetrievedSource("mou.pdf", 0.8, "MoU", "mou.pdf#12", 5)])
+    cite = Citation(
+        n=1,
+        source="mou.pdf",
+        title='MoU, "Transborder" Crime',
+        doc_type="mou",
+        date="2023-11-14",
+        page=5,
+        section=None,
+        chunk_id="mou.pdf#12",
+        quote="Signed at Port Aldric, by Tomas Arvelo.\nAnd Arun Wiratama.",
+        char_start=100,
+        char_end=160,
+        content_hash="abc",
+        score=0.8,
+        marking="RESTRICTED",
+    )
+    return Answer(
+        question=question,
+        text="Tomas Arvelo and Arun Wiratama signed it [1].",
+        refused=False,
+        citations=[cite],
+        notice="note",
+        retrieved=[RetrievedSource("mou.pdf", 0.8, "MoU", "mou.pdf#12", 5)],
+    )
 
 
 def test_answers_round_trip_and_threads_remember_their_questions(state_db):

@@ -11,15 +11,18 @@ from ingest.chunking import chunk_document, chunk_id
 from ingest.metadata import find_parties, first_date, infer_type
 
 
-@pytest.mark.parametrize("title,dtype", [
-    ("Readout of President Biden's Call with Prime Minister Trudeau", "readout"),
-    ("Joint Statement on the Signing of the MoU", "statement"),
-    ("Memorandum of Understanding on Transborder Crime", "mou"),
-    ("Record of Conversation between Menzies and the Tunku", "minutes"),
-    ("Cablegram from Spender to Casey", "minutes"),
-    ("Government Response to the Inquiry Report", "report"),
-    ("Remarks at a Dinner", "other"),
-])
+@pytest.mark.parametrize(
+    "title,dtype",
+    [
+        ("Readout of President Biden's Call with Prime Minister Trudeau", "readout"),
+        ("Joint Statement on the Signing of the MoU", "statement"),
+        ("Memorandum of Understanding on Transborder Crime", "mou"),
+        ("Record of Conversation between Menzies and the Tunku", "minutes"),
+        ("Cablegram from Spender to Casey", "minutes"),
+        ("Government Response to the Inquiry Report", "report"),
+        ("Remarks at a Dinner", "other"),
+    ],
+)
 def test_type_inference(title, dtype):
     assert infer_type(title, "", "x.md") == dtype
 
@@ -29,8 +32,9 @@ def test_dates_and_parties():
     assert first_date("Done on November 14, 2024.") == "2024-11-14"
     assert first_date("No date, only 2024.") is None
     assert first_date("On 31 February 2023 nothing happened, on 2023-03-01 it did") == "2023-03-01"
-    parties = find_parties("The Republic of Meridia and the Kingdom of Sundara, with U.S. and "
-                           "Malaysian support.")
+    parties = find_parties(
+        "The Republic of Meridia and the Kingdom of Sundara, with U.S. and Malaysian support."
+    )
     assert parties[:2] == ["United States", "Malaysia"]
     assert {"Meridia", "Sundara"} <= set(parties)
     assert find_parties("the Government of the Republic of Meridia") == ["Meridia"]
@@ -40,24 +44,31 @@ def test_sentence_spans_are_exact_and_respect_abbreviations():
     text = "Mr. Tan met Dr. Lee on 14 Nov. 2023. They agreed.\nArticle 3 - Exchange\nThe U.S. wins."
     spans = sentence_spans(text)
     got = [text[s:e] for s, e in spans]
-    assert got == ["Mr. Tan met Dr. Lee on 14 Nov. 2023.", "They agreed.",
-                   "Article 3 - Exchange", "The U.S. wins."]
+    assert got == [
+        "Mr. Tan met Dr. Lee on 14 Nov. 2023.",
+        "They agreed.",
+        "Article 3 - Exchange",
+        "The U.S. wins.",
+    ]
 
 
 def _doc(text: str, page_starts=()) -> Document:
-    return Document(source="d.pdf", text=text, sha256="ab" * 32, title="MoU",
-                    page_starts=list(page_starts))
+    return Document(
+        source="d.pdf", text=text, sha256="ab" * 32, title="MoU", page_starts=list(page_starts)
+    )
 
 
 def test_chunks_are_exact_slices_keep_articles_and_pages():
     page1 = "MEMORANDUM OF UNDERSTANDING\n\n" + "Preamble text. " * 20
-    page2 = ("Article 1 - Objectives\n\nThe Parties shall cooperate.\n\n"
-             "Article 2 - Areas\n\nDrugs, terrorism and cybercrime.")
+    page2 = (
+        "Article 1 - Objectives\n\nThe Parties shall cooperate.\n\n"
+        "Article 2 - Areas\n\nDrugs, terrorism and cybercrime."
+    )
     text = page1 + "\n\n" + page2
     doc = _doc(text, [0, len(page1) + 2])
     chunks = chunk_document(doc, target_chars=300, max_chars=600)
     for c in chunks:
-        assert text[c.char_start:c.char_end] == c.text
+        assert text[c.char_start : c.char_end] == c.text
         assert c.id == chunk_id("d.pdf", doc.sha256, c.ordinal)
     art = [c for c in chunks if c.text.startswith("Article")]
     assert [c.section for c in art] == ["Article 1 - Objectives", "Article 2 - Areas"]

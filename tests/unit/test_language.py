@@ -20,26 +20,35 @@ from accord.models import RetrievedChunk
 from vectorstore.lexical import LexicalIndex
 
 
-@pytest.mark.parametrize("text,lang", [
-    ("Jawatankuasa bersetuju untuk menubuhkan pusat koordinasi rondaan bersama di Pekan.", "ms"),
-    ("Bilakah memorandum persefahaman itu ditandatangani?", "ms"),
-    ("The Committee agreed to establish a joint patrol coordination centre.", "en"),
-    ("When was the MoU signed, and by whom?", "en"),
-    ("Kota Kinabalu 2025", "und"),
-])
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        (
+            "Jawatankuasa bersetuju untuk menubuhkan pusat koordinasi rondaan bersama di Pekan.",
+            "ms",
+        ),
+        ("Bilakah memorandum persefahaman itu ditandatangani?", "ms"),
+        ("The Committee agreed to establish a joint patrol coordination centre.", "en"),
+        ("When was the MoU signed, and by whom?", "en"),
+        ("Kota Kinabalu 2025", "und"),
+    ],
+)
 def test_detect(text, lang):
     assert detect(text) == lang
 
 
-@pytest.mark.parametrize("words,root", [
-    (["ditandatangani", "menandatangani", "tandatangan"], "tandatangan"),
-    (["menubuhkan", "ditubuhkan", "penubuhan"], "tubuh"),
-    (["melaksanakan", "dilaksanakan", "pelaksanaan"], "laksana"),
-    (["bertemu", "pertemuan"], "temu"),
-    (["menyediakan", "sedia"], "sedia"),
-    (["keselamatan", "selamat"], "selamat"),
-    (["kenyataannya", "kenyataan"], "kenyataan"),
-])
+@pytest.mark.parametrize(
+    "words,root",
+    [
+        (["ditandatangani", "menandatangani", "tandatangan"], "tandatangan"),
+        (["menubuhkan", "ditubuhkan", "penubuhan"], "tubuh"),
+        (["melaksanakan", "dilaksanakan", "pelaksanaan"], "laksana"),
+        (["bertemu", "pertemuan"], "temu"),
+        (["menyediakan", "sedia"], "sedia"),
+        (["keselamatan", "selamat"], "selamat"),
+        (["kenyataannya", "kenyataan"], "kenyataan"),
+    ],
+)
 def test_malay_forms_of_one_root_meet(words, root):
     assert {stem_malay(w) for w in words} == {root}
 
@@ -58,9 +67,11 @@ def test_malay_analyser_drops_stop_words_and_keeps_the_word_as_written():
 
 
 def test_bm25_meets_a_malay_question_word_in_another_form():
-    rows = [("a", "Menteri telah menandatangani memorandum itu di Kota Sari.", {"language": "ms"}),
-            ("b", "Jawatankuasa bersetuju untuk mengadakan latihan bersama.", {"language": "ms"}),
-            ("c", "The minister signed the memorandum.", {"language": "en"})]
+    rows = [
+        ("a", "Menteri telah menandatangani memorandum itu di Kota Sari.", {"language": "ms"}),
+        ("b", "Jawatankuasa bersetuju untuk mengadakan latihan bersama.", {"language": "ms"}),
+        ("c", "The minister signed the memorandum.", {"language": "en"}),
+    ]
     idx = LexicalIndex.build(rows)
     hits = idx.search("Bilakah memorandum itu ditandatangani?", 3)
     assert hits and idx.ids[hits[0][0]] == "a"
@@ -105,8 +116,11 @@ def _chunk(cid: str, source: str, lang: str, bilingual: bool) -> RetrievedChunk:
 
 
 def test_a_bilingual_document_is_quoted_in_the_askers_language():
-    chunks = [_chunk("1", "mou.pdf", "en", True), _chunk("2", "mou.pdf", "ms", True),
-              _chunk("3", "other.md", "en", False)]
+    chunks = [
+        _chunk("1", "mou.pdf", "en", True),
+        _chunk("2", "mou.pdf", "ms", True),
+        _chunk("3", "other.md", "en", False),
+    ]
     assert [c.chunk_id for c in prefer_language(chunks, "ms")] == ["2", "3"]
     assert [c.chunk_id for c in prefer_language(chunks, "en")] == ["1", "3"]
     # Only the other version was found: it is kept rather than nothing.
@@ -121,11 +135,18 @@ def test_malay_dates_and_document_types_are_read():
     assert first_date("Tarikh: 20 Oktober 2025") == "2025-10-20"
     assert first_date("31 Februari 2025") is None
     # A press statement about a memorandum is a statement.
-    assert infer_type("KENYATAAN AKHBAR", "Menteri menandatangani Memorandum Persefahaman",
-                      "x.txt") == "statement"
+    assert (
+        infer_type("KENYATAAN AKHBAR", "Menteri menandatangani Memorandum Persefahaman", "x.txt")
+        == "statement"
+    )
     assert infer_type("Minit Mesyuarat Pertama", "", "x.md") == "minutes"
-    meta = build_metadata("a.txt", "TERHAD / RESTRICTED\nKenyataan Akhbar Kementerian\n\n"
-                          "Kota Sari, 13 Ogos 2025\n\nIa ditandatangani semalam.", {}, {})
+    meta = build_metadata(
+        "a.txt",
+        "TERHAD / RESTRICTED\nKenyataan Akhbar Kementerian\n\n"
+        "Kota Sari, 13 Ogos 2025\n\nIa ditandatangani semalam.",
+        {},
+        {},
+    )
     assert meta["title"] == "Kenyataan Akhbar Kementerian"  # the marking line is not a title
     assert meta["marking"] == "RESTRICTED" and meta["date"] == "2025-08-13"
 
@@ -133,10 +154,14 @@ def test_malay_dates_and_document_types_are_read():
 def test_ocr_word_table_becomes_lines_and_paragraphs_with_mean_confidence():
     from ingest.ocr import text_from_words
 
-    table = {"text": ["", "Article", "1", "The", "Parties", "", "shall", "meet."],
-             "conf": [-1, 90, 80, 95, 85, -1, 70, 60],
-             "page_num": [1] * 8, "block_num": [1, 1, 1, 1, 1, 2, 2, 2],
-             "par_num": [1] * 8, "line_num": [1, 1, 1, 2, 2, 1, 1, 1]}
+    table = {
+        "text": ["", "Article", "1", "The", "Parties", "", "shall", "meet."],
+        "conf": [-1, 90, 80, 95, 85, -1, 70, 60],
+        "page_num": [1] * 8,
+        "block_num": [1, 1, 1, 1, 1, 2, 2, 2],
+        "par_num": [1] * 8,
+        "line_num": [1, 1, 1, 2, 2, 1, 1, 1],
+    }
     got = text_from_words(table)
     assert got.text == "Article 1\nThe Parties\n\nshall meet."
     assert got.confidence == 80.0

@@ -10,19 +10,22 @@ from accord.language.lexicon import lexicon
 from accord.language.text import reflow
 from accord.models import Document
 
-DURATION = ("2. This MoU shall remain in force for a period of ten (10) years from the date of "
-            "its entry into force and shall thereafter be automatically renewed for successive "
-            "periods of five (5) years, unless either Party notifies the other in writing.")
-RECALLED = ("2.2 Ms Clara Benedek recalled that the Memorandum of Understanding on Cooperation "
-            "in Preventing and Combating Transborder Crime had been signed at Port Aldric on 14 "
-            "November 2023 by Mr Tomas Arvelo, Minister of Home Affairs of the Republic of "
-            "Meridia, and Mr Arun Wiratama, Minister of Home Affairs and Public Security of the "
-            "Kingdom of Sundara.")
+DURATION = (
+    "2. This MoU shall remain in force for a period of ten (10) years from the date of "
+    "its entry into force and shall thereafter be automatically renewed for successive "
+    "periods of five (5) years, unless either Party notifies the other in writing."
+)
+RECALLED = (
+    "2.2 Ms Clara Benedek recalled that the Memorandum of Understanding on Cooperation "
+    "in Preventing and Combating Transborder Crime had been signed at Port Aldric on 14 "
+    "November 2023 by Mr Tomas Arvelo, Minister of Home Affairs of the Republic of "
+    "Meridia, and Mr Arun Wiratama, Minister of Home Affairs and Public Security of the "
+    "Kingdom of Sundara."
+)
 
 
 def lead(sentence: str, question: str, kind: str) -> str:
-    found = lead_of(sentence, kind, given_words(question), lexicon(),
-                    agent=asks_agent(question))
+    found = lead_of(sentence, kind, given_words(question), lexicon(), agent=asks_agent(question))
     return found.text(sentence)
 
 
@@ -45,9 +48,11 @@ def test_by_whom_is_led_by_the_names_after_by():
 
 
 def test_the_detail_near_the_question_words_leads():
-    sentence = ("4.1 Ms Putri Anggraeni reported that the Anti-Narcotics Bureau had seized 1.4 "
-                "tonnes of methamphetamine in the border province of Kalimara in 2023, an "
-                "increase of 38 per cent over 2022.")
+    sentence = (
+        "4.1 Ms Putri Anggraeni reported that the Anti-Narcotics Bureau had seized 1.4 "
+        "tonnes of methamphetamine in the border province of Kalimara in 2023, an "
+        "increase of 38 per cent over 2022."
+    )
     text = lead(sentence, "How much methamphetamine was seized in Kalimara?", "how_much")
     assert "1.4 tonnes of methamphetamine" in text
 
@@ -58,39 +63,61 @@ def test_a_part_that_asks_for_no_detail_is_led_by_its_whole_sentence():
 
 
 def test_a_detail_the_question_gives_does_not_lead():
-    found = lead_of("The MoU was signed in 2023 at Port Aldric.", "when",
-                    given_words("When in 2023 was it signed?"), lexicon())
+    found = lead_of(
+        "The MoU was signed in 2023 at Port Aldric.",
+        "when",
+        given_words("When in 2023 was it signed?"),
+        lexicon(),
+    )
     assert found.whole
 
 
 def test_reflow_joins_lines_and_keeps_a_line_end_hyphen():
-    assert reflow("shall remain\nin force for the cross-\nborder   patrols") == \
-        "shall remain in force for the cross-border patrols"
+    assert (
+        reflow("shall remain\nin force for the cross-\nborder   patrols")
+        == "shall remain in force for the cross-border patrols"
+    )
 
 
 def test_a_wrapped_pdf_line_is_not_a_clause_but_a_signing_line_is():
-    wrapped = ("The Parties shall exchange information and criminal intelligence on the matters\n"
-               "listed in Article 2 through the focal points designated on 3 March 2024 by each.")
+    wrapped = (
+        "The Parties shall exchange information and criminal intelligence on the matters\n"
+        "listed in Article 2 through the focal points designated on 3 March 2024 by each."
+    )
     assert "designated on 3 March 2024" in lead(wrapped, "When were they designated?", "when")
-    block = ("DONE at Sarapura on 3 June 2025.\nFOR MERIDIA: (signed) Helena Marsh\n"
-             "FOR SUNDARA: (signed) Arun Wiratama")
+    block = (
+        "DONE at Sarapura on 3 June 2025.\nFOR MERIDIA: (signed) Helena Marsh\n"
+        "FOR SUNDARA: (signed) Arun Wiratama"
+    )
     text = lead(block, "Who signed for Meridia?", "who")
     assert "Helena Marsh" in text and "Sarapura" not in text
 
 
-PAGE_1 = ("Article 9\n2. This MoU shall remain in force for five (5) years and shall be renewed "
-          "unless either Party gives notice at least six\nMoU on Transborder Crime - Page 4\n")
+PAGE_1 = (
+    "Article 9\n2. This MoU shall remain in force for five (5) years and shall be renewed "
+    "unless either Party gives notice at least six\nMoU on Transborder Crime - Page 4\n"
+)
 PAGE_2 = "(6) months before its expiry.\n3. Either Party may terminate this MoU.\n"
 
 
 def _answerer(doc: Document) -> ExtractiveAnswerer:
-    return ExtractiveAnswerer(embedder=None, idf=lambda t: 1.0,  # type: ignore[arg-type]
-                              document=lambda source: doc if source == doc.source else None)
+    return ExtractiveAnswerer(
+        embedder=None,
+        idf=lambda t: 1.0,  # type: ignore[arg-type]
+        document=lambda source: doc if source == doc.source else None,
+    )
 
 
 def _doc() -> Document:
-    return Document(source="mou.pdf", sha256="x", title="MoU", doc_type="mou", date=None,
-                    text=PAGE_1 + PAGE_2, page_starts=[0, len(PAGE_1)])
+    return Document(
+        source="mou.pdf",
+        sha256="x",
+        title="MoU",
+        doc_type="mou",
+        date=None,
+        text=PAGE_1 + PAGE_2,
+        page_starts=[0, len(PAGE_1)],
+    )
 
 
 def test_a_sentence_cut_by_a_page_end_is_quoted_whole_over_the_running_foot():
@@ -107,8 +134,15 @@ def test_a_sentence_cut_by_a_page_end_is_quoted_whole_over_the_running_foot():
 def test_a_sentence_that_ends_its_page_is_not_extended():
     doc = _doc()
     text = PAGE_1.replace("at least six\n", "at least six months.\n")
-    doc = Document(source="mou.pdf", sha256="x", title="MoU", doc_type="mou", date=None,
-                   text=text + "Then a new sentence.\n", page_starts=[0, len(text)])
+    doc = Document(
+        source="mou.pdf",
+        sha256="x",
+        title="MoU",
+        doc_type="mou",
+        date=None,
+        text=text + "Then a new sentence.\n",
+        page_starts=[0, len(text)],
+    )
     start = text.index("2. This")
     end = text.index("months.") + 7
     assert _answerer(doc)._over_page("mou.pdf", start, end) is None

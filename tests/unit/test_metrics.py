@@ -66,10 +66,12 @@ def test_recall_at_k():
 
 def test_recall_at_k_with_ties():
     # g is one of three documents tied for ranks 2-4; only rank 2 is within k=2.
-    assert M.recall_at_k(["a", "g", "x", "y"], {"g"}, 2, [1.0, 0.5, 0.5, 0.5]) == \
-        pytest.approx(1 / 3)
-    assert M.recall_at_k(["a", "g", "x", "y"], {"g", "a"}, 2, [1.0, 0.5, 0.5, 0.5]) == \
-        pytest.approx((1 + 1 / 3) / 2)
+    assert M.recall_at_k(["a", "g", "x", "y"], {"g"}, 2, [1.0, 0.5, 0.5, 0.5]) == pytest.approx(
+        1 / 3
+    )
+    assert M.recall_at_k(
+        ["a", "g", "x", "y"], {"g", "a"}, 2, [1.0, 0.5, 0.5, 0.5]
+    ) == pytest.approx((1 + 1 / 3) / 2)
 
 
 # --- MRR --------------------------------------------------------------------------------------
@@ -134,26 +136,30 @@ def test_containment_compares_word_sequences():
 
 def test_coverage_counts_each_expected_fact():
     ans = "Signed on 14 November 2023 by Tomas Arvelo."
-    assert M.coverage(ans, ["14 November 2023", "Tomas Arvelo", "Arun Wiratama"]) == \
-        pytest.approx(2 / 3)
+    assert M.coverage(ans, ["14 November 2023", "Tomas Arvelo", "Arun Wiratama"]) == pytest.approx(
+        2 / 3
+    )
     assert M.coverage(ans, []) is None
 
 
 def test_token_f1():
     # answer words without articles/markers: mou was signed in port aldric (6); expected 2
     # -> p = 2/6, r = 1, F1 = 0.5; the best expected answer counts
-    assert M.token_f1("The MoU was signed in Port Aldric [1]", ["Port Aldric"]) == \
-        pytest.approx(0.5)
-    assert M.token_f1("The MoU was signed in Port Aldric", ["Sarapura", "Port Aldric"]) == \
-        pytest.approx(0.5)
+    assert M.token_f1("The MoU was signed in Port Aldric [1]", ["Port Aldric"]) == pytest.approx(
+        0.5
+    )
+    assert M.token_f1(
+        "The MoU was signed in Port Aldric", ["Sarapura", "Port Aldric"]
+    ) == pytest.approx(0.5)
     assert M.token_f1("Sarapura", ["Port Aldric"]) == 0.0
     assert M.token_f1("the port the port", ["port"]) == pytest.approx(2 * 0.5 / 1.5)
     assert M.token_f1("anything", []) is None
 
 
 def test_max_cosine():
-    assert M.max_cosine(np.array([1.0, 0.0]), np.array([[0.0, 1.0], [1.0, 1.0]])) == \
-        pytest.approx(1 / math.sqrt(2))
+    assert M.max_cosine(np.array([1.0, 0.0]), np.array([[0.0, 1.0], [1.0, 1.0]])) == pytest.approx(
+        1 / math.sqrt(2)
+    )
     assert M.max_cosine(np.array([1.0, 0.0]), np.zeros((0, 2))) is None
     assert M.max_cosine(np.array([1.0, 0.0]), np.array([[0.0, 0.0]])) == 0.0
 
@@ -172,8 +178,9 @@ class BagOfWords:
 
 def test_answer_similarities_align_answers_with_their_expected_answers():
     emb = BagOfWords(["port", "aldric", "sarapura"])
-    sims = M.answer_similarities(emb, ["Port Aldric", "Sarapura", "nothing"],
-                                 [["Sarapura", "Port Aldric"], [], ["Port"]])
+    sims = M.answer_similarities(
+        emb, ["Port Aldric", "Sarapura", "nothing"], [["Sarapura", "Port Aldric"], [], ["Port"]]
+    )
     assert sims[0] == pytest.approx(1.0)
     assert sims[1] is None  # nothing expected
     assert sims[2] == 0.0  # zero vector
@@ -203,7 +210,10 @@ def test_citation_validity():
 def test_refusal_scores():
     outcomes = [(True, False), (True, True), (False, False), (False, True), (False, True)]
     assert M.refusal_scores(outcomes) == {
-        "refusal_precision": 0.5, "refusal_recall": 0.5, "answerable_refused": pytest.approx(1 / 3)}
+        "refusal_precision": 0.5,
+        "refusal_recall": 0.5,
+        "answerable_refused": pytest.approx(1 / 3),
+    }
     none = M.refusal_scores([(False, True), (False, False)])
     assert none["refusal_precision"] is None and none["refusal_recall"] == 0.0
     assert M.refusal_scores([(True, True)])["refusal_recall"] is None  # nothing unanswerable
@@ -229,19 +239,38 @@ DOC = Document(source="mou.pdf", text="Article 1. The Parties shall cooperate.",
 
 
 def _answer(refused: bool = False, quote_start: int = 11) -> Answer:
-    quote = DOC.text[quote_start:quote_start + 28]
-    cit = Citation(1, "mou.pdf", "MoU", "mou", None, 1, None, "c1", quote, quote_start,
-                   quote_start + 28, "h", 0.9)
-    bad = Citation(2, "press.txt", "Press", "statement", None, None, None, "c2", "invented", 0, 8,
-                   "x", 0.5)
-    return Answer("q", "" if refused else "The Parties shall cooperate. [1]", refused,
-                  [] if refused else [cit, bad],
-                  [RetrievedSource("press.txt", 0.5), RetrievedSource("mou.pdf", 0.5, page=2)])
+    quote = DOC.text[quote_start : quote_start + 28]
+    cit = Citation(
+        1,
+        "mou.pdf",
+        "MoU",
+        "mou",
+        None,
+        1,
+        None,
+        "c1",
+        quote,
+        quote_start,
+        quote_start + 28,
+        "h",
+        0.9,
+    )
+    bad = Citation(
+        2, "press.txt", "Press", "statement", None, None, None, "c2", "invented", 0, 8, "x", 0.5
+    )
+    return Answer(
+        "q",
+        "" if refused else "The Parties shall cooperate. [1]",
+        refused,
+        [] if refused else [cit, bad],
+        [RetrievedSource("press.txt", 0.5), RetrievedSource("mou.pdf", 0.5, page=2)],
+    )
 
 
 def test_score_answer_end_to_end_on_one_question():
-    item = QAItem("q1", "Shall they cooperate?", ["shall cooperate"], ["mou.pdf"], [1],
-                  tags=["mou"])
+    item = QAItem(
+        "q1", "Shall they cooperate?", ["shall cooperate"], ["mou.pdf"], [1], tags=["mou"]
+    )
     rec = R.score_answer(item, _answer(), 12.0, {"mou.pdf": DOC}.get)
     m = rec["metrics"]
     assert m["hit@1"] == pytest.approx(0.5)  # tied with press.txt at the top
@@ -265,14 +294,26 @@ def test_unanswerable_question_has_no_retrieval_or_answer_scores():
 
 
 def _rec(hit5, refused, answerable, latency, tags=("t",)):
-    return {"metrics": {"hit@5": hit5}, "refused": refused, "answerable": answerable,
-            "latency_ms": latency, "tags": list(tags), "gold_sources": ["g"] if answerable else [],
-            "citations": [], "unknown_sources": [], "error": None}
+    return {
+        "metrics": {"hit@5": hit5},
+        "refused": refused,
+        "answerable": answerable,
+        "latency_ms": latency,
+        "tags": list(tags),
+        "gold_sources": ["g"] if answerable else [],
+        "citations": [],
+        "unknown_sources": [],
+        "error": None,
+    }
 
 
 def test_summarise_and_per_tag():
-    recs = [_rec(1.0, False, True, 10, ("a",)), _rec(0.0, True, True, 20, ("a", "b")),
-            _rec(None, True, False, 30, ("b",)), _rec(None, False, False, 40, ("b",))]
+    recs = [
+        _rec(1.0, False, True, 10, ("a",)),
+        _rec(0.0, True, True, 20, ("a", "b")),
+        _rec(None, True, False, 30, ("b",)),
+        _rec(None, False, False, 40, ("b",)),
+    ]
     s = R.summarise(recs)
     assert s["hit@5"] == 0.5 and s["n"] == 4 and s["n_unanswerable"] == 2
     assert s["refusal_precision"] == 0.5 and s["refusal_recall"] == 0.5
@@ -284,11 +325,19 @@ def test_summarise_and_per_tag():
 
 
 def test_compare_reports_this_minus_other_and_flipped_questions():
-    this = {"summary": {"hit@5": 0.9, "mrr": None, "n": 10,
-                        "by_tag": {"t": {"hit@5": 1.0}, "only": {"hit@5": 1.0}}},
-            "questions": [{"id": "q1", "pass": {"hit@5": True}}, {"id": "q3", "pass": {}}]}
-    other = {"summary": {"hit@5": 0.75, "mrr": 0.5, "n": 12, "by_tag": {"t": {"hit@5": 0.5}}},
-             "questions": [{"id": "q1", "pass": {"hit@5": False}}, {"id": "q2", "pass": {}}]}
+    this = {
+        "summary": {
+            "hit@5": 0.9,
+            "mrr": None,
+            "n": 10,
+            "by_tag": {"t": {"hit@5": 1.0}, "only": {"hit@5": 1.0}},
+        },
+        "questions": [{"id": "q1", "pass": {"hit@5": True}}, {"id": "q3", "pass": {}}],
+    }
+    other = {
+        "summary": {"hit@5": 0.75, "mrr": 0.5, "n": 12, "by_tag": {"t": {"hit@5": 0.5}}},
+        "questions": [{"id": "q1", "pass": {"hit@5": False}}, {"id": "q2", "pass": {}}],
+    }
     c = R.compare(this, other)
     assert c["summary"]["hit@5"] == {"this": 0.9, "other": 0.75, "delta": 0.15}
     assert c["summary"]["mrr"]["delta"] is None
@@ -300,8 +349,12 @@ def test_compare_reports_this_minus_other_and_flipped_questions():
 
 def test_thresholds():
     assert R.parse_thresholds(["hit@5=0.9", "mrr=0.5"]) == {"hit@5": 0.9, "mrr": 0.5}
-    for bad, why in (("hit@7=0.9", "unknown metric"), ("hit@5", "METRIC=VALUE"),
-                     ("hit@5=high", "not a number"), ("latency_p95_ms=100", "better when lower")):
+    for bad, why in (
+        ("hit@7=0.9", "unknown metric"),
+        ("hit@5", "METRIC=VALUE"),
+        ("hit@5=high", "not a number"),
+        ("latency_p95_ms=100", "better when lower"),
+    ):
         with pytest.raises(R.ThresholdError, match=why):
             R.parse_thresholds([bad])
     summary = {"hit@5": 0.85, "mrr": 0.5, "refusal_recall": None}

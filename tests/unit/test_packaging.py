@@ -12,11 +12,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_data_file_is_declared_package_data():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "package-data"]
-    files = [p for pkg in ("accord", "bot", "prompts")
-             for p in (ROOT / pkg).rglob("*")
-             if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".md", ".txt")
-             and "__pycache__" not in p.parts and p.name != "README.md"]
+        "package-data"
+    ]
+    files = [
+        p
+        for pkg in ("accord", "bot", "prompts")
+        for p in (ROOT / pkg).rglob("*")
+        if p.is_file()
+        and p.suffix in (".yaml", ".yml", ".json", ".md", ".txt")
+        and "__pycache__" not in p.parts
+        and p.name != "README.md"
+    ]
     assert files
     missing = []
     for f in files:

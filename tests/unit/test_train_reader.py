@@ -41,9 +41,13 @@ def test_platt_stays_finite_on_a_wide_nearly_separable_score():
 def test_answer_removed_takes_out_the_answer_words_and_keeps_the_context():
     sentence = "The treaty was signed in Canberra on 1 September 1951 by the three governments."
     start = sentence.index("on 1 September 1951")
-    ex = {"q": "When was the treaty signed?", "sentence": sentence,
-          "cover": (start, start + len("on 1 September 1951")), "heading": "ANZUS",
-          "previous": "The talks ended."}
+    ex = {
+        "q": "When was the treaty signed?",
+        "sentence": sentence,
+        "cover": (start, start + len("on 1 September 1951")),
+        "heading": "ANZUS",
+        "previous": "The talks ended.",
+    }
     made = answer_removed(ex)
     assert made is not None and made["label"] == 0.0
     assert made["sentence"] == "The treaty was signed in Canberra by the three governments."
@@ -53,8 +57,13 @@ def test_answer_removed_takes_out_the_answer_words_and_keeps_the_context():
 
 
 def test_blank_context_leaves_out_heading_and_previous_at_the_set_rate():
-    ex = {"q": "Who signed?", "sentence": "Mr Casey signed.", "heading": "Treaty",
-          "previous": "The ceremony began.", "label": 1.0}
+    ex = {
+        "q": "Who signed?",
+        "sentence": "Mr Casey signed.",
+        "heading": "Treaty",
+        "previous": "The ceremony began.",
+        "label": 1.0,
+    }
     rng = random.Random(5)
     made = [blank_context(ex, rng) for _ in range(4000)]
     no_heading = np.mean([" Treaty | " not in m["pair"][1] for m in made])

@@ -12,13 +12,16 @@ from bot import uploads
 from bot.uploads import Fetched
 
 
-@pytest.mark.parametrize("raw, safe", [
-    ("minutes.md", "minutes.md"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("C:\\Users\\me\\brief.docx", "brief.docx"),
-    (".hidden.md", "hidden.md"),
-    ("note\x00\x07.txt", "note.txt"),
-])
+@pytest.mark.parametrize(
+    "raw, safe",
+    [
+        ("minutes.md", "minutes.md"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("C:\\Users\\me\\brief.docx", "brief.docx"),
+        (".hidden.md", "hidden.md"),
+        ("note\x00\x07.txt", "note.txt"),
+    ],
+)
 def test_safe_name_keeps_the_name_and_drops_folders_and_leading_dots(raw, safe):
     assert uploads.safe_name(raw) == safe
 
@@ -49,20 +52,27 @@ def test_staging_keeps_the_name_and_never_overwrites(tmp_path):
 
 
 def test_pending_names_from_a_button_are_checked(tmp_path):
-    for bad in ("../secrets.md", ".accord-upload-zz-a.md", "note.md",
-                ".accord-upload-0123456789abcdef-../x.md"):
+    for bad in (
+        "../secrets.md",
+        ".accord-upload-zz-a.md",
+        "note.md",
+        ".accord-upload-0123456789abcdef-../x.md",
+    ):
         with pytest.raises(DocumentError):
             uploads.pending_path(tmp_path, bad)
     assert not uploads.discard(tmp_path, ".accord-upload-0123456789abcdef-gone.md")
 
 
-@pytest.mark.parametrize("url, ok", [
-    ("https://files.slack.com/files-pri/T1-F1/a.pdf", True),
-    ("https://slack.com/files-pri/T1-F1/a.pdf", True),
-    ("http://127.0.0.1:5000/files-pri/T1-F1/a.pdf", True),  # the configured Web API host
-    ("https://evil.example/files-pri/a.pdf", False),
-    ("https://slack.com.evil.example/a.pdf", False),
-])
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://files.slack.com/files-pri/T1-F1/a.pdf", True),
+        ("https://slack.com/files-pri/T1-F1/a.pdf", True),
+        ("http://127.0.0.1:5000/files-pri/T1-F1/a.pdf", True),  # the configured Web API host
+        ("https://evil.example/files-pri/a.pdf", False),
+        ("https://slack.com.evil.example/a.pdf", False),
+    ],
+)
 def test_the_bot_token_goes_only_to_slack(url, ok):
     assert uploads._may_send_token(url, "http://127.0.0.1:5000/api/") is ok
 

@@ -27,5 +27,6 @@ def build_answerer(settings: Settings, llm: Any = None) -> LLMAnswerer:
         from accord.answer.llm.providers import build_chat_model
 
         llm = build_chat_model(settings)
-    return LLMAnswerer(llm, timeout_s=settings.llm_timeout_s,
-                       serialize=settings.llm_provider == "llamacpp")
+    return LLMAnswerer(
+        llm, timeout_s=settings.llm_timeout_s, serialize=settings.llm_provider == "llamacpp"
+    )

@@ -34,7 +34,7 @@ NOTICES = {
     "empty": "The language model returned no answer; this answer is extractive.",
     "refused": "The language model found no answer in the sources; this answer is extractive.",
     "unsupported": "The language model's answer could not be verified against the sources; "
-                   "this answer is extractive.",
+    "this answer is extractive.",
 }
 
 
@@ -75,10 +75,19 @@ class LLMAnswerer:
 
     mode = "llm"
 
-    def __init__(self, model: Any, timeout_s: float = 60.0, *, max_sources: int = 5,
-                 max_source_chars: int = 1400, checker: CitationChecker | None = None,
-                 prompt: str = "grounded_answer", condense_prompt: str = "condense_followup",
-                 stream_interval_s: float = 1.0, serialize: bool = False) -> None:
+    def __init__(
+        self,
+        model: Any,
+        timeout_s: float = 60.0,
+        *,
+        max_sources: int = 5,
+        max_source_chars: int = 1400,
+        checker: CitationChecker | None = None,
+        prompt: str = "grounded_answer",
+        condense_prompt: str = "condense_followup",
+        stream_interval_s: float = 1.0,
+        serialize: bool = False,
+    ) -> None:
         self.model = model
         self.timeout_s = timeout_s
         self.max_sources = max_sources
@@ -94,8 +103,14 @@ class LLMAnswerer:
 
     # -- answering --------------------------------------------------------------------------
 
-    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: Any, extractive: Any,
-                on_token: Callable[[str], Any] | None = None) -> Answer:
+    def compose(
+        self,
+        question: str,
+        chunks: list[RetrievedChunk],
+        qvec: Any,
+        extractive: Any,
+        on_token: Callable[[str], Any] | None = None,
+    ) -> Answer:
         """An Answer for ``question`` from ``chunks``: generated and checked, or extractive.
 
         Never raises for a failure of the model or of the check: the extractive answer is
@@ -110,8 +125,14 @@ class LLMAnswerer:
                 fallback.notice = NOTICES["error"]
             return fallback
 
-    def run(self, question: str, chunks: list[RetrievedChunk], qvec: Any, extractive: Any,
-            on_token: Callable[[str], Any] | None = None) -> tuple[Answer, Trace]:
+    def run(
+        self,
+        question: str,
+        chunks: list[RetrievedChunk],
+        qvec: Any,
+        extractive: Any,
+        on_token: Callable[[str], Any] | None = None,
+    ) -> tuple[Answer, Trace]:
         """Like :meth:`compose`, and also the Trace of what the model wrote and the check did."""
         t0 = time.perf_counter()
         trace = Trace()
@@ -123,8 +144,9 @@ class LLMAnswerer:
             log.info("LLM not asked: evidence %.3f below the refusal threshold", fallback.evidence)
             return fallback, trace
         sources = trace.sources = chunks[: self.max_sources]
-        messages = to_messages(self.template, sources=self.format_sources(sources),
-                               question=question)
+        messages = to_messages(
+            self.template, sources=self.format_sources(sources), question=question
+        )
         partial = self._partial_emitter(question, sources, on_token)
         try:
             trace.raw = self.generate(messages, partial)
@@ -138,29 +160,47 @@ class LLMAnswerer:
         result = trace.check = self.checker.check(trace.raw, sources, question)
         text, citations = self.checker.render(result, sources)
         if result.refused:
-            return self._fall_back(fallback, trace, "refused",
-                                   "the model said the sources do not answer", t0)
+            return self._fall_back(
+                fallback, trace, "refused", "the model said the sources do not answer", t0
+            )
         if not citations:
             why = "; ".join(f"{s.text[:60]!r}: {', '.join(s.reasons)}" for s in result.sentences)
-            return self._fall_back(fallback, trace, "unsupported",
-                                   f"no sentence survived the citation check ({why or 'none'})",
-                                   t0)
+            return self._fall_back(
+                fallback,
+                trace,
+                "unsupported",
+                f"no sentence survived the citation check ({why or 'none'})",
+                t0,
+            )
         for s in result.removed:
             log.info("citation check removed %r: %s", s.text, "; ".join(s.reasons))
         if result.bad_markers:
-            log.info("citation check removed markers pointing at no source: %s",
-                     result.bad_markers)
+            log.info("citation check removed markers pointing at no source: %s", result.bad_markers)
         removed = len(result.removed)
-        notice = (f"{removed} sentence{'s' if removed > 1 else ''} the sources did not support "
-                  f"{'were' if removed > 1 else 'was'} removed.") if removed else None
+        notice = (
+            (
+                f"{removed} sentence{'s' if removed > 1 else ''} the sources did not support "
+                f"{'were' if removed > 1 else 'was'} removed."
+            )
+            if removed
+            else None
+        )
         trace.seconds = time.perf_counter() - t0
-        answer = Answer(question=question, text=text, refused=False, citations=citations,
-                        mode="llm", notice=notice, prompt=self.prompt_id,
-                        evidence=fallback.evidence)
+        answer = Answer(
+            question=question,
+            text=text,
+            refused=False,
+            citations=citations,
+            mode="llm",
+            notice=notice,
+            prompt=self.prompt_id,
+            evidence=fallback.evidence,
+        )
         return answer, trace
 
-    def _fall_back(self, fallback: Answer, trace: Trace, kind: str, reason: str, t0: float
-                   ) -> tuple[Answer, Trace]:
+    def _fall_back(
+        self, fallback: Answer, trace: Trace, kind: str, reason: str, t0: float
+    ) -> tuple[Answer, Trace]:
         trace.fallback, trace.reason = kind, reason
         trace.seconds = time.perf_counter() - t0
         log.warning("LLM answer replaced by the extractive answer (%s): %s", kind, reason)
@@ -183,8 +223,9 @@ class LLMAnswerer:
             blocks.append(f"[{n}] {title} ({', '.join(bits)})\n{text}")
         return "\n\n".join(blocks)
 
-    def _partial_emitter(self, question: str, sources: list[RetrievedChunk],
-                         on_token: Callable[[str], Any] | None) -> Callable[[str], None] | None:
+    def _partial_emitter(
+        self, question: str, sources: list[RetrievedChunk], on_token: Callable[[str], Any] | None
+    ) -> Callable[[str], None] | None:
         """Turn raw partial text into checked complete sentences for ``on_token``.
 
         Only sentences the check keeps are streamed, so an officer never sees an invented fact
@@ -211,9 +252,12 @@ class LLMAnswerer:
 
     # -- the model call ---------------------------------------------------------------------
 
-    def generate(self, messages: list[tuple[str, str]],
-                 on_partial: Callable[[str], None] | None = None,
-                 timeout_s: float | None = None) -> str:
+    def generate(
+        self,
+        messages: list[tuple[str, str]],
+        on_partial: Callable[[str], None] | None = None,
+        timeout_s: float | None = None,
+    ) -> str:
         """Stream the model's reply to ``messages``; return the whole text.
 
         Calls ``on_partial(text_so_far)`` at most every ``stream_interval_s``. Raises LLMTimeout
@@ -256,8 +300,10 @@ class LLMAnswerer:
             now = time.monotonic()
             if now >= deadline:
                 cancel.set()
-                raise LLMTimeout(f"no complete answer after {timeout:g} s "
-                                 f"({len(''.join(pieces))} characters received)")
+                raise LLMTimeout(
+                    f"no complete answer after {timeout:g} s "
+                    f"({len(''.join(pieces))} characters received)"
+                )
             if on_partial is not None and pieces and now - last_emit >= self.stream_interval_s:
                 last_emit = now
                 on_partial("".join(pieces))
@@ -283,7 +329,7 @@ class LLMAnswerer:
         out = lines[0] if lines else ""
         for label in ("standalone question:", "question:"):
             if out.lower().startswith(label):
-                out = out[len(label):].strip()
+                out = out[len(label) :].strip()
         out = out.strip("\"'\u201c\u201d` ")
         if not (3 <= len(out.split()) <= 60) or len(lines) > 3:
             log.info("condensed follow-up unusable (%r); using the plain heuristic", raw[:120])

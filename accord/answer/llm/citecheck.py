@@ -42,11 +42,14 @@ WINDOW_CHARS = 400
 
 MARKER = re.compile(
     r"\[\s*(?:(?:source|src|doc|document)\s*)?(\d{1,3}(?:\s*(?:,|;|-|\u2013|and)\s*\d{1,3})*)\s*\]",
-    re.I)
+    re.I,
+)
 _REFUSAL = re.compile(
     r"\b(?:do(?:es)? not (?:answer|contain|mention|say|specify|provide|include)|"
     r"(?:cannot|can ?not|can't|unable to) (?:answer|find|determine)|no information|"
-    r"not (?:mentioned|specified|provided|stated|given) in)\b", re.I)
+    r"not (?:mentioned|specified|provided|stated|given) in)\b",
+    re.I,
+)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,2}[.)])\s+")
 Status = Literal["supported", "recited", "unsupported", "refusal", "filler"]
 
@@ -177,16 +180,19 @@ class CitationChecker:
     it to the one source that does.
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD,
-                 unsupported: Literal["drop", "mark"] = "drop", recite: bool = True,
-                 window_chars: int = WINDOW_CHARS) -> None:
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        unsupported: Literal["drop", "mark"] = "drop",
+        recite: bool = True,
+        window_chars: int = WINDOW_CHARS,
+    ) -> None:
         self.threshold = threshold
         self.window_chars = window_chars
         self.unsupported = unsupported
         self.recite = recite
 
-    def check(self, answer: str, sources: list[RetrievedChunk], question: str = ""
-              ) -> CheckResult:
+    def check(self, answer: str, sources: list[RetrievedChunk], question: str = "") -> CheckResult:
         """Return the verdict on each sentence of ``answer``; ``sources[n-1]`` is source [n]."""
         evidence = [_evidence(ch, self.window_chars) for ch in sources]
         q_stems, q_facts = content_stems(question), available_facts(question)
@@ -201,17 +207,26 @@ class CitationChecker:
                         valid.append(n)
                 elif n not in bad:
                     bad.append(n)
-            out.append(self._check_sentence(text, valid, cited, evidence, q_stems, q_facts,
-                                            all_facts))
+            out.append(
+                self._check_sentence(text, valid, cited, evidence, q_stems, q_facts, all_facts)
+            )
         return CheckResult(out, bad)
 
-    def _check_sentence(self, text: str, valid: list[int], cited: list[int],
-                        evidence: list[_Evidence], q_stems: set[str], q_facts: set[str],
-                        all_facts: set[str]) -> CheckedSentence:
+    def _check_sentence(
+        self,
+        text: str,
+        valid: list[int],
+        cited: list[int],
+        evidence: list[_Evidence],
+        q_stems: set[str],
+        q_facts: set[str],
+        all_facts: set[str],
+    ) -> CheckedSentence:
         sent = CheckedSentence(text=text, cited=valid, status="unsupported")
         if dropped := [n for n in cited if n not in valid]:
-            sent.reasons.append(f"marker {', '.join(f'[{n}]' for n in dropped)} points at no "
-                                "source")
+            sent.reasons.append(
+                f"marker {', '.join(f'[{n}]' for n in dropped)} points at no source"
+            )
         stems = content_stems(text)
         facts = claimed_facts(text)
         counted = {w for w in stems if w not in q_stems}
@@ -229,8 +244,9 @@ class CitationChecker:
             sent.reasons.append("not in any retrieved source: " + ", ".join(sent.unknown_facts))
             return sent
         if valid:
-            ok, cov, why, spans = self._supports(stems, facts,
-                                                 [evidence[n - 1] for n in valid], q_facts)
+            ok, cov, why, spans = self._supports(
+                stems, facts, [evidence[n - 1] for n in valid], q_facts
+            )
             sent.coverage = cov
             if ok:
                 sent.status = "supported"
@@ -259,8 +275,9 @@ class CitationChecker:
                 sent.status = "unsupported"
         return sent
 
-    def _supports(self, stems: set[str], facts: set[str], evs: list[_Evidence],
-                  q_facts: set[str]) -> tuple[bool, float, str, list[tuple[int, int]]]:
+    def _supports(
+        self, stems: set[str], facts: set[str], evs: list[_Evidence], q_facts: set[str]
+    ) -> tuple[bool, float, str, list[tuple[int, int]]]:
         """(supported, coverage, why not, window per source) of a sentence by ``evs``.
 
         From each source the window that best covers the sentence's facts and words is taken;
@@ -273,8 +290,10 @@ class CitationChecker:
             if not ev.windows:
                 spans.append((0, -1))
                 continue
-            i, j, st, fa = max(ev.windows, key=lambda w: (
-                2 * len(facts & w[3]) + len(stems & w[2]), -(w[1] - w[0])))
+            i, j, st, fa = max(
+                ev.windows,
+                key=lambda w: (2 * len(facts & w[3]) + len(stems & w[2]), -(w[1] - w[0])),
+            )
             spans.append((i, j))
             have_stems |= st
             have_facts |= fa
@@ -283,19 +302,24 @@ class CitationChecker:
         if missing:
             return False, cov, "it does not state " + ", ".join(missing), spans
         if cov < self.threshold:
-            return (False, cov, f"content overlap {cov:.2f} is below {self.threshold:.2f}",
-                    spans)
+            return (False, cov, f"content overlap {cov:.2f} is below {self.threshold:.2f}", spans)
         return True, cov, "", spans
 
-    def _quotes(self, stems: set[str], facts: set[str], ns: list[int],
-                evidence: list[_Evidence], spans: list[tuple[int, int]]) -> list[Support]:
+    def _quotes(
+        self,
+        stems: set[str],
+        facts: set[str],
+        ns: list[int],
+        evidence: list[_Evidence],
+        spans: list[tuple[int, int]],
+    ) -> list[Support]:
         """The best-matching verbatim sentence, within its supporting window, of each source
         in ``ns`` that shares something with the claim."""
         out = []
         denom = 2 * len(facts) + len(stems) or 1
         for n, (i, j) in zip(ns, spans, strict=True):
             best: Support | None = None
-            for s, e, t, st, fa in evidence[n - 1].sentences[i:j + 1]:
+            for s, e, t, st, fa in evidence[n - 1].sentences[i : j + 1]:
                 score = (2 * len(facts & fa) + len(stems & st)) / denom
                 if len(words(t)) < 3:
                     score *= 0.5  # a heading quotes nothing an officer can check a claim by
@@ -305,8 +329,9 @@ class CitationChecker:
                 out.append(best)
         return out
 
-    def render(self, result: CheckResult, sources: list[RetrievedChunk]
-               ) -> tuple[str, list[Citation]]:
+    def render(
+        self, result: CheckResult, sources: list[RetrievedChunk]
+    ) -> tuple[str, list[Citation]]:
         """The checked answer text with markers renumbered [1..k], and its citations.
 
         Each distinct quoted sentence is one citation; its ``n`` is the marker in the text.
@@ -324,8 +349,16 @@ class CitationChecker:
                     key = (chunk.source, sup.char_start)
                     if key not in index:
                         index[key] = len(citations) + 1
-                        citations.append(make_citation(index[key], chunk, sup.quote,
-                                                       sup.char_start, sup.char_end, sup.score))
+                        citations.append(
+                            make_citation(
+                                index[key],
+                                chunk,
+                                sup.quote,
+                                sup.char_start,
+                                sup.char_end,
+                                sup.score,
+                            )
+                        )
                     if f"[{index[key]}]" not in marks:
                         marks.append(f"[{index[key]}]")
                 parts.append(_with_markers(body, "".join(marks)))
@@ -347,7 +380,7 @@ def split_cited(answer: str) -> list[tuple[str, list[int]]]:
         lead = re.match(r"\s*(?:" + MARKER.pattern + r"\s*)+", raw, re.I)
         if lead and out and not out[-1][1]:
             out[-1] = (out[-1][0], _numbers(lead.group(0)))
-            raw = raw[lead.end():]
+            raw = raw[lead.end() :]
         nums = _numbers(raw)
         text = MARKER.sub("", raw)
         text = _BULLET.sub("", text)
@@ -379,6 +412,6 @@ def _with_markers(body: str, marks: str) -> str:
     """Put the markers before the sentence's final punctuation: "... Port Aldric [1]."."""
     m = re.search(r"[.!?]['\")\u2019\u201d]*$", body)
     if m:
-        return f"{body[:m.start()]} {marks}{body[m.start():]}"
+        return f"{body[: m.start()]} {marks}{body[m.start() :]}"
     # No final stop to keep: add none, so checking this text again yields the same sentence.
     return f"{body} {marks}"

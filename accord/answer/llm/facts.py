@@ -36,10 +36,13 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _CAPWORD = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f'\u2019-]*")
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")
 _ORDINAL_SUFFIX = frozenset({"st", "nd", "rd", "th"})
-_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+_MONTH_RE = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b",
-                        re.I)
+)
+_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b", re.I
+)
 _MONTH_DAY = re.compile(r"\b" + _MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b", re.I)
 _MONTH_YEAR = re.compile(r"\b" + _MONTH_RE + r",?\s+(\d{4})\b", re.I)
 
@@ -47,16 +50,28 @@ _MONTH_YEAR = re.compile(r"\b" + _MONTH_RE + r",?\s+(\d{4})\b", re.I)
 def normalise(text: str) -> str:
     """Spell ISO dates as "14 November 2023" so they meet the dates written in passages."""
     return _ISO_DATE.sub(
-        lambda m: (f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1].title()} {m.group(1)}"
-                   if 1 <= int(m.group(2)) <= 12 else m.group(0)), text)
+        lambda m: (
+            f"{int(m.group(3))} {MONTHS[int(m.group(2)) - 1].title()} {m.group(1)}"
+            if 1 <= int(m.group(2)) <= 12
+            else m.group(0)
+        ),
+        text,
+    )
 
 
 def content_stems(text: str) -> set[str]:
     """Light-stemmed content words: no stop words, question or meta words, figures, months."""
-    return {stem(w) for w in words(normalise(text))
-            if len(w) > 1 and not w[0].isdigit() and w not in STOPWORDS
-            and w not in _QUESTION_WORDS and w not in MONTH_OF and w not in META_WORDS
-            and w not in NUMBER_WORDS}
+    return {
+        stem(w)
+        for w in words(normalise(text))
+        if len(w) > 1
+        and not w[0].isdigit()
+        and w not in STOPWORDS
+        and w not in _QUESTION_WORDS
+        and w not in MONTH_OF
+        and w not in META_WORDS
+        and w not in NUMBER_WORDS
+    }
 
 
 def dates(text: str) -> set[str]:
@@ -92,13 +107,21 @@ def figures(text: str, number_words: dict[str, str]) -> set[str]:
             continue
         out.add(f"n:{value}")
         j = i + 1  # the counted word: skip "(6)" after "six" and "th" after "14"
-        while j < len(toks) and j <= i + 2 and (toks[j][0].isdigit()
-                                                or toks[j].lower() in _ORDINAL_SUFFIX):
+        while (
+            j < len(toks)
+            and j <= i + 2
+            and (toks[j][0].isdigit() or toks[j].lower() in _ORDINAL_SUFFIX)
+        ):
             j += 1
         if j < len(toks):
             unit = toks[j].lower()
-            if (unit.isalpha() and len(unit) > 2 and unit not in STOPWORDS
-                    and unit not in MONTH_OF and unit not in NUMBER_WORDS):
+            if (
+                unit.isalpha()
+                and len(unit) > 2
+                and unit not in STOPWORDS
+                and unit not in MONTH_OF
+                and unit not in NUMBER_WORDS
+            ):
                 out.add(f"u:{value} {stem(unit)}")
     return out
 
@@ -112,14 +135,19 @@ def claimed_facts(sentence: str) -> set[str]:
     for i, m in enumerate(tokens):
         tok = m.group(0)
         at_start = first is not None and m.start() == first.start()
-        nxt_cap = i + 1 < len(tokens) and text[m.end():tokens[i + 1].start()].strip() == ""
+        nxt_cap = i + 1 < len(tokens) and text[m.end() : tokens[i + 1].start()].strip() == ""
         if at_start and not nxt_cap and not tok.isupper():
             continue
         for w in words(tok):
             if w in MONTH_OF:
                 facts.add(f"m:{MONTH_OF[w]}")
-            elif (len(w) > 1 and w not in STOPWORDS and w not in META_WORDS
-                  and w not in NUMBER_WORDS and not w.isdigit()):
+            elif (
+                len(w) > 1
+                and w not in STOPWORDS
+                and w not in META_WORDS
+                and w not in NUMBER_WORDS
+                and not w.isdigit()
+            ):
                 facts.add(f"w:{w}")
     return facts
 

