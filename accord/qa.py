@@ -25,6 +25,7 @@ from accord.answer.leads import asks_agent, lead_of
 from accord.answer.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.instruments.registry import Registry, article_of, registry_of
+from accord.language.dates import long_date
 from accord.language.detect import MALAY, detect, embedding_notice, prefer_language
 from accord.language.lexicon import lexicon, lexicon_for, reading
 from accord.metrics import Metrics
@@ -382,8 +383,7 @@ def passes_dates(filters: Filters, inst: object) -> bool:
 def _long_date(iso: str | None) -> str:
     if not iso:
         return "an unknown date"
-    y, m, d = iso.split("-")
-    return f"{int(d)} {lexicon().month_order[int(m) - 1].title()} {y}"
+    return long_date(iso)
 
 
 def ranked_sources(chunks: list[RetrievedChunk]) -> list[RetrievedSource]:

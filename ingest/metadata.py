@@ -15,7 +15,7 @@ from typing import Any
 
 from accord.access.marking_search import Evidence, MarkingResult, decide, find_markings
 from accord.access.markings import Rules, load_rules
-from accord.language.malay import date_pattern as malay_date
+from accord.language.dates import MONTH_YEAR, first_date
 from accord.language.malay import type_patterns as malay_types
 from accord.models import DOC_TYPES
 
@@ -69,17 +69,6 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("report", re.compile(r"\breport\b|\bresponse\b|\breview\b|\binquiry\b|\bfact sheet\b", re.I)),
-]
-
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_MON = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
-MONTH_YEAR = re.compile(_MON + r",?\s+\d{4}")  # "January 2026": dated, but no day
-_DATE_PATTERNS = [
-    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+(\d{4})\b"),  # 14 November 2024
-    re.compile(r"\b" + _MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"),  # November 14, 2024
-    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
 ]
 
 # Countries and their demonyms as they appear in cooperation documents. Not exhaustive: front
@@ -209,39 +198,6 @@ def normalise_date(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return first_date(str(value))
-
-
-def first_date(text: str) -> str | None:
-    """The first full date (day, month and year) written in ``text``, as ISO, or None."""
-    best: tuple[int, str] | None = None
-    for i, pat in enumerate(_DATE_PATTERNS):
-        for m in pat.finditer(text):
-            try:
-                if i == 0:
-                    d = dt.date(
-                        int(m.group(3)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))
-                    )
-                elif i == 1:
-                    d = dt.date(
-                        int(m.group(3)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(2))
-                    )
-                else:
-                    d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError:
-                continue
-            if best is None or m.start() < best[0]:
-                best = (m.start(), d.isoformat())
-            break
-    malay, months = malay_date()  # "12 Ogos 2025"
-    for m in malay.finditer(text):
-        try:
-            d = dt.date(int(m.group(3)), months.index(m.group(2).lower()) + 1, int(m.group(1)))
-        except ValueError:
-            continue
-        if best is None or m.start() < best[0]:
-            best = (m.start(), d.isoformat())
-        break
-    return best[1] if best else None
 
 
 def own_date(text: str, doc_type: str = "other") -> str | None:

@@ -38,6 +38,7 @@ from accord.answer.leads import Lead, LeadShown, asks_agent, lead_of
 from accord.answer.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.answer.questions import ParsedQuestion, Part, parse
 from accord.answer.reader import Reader, ReaderCandidate
+from accord.language.dates import long_date
 from accord.language.lexicon import Lexicon, lexicon
 from accord.language.quotable import list_blocks, signature_blocks
 from accord.language.text import is_heading, sentence_spans, words
@@ -466,14 +467,8 @@ def _context_text(ch: RetrievedChunk) -> str:
     m = ch.metadata
     date = str(m.get("date") or "")
     if len(date) == 10:
-        y, mo, d = date.split("-")
-        date = f"{int(d)} {_MONTH_NAMES[int(mo) - 1]} {y}"
+        date = long_date(date)
     return f"{ch.text} {m.get('title', '')} {m.get('section', '')} {date}"
-
-
-_MONTH_NAMES = (
-    "January February March April May June July August September October November December"
-).split()
 
 
 def _heading(ch: RetrievedChunk) -> str:

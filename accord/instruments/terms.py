@@ -6,25 +6,13 @@ months, and whether it renews itself. Used by accord/instruments/registry.py and
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import re
 
+from accord.language.dates import DATE, add_months, parse_date
 from accord.language.lexicon import lexicon
 
-_MONTHS = lexicon().month_order
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)"
-)
-# "14 November 2023", "26th day of October, 2025", "the 26th of October 2025", "March 3, 2019"
-DATE = (
-    r"(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?"
-    + _MONTH
-    + r",?\s+\d{4}|"
-    + _MONTH
-    + r"\s+\d{1,2},?\s+\d{4})"
-)
+__all__ = ["DATE", "add_months", "parse_date"]  # read from here by the registry
+
 # The instrument's own signing block: "DONE at Port Aldric on 14 November 2023", "Done at Puglia,
 # Italy, this 13th day of June, 2024", "Signed at Chequers, Buckinghamshire, on September 18, 2025".
 SIGNED_ON = re.compile(
@@ -41,24 +29,6 @@ TERM = re.compile(
     re.I,
 )
 RENEW = re.compile(r"\b(?:automatically|tacitly)\s+(?:be\s+)?(?:renewed|extended)\b", re.I)
-
-
-def parse_date(text: str) -> str | None:
-    """An ISO date from "14 November 2023" or "November 14, 2023"; None when not a date."""
-    m = re.search(
-        r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+of\s+|of\s+)?([A-Za-z]+),?\s+(\d{4})", text
-    )
-    if m and m.group(2).lower() in _MONTHS:
-        d, mo, y = int(m.group(1)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(3))
-    else:
-        m = re.search(r"([A-Za-z]+)\s+(\d{1,2}),?\s+(\d{4})", text)
-        if not m or m.group(1).lower() not in _MONTHS:
-            return None
-        d, mo, y = int(m.group(2)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(3))
-    try:
-        return dt.date(y, mo, d).isoformat()
-    except ValueError:
-        return None
 
 
 # "five years", "ten years": number words from the lexicon.
@@ -84,13 +54,3 @@ def signing_date(text: str) -> str | None:
     2023"), or None."""
     m = SIGNED_ON.search(text)
     return parse_date(m.group(1)) if m else None
-
-
-def add_months(date: str, months: int) -> str:
-    """``date`` (ISO) plus ``months``, on the same day of the month, or the month's last day
-    when it has no such day (29 February 2024 + 12 months = 28 February 2025)."""
-    d = dt.date.fromisoformat(date)
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    day = min(d.day, calendar.monthrange(year, month)[1])
-    return dt.date(year, month, day).isoformat()

@@ -1,22 +1,15 @@
-"""Instruments on text the tests write: dates, entry into force, terms, renewal, amendments,
-supersession, status on a date, unresolved references."""
+"""Instruments on text the tests write (dates themselves: test_dates.py): entry into force,
+terms, renewal, amendments, supersession, status on a date, unresolved references."""
 
 from __future__ import annotations
 
-from accord.instruments.registry import Registry, article_of, parse_date, read_instrument
-from accord.instruments.terms import add_months
+from accord.instruments.registry import Registry, article_of, read_instrument
 
 
 def inst(source, text, title="", date=None, extra=None):
     return read_instrument(
         source, text, {"title": title, "doc_type": "mou", "date": date, "extra": extra or {}}
     )
-
-
-def test_dates_in_both_orders():
-    assert parse_date("signed on 14 November 2023") == "2023-11-14"
-    assert parse_date("on March 3, 2019") == "2019-03-03"
-    assert parse_date("31 February 2020") is None
 
 
 def test_entry_term_and_expiry():
@@ -32,13 +25,6 @@ def test_entry_term_and_expiry():
     assert reg.status("a.md", "2019-12-15").state == "not yet in force"
     assert reg.status("a.md", "2021-06-01").state == "in force"
     assert reg.status("a.md", "2023-06-01").state == "expired"
-
-
-def test_month_arithmetic_keeps_the_day_or_takes_the_month_end():
-    assert add_months("2023-11-30", 60) == "2028-11-30"  # not clipped to the 28th
-    assert add_months("2024-02-29", 12) == "2025-02-28"
-    assert add_months("2024-01-31", 1) == "2024-02-29"
-    assert add_months("2023-12-15", 1) == "2024-01-15"
 
 
 def test_a_five_year_term_from_the_30th_expires_on_the_30th_not_before():

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from accord.language.dates import MONTH_OF, MONTH_OR_ABBREVIATION, MONTHS, month_name
 from accord.language.lexicon import lexicon, stem
 from accord.language.text import words
 
@@ -26,8 +27,6 @@ _LEX = lexicon()
 _QUESTION_WORDS = _LEX.question_words | {"agree", "agreed"}
 # Words about the answering itself ("Sure, based on the sources provided, ..."), not claims.
 META_WORDS = _LEX.answer_meta_words
-MONTHS = _LEX.month_order
-MONTH_OF = {m: m for m in MONTHS} | {m[:3]: m for m in MONTHS} | {"sept": "september"}
 # Number words a claim is held to ("one" is too often a pronoun to count as a figure).
 CLAIM_NUMBER_WORDS = dict(_LEX.claim_numbers)
 # Number words a passage offers as evidence.
@@ -36,10 +35,7 @@ _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _CAPWORD = re.compile(r"\b[A-Z][A-Za-z\u00c0-\u024f'\u2019-]*")
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")
 _ORDINAL_SUFFIX = frozenset({"st", "nd", "rd", "th"})
-_MONTH_RE = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH_RE = MONTH_OR_ABBREVIATION
 _DAY_MONTH = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH_RE + r"(?:,?\s+(\d{4}))?\b", re.I
 )
@@ -79,8 +75,7 @@ def dates(text: str) -> set[str]:
     text = normalise(text)
     out: set[str] = set()
 
-    def month(m: str) -> str:
-        return MONTH_OF.get(m.lower().rstrip("."), MONTH_OF.get(m.lower()[:3], m.lower()))
+    month = month_name
 
     for m in _DAY_MONTH.finditer(text):
         out.add(f"d:{int(m.group(1))} {month(m.group(2))}")
