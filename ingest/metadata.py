@@ -16,147 +16,37 @@ from typing import Any
 from accord.access.marking_search import Evidence, MarkingResult, decide, find_markings
 from accord.access.markings import Rules, load_rules
 from accord.language.dates import MONTH_YEAR, first_date
+from accord.language.lexicon import load_data
 from accord.language.malay import type_patterns as malay_types
 from accord.models import DOC_TYPES
 
-_TYPE_ALIASES = {
-    "mou": "mou",
-    "mou_agreement": "mou",
-    "agreement": "mou",
-    "treaty": "mou",
-    "protocol": "mou",
-    "memorandum": "mou",
-    "minutes": "minutes",
-    "record": "minutes",
-    "record_of_conversation": "minutes",
-    "cablegram": "minutes",
-    "statement": "statement",
-    "joint_statement": "statement",
-    "press_statement": "statement",
-    "press_release": "statement",
-    "readout": "readout",
-    "report": "report",
-    "other": "other",
-}
-
-# Checked in order: a "Readout of ..." or "Joint Statement on the MoU" is not itself an MoU.
+# Document types (accord/data/doc_types.yaml): front-matter aliases, and the patterns of what a
+# document calls itself, checked in order.
+_DOC_TYPES = load_data("doc_types.yaml")
+_TYPE_ALIASES: dict[str, str] = dict(_DOC_TYPES["aliases"])
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("readout", re.compile(r"\bread-?out\b", re.I)),
-    (
-        "statement",
-        re.compile(
-            r"\b(joint|press|leaders'?|ministerial)\s+(statement|release|declaration|communiqu[eé])"
-            r"|\bcommuniqu[eé]\b|\bjoint declaration\b|\bstatement\b",
-            re.I,
-        ),
-    ),
-    (
-        "mou",
-        re.compile(
-            r"\bmemorandum of understanding\b|\bmou\b|\bagreement\b|\btreaty\b|\bprotocol\b"
-            r"|\bconvention\b|\barrangement\b",
-            re.I,
-        ),
-    ),
-    (
-        "minutes",
-        re.compile(
-            r"\bminutes?\b|\brecord of (?:[\w']+ ){0,3}(conversation|meeting|discussion)s?\b"
-            r"|\bcablegram\b|\btelegram\b"
-            r"|\bnote (for|of) (file|meeting)\b|\bnotes of\b|\bsummary record\b|\bdespatch\b"
-            r"|\bletter from\b|\bsubmission\b|\bdecision\b|\bmemorandum\b",
-            re.I,
-        ),
-    ),
-    ("report", re.compile(r"\breport\b|\bresponse\b|\breview\b|\binquiry\b|\bfact sheet\b", re.I)),
+    (str(p["type"]), re.compile(p["pattern"], re.I)) for p in _DOC_TYPES["patterns"]
 ]
 
-# Countries and their demonyms as they appear in cooperation documents. Not exhaustive: front
-# matter or a sidecar can name the parties exactly.
-_COUNTRIES = """Afghanistan Albania Algeria Angola Argentina Armenia Australia Austria Azerbaijan
-Bahrain Bangladesh Belarus Belgium Bhutan Bolivia Botswana Brazil Brunei Bulgaria Cambodia
-Cameroon Canada Chile China Colombia Croatia Cuba Cyprus Czechia Denmark Ecuador Egypt Estonia
-Ethiopia Fiji Finland France Georgia Germany Ghana Greece Guatemala Guyana Haiti Honduras Hungary
-Iceland India Indonesia Iran Iraq Ireland Israel Italy Jamaica Japan Jordan Kazakhstan Kenya
-Korea Kuwait Laos Latvia Lebanon Libya Lithuania Luxembourg Malaya Malaysia Maldives Mali Malta
-Mexico Moldova Mongolia Montenegro Morocco Mozambique Myanmar Burma Namibia Nepal Netherlands
-Nigeria Norway Oman Pakistan Palau Panama Paraguay Peru Philippines Poland Portugal Qatar Romania
-Russia Rwanda Samoa Senegal Serbia Singapore Slovakia Slovenia Somalia Spain Sudan Sweden
-Switzerland Syria Taiwan Tanzania Thailand Tonga Tunisia Turkey Türkiye Uganda Ukraine Uruguay
-Uzbekistan Vanuatu Venezuela Vietnam Zambia Zimbabwe Sarawak Sabah Sumatra""".split()
-_MULTI = [
-    "United States",
-    "United Kingdom",
-    "New Zealand",
-    "Papua New Guinea",
-    "South Africa",
-    "Saudi Arabia",
-    "Sri Lanka",
-    "Timor-Leste",
-    "East Timor",
-    "North Borneo",
-    "United Arab Emirates",
-    "Solomon Islands",
-    "Marshall Islands",
-    "Costa Rica",
-    "Dominican Republic",
-    "El Salvador",
-    "Viet Nam",
-    "Republic of Korea",
-    "South Korea",
-]
-_DEMONYMS = {
-    "American": "United States",
-    "Australian": "Australia",
-    "British": "United Kingdom",
-    "Malaysian": "Malaysia",
-    "Malayan": "Malaya",
-    "Singaporean": "Singapore",
-    "Indonesian": "Indonesia",
-    "Japanese": "Japan",
-    "Chinese": "China",
-    "Indian": "India",
-    "Filipino": "Philippines",
-    "Vietnamese": "Vietnam",
-    "Thai": "Thailand",
-    "Korean": "Korea",
-    "French": "France",
-    "German": "Germany",
-    "Canadian": "Canada",
-    "Brazilian": "Brazil",
-    "Mexican": "Mexico",
-}
-_ALIASES = {
-    "U.S.": "United States",
-    "USA": "United States",
-    "UK": "United Kingdom",
-    "Viet Nam": "Vietnam",
-    "South Korea": "Korea",
-    "Republic of Korea": "Korea",
-    "Türkiye": "Turkey",
-    "Burma": "Myanmar",
-    "East Timor": "Timor-Leste",
-}
+
+# The parties documents name (accord/data/parties.yaml): countries, demonyms and aliases, and
+# the words of a state's style that name parties no list holds.
+_PARTIES = load_data("parties.yaml")
+_DEMONYMS: dict[str, str] = dict(_PARTIES["demonyms"])
+_ALIASES: dict[str, str] = dict(_PARTIES["aliases"])
 _COUNTRY_RE = re.compile(
     r"\b("
     + "|".join(
-        re.escape(c) for c in sorted(_MULTI + _COUNTRIES + list(_DEMONYMS), key=len, reverse=True)
+        re.escape(c)
+        for c in sorted(
+            _PARTIES["multi_word"] + _PARTIES["countries"] + list(_DEMONYMS), key=len, reverse=True
+        )
     )
     + r")\b"
-    r"|(?<![\w.])(U\.S\.|USA|UK)(?![\w])"
+    r"|(?<![\w.])(" + "|".join(re.escape(a) for a in _PARTIES["abbreviations"]) + r")(?![\w])"
 )
 # "Republic of Meridia", "Kingdom of Sundara", "Government of X": parties not in any list.
-_STATE_WORDS = (
-    "Republic",
-    "Kingdom",
-    "Federation",
-    "Commonwealth",
-    "State",
-    "Sultanate",
-    "Principality",
-    "Government",
-    "People",
-)
+_STATE_WORDS: tuple[str, ...] = tuple(_PARTIES["state_words"])
 # A lookahead so that "Government of the Republic of Meridia" also yields "Republic of Meridia".
 _STATE_RE = re.compile(
     r"(?=\b(?:" + "|".join(_STATE_WORDS) + r") of (?:the )?([A-Z][a-z]+(?: [A-Z][a-z]+)?))"

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import snowballstemmer
 import yaml
@@ -142,6 +143,8 @@ class Lexicon:
     copulas: frozenset[str]
     phrase_ends: frozenset[str]  # words ending the noun phrase after "what" / "which"
     acronym_joiners: frozenset[str]  # small words inside a name its acronym may skip
+    title_small_words: frozenset[str]  # lower-case words of a title ("of", "the")
+    claim_question_words: frozenset[str]  # a question's verbs an answer repeats, not claims
     frequency_words: frozenset[str]  # "weekly", "annually": answers to "how often"
     clause_openers: frozenset[str]  # after a comma they open a new clause (", unless ...")
     clause_verbs: frozenset[str]  # "... and shall ...": "and" before them joins two clauses
@@ -174,15 +177,23 @@ def _set(data: dict, key: str) -> frozenset[str]:
     return frozenset(_words(str(data.get(key) or "")))
 
 
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+@functools.lru_cache(maxsize=16)
+def load_data(name: str) -> Any:
+    """A YAML file of ``accord/data`` (word lists and tables code reads), parsed once."""
+    return yaml.safe_load((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
 @functools.lru_cache(maxsize=4)
 def load_lexicon(path: str | None = None) -> Lexicon:
     """The lexicon in ``path`` (default: the shipped file), read once per process."""
     p = Path(path) if path else LEXICON_FILE
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    skips = _set(data, "acronym_skips")
     acronyms = {
-        str(k).lower(): tuple(
-            stem(w) for w in _words(str(v)) if w not in ("of", "and", "the", "for")
-        )
+        str(k).lower(): tuple(stem(w) for w in _words(str(v)) if w not in skips)
         for k, v in (data.get("acronyms") or {}).items()
     }
     countries: dict[str, str] = {}
@@ -224,6 +235,8 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         copulas=_set(data, "copulas"),
         phrase_ends=_set(data, "phrase_ends"),
         acronym_joiners=_set(data, "acronym_joiners"),
+        title_small_words=_set(data, "title_small_words"),
+        claim_question_words=_set(data, "claim_question_words"),
         frequency_words=_set(data, "frequency_words"),
         clause_openers=_set(data, "clause_openers"),
         clause_verbs=_set(data, "clause_verbs"),

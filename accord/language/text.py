@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from accord.language.lexicon import lexicon
+
 _ABBREV = {
     "mr",
     "mrs",
@@ -82,8 +84,6 @@ _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 # "... within thirty\n(30) days": a figure in brackets glossing the number word before it, then
 # a word in lower case, continues the sentence (a list item "(3) The Parties ..." does not)
 FIGURE_GLOSS = re.compile(r"\(\d{1,4}\)\s+[a-z]")
-# Words left in lower case in a title ("Minutes of the First Meeting"): grammar, not content.
-_SMALL = frozenset("of the and on in for to a an at by with between".split())
 
 
 STRUCTURAL = re.compile(
@@ -112,7 +112,7 @@ def is_heading(block: str) -> bool:
     if line.isupper():
         return True
     words = [w for w in re.findall(r"[A-Za-z][\w'\-]*", line)]
-    small = _SMALL
+    small = lexicon().title_small_words  # "of", "the": lower case in a title
     caps = [w for w in words if w.lower() not in small]
     return bool(caps) and all(w[0].isupper() for w in caps) and len(words) <= 12
 

@@ -24,7 +24,7 @@ from accord.language.text import words
 STOPWORDS = lexicon().stopwords  # noqa: F811
 
 _LEX = lexicon()
-_QUESTION_WORDS = _LEX.question_words | {"agree", "agreed"}
+_QUESTION_WORDS = _LEX.question_words | _LEX.claim_question_words
 # Words about the answering itself ("Sure, based on the sources provided, ..."), not claims.
 META_WORDS = _LEX.answer_meta_words
 # Number words a claim is held to ("one" is too often a pronoun to count as a figure).
