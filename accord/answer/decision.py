@@ -41,7 +41,7 @@ import numpy as np
 
 from accord.answer.kinds import cap_runs, counts_in, given_words, has_kind, names_someone
 from accord.answer.questions import Name, Part
-from accord.language.lexicon import Lexicon, figure_of, lexicon, stem
+from accord.language.lexicon import WORD, Lexicon, figure_of, lexicon, plain_words, stem
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "answerability.json"
 # Features a decision fitted before they existed does not use (weight 0 when absent).
@@ -77,18 +77,12 @@ FEATURES: tuple[str, ...] = (
 )
 ANSWER, WEAK, NONE = "answer", "weak", "none"
 
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
-
-
-def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
 
 def stems_of(text: str) -> set[str]:
     """The stems of ``text``'s words; a figure written as an ordinal ("12th") also as the
     figure, as questions write dates ("on 12 March" for "on the 12th")."""
     out = set()
-    for w in set(words(text)):
+    for w in set(plain_words(text)):
         out.add(stem(w))
         figure = figure_of(w)
         if figure:
@@ -204,7 +198,11 @@ def features(
     pmiss = max(pmissing) / max_idf if pmissing and max_idf else 0.0
     # A denial answers a yes/no question ("has no plans to ..."); elsewhere it says what is not
     # the case ("shall not cover ..." for "what does it cover?").
-    neg = not part.negative and part.kind != "yes_no" and bool(set(words(sentence)) & lex.negation)
+    neg = (
+        not part.negative
+        and part.kind != "yes_no"
+        and bool(set(plain_words(sentence)) & lex.negation)
+    )
     nums = [n if n.isdigit() else stem(n) for n in part.numbers]
     num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
     num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
@@ -256,7 +254,7 @@ def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> 
     there at all (it may be paraphrased); 1.0 for parts that count nothing."""
     if not counted:
         return 1.0
-    toks = _WORD.findall(sentence)
+    toks = WORD.findall(sentence)
     stems = [stem(t) for t in toks]
     if counted not in stems:
         return 0.5
@@ -272,7 +270,7 @@ def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> 
 def negation_near(sentence: str, terms: dict[str, float], lex: Lexicon, window: int = 3) -> bool:
     """A negation stands right before one of the part's words ("shall not cover" for a question
     about what is covered): the sentence says what is not the case."""
-    toks = [t.lower() for t in _WORD.findall(sentence)]
+    toks = [t.lower() for t in WORD.findall(sentence)]
     for i, t in enumerate(toks):
         if t in lex.negation and any(stem(x) in terms for x in toks[i + 1 : i + 1 + window]):
             return True
@@ -291,7 +289,7 @@ def kind_near(
     figure beside the counted noun, not at the other end of a long sentence)."""
     if kind in ("what", "yes_no"):
         return True
-    toks = _WORD.findall(sentence)
+    toks = WORD.findall(sentence)
     near = [i for i, t in enumerate(toks) if stem(t) in weights]
     if not near:
         return False

@@ -20,9 +20,8 @@ import functools
 import re
 from collections.abc import Iterable
 
-from accord.language.lexicon import Lexicon
+from accord.language.lexicon import WORD, Lexicon, plain_words
 
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _FIGURE_OR_WORD = re.compile(r"\d[\d,]*(?:\.\d+)?|[A-Za-z\u00c0-\u024f]+")
 _YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
@@ -57,10 +56,6 @@ def cap_runs(
     return _cap_run(lex.name_connectors | also).finditer(text)
 
 
-def _low_words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
-
 @functools.lru_cache(maxsize=8)
 def _day_month(months: frozenset[str]) -> re.Pattern[str]:
     """A day and a month, a month and a day, or a month and a year, in the given months."""
@@ -80,7 +75,7 @@ def _dates(text: str, lex: Lexicon) -> list[str]:
         if m.group(0)[:1].isdigit() or m.group(0)[:1].isupper() or "may" not in m.group(0).lower():
             out.append(m.group(0))
     out += [m.group(0) for m in _YEAR.finditer(text)]
-    low = set(_low_words(text))
+    low = set(plain_words(text))
     out += [w for w in low & lex.months if w != "may"]
     return out
 
@@ -110,7 +105,7 @@ def _counts(text: str, lex: Lexicon) -> list[str]:
         for m in _NUMBER.finditer(body)
         if m.group(0).replace(",", "") not in skip and m.group(0) not in named
     ]
-    out += [w for w in _low_words(body) if w in lex.number_words]
+    out += [w for w in plain_words(body) if w in lex.number_words]
     return out
 
 
@@ -136,7 +131,7 @@ def _amounts(text: str, lex: Lexicon) -> list[str]:
 
 def _frequencies(text: str, lex: Lexicon) -> list[str]:
     """ "weekly", "every Tuesday", "every two years": how often something happens."""
-    low = _low_words(text)
+    low = plain_words(text)
     out = [w for w in low if w in lex.frequency_words]
     units = lex.weekdays | lex.time_units | lex.number_words
     out += [f"every {b}" for a, b in zip(low, low[1:], strict=False) if a == "every" and b in units]
@@ -146,7 +141,7 @@ def _frequencies(text: str, lex: Lexicon) -> list[str]:
 def _someone(text: str, lex: Lexicon) -> list[str]:
     """People and bodies: a title before a capitalised word, a capitalised body word, or a run of
     two or more capitalised words that does not open the sentence."""
-    toks = _WORD.findall(text)
+    toks = WORD.findall(text)
     out = []
     for i, t in enumerate(toks):
         low = t.lower()
@@ -225,14 +220,14 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
 
 def given_words(question: str) -> frozenset[str]:
     """The words (lower case) and digit strings a question already gives."""
-    return frozenset(_low_words(question)) | frozenset(
+    return frozenset(plain_words(question)) | frozenset(
         d.replace(",", "") for d in re.findall(r"\d[\d,]*", question)
     )
 
 
 def _is_given(span: str, given: frozenset[str], lex: Lexicon) -> bool:
     """Every word of ``span`` that carries meaning (not a stop word) is in the question."""
-    words = [w for w in _low_words(span) if w not in lex.stopwords]
+    words = [w for w in plain_words(span) if w not in lex.stopwords]
     if len(words) > 1 and "".join(w[0] for w in words) in given:
         return True  # "Lortan Coast Guard" for a question that says "LCG"
     return bool(words) and all(w in given or w.replace(",", "") in given for w in words)

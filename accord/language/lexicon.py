@@ -23,7 +23,8 @@ import snowballstemmer
 import yaml
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "lexicon.yaml"
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
+# A word: letters (Latin, accented too) and digits. The one word pattern of the code.
+WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 _local = threading.local()
 
 
@@ -110,8 +111,9 @@ def reading(language: str) -> Iterator[None]:
         _LANGUAGE.reset(token)
 
 
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+def plain_words(text: str) -> list[str]:
+    """Lower-cased word tokens, accents kept (``accord.language.text.words`` folds them)."""
+    return [w.lower() for w in WORD.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ class Lexicon:
         country = self.country_names.get(word.lower())
         if country is None:
             return set()
-        out = {stem(w) for w in _words(country)}
+        out = {stem(w) for w in plain_words(country)}
         for alias, c in self.country_names.items():
             if c == country and " " not in alias:
                 out.add(stem(alias))
@@ -174,7 +176,7 @@ class Lexicon:
 
 
 def _set(data: dict, key: str) -> frozenset[str]:
-    return frozenset(_words(str(data.get(key) or "")))
+    return frozenset(plain_words(str(data.get(key) or "")))
 
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -193,7 +195,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
     skips = _set(data, "acronym_skips")
     acronyms = {
-        str(k).lower(): tuple(stem(w) for w in _words(str(v)) if w not in skips)
+        str(k).lower(): tuple(stem(w) for w in plain_words(str(v)) if w not in skips)
         for k, v in (data.get("acronyms") or {}).items()
     }
     countries: dict[str, str] = {}
@@ -205,7 +207,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
     kinds = []
     for kind, openings in (forms.get("kinds") or {}).items():
         for o in openings:
-            kinds.append((tuple(_words(str(o))), str(kind)))
+            kinds.append((tuple(plain_words(str(o))), str(kind)))
     kinds.sort(key=lambda x: -len(x[0]))
     return Lexicon(
         stopwords=_set(data, "stopwords"),
@@ -253,7 +255,7 @@ def load_lexicon(path: str | None = None) -> Lexicon:
         answer_meta_words=_set(data, "answer_meta_words"),
         claim_numbers={str(k): str(v) for k, v in (data.get("claim_numbers") or {}).items()},
         evidence_numbers={str(k): str(v) for k, v in (data.get("evidence_numbers") or {}).items()},
-        month_order=tuple(_words(str(data.get("month_order") or ""))),
+        month_order=tuple(plain_words(str(data.get("month_order") or ""))),
         pronouns=_set(data, "pronouns"),
         followup_openers=tuple(str(o).lower() for o in data.get("followup_openers") or []),
     )
@@ -289,7 +291,7 @@ def lexicon_for(language: str) -> Lexicon:
     }
     forms = data.get("question_forms") or {}
     kinds = [
-        (tuple(_words(str(o))), str(kind))
+        (tuple(plain_words(str(o))), str(kind))
         for kind, openings in (forms.get("kinds") or {}).items()
         for o in openings
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from accord.language.lexicon import lexicon
+from accord.language.lexicon import WORD, lexicon
 
 _ABBREV = {
     "mr",
@@ -80,7 +80,6 @@ _END = re.compile(r"[.!?]['\")\]\u2019\u201d]*(?=\s)|\n")
 _ITEM = re.compile(
     r"[-*\u2022(\[]|\d{1,3}[.)]\s|[A-Z][A-Z ]{3,}|(?:Article|Item|ARTICLE|ITEM|Section)\b"
 )
-_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+")
 # "... within thirty\n(30) days": a figure in brackets glossing the number word before it, then
 # a word in lower case, continues the sentence (a list item "(3) The Parties ..." does not)
 FIGURE_GLOSS = re.compile(r"\(\d{1,4}\)\s+[a-z]")
@@ -194,7 +193,7 @@ def reflow(text: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits), accents folded ("Micheál" = "micheal"):
     the vocabulary of the lexical index."""
-    return [_fold(w.lower()) for w in _WORD.findall(text)]
+    return [_fold(w.lower()) for w in WORD.findall(text)]
 
 
 def _fold(word: str) -> str:
