@@ -169,33 +169,58 @@ def coverage(terms: dict[str, float], held: set[str]) -> float:
     return sum(w for t, w in terms.items() if t in held) / total if total else 1.0
 
 
+@dataclass(frozen=True)
+class PartTerms:
+    """What every candidate sentence of one part is matched against, worked out once per part:
+    the part's words with their idf weights, the rarest weight of the index, the words the
+    question gives, the stems of its names, its other words (what is asked about), its figures
+    and its focus."""
+
+    weights: dict[str, float]
+    max_idf: float
+    given: frozenset[str]
+    acts: dict[str, float]
+    numbers: list[str]
+    focus: dict[str, float]
+
+    @classmethod
+    def of(cls, part: Part, weights: dict[str, float], max_idf: float) -> PartTerms:
+        name_stems = {s for n in part.names for s in n.stems}
+        return cls(
+            weights=weights,
+            max_idf=max_idf,
+            given=given_words(part.search),
+            acts={t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()},
+            numbers=[n if n.isdigit() else stem(n) for n in part.numbers],
+            focus={t: 1.0 for t in part.focus},
+        )
+
+
+def _mean_share(names: list[Name], held: TextTerms, lex: Lexicon) -> float:
+    return sum(name_share(n, held, lex) for n in names) / len(names) if names else 1.0
+
+
 def features(
     part: Part,
-    weights: dict[str, float],
+    terms: PartTerms,
     sentence: str,
+    sent: TextTerms,
     sim: float,
     psim: float,
     passage: TextTerms,
     document: TextTerms,
     title: set[str],
     rank: int,
-    max_idf: float,
     lex: Lexicon,
     reader: float = 0.0,
     reader_span: float = 0.0,
-) -> np.ndarray:
-    """The feature vector (in FEATURES order) of one candidate sentence."""
-    sent = TextTerms.of(sentence)
+) -> dict[str, float]:
+    """The features of one candidate sentence (``sent``: its terms), by name (FEATURES)."""
+    weights, acts, nums = terms.weights, terms.acts, terms.numbers
     names = part.names
-    name_doc = (sum(name_share(n, document, lex) for n in names) / len(names)) if names else 1.0
-    name_pass = (sum(name_share(n, passage, lex) for n in names) / len(names)) if names else 1.0
     shares = [name_share(n, document, lex) for n in names]
-    name_min = min(shares) if shares else 1.0
-    name_sent = (sum(name_share(n, sent, lex) for n in names) / len(names)) if names else 1.0
     missing = [w for t, w in weights.items() if t not in document.stems]
-    miss = max(missing) / max_idf if missing and max_idf else 0.0
     pmissing = [w for t, w in weights.items() if t not in passage.stems]
-    pmiss = max(pmissing) / max_idf if pmissing and max_idf else 0.0
     # A denial answers a yes/no question ("has no plans to ..."); elsewhere it says what is not
     # the case ("shall not cover ..." for "what does it cover?").
     neg = (
@@ -203,49 +228,46 @@ def features(
         and part.kind != "yes_no"
         and bool(set(plain_words(sentence)) & lex.negation)
     )
-    nums = [n if n.isdigit() else stem(n) for n in part.numbers]
-    num_pass = (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0
-    num_sent = (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0
-    # What is asked about, beside who and what is named: the verbs and nouns of the part.
-    name_stems = {s for n in names for s in n.stems}
-    acts = {t: w for t, w in weights.items() if t not in name_stems and not t.isdigit()}
-    given = given_words(part.search)
-    kind_sent = has_kind(part.kind, sentence, lex, given)
-    focus = {t: 1.0 for t in part.focus}
-    focus_sent = coverage(focus, sent.stems) if focus else 1.0
-    focus_near = kind_near(part.kind, sentence, focus, lex, given, window=6) if focus else True
-    return np.asarray(
-        [
-            sim,
-            psim,
-            coverage(weights, sent.stems),
-            coverage(weights, passage.stems),
-            coverage(weights, document.stems),
-            coverage(weights, title),
-            name_doc,
-            name_pass,
-            name_min,
-            name_sent,
-            miss,
-            pmiss,
-            coverage(acts, sent.stems),
-            coverage(acts, document.stems),
-            float(kind_sent),
-            float(kind_sent and kind_near(part.kind, sentence, weights, lex, given)),
-            float(passage.has_kind(part.kind, lex, given)),
-            float(neg),
-            float(neg and negation_near(sentence, acts, lex)),
-            num_pass,
-            num_sent,
-            1.0 / (1 + rank),
-            focus_sent,
-            float(kind_sent and focus_near),
-            counted_near(part.counted, sentence, lex),
-            reader,
-            reader_span,
-        ],
-        dtype=np.float64,
+    kind_sent = has_kind(part.kind, sentence, lex, terms.given)
+    focus = terms.focus
+    focus_near = (
+        kind_near(part.kind, sentence, focus, lex, terms.given, window=6) if focus else True
     )
+    named = {
+        "sim": sim,
+        "psim": psim,
+        "sent_cov": coverage(weights, sent.stems),
+        "pass_cov": coverage(weights, passage.stems),
+        "doc_cov": coverage(weights, document.stems),
+        "title_cov": coverage(weights, title),
+        "name_doc": sum(shares) / len(names) if names else 1.0,
+        "name_pass": _mean_share(names, passage, lex),
+        "name_min": min(shares) if shares else 1.0,
+        "name_sent": _mean_share(names, sent, lex),
+        "miss_idf": max(missing) / terms.max_idf if missing and terms.max_idf else 0.0,
+        "pass_miss_idf": max(pmissing) / terms.max_idf if pmissing and terms.max_idf else 0.0,
+        "act_sent": coverage(acts, sent.stems),
+        "act_doc": coverage(acts, document.stems),
+        "kind_sent": float(kind_sent),
+        "kind_near": float(kind_sent and kind_near(part.kind, sentence, weights, lex, terms.given)),
+        "kind_pass": float(passage.has_kind(part.kind, lex, terms.given)),
+        "neg": float(neg),
+        "neg_near": float(neg and negation_near(sentence, acts, lex)),
+        "num_pass": (sum(n in passage.stems for n in nums) / len(nums)) if nums else 1.0,
+        "num_sent": (sum(n in sent.stems for n in nums) / len(nums)) if nums else 1.0,
+        "rank": 1.0 / (1 + rank),
+        "focus_sent": coverage(focus, sent.stems) if focus else 1.0,
+        "focus_near": float(kind_sent and focus_near),
+        "counted": counted_near(part.counted, sentence, lex),
+        "reader": reader,
+        "reader_span": reader_span,
+    }
+    return named
+
+
+def vector(named: dict[str, float]) -> np.ndarray:
+    """Named features as the decision's weights read them: in FEATURES order, every one given."""
+    return np.asarray([named[f] for f in FEATURES], dtype=np.float64)
 
 
 def counted_near(counted: str, sentence: str, lex: Lexicon, window: int = 4) -> float:
@@ -420,6 +442,8 @@ def mean(xs: Iterable[float]) -> float:
 __all__ = [
     "ANSWER",
     "FEATURES",
+    "PartTerms",
+    "vector",
     "NONE",
     "WEAK",
     "Decision",

@@ -27,11 +27,13 @@ from accord.answer.decision import (
     NONE,
     WEAK,
     Decision,
+    PartTerms,
     TextTerms,
     features,
     has_kind,
     idf_weights,
     name_share,
+    vector,
 )
 from accord.answer.kinds import KINDS, given_words, new_spans
 from accord.answer.leads import Lead, LeadShown, asks_agent, lead_of
@@ -55,7 +57,6 @@ SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote st
 SPAN_KINDS = frozenset(KINDS) - {"list"}
 KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind_ok)
 EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
-_KIND_SENT, _NEG_NEAR = FEATURES.index("kind_sent"), FEATURES.index("neg_near")
 _NAME_SENT = FEATURES.index("name_sent")
 
 
@@ -217,15 +218,15 @@ class ExtractiveAnswerer:
         ctx = [TextTerms.of(_context_text(ch)) for ch in passages]
         docs = [self.document_terms(ch) for ch in passages]
         titles = [TextTerms.of(str(ch.metadata.get("title", ""))).stems for ch in passages]
+        terms = PartTerms.of(part, weights, max_idf)
+        sentence_terms = [TextTerms.of(sent) for _ci, _s, _e, sent, _ in spans]
         # Embedding sentences is the costly step: embed the lexically likeliest only.
         lexical = []
-        given = given_words(part.search)
-        for ci, _s, _e, sent, _ in spans:
-            held = TextTerms.of(sent).stems
+        for (ci, _s, _e, sent, _), held in zip(spans, sentence_terms, strict=True):
             lexical.append(
-                sum(w for t, w in weights.items() if t in held)
+                sum(w for t, w in weights.items() if t in held.stems)
                 - 0.05 * ci
-                + 0.5 * has_kind(part.kind, sent, self.lex, given)
+                + 0.5 * has_kind(part.kind, sent, self.lex, terms.given)
             )
         order = np.argsort(-np.asarray(lexical), kind="stable")
         embed_ids = [int(i) for i in order[: self.max_embedded]]
@@ -250,17 +251,17 @@ class ExtractiveAnswerer:
         for i, (ci, s, e, sent, _) in enumerate(spans):
             ch = passages[ci]
             psim = float(ch.dense_score) if ch.dense_score is not None else 0.0
-            x = features(
+            named = features(
                 part,
-                weights,
+                terms,
                 sent,
+                sentence_terms[i],
                 float(sims[i]),
                 psim,
                 ctx[ci],
                 docs[ci],
                 titles[ci],
                 ci,
-                max_idf,
                 self.lex,
                 float(read[i]),
                 float(span_conf[i]),
@@ -270,8 +271,10 @@ class ExtractiveAnswerer:
             # asked for, it is at most the closest the documents come.
             # (Only where the sentence itself is the answer: a period or a name in a sentence
             # that also says "unless the patrol is not extended" is still an answer.)
-            kind_ok = bool(x[_KIND_SENT]) and not (x[_NEG_NEAR] and part.kind in ("what", "list"))
-            out.append(Candidate(ci, s, e, sent, x, kind_ok=kind_ok))
+            kind_ok = bool(named["kind_sent"]) and not (
+                named["neg_near"] and part.kind in ("what", "list")
+            )
+            out.append(Candidate(ci, s, e, sent, vector(named), kind_ok=kind_ok))
         xs = np.vstack([c.x for c in out])
         probs = self.decision.probability(xs)
         for c, p in zip(out, probs, strict=True):
