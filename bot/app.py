@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -45,6 +45,10 @@ from bot.deps import BotDeps, Reindex
 from bot.feedback import DB_NAME as FEEDBACK_DB
 from bot.feedback import FeedbackStore
 from bot.listeners import register_all
+
+if TYPE_CHECKING:
+    from accord.qa import QA
+
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,7 @@ def with_retries(client: WebClient, rate_limit_retries: int = 3) -> WebClient:
 
 def build_app(
     settings: Settings,
-    qa: Any,
+    qa: QA,
     client: WebClient | None = None,
     *,
     docs_dir: Path | None = None,

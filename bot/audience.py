@@ -30,11 +30,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.access.audiences import Audience, meet
 from accord.access.markings import Rules
 from bot.audience_policy import Grant, Policy
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
 
 __all__ = ["AudienceResolver", "Grant", "KINDS", "Policy", "Reading", "is_dm"]
 log = logging.getLogger(__name__)
@@ -63,7 +67,7 @@ class AudienceResolver:
         self,
         policy: Policy,
         rules: Rules,
-        client: Any,
+        client: WebClient,
         ttl: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

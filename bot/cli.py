@@ -10,10 +10,16 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from accord.runtime import Runtime
+
 
 DataDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DATA_DIR.")]
 DocsDir = Annotated[Path | None, typer.Option(help="Overrides ACCORD_DOCS_DIR (re-index).")]
@@ -167,7 +173,7 @@ def _indexed_documents(settings: Any) -> int:
         m.close()
 
 
-def readiness(rt: Any, allow_empty: bool = False) -> list[str]:
+def readiness(rt: Runtime, allow_empty: bool = False) -> list[str]:
     """Why the bot is not ready to answer ([] when it is): the index loaded and marked by the
     rules in force, the vector store reachable, the question encoder loaded."""
     from accord.errors import AccordError
@@ -187,7 +193,7 @@ def readiness(rt: Any, allow_empty: bool = False) -> list[str]:
     return reasons
 
 
-def check_slack(client: Any) -> str | None:
+def check_slack(client: WebClient) -> str | None:
     """``auth.test`` with the bot token: None when Slack accepts it, else one line saying what
     to fix (the trace goes to the log at debug level)."""
     import logging
@@ -223,7 +229,7 @@ def check_slack(client: Any) -> str | None:
         sdk_log.setLevel(level)
 
 
-def _reindexer(rt: Any) -> Any:
+def _reindexer(rt: Runtime) -> Any:
     """Sync the index with a folder and record the run, as ``accord ingest`` does."""
 
     def reindex(folder: Path) -> Any:

@@ -9,12 +9,16 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.settings import Settings
 from bot.audience import AudienceResolver
 from bot.dedupe import Claims
 from bot.feedback import FeedbackStore
+
+if TYPE_CHECKING:
+    from accord.qa import QA
+
 
 # Given the documents folder, syncs the index with it and returns a result with .summary().
 Reindex = Callable[[Path], Any]
@@ -23,7 +27,7 @@ Reindex = Callable[[Path], Any]
 @dataclass
 class BotDeps:
     settings: Settings
-    qa: Any  # has .answer(question, history=..., audience=..., origin=...) -> Answer
+    qa: QA  # has .answer(question, history=..., audience=..., origin=...) -> Answer
     feedback: FeedbackStore
     claims: Claims
     audiences: AudienceResolver

@@ -13,13 +13,17 @@ gives the caller the streamed message to show the whole answer in with ``chat.up
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
 from accord.models import Answer
 from bot.blocks import answer_blocks, escape_mrkdwn, fallback_text, paginate, split_sentences
 from bot.deps import BotDeps
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 # The errors of a workspace or plan without streaming; any other refusal is logged louder.
@@ -54,7 +58,7 @@ class StreamBroken(Exception):
 
 
 def stream_answer(
-    client: Any,
+    client: WebClient,
     deps: BotDeps,
     ans: Answer,
     *,

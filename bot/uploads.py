@@ -26,7 +26,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from accord.access.markings import Rules
@@ -35,6 +35,10 @@ from accord.models import Document
 from ingest.folders import FolderDefaults
 from ingest.loaders import SUPPORTED_SUFFIXES, is_sidecar
 from ingest.sync import load_document
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
 
 PENDING_PREFIX = ".accord-upload-"
 _PENDING = re.compile(r"^\.accord-upload-[0-9a-f]{16}-[^/\\]+$")
@@ -104,7 +108,7 @@ def check_info(info: dict[str, Any], max_mb: float) -> str:
     return name
 
 
-def fetch(client: Any, file_id: str, max_mb: float, timeout: float = 60.0) -> Fetched:
+def fetch(client: WebClient, file_id: str, max_mb: float, timeout: float = 60.0) -> Fetched:
     """``files.info`` then the download with the client's bot token.
 
     Raises DocumentError naming the file and the reason (Slack refused, unsupported, too large,

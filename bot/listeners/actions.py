@@ -11,13 +11,21 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import App
 
 from accord.access.audit import Origin
 from bot.blocks import FEEDBACK_ACTIONS, SHARE_ACTION, escape_mrkdwn, fallback_text, render_answer
 from bot.deps import BotDeps
+
+if TYPE_CHECKING:
+    from slack_bolt import Respond
+    from slack_sdk import WebClient
+
+    from accord.access.audiences import Audience
+    from accord.models import Answer
+
 
 log = logging.getLogger(__name__)
 FEEDBACK_PATTERN = re.compile(r"^accord_feedback_")
@@ -29,7 +37,7 @@ def register(app: App, deps: BotDeps) -> None:
     def ack_action(ack: Any) -> None:
         ack()
 
-    def store_feedback(body: dict[str, Any], action: dict[str, Any], client: Any) -> None:
+    def store_feedback(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         label, rating = FEEDBACK_ACTIONS.get(action.get("action_id", ""), ("", ""))
         if not rating:
             return
@@ -53,7 +61,7 @@ def register(app: App, deps: BotDeps) -> None:
                 log.warning("could not thank %s for feedback", user, exc_info=True)
 
     def share_answer(
-        body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         share_in_channel(deps, body, action, client, respond)
 
@@ -61,7 +69,7 @@ def register(app: App, deps: BotDeps) -> None:
     app.action(SHARE_ACTION)(ack=ack_action, lazy=[share_answer])
 
 
-def share_blocked(deps: BotDeps, ans: Any, audience: Any) -> list[tuple[str, str]]:
+def share_blocked(deps: BotDeps, ans: Answer, audience: Audience) -> list[tuple[str, str]]:
     """(source, marking) of every cited or listed document ``audience`` may not see, as the
     index holds it now (a document no longer indexed counts as not visible)."""
     shown = [(c.source, c.marking) for c in ans.citations] + [
@@ -74,7 +82,7 @@ def share_blocked(deps: BotDeps, ans: Any, audience: Any) -> list[tuple[str, str
     return out
 
 
-def share_refused_text(blocked: list[tuple[str, str]], audience: Any) -> str:
+def share_refused_text(blocked: list[tuple[str, str]], audience: Audience) -> str:
     marks = sorted({m for _, m in blocked})
     return (
         ":no_entry: Not shared: this answer rests on "
@@ -92,7 +100,7 @@ UNESTABLISHED_TEXT = (
 
 
 def share_in_channel(
-    deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any
+    deps: BotDeps, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     """Post the stored answer for everyone in the conversation and delete the private copy.
 
@@ -162,7 +170,8 @@ def share_in_channel(
         pages = render_answer(ans, new_id, header=header)
         text = fallback_text(ans)
         try:
-            resp = client.chat_postMessage(channel=channel, text=text, blocks=pages[0])
+            # (a channel Slack did not send fails at the API, and the answer goes through respond)
+            resp = client.chat_postMessage(channel=cast(str, channel), text=text, blocks=pages[0])
         except Exception:
             log.warning(
                 "could not post in %s; sharing through response_url (%s, established)",
@@ -175,7 +184,9 @@ def share_in_channel(
             return
         ts = resp["ts"]
         for page in pages[1:]:
-            client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=page)
+            client.chat_postMessage(
+                channel=cast(str, channel), thread_ts=ts, text=text, blocks=page
+            )
         deps.feedback.record_answer(ans, user, channel, thread_ts=ts, ts=ts, answer_id=new_id)
         respond(delete_original=True)
     except Exception:

@@ -12,7 +12,7 @@ import html
 import logging
 import re
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.access.audit import Origin
 from accord.errors import BadQuestion, EmptyIndex, IndexNeedsResync
@@ -26,6 +26,13 @@ from bot.blocks import (
     section,
 )
 from bot.deps import BotDeps
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from accord.access.audiences import Audience
+    from accord.models import Answer
+
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +56,7 @@ def new_error_id() -> str:
 
 
 def answer_in_thread(
-    client: Any,
+    client: WebClient,
     deps: BotDeps,
     *,
     channel: str,
@@ -105,11 +112,11 @@ def answer_in_thread(
 
 
 def answer_or_notice(
-    client: Any,
+    client: WebClient,
     deps: BotDeps,
     question: str,
     history: list[str] | None,
-    audience: Any,
+    audience: Audience,
     *,
     user: str | None,
     channel: str,
@@ -133,9 +140,9 @@ def answer_or_notice(
 
 
 def show_answer(
-    client: Any,
+    client: WebClient,
     deps: BotDeps,
-    ans: Any,
+    ans: Answer,
     *,
     channel: str,
     thread_ts: str,
@@ -154,7 +161,9 @@ def show_answer(
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=page)
 
 
-def apologise(client: Any, deps: BotDeps, channel: str, thread_ts: str, ts: str | None) -> bool:
+def apologise(
+    client: WebClient, deps: BotDeps, channel: str, thread_ts: str, ts: str | None
+) -> bool:
     """Call from an ``except`` block: log the trace under a new error id, count the error and
     show the apology with that id in place of ``ts`` (or as a thread reply). Never raises;
     returns whether anything of the bot's is in the thread."""
@@ -171,7 +180,7 @@ def apologise(client: Any, deps: BotDeps, channel: str, thread_ts: str, ts: str 
         return ts is not None
 
 
-def _replace(client: Any, channel: str, thread_ts: str, ts: str | None, text: str) -> None:
+def _replace(client: WebClient, channel: str, thread_ts: str, ts: str | None, text: str) -> None:
     """Show ``text`` in place of the placeholder, or as a new thread reply if there is none."""
     if ts:
         client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])

@@ -13,7 +13,7 @@ never announced as assistant threads keep the DM path (``bot.listeners.messages`
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, Assistant
 from slack_sdk.errors import SlackApiError
@@ -27,6 +27,11 @@ from bot.deps import BotDeps
 from bot.listeners.answering import answer_or_notice, apologise, clean_question, show_answer
 from bot.streaming import StreamBroken, StreamUnavailable, stream_answer
 from bot.suggestions import prompts_title, suggested_prompts
+
+if TYPE_CHECKING:
+    from slack_bolt import BoltContext
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 TITLE_CHARS = 100
@@ -45,7 +50,7 @@ def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -
         if thread.get("channel_id") and thread.get("thread_ts"):
             threads.add(thread["channel_id"], thread["thread_ts"], thread.get("user_id"))
 
-    def suggest(event: dict[str, Any], client: Any) -> None:
+    def suggest(event: dict[str, Any], client: WebClient) -> None:
         thread = event.get("assistant_thread") or {}
         offer_prompts(
             deps,
@@ -59,12 +64,12 @@ def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -
     def in_recorded_thread(event: dict[str, Any]) -> bool:
         return threads.known(event.get("channel"), event.get("thread_ts"))
 
-    def claim(event: dict[str, Any], context: Any) -> None:
+    def claim(event: dict[str, Any], context: BoltContext) -> None:
         context["accord_claimed"] = bool(event.get("ts")) and deps.claims.claim(
             message_key(event.get("channel"), event.get("ts"))
         )
 
-    def answer(event: dict[str, Any], client: Any, context: Any) -> None:
+    def answer(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if not context.get("accord_claimed"):
             return
         answer_in_assistant_thread(
@@ -97,7 +102,7 @@ def register(app: App, deps: BotDeps, threads: AssistantThreads | None = None) -
 def offer_prompts(
     deps: BotDeps,
     catalogue: Catalogue,
-    client: Any,
+    client: WebClient,
     *,
     channel: str | None,
     thread_ts: str | None,
@@ -123,7 +128,7 @@ def offer_prompts(
 
 
 def answer_in_assistant_thread(
-    client: Any,
+    client: WebClient,
     deps: BotDeps,
     catalogue: Catalogue,
     *,
@@ -204,7 +209,7 @@ def answer_in_assistant_thread(
         apologise(client, deps, channel, thread_ts, placeholder_ts)
 
 
-def _placeholder(client: Any, channel: str, thread_ts: str) -> str:
+def _placeholder(client: WebClient, channel: str, thread_ts: str) -> str:
     return str(
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=PLACEHOLDER_TEXT, blocks=placeholder_blocks()

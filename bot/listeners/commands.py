@@ -9,7 +9,7 @@ button. ``/accord reindex`` syncs the index with the documents folder, for the u
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import App
 
@@ -26,6 +26,11 @@ from bot.blocks import (
 )
 from bot.deps import BotDeps
 from bot.listeners.answering import clean_question, new_error_id
+
+if TYPE_CHECKING:
+    from slack_bolt import Respond
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 COMMAND = "/accord"
@@ -56,7 +61,7 @@ def register(app: App, deps: BotDeps) -> None:
                 response_type="ephemeral",
             )
 
-    def run_command(command: dict[str, Any], client: Any, respond: Any) -> None:
+    def run_command(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = (command.get("text") or "").strip()
         if not text or text.lower() == "help":
             return
@@ -89,7 +94,7 @@ def _reindex_ack(deps: BotDeps, user: str | None) -> str:
     )
 
 
-def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> None:
+def answer_privately(deps: BotDeps, respond: Respond, command: dict[str, Any]) -> None:
     """Answer a slash-command question through its response_url, ephemerally, for the asker's
     own audience (only the asker sees it; Share re-checks it against the channel). Never
     raises."""
@@ -117,7 +122,9 @@ def answer_privately(deps: BotDeps, respond: Any, command: dict[str, Any]) -> No
             log.exception("could not send the apology for error id %s", error_id)
 
 
-def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any], topic: str) -> None:
+def timeline_privately(
+    deps: BotDeps, respond: Respond, command: dict[str, Any], topic: str
+) -> None:
     """``/accord timeline TOPIC``: dated entries with their sources, for the asker. Never
     raises."""
     from accord.answer.timeline import timeline
@@ -149,7 +156,9 @@ def timeline_privately(deps: BotDeps, respond: Any, command: dict[str, Any], top
         respond(text=apology_text(error_id), response_type="ephemeral")
 
 
-def run_reindex(deps: BotDeps, client: Any, respond: Any, command: dict[str, Any]) -> None:
+def run_reindex(
+    deps: BotDeps, client: WebClient, respond: Respond, command: dict[str, Any]
+) -> None:
     """Sync the index with the documents folder and post the summary. Never raises."""
     if deps.reindex is None or deps.docs_dir is None:
         return
@@ -177,10 +186,11 @@ def run_reindex(deps: BotDeps, client: Any, respond: Any, command: dict[str, Any
 
 
 def _post_summary(
-    client: Any, respond: Any, channel: str | None, user: str | None, text: str
+    client: WebClient, respond: Respond, channel: str | None, user: str | None, text: str
 ) -> None:
     try:
-        client.chat_postMessage(channel=channel, text=text)
+        # (no channel fails at the API, and the summary goes through respond)
+        client.chat_postMessage(channel=cast(str, channel), text=text)
         return
     except Exception:
         log.warning(

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
 from accord.access.overview import Catalogue
 from bot.deps import BotDeps
 from bot.home_view import FEEDBACK_DAYS, home_view
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +30,7 @@ def register(app: App, deps: BotDeps) -> None:
     def ack_home(ack: Any) -> None:
         ack()
 
-    def publish(event: dict[str, Any], client: Any) -> None:
+    def publish(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") not in (None, "home"):
             return  # the Messages tab: nothing to publish
         publish_home(deps, catalogue, client, event.get("user"))
@@ -34,7 +38,7 @@ def register(app: App, deps: BotDeps) -> None:
     app.event("app_home_opened")(ack=ack_home, lazy=[publish])
 
 
-def publish_home(deps: BotDeps, catalogue: Catalogue, client: Any, user: str | None) -> None:
+def publish_home(deps: BotDeps, catalogue: Catalogue, client: WebClient, user: str | None) -> None:
     """Publish ``user``'s Home tab. Never raises (the trace goes to the log)."""
     if not user:
         return

@@ -9,7 +9,7 @@ or the record is gone) ``conversations.replies`` tells whether the bot spoke in 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
@@ -17,6 +17,11 @@ from bot.audience import is_dm
 from bot.dedupe import message_key
 from bot.deps import BotDeps
 from bot.listeners.answering import answer_in_thread, clean_question
+
+if TYPE_CHECKING:
+    from slack_bolt import BoltContext
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 # Message subtypes that are people writing; edits, joins and bot posts are not questions.
@@ -31,21 +36,21 @@ def register(app: App, deps: BotDeps) -> None:
     a delivery has been acknowledged, a duplicate can no longer start a second answer.
     """
 
-    def ack_mention(ack: Any, event: dict[str, Any], context: Any) -> None:
+    def ack_mention(ack: Any, event: dict[str, Any], context: BoltContext) -> None:
         ack()
         context["accord_claimed"] = _claim(deps, event)
 
-    def ack_message(ack: Any, event: dict[str, Any], context: Any) -> None:
+    def ack_message(ack: Any, event: dict[str, Any], context: BoltContext) -> None:
         ack()
         context["accord_claimed"] = is_candidate(event, context.get("bot_user_id")) and _claim(
             deps, event
         )
 
-    def answer_mention(event: dict[str, Any], client: Any, context: Any) -> None:
+    def answer_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if context.get("accord_claimed"):
             _handle(deps, client, context, event, mentioned=True)
 
-    def answer_message(event: dict[str, Any], client: Any, context: Any) -> None:
+    def answer_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if context.get("accord_claimed"):
             _handle(deps, client, context, event, mentioned=event.get("channel_type") == "im")
 
@@ -76,7 +81,7 @@ def _claim(deps: BotDeps, event: dict[str, Any]) -> bool:
 
 
 def _handle(
-    deps: BotDeps, client: Any, context: Any, event: dict[str, Any], mentioned: bool
+    deps: BotDeps, client: WebClient, context: BoltContext, event: dict[str, Any], mentioned: bool
 ) -> None:
     channel, ts = str(event.get("channel")), str(event.get("ts"))
     thread_ts = event.get("thread_ts") or ts
@@ -98,7 +103,12 @@ def _handle(
 
 
 def thread_history(
-    deps: BotDeps, client: Any, context: Any, channel: str, thread_ts: str, before_ts: str
+    deps: BotDeps,
+    client: WebClient,
+    context: BoltContext,
+    channel: str,
+    thread_ts: str,
+    before_ts: str,
 ) -> tuple[bool, list[str]]:
     """Whether the bot answered in this thread, and the questions asked there before this one.
 

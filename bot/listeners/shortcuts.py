@@ -12,7 +12,7 @@ way ``qa.answer`` leaves its audit record.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
@@ -20,6 +20,11 @@ from bot.blocks import escape_mrkdwn
 from bot.deps import BotDeps
 from bot.listeners.answering import answer_in_thread, clean_question
 from bot.listeners.commands import answer_privately
+
+if TYPE_CHECKING:
+    from slack_bolt import Respond
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 # The callback id of the shortcut in bot/manifest.yml.
@@ -36,13 +41,15 @@ def register(app: App, deps: BotDeps) -> None:
     def ack_shortcut(ack: Any) -> None:
         ack()
 
-    def answer_shortcut(body: dict[str, Any], client: Any, respond: Any) -> None:
+    def answer_shortcut(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         answer_about_message(deps, body, client, respond)
 
     app.message_shortcut(ASK_SHORTCUT)(ack=ack_shortcut, lazy=[answer_shortcut])
 
 
-def answer_about_message(deps: BotDeps, body: dict[str, Any], client: Any, respond: Any) -> None:
+def answer_about_message(
+    deps: BotDeps, body: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
     """Answer the shortcut's message text in its thread or privately (see the module
     docstring). Never raises."""
     user = (body.get("user") or {}).get("id")

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import App
 
@@ -26,6 +27,11 @@ from bot.blocks import apology_text, escape_mrkdwn, reindex_summary_text, sectio
 from bot.dedupe import message_key
 from bot.deps import BotDeps
 from bot.listeners.answering import new_error_id
+
+if TYPE_CHECKING:
+    from slack_bolt import BoltContext, Respond
+    from slack_sdk import WebClient
+
 
 log = logging.getLogger(__name__)
 CONFIRM_ACTION = "accord_upload_confirm"
@@ -54,23 +60,27 @@ def register(app: App, deps: BotDeps) -> None:
     def upload_matcher(body: dict[str, Any]) -> bool:
         return is_upload(body.get("event") or {})
 
-    def ack_upload(ack: Any, event: dict[str, Any], context: Any) -> None:
+    def ack_upload(ack: Any, event: dict[str, Any], context: BoltContext) -> None:
         ack()
         context["accord_claimed"] = bool(event.get("ts")) and deps.claims.claim(
             message_key(event.get("channel"), event.get("ts"))
         )
 
-    def take_upload(event: dict[str, Any], client: Any, context: Any) -> None:
+    def take_upload(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if context.get("accord_claimed"):
             handle_upload(deps, client, event)
 
     def ack_action(ack: Any) -> None:
         ack()
 
-    def confirm(body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any) -> None:
+    def confirm(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         finish_upload(deps, body, action, client, respond, add=True)
 
-    def cancel(body: dict[str, Any], action: dict[str, Any], client: Any, respond: Any) -> None:
+    def cancel(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         finish_upload(deps, body, action, client, respond, add=False)
 
     app.event("message", matchers=[upload_matcher])(ack=ack_upload, lazy=[take_upload])
@@ -92,7 +102,7 @@ def who_can_add(deps: BotDeps) -> str:
     )
 
 
-def handle_upload(deps: BotDeps, client: Any, event: dict[str, Any]) -> None:
+def handle_upload(deps: BotDeps, client: WebClient, event: dict[str, Any]) -> None:
     """Refuse a non-admin, or fetch, hold and show each file for confirmation. Never raises."""
     channel, ts, user = str(event.get("channel")), str(event.get("ts")), event.get("user")
 
@@ -120,7 +130,9 @@ def handle_upload(deps: BotDeps, client: Any, event: dict[str, Any]) -> None:
             log.exception("could not post the apology for error id %s", error_id)
 
 
-def _offer(deps: BotDeps, client: Any, say: Any, file: dict[str, Any]) -> None:
+def _offer(
+    deps: BotDeps, client: WebClient, say: Callable[..., None], file: dict[str, Any]
+) -> None:
     """Fetch one file, hold it and ask for confirmation; a bad file is reported by name."""
     assert deps.docs_dir is not None
     file_id = str(file.get("id") or "")
@@ -215,8 +227,8 @@ def finish_upload(
     deps: BotDeps,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    respond: Any,
+    client: WebClient,
+    respond: Respond,
     add: bool,
 ) -> None:
     """Add-and-index or cancel a held upload, once, and say what happened. Never raises."""
@@ -224,6 +236,7 @@ def finish_upload(
     container = body.get("container") or {}
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     msg_ts = container.get("message_ts")
+    poster: WebClient | _Private = client
     thread_ts = container.get("thread_ts") or msg_ts
     try:
         value = json.loads(action.get("value") or "{}")
@@ -254,32 +267,35 @@ def finish_upload(
                 channel,
                 reading.audience.reason,
             )
-            client = _Private(respond)
+            poster = _Private(respond)
             channel = msg_ts = thread_ts = None
         if not add:
             uploads.discard(deps.docs_dir, pending)
-            _update(client, channel, msg_ts, f"Cancelled: `{escape_mrkdwn(name)}` was not added.")
+            _update(poster, channel, msg_ts, f"Cancelled: `{escape_mrkdwn(name)}` was not added.")
             return
         try:
             filed = uploads.commit(deps.docs_dir, pending, name, uploaded)
         except DocumentError as exc:
             _update(
-                client, channel, msg_ts, f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}"
+                poster, channel, msg_ts, f"`{escape_mrkdwn(name)}`: {escape_mrkdwn(exc.reason)}"
             )
             return
         _update(
-            client,
+            poster,
             channel,
             msg_ts,
             f":hourglass_flowing_sand: `{escape_mrkdwn(filed)}` "
             f"(marked {escape_mrkdwn(marking)}) is in the documents folder; indexing it\u2026",
         )
         text = _index(deps, filed, marking, user)
-        client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, text=text, blocks=[section(text[:3000])]
+        poster.chat_postMessage(
+            channel=cast(str, channel),
+            thread_ts=thread_ts,
+            text=text,
+            blocks=[section(text[:3000])],
         )
         _update(
-            client,
+            poster,
             channel,
             msg_ts,
             f"Added `{escape_mrkdwn(filed)}` (marked {escape_mrkdwn(marking)}).",
@@ -323,16 +339,19 @@ def _index(deps: BotDeps, filed: str, marking: str, user: str | None) -> str:
     return head + "\n" + reindex_summary_text(result.summary(), failures)
 
 
-def _update(client: Any, channel: str | None, ts: str | None, text: str) -> None:
-    """Replace the confirmation message (and its buttons) with ``text``."""
-    client.chat_update(channel=channel, ts=ts, text=text, blocks=[section(text)])
+def _update(client: WebClient | _Private, channel: str | None, ts: str | None, text: str) -> None:
+    """Replace the confirmation message (and its buttons) with ``text`` (``channel`` and ``ts``
+    are None only when ``client`` is the uploader's private channel)."""
+    client.chat_update(
+        channel=cast(str, channel), ts=cast(str, ts), text=text, blocks=[section(text)]
+    )
 
 
 class _Private:
     """Stands where the Web API client would post: sends each message to the uploader alone
     (the action's ``response_url``, ephemeral)."""
 
-    def __init__(self, respond: Any) -> None:
+    def __init__(self, respond: Respond) -> None:
         self.respond = respond
 
     def chat_postMessage(self, text: str, blocks: Any = None, **_: Any) -> None:  # noqa: N802
