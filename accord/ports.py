@@ -4,11 +4,14 @@ retriever and an answerer. Real parts and test parts implement them; nothing els
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from accord.models import Answer, Filters, RetrievedChunk
+
+if TYPE_CHECKING:  # the question as parsed once by the pipeline (a type only)
+    from accord.answer.questions import ParsedQuestion
 
 
 class Embedder(Protocol):
@@ -38,7 +41,13 @@ class Retriever(Protocol):
 class ExtractiveFallback(Protocol):
     """What an answerer needs of the extractive answerer: an answer from the same passages."""
 
-    def compose(self, question: str, chunks: list[RetrievedChunk], qvec: np.ndarray) -> Answer: ...
+    def compose(
+        self,
+        question: str,
+        chunks: list[RetrievedChunk],
+        qvec: np.ndarray,
+        parsed: ParsedQuestion | None = None,
+    ) -> Answer: ...
 
 
 class Answerer(Protocol):
@@ -53,6 +62,7 @@ class Answerer(Protocol):
         qvec: np.ndarray,
         extractive: ExtractiveFallback,
         on_token: Callable[[str], object] | None = None,
+        parsed: ParsedQuestion | None = None,
     ) -> Answer: ...
 
     def condense(self, question: str, history: list[str]) -> str: ...

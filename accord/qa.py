@@ -189,7 +189,9 @@ class QA:
                 self.retriever.retrieve(focus, k, filters, mode=mode, query_vector=qvec), lang
             )
             if self.answerer is not None:
-                ans = self.answerer.compose(search_q, chunks, qvec, extractive, on_token=on_token)
+                ans = self.answerer.compose(
+                    search_q, chunks, qvec, extractive, on_token=on_token, parsed=parsed
+                )
             else:
                 ans = extractive.compose(search_q, chunks, qvec, parsed)
             return ans, chunks

@@ -19,11 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from accord.answer.followups import condense_plain
 from accord.answer.llm.citecheck import CheckResult, CitationChecker
+from accord.answer.questions import ParsedQuestion
 from accord.errors import LLMUnavailable
 from accord.language.text import sentence_spans
 from accord.models import Answer, RetrievedChunk
+from accord.ports import ExtractiveFallback
 from prompts import load_prompt, to_messages
 
 log = logging.getLogger(__name__)
@@ -107,9 +111,10 @@ class LLMAnswerer:
         self,
         question: str,
         chunks: list[RetrievedChunk],
-        qvec: Any,
-        extractive: Any,
+        qvec: np.ndarray,
+        extractive: ExtractiveFallback,
         on_token: Callable[[str], Any] | None = None,
+        parsed: ParsedQuestion | None = None,
     ) -> Answer:
         """An Answer for ``question`` from ``chunks``: generated and checked, or extractive.
 
@@ -117,10 +122,10 @@ class LLMAnswerer:
         returned instead, with a notice.
         """
         try:
-            return self.run(question, chunks, qvec, extractive, on_token)[0]
+            return self.run(question, chunks, qvec, extractive, on_token, parsed)[0]
         except Exception:
             log.exception("LLM answering failed; answering extractively")
-            fallback = extractive.compose(question, chunks, qvec)
+            fallback = extractive.compose(question, chunks, qvec, parsed)
             if not fallback.refused:
                 fallback.notice = NOTICES["error"]
             return fallback
@@ -129,14 +134,15 @@ class LLMAnswerer:
         self,
         question: str,
         chunks: list[RetrievedChunk],
-        qvec: Any,
-        extractive: Any,
+        qvec: np.ndarray,
+        extractive: ExtractiveFallback,
         on_token: Callable[[str], Any] | None = None,
+        parsed: ParsedQuestion | None = None,
     ) -> tuple[Answer, Trace]:
         """Like :meth:`compose`, and also the Trace of what the model wrote and the check did."""
         t0 = time.perf_counter()
         trace = Trace()
-        fallback = extractive.compose(question, chunks, qvec)
+        fallback = extractive.compose(question, chunks, qvec, parsed)
         if fallback.refused or fallback.weak:
             # Too little evidence for the extractive answerer is too little for a model too:
             # a small model would write something fluent from unrelated passages.
