@@ -11,7 +11,7 @@ its question, whatever the question's wording.
 
 Figures are read as counts only when they count: a year, a day of a month, a paragraph number
 opening a sentence ("2. The members ...") and a number that is part of a name ("Tier 1",
-"Module 2", "G20", "Article 9") are not counts.
+"Module 2", "A320", "Article 9") are not counts.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ _CURRENCY = re.compile(
 _PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _ENUMERATOR = re.compile(r"^\s*(?:[(\[]?\d{1,3}[.)\]]|\d{1,3}(?:\.\d{1,3})+)\s")
-# A number that belongs to a name: glued to a capitalised word or acronym ("G20", "COVID-19",
+# A number that belongs to a name: glued to a capitalised word or acronym ("A320", "ISO-9001",
 # "5G"), or after a capitalised word inside a sentence ("Tier 1", "Module 2", "Article 9").
 _GLUED_NUMBER = re.compile(r"\b[A-Z][\w]*-?(\d+)\b|\b(\d+)[A-Z]\w*\b")
 _AFTER_NAME = re.compile(r"(?<=[\w,;] )[A-Z][\w]* (\d+)\b")

@@ -385,7 +385,7 @@ def focus_of(text: str, lex: Lexicon, n: int = 3) -> list[str]:
 def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
     """The names ``text`` uses: runs of capitalised words that are not its first word, role
     or question words, months or weekdays ("Joint Working Committee", "Anwar Ibrahim"), and
-    acronyms anywhere ("UAE")."""
+    acronyms anywhere ("ICAO")."""
     lex = lex or lexicon()
     toks = [
         (re.sub(r"['’]s$", "", m.group(0)).rstrip(".’'"), m.start()) for m in _TOKEN.finditer(text)
