@@ -12,7 +12,7 @@ import hashlib
 import re
 
 from accord.language.detect import UNKNOWN, detect
-from accord.language.text import LINE_HEADS, STRUCTURAL, is_heading, sentence_spans
+from accord.language.text import LINE_HEADS, STRUCTURAL, is_heading, sentence_spans, trim_span
 from accord.models import Chunk, Document
 
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n")
@@ -36,11 +36,7 @@ def _blocks(doc: Document) -> list[tuple[int, int]]:
             pos = m.end()
         spans.append((pos, b))
     out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+    for s, e in (trim_span(text, a, b) for a, b in spans):
         if e > s:
             out.append((s, e))
     return out

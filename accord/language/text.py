@@ -168,11 +168,17 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the white space at either end (empty when all of it is)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def _push(text: str, s: int, e: int, spans: list[tuple[int, int]]) -> None:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
+    s, e = trim_span(text, s, e)
     if e > s:
         spans.append((s, e))
 
