@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from accord.errors import AccordError
 from accord.models import DOC_TYPES
+
+if TYPE_CHECKING:
+    from accord.access.audiences import Audience
+    from accord.settings import Settings
 
 
 def ask(
@@ -125,7 +129,7 @@ def ask(
 
 def _setup(
     question: str, data_dir: Path | None, clearance: str | None, caveats: list[str]
-) -> tuple[Any, Any]:
+) -> tuple[Settings, Audience]:
     """The settings and the audience of one question: the question is checked before anything
     heavy loads, and the index must exist. Exits 2 with one line saying what is wrong."""
     from accord.answer.questions import check_question

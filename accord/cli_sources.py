@@ -7,11 +7,15 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from ingest.manifest import Manifest
+
 
 UNATTRIBUTED = "(no recorded sync)"
 SHOWN = 20  # documents listed in a removal plan before "... and N more"
@@ -76,7 +80,7 @@ def sources(
         )
 
 
-def _target(target: str, manifest: Any) -> tuple[str | None, list[str], bool]:
+def _target(target: str, manifest: Manifest) -> tuple[str | None, list[str], bool]:
     """(root, documents, whole root?) that TARGET names: a source root, an indexed document's
     source, or a file inside a root. Raises ValueError when it names nothing indexed."""
     roots = [r["root"] for r in manifest.roots()]

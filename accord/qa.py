@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from accord.access.audiences import Audience, can_see
 from accord.access.audit import AuditLog, Origin
@@ -124,7 +124,7 @@ class QA:
         k: int | None = None,
         mode: str = "hybrid",
         history: list[str] | None = None,
-        on_token: Any = None,
+        on_token: Callable[[str], object] | None = None,
         audience: Audience | None = None,
         origin: Origin | None = None,
         as_of: str | None = None,
@@ -175,7 +175,13 @@ class QA:
         return ans
 
     def _compose(
-        self, search_q: str, lang: str, filters: Filters, k: int | None, mode: str, on_token: Any
+        self,
+        search_q: str,
+        lang: str,
+        filters: Filters,
+        k: int | None,
+        mode: str,
+        on_token: Callable[[str], object] | None,
     ) -> tuple[Answer, list[RetrievedChunk]]:
         """Retrieve for each part of the question and compose the answer, in ``lang``: a
         bilingual document is quoted in the asker's language where it has that version."""

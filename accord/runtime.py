@@ -14,6 +14,8 @@ from accord.settings import MANIFEST_DB, Settings
 from accord.state import LEXICAL_FILE
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
     from accord.access.audit import AuditLog
     from accord.answer.decision import Decision
     from accord.ports import Embedder
@@ -34,7 +36,7 @@ class Runtime:
         settings: Settings,
         client: Any = None,
         embedder: Embedder | None = None,
-        llm: Any = None,
+        llm: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings
         self._client = client  # a chromadb client (chromadb's API type)

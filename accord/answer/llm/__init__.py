@@ -9,15 +9,19 @@ points that share one model pass it in); without it the provider's model is buil
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from accord.answer.llm.answerer import LLMAnswerer
 from accord.settings import Settings
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+
 __all__ = ["LLMAnswerer", "build_answerer"]
 
 
-def build_answerer(settings: Settings, llm: Any = None) -> LLMAnswerer:
+def build_answerer(settings: Settings, llm: BaseChatModel | None = None) -> LLMAnswerer:
     """The LLM answerer for ``settings``.
 
     Raises ConfigError (saying what to install or set) when the provider's integration or model

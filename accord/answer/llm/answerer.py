@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,10 @@ from accord.language.text import sentence_spans
 from accord.models import Answer, RetrievedChunk
 from accord.ports import ExtractiveFallback
 from prompts import load_prompt, to_messages
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +85,7 @@ class LLMAnswerer:
 
     def __init__(
         self,
-        model: Any,
+        model: BaseChatModel,
         timeout_s: float = 60.0,
         *,
         max_sources: int = 5,

@@ -17,10 +17,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accord.errors import ConfigError
 from accord.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
 
 MAX_TOKENS = 256
 N_CTX = 4096
@@ -97,7 +101,7 @@ def model_path(settings: Settings) -> Path:
     )
 
 
-def build_chat_model(settings: Settings) -> Any:
+def build_chat_model(settings: Settings) -> BaseChatModel:
     """A LangChain chat model for ``settings.llm_provider``.
 
     Raises ConfigError when the provider is "none", a setting is missing, or the integration is
