@@ -67,20 +67,22 @@ class Candidate:
     end: int
     sentence: str
     x: np.ndarray = field(repr=False)
-    p: float = 0.0
+    p: float = 0.0  # the ranker's probability that this sentence answers the part
     kind_ok: bool = True
-    answered: float | None = None  # on the best candidate: how likely it answers the part
+    # on the best candidate: the decider's confidence that the part is answered (the one
+    # quantity a part's verdict, Answer.parts[i]["probability"] and Answer.evidence report)
+    confidence: float | None = None
 
 
 @dataclass
 class PartResult:
-    """How one part was answered: the verdict, the quoted candidates, the best probability and
-    what the closest passages lacked."""
+    """How one part was answered: the verdict, the quoted candidates, the confidence that the
+    part is answered and what the closest passages lacked."""
 
     part: Part
     verdict: str
     chosen: list[Candidate]
-    best: float
+    confidence: float
     chunks: list[RetrievedChunk]
     gaps: list[str] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
@@ -279,8 +281,8 @@ class ExtractiveAnswerer:
         probs = self.decision.probability(xs)
         for c, p in zip(out, probs, strict=True):
             c.p = float(p)
-        best, answered = self.decision.decide(probs, xs)
-        out[best].answered = answered
+        best, confidence = self.decision.decide(probs, xs)
+        out[best].confidence = confidence
         out.sort(key=lambda c: -c.p)
         return out
 
@@ -300,7 +302,7 @@ class ExtractiveAnswerer:
         if not cands:
             return PartResult(part, NONE, [], 0.0, list(chunks), self._gaps(part, chunks))
         best = cands[0]
-        confidence = best.answered if best.answered is not None else best.p
+        confidence = best.confidence if best.confidence is not None else best.p
         verdict = self.decision.verdict(confidence, best.kind_ok)
         if verdict == WEAK and not best.kind_ok:
             # The best sentence lacks the kind of answer (a date for "when"): a close one that
@@ -369,7 +371,7 @@ class ExtractiveAnswerer:
         seen: dict[str, np.ndarray] = {}  # sentence vectors, shared by the parts
         results = [self.answer_part(p, ch, qv, 2 if multi else None, seen) for p, ch, qv in parts]
         all_chunks = [c for r in results for c in r.chunks]
-        best = max((r.best for r in results), default=0.0)
+        best = max((r.confidence for r in results), default=0.0)
         if all(r.verdict == NONE for r in results):
             gaps = [g for r in results for g in r.gaps]
             ans = refusal(question, _unique_chunks(all_chunks), best, gaps)
@@ -452,7 +454,7 @@ def _part_summary(
         "part": r.part.text,
         "kind": r.part.kind,
         "verdict": r.verdict,
-        "probability": round(r.best, 4),
+        "probability": round(r.confidence, 4),
         "citations": ns,
         "leads": leads or [],
     }
