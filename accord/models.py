@@ -205,7 +205,7 @@ class Answer:
     notice: str | None = None  # e.g. why an LLM answer fell back to extractive
     prompt: str | None = None  # "name@version" of the prompt used, for LLM answers
     related: list[RetrievedSource] = field(default_factory=list)  # shown with a refusal
-    evidence: float = 0.0  # the best candidate's probability of answering (accord.answer.decision)
+    evidence: float = 0.0  # the highest confidence of its parts that they are answered (0-1)
     weak: bool = False  # quotes only the closest passages, said as such: not an answer
     parts: list[dict[str, Any]] = field(default_factory=list)  # per part: text, kind, verdict
 
