@@ -1,7 +1,10 @@
 """The word lists of ``accord/data/lexicon.yaml``, loaded once, and the stemmer.
 
-Every list the answerer uses lives in that one data file (stop words, question words, roles,
-bodies, months, negation, acronyms, countries, question forms); code holds no words of its own.
+Every word list the answerer uses lives in that one data file (stop words, question words,
+roles, bodies, months, negation, acronyms, countries, question forms); ingest's lists are in
+``parties.yaml`` and ``doc_types.yaml`` beside it, read with ``load_data``. What stays in code
+is the grammar of document structure, as the patterns of the modules that read it: headings
+("Article 9", "Section 2"), signing blocks ("DONE at ..."), amendment clauses.
 ``stem`` is the Snowball (Porter 2) stemmer, one stemmer object per thread: Snowball's stemmer
 keeps state between calls and is not safe to share between the bot's worker threads.
 """
