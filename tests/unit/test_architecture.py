@@ -3,10 +3,11 @@ contracts of pyproject.toml hold (CI also runs ``lint-imports``)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
-from importlinter.cli import lint_imports
 
 PACKAGES = ("accord", "ingest", "vectorstore", "bot", "evals")
 
@@ -65,5 +66,14 @@ def test_no_import_cycle_between_modules() -> None:
 
 
 def test_the_layering_contracts_hold() -> None:
-    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    assert lint_imports(config_filename=str(pyproject)) == 0
+    # In a child process: import-linter configures logging, which would silence the loggers
+    # of tests run after this one in the same process.
+    repo = Path(__file__).resolve().parents[2]
+    code = (
+        "from importlinter.cli import lint_imports; "
+        f"raise SystemExit(lint_imports(config_filename={str(repo / 'pyproject.toml')!r}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
