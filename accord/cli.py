@@ -173,35 +173,11 @@ def _print_result(result) -> None:
     for f in result.failed:
         console.print(f"[red]failed[/red]  {f.source}: {f.reason}")
     table = Table(title="ingest summary")
-    for col in (
-        "added",
-        "updated",
-        "removed",
-        "unchanged",
-        "failed",
-        "skipped",
-        "chunks",
-        "embedded",
-        "seconds",
-    ):
+    columns = "added updated removed unchanged failed skipped chunks embedded seconds".split()
+    for col in columns:
         table.add_column(col, justify="right")
     s = result.summary()
-    table.add_row(
-        *(
-            str(s[c])
-            for c in (
-                "added",
-                "updated",
-                "removed",
-                "unchanged",
-                "failed",
-                "skipped",
-                "chunks",
-                "embedded",
-                "seconds",
-            )
-        )
-    )
+    table.add_row(*(str(s[c]) for c in columns))
     console.print(table)
     if result.ocr.read or result.ocr.cached:
         console.print(
