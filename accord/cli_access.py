@@ -57,12 +57,13 @@ def markings(
             raise no_index(
                 settings, "run `accord ingest FOLDER` first, or read a folder with --dir"
             )
-        from accord.settings import MANIFEST_DB
-        from ingest.manifest import Manifest
+        from accord.runtime import Runtime
 
-        manifest = Manifest(settings.state_db(MANIFEST_DB))
-        rows = manifest.markings()
-        manifest.close()
+        rt = Runtime(settings)
+        try:
+            rows = rt.manifest.markings()
+        finally:
+            rt.close()
     for row in rows:
         row["problems"] = [
             f"{e['line']!r}: {e['problem']}" for e in row["evidence"] if e.get("problem")
@@ -153,8 +154,9 @@ def audit_export(
 
     Example: accord audit export --format csv --since 2026-01-01 --out audit.csv
     """
-    from accord.access.audit import DB_NAME, AuditLog
+    from accord.access.audit import DB_NAME
     from accord.cli_common import err, load_settings, write_export
+    from accord.runtime import Runtime
     from ingest.metadata import normalise_date
 
     settings = load_settings(data_dir=data_dir)
@@ -167,11 +169,11 @@ def audit_export(
     if not settings.state_exists(DB_NAME):
         err.print(f"[red]error:[/red] no audit record in {settings.data_dir} yet")
         raise typer.Exit(2)
-    log = AuditLog(settings.state_db(DB_NAME), settings.audit_retention_days)
+    rt = Runtime(settings)
     try:
-        n = write_export(out, lambda fh: log.export(fh, fmt, since))
+        n = write_export(out, lambda fh: rt.audit.export(fh, fmt, since))
     finally:
-        log.close()
+        rt.close()
     err.print(f"{n} audit rows written" + (f" to {out}" if out else ""))
 
 
@@ -197,8 +199,7 @@ def documents(
     """
     from accord.cli_common import console, err, load_settings
     from accord.instruments.registry import registry_of
-    from accord.settings import MANIFEST_DB
-    from ingest.manifest import Manifest
+    from accord.runtime import Runtime
     from ingest.metadata import normalise_date
 
     settings = load_settings(data_dir=data_dir)
@@ -210,11 +211,11 @@ def documents(
         from accord.cli_common import no_index
 
         raise no_index(settings)
-    manifest = Manifest(settings.state_db(MANIFEST_DB))
+    rt = Runtime(settings)
     try:
-        reg = registry_of(manifest)
+        reg = registry_of(rt.manifest)
     finally:
-        manifest.close()
+        rt.close()
     rows = []
     for inst in reg.items.values():
         st = reg.status(inst.source, day)

@@ -47,15 +47,16 @@ def sources(
     Example: accord sources --json
     """
     from accord.cli_common import console, err, load_settings, no_index
-    from accord.settings import MANIFEST_DB
-    from ingest.manifest import Manifest
+    from accord.runtime import Runtime
 
     settings = load_settings(data_dir=data_dir)
     if not settings.has_manifest:
         raise no_index(settings)
-    manifest = Manifest(settings.state_db(MANIFEST_DB))
-    rows = manifest.roots()
-    manifest.close()
+    rt = Runtime(settings)
+    try:
+        rows = rt.manifest.roots()
+    finally:
+        rt.close()
     if as_json:
         print(json.dumps([{**r, "state": _state(r["root"])} for r in rows], indent=1))
         return

@@ -163,14 +163,13 @@ def settings_problems(settings: Any, http: bool) -> list[str]:
 def _indexed_documents(settings: Any) -> int:
     if not settings.has_manifest:
         return 0
-    from accord.settings import MANIFEST_DB
-    from ingest.manifest import Manifest
+    from accord.runtime import Runtime
 
-    m = Manifest(settings.state_db(MANIFEST_DB))
+    rt = Runtime(settings)
     try:
-        return sum(1 for r in m.records().values() if r.status == "done")
+        return sum(1 for r in rt.manifest.records().values() if r.status == "done")
     finally:
-        m.close()
+        rt.close()
 
 
 def readiness(rt: Runtime, allow_empty: bool = False) -> list[str]:
