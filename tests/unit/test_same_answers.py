@@ -66,3 +66,24 @@ def test_the_command_exits_1_on_a_difference_and_2_on_runs_of_other_sets(tmp_pat
     assert main([str(old), str(new)]) == 1
     assert main([str(old), str(other)]) == 2
     assert main([str(old)]) == 2
+
+
+def test_an_answer_of_another_old_run_is_the_same(tmp_path: Path, capsys) -> None:
+    """Dense search is approximate: the old code's runs can differ, and a new answer equal to
+    the old code's in any run is not a change."""
+    old_a, old_b, new = (tmp_path / d for d in ("old-a-set", "old-b-set", "new-set"))
+    for d in (old_a, old_b, new):
+        d.mkdir()
+    first, second = run(), run()
+    second["questions"][0]["retrieved"][0]["score"] = 0.45
+    (old_a / "results.json").write_text(json.dumps(first))
+    (old_b / "results.json").write_text(json.dumps(second))
+    (new / "results.json").write_text(json.dumps(second))
+    prefixes = [str(tmp_path / "old-a-"), str(tmp_path / "new-")]
+    assert main(["--dirs", *prefixes]) == 1
+    assert main(["--dirs", *prefixes, "--also", str(tmp_path / "old-b-")]) == 0
+    assert "1 more differ from the first old run only" in capsys.readouterr().out
+    third = run()
+    third["questions"][0]["answer"] = "Five (5) years [1]"
+    (new / "results.json").write_text(json.dumps(third))
+    assert main(["--dirs", *prefixes, "--also", str(tmp_path / "old-b-")]) == 1
