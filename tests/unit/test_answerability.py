@@ -411,3 +411,21 @@ def test_a_decision_fitted_before_the_reader_does_not_use_it(tmp_path):
     path = tmp_path / "with-reader.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     assert Decision.load(path).uses_reader
+
+
+def test_features_are_named_once_each_and_the_vector_follows_the_names():
+    """The decision's weights are read by name: every feature the answerer computes is one the
+    decision knows, and the vector puts each value where its name says."""
+    from accord.answer.decision import PartTerms, features, idf_weights, vector
+
+    part = parse("When did the Joint Working Committee first meet?").parts[0]
+    weights = idf_weights(part, lambda t: 2.0)
+    terms = PartTerms.of(part, weights, 2.0)
+    sentence = "The Joint Working Committee met for the first time on 19 March 2024."
+    held = TextTerms.of(sentence)
+    named = features(part, terms, sentence, held, 0.7, 0.5, held, held, set(), 0, LEX, reader=0.25)
+    assert sorted(named) == sorted(FEATURES) and len(set(FEATURES)) == len(FEATURES)
+    x = vector(named)
+    for name in ("sim", "psim", "reader", "kind_sent"):
+        assert x[FEATURES.index(name)] == named[name]
+    assert named["sim"] == 0.7 and named["reader"] == 0.25 and named["kind_sent"] == 1.0
