@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -16,6 +17,8 @@ import numpy as np
 
 from accord.errors import ConfigError, StoreUnavailable
 from accord.settings import Settings, configure_offline_hub
+
+log = logging.getLogger(__name__)
 
 
 def make_client(settings: Settings) -> Any:
@@ -54,6 +57,15 @@ def make_client(settings: Settings) -> Any:
         ) from exc
 
 
+# How widely Chroma's HNSW search looks (its default, 100, or the number asked for, whichever is
+# more). Wider, the search misses fewer of the true nearest chunks and finds the same ones in
+# every process: on the corpus index, recall against exact search rose from 0.993 to 0.999 at
+# 10 and from 0.968 to 0.998 at 50, and the questions whose top 50 differed between processes
+# fell from 18 of 145 to 3 (evals/repeatable.py), at no measurable cost per search.
+EF_SEARCH = 500
+HNSW = {"space": "cosine", "ef_search": EF_SEARCH}
+
+
 class ChunkStore:
     """One Chroma collection of chunks, written in batches the client accepts."""
 
@@ -74,7 +86,7 @@ class ChunkStore:
                     name,
                     embedding_function=None,
                     metadata=meta,
-                    configuration={"hnsw": {"space": "cosine"}},
+                    configuration={"hnsw": dict(HNSW)},
                 )
             else:
                 self.collection = client.get_collection(name, embedding_function=None)
@@ -82,6 +94,7 @@ class ChunkStore:
             if not create:
                 raise StoreUnavailable(f"no collection {name!r} in the store: {exc}") from exc
             raise StoreUnavailable(f"cannot open collection {name!r}: {exc}") from exc
+        self._search_wide()
         try:
             self.max_batch = int(client.get_max_batch_size())
         except Exception:
@@ -93,6 +106,15 @@ class ChunkStore:
                 f"collection {name!r} was built with embedding model {stored!r}, not "
                 f"{embedding_model!r}: run `accord ingest --full` to rebuild it"
             )
+
+    def _search_wide(self) -> None:
+        """Search an index made before EF_SEARCH as widely (a setting: nothing is re-embedded)."""
+        try:
+            hnsw = (self.collection.configuration_json or {}).get("hnsw") or {}
+            if (hnsw.get("ef_search") or 0) < EF_SEARCH:
+                self.collection.modify(configuration={"hnsw": {"ef_search": EF_SEARCH}})
+        except Exception:  # a store that cannot change it still answers, as before
+            log.warning("could not widen the collection's search", exc_info=True)
 
     @classmethod
     def open(
@@ -214,5 +236,5 @@ class ChunkStore:
             self.name,
             embedding_function=None,
             metadata=meta or None,
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": dict(HNSW)},
         )
