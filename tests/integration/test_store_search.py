@@ -8,15 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_settings
-from tests.integration.chroma_server import ChromaServer
 from vectorstore.store import EF_SEARCH, ChunkStore, make_client
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-search") / "data").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -10,16 +10,8 @@ import pytest
 from accord.models import Filters
 from accord.runtime import Runtime
 from tests.conftest import CORPUS, SAMPLES, make_settings
-from tests.integration.chroma_server import ChromaServer
 
 UNIQUE = "Zanzibar heliotrope accord on migratory pelicans"
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["embedded", "server"])
