@@ -22,31 +22,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-CITATION_FIELDS = (
-    "n",
-    "source",
-    "title",
-    "doc_type",
-    "date",
-    "page",
-    "page_end",
-    "section",
-    "chunk_id",
-    "quote",
-    "char_start",
-    "char_end",
-    "content_hash",
-    "marking",
-    "caveats",
-    "score",
-    "valid",
-    "gold",
-)
 QUESTION_FIELDS = ("answer", "refused", "weak", "error", "notice", "first_gold_rank", "passed")
 
 
 def _citations(q: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{k: c.get(k) for k in CITATION_FIELDS} for c in q.get("citations") or []]
+    """The citations whole: number, source, title, type, date, page, section, span, quote,
+    marking, score and the eval's flags."""
+    return list(q.get("citations") or [])
 
 
 def _retrieved(q: dict[str, Any]) -> list[tuple[str, float, Any]]:
