@@ -12,6 +12,7 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -57,6 +58,7 @@ SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote st
 SPAN_KINDS = frozenset(KINDS) - {"list"}
 KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind_ok)
 EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
+CONTINUED_CHARS = 400  # a continuing sentence is quoted up to this long (and the quote twice)
 _NAME_SENT = FEATURES.index("name_sent")
 
 
@@ -322,13 +324,15 @@ class ExtractiveAnswerer:
             return PartResult(
                 part, NONE, [], confidence, list(chunks), self._gaps(part, chunks), cands
             )
+        given = given_words(part.search)
+        if part.kind not in SPAN_KINDS or not new_spans(part.kind, best.sentence, self.lex, given):
+            best = self._continued(best, chunks)
         chosen = [best]
         limit = max_sentences or self.max_sentences
         if verdict == ANSWER and part.kind in SPAN_KINDS:
             # Only quotes that answer: a further sentence is quoted when it is nearly as likely
             # and gives a detail of the asked kind the quotes so far do not (the second
             # signatory, the other date); a part that asks for no such detail has one quote.
-            given = given_words(part.search)
             for c in cands:
                 if len(chosen) >= limit:
                     break
@@ -350,6 +354,28 @@ class ExtractiveAnswerer:
                     continue
                 chosen.append(c)
         return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
+
+    def _continued(self, c: Candidate, chunks: Sequence[RetrievedChunk]) -> Candidate:
+        """``c`` quoted with the sentences after it in its passage that lean on it: a sentence
+        that opens with a pronoun ("These proposed ...", "They agreed ...") continues what the
+        one before it says, and is where a sentence that only names the subject leaves its
+        answer. For a part answered by a whole sentence (one that asks for no date, name or
+        figure, or whose sentence gives none)."""
+        ch = chunks[c.chunk]
+        base = int(ch.metadata.get("char_start", 0))
+        if not base <= c.start < c.end <= base + len(ch.text):
+            return c  # (quoted over a page break: it is whole already)
+        end = c.end
+        for s, e in sentence_spans(ch.text, c.end - base):
+            first = words(ch.text[s:e][:20])
+            if e - s > CONTINUED_CHARS or not first or ch.text[s:e][0].islower():
+                break
+            if first[0] not in self.lex.pronouns or base + e - c.start > 2 * CONTINUED_CHARS:
+                break
+            end = base + e
+        if end == c.end:
+            return c
+        return dataclasses.replace(c, end=end, sentence=ch.text[c.start - base : end - base])
 
     def compose(
         self,

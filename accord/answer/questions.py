@@ -225,10 +225,11 @@ def kind_of(text: str, lex: Lexicon) -> str:
     """The kind of answer ``text`` asks for: by the words it opens with, else by its first
     question word ("By the time of the summit, what proportion of ...")."""
     low = [t.lower().strip("?,.;:()") for t in text.split()]
+    named = _in_names(text.split())
     while low and low[0] in lex.part_openers:
-        low = low[1:]
+        low, named = low[1:], named[1:]
     if not _subordinate(text, low, lex):
-        kind = _kind_at(low, lex)
+        kind = _kind_at(low, lex, named)
         if kind is not None:
             return kind
         if low and low[0] in lex.interrogatives:
@@ -237,7 +238,7 @@ def kind_of(text: str, lex: Lexicon) -> str:
             return "what"
     for i, w in enumerate(low[1:], 1):
         if w in lex.interrogatives:
-            kind = _kind_at(low[i:], lex)
+            kind = _kind_at(low[i:], lex, named[i:])
             if kind not in (None, "yes_no"):
                 return kind
     return "what"
@@ -260,9 +261,20 @@ def _subordinate(text: str, low: list[str], lex: Lexicon) -> bool:
     return False
 
 
-def _kind_at(low: list[str], lex: Lexicon) -> str | None:
+def _in_names(tokens: list[str]) -> list[bool]:
+    """For each word of a question, whether it is a word of a proper name: capitalised after the
+    first word, in a question written mostly in lower case ("Which agencies led Exercise
+    Harbour Shield?": "Harbour" names the exercise; it does not ask where)."""
+    bare = [t.strip("\"'(“‘?,.;:)") for t in tokens]
+    caps = [t[:1].isupper() for t in bare]
+    if not any(t.isalpha() and t.islower() and len(t) >= 5 for t in bare):
+        return [False] * len(tokens)  # a title-case or capitals question: no telling
+    return [False] + caps[1:]
+
+
+def _kind_at(low: list[str], lex: Lexicon, named: list[bool] | None = None) -> str | None:
     if low and low[0] in lex.noun_interrogatives:
-        kind = _noun_kind(low, lex)
+        kind = _noun_kind(low, lex, named or [False] * len(low))
         if kind is not None:
             return kind
     for opening, kind in lex.kinds:
@@ -271,17 +283,18 @@ def _kind_at(low: list[str], lex: Lexicon) -> str | None:
     return None
 
 
-def _noun_kind(low: list[str], lex: Lexicon, window: int = 8) -> str | None:
+def _noun_kind(low: list[str], lex: Lexicon, named: list[bool], window: int = 8) -> str | None:
     """ "What is the <noun> of", "which <noun>": the noun phrase after the question word, up to a
     preposition or a verb (lexicon ``phrase_ends``), says the kind by its last kind noun
     (lexicon kind_nouns: "the projected yearly cost of" asks how much) or by a body or a role
     right after the question word ("which minister", "which port authorities" ask who).
-    "What did it cost?": a question ending on a kind noun asks that kind."""
+    "What did it cost?": a question ending on a kind noun asks that kind. A word of a proper
+    name (``named``) is no kind noun, though it may be a role ("which Chancellor")."""
     kind = None
     for i, w in enumerate(low[1:window], 1):
         if w in lex.phrase_ends and (i > 1 or w not in lex.copulas):
             break
-        if w in lex.kind_nouns:
+        if w in lex.kind_nouns and (not named[i] or lex.kind_nouns[w] == "who"):
             kind = lex.kind_nouns[w]
         elif i <= 2 and kind is None and _is_someone_noun(w, lex):
             # right after the question word ("which minister", "which port authorities"); further

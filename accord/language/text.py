@@ -131,8 +131,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             # item, a signature line) or the next line opens a new item; PDF text wraps
             # long sentences across lines.
             nxt = text[stop : stop + 8].lstrip(" \t")
+            # (the whole line: a sentence that opens in the middle of a wrapped line
+            # does not make the line short)
             line_start = text.rfind("\n", 0, m.start()) + 1
-            line = text[max(line_start, cur) : m.start()]
+            line = text[line_start : m.start()]
             if (
                 nxt
                 and nxt[0] != "\n"

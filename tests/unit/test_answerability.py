@@ -61,6 +61,10 @@ LEX = lexicon()
         ("Which foreign firms did the envoy visit?", ["who"]),
         ("At which depot will the cutters be based?", ["where"]),
         ("What was the name of the joint naval drill?", ["name"]),
+        # a kind noun inside a proper name does not say the kind; a capitalised role still does
+        ("Which organisations ran Operation Coral Station last winter?", ["who"]),
+        ("Which Minister opened Lortan Harbour?", ["who"]),
+        ("Which station did the cutters leave from?", ["where"]),
         # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
         ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
         ("What project did the envoy raise when the ministers met?", ["what"]),

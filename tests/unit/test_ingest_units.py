@@ -52,6 +52,25 @@ def test_sentence_spans_are_exact_and_respect_abbreviations():
     ]
 
 
+def test_a_wrapped_line_holds_its_sentence_where_the_sentence_opens_mid_line():
+    # The line is long (the page wrapped it) though the sentence on it opens half-way along.
+    text = (
+        "The two Ministers spoke on matters of\n"
+        "peace and security. The Minister invited the Commissioner to visit\n"
+        "Sarapura in early February for consultations.\n"
+        "Signature\n"
+        "Done at Sarapura."
+    )
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got == [
+        "The two Ministers spoke on matters of\npeace and security.",
+        "The Minister invited the Commissioner to visit\nSarapura in early February for "
+        "consultations.",
+        "Signature",
+        "Done at Sarapura.",
+    ]
+
+
 def _doc(text: str, page_starts=()) -> Document:
     return Document(
         source="d.pdf", text=text, sha256="ab" * 32, title="MoU", page_starts=list(page_starts)

@@ -3,12 +3,14 @@ and a sentence cut by a PDF page end quoted whole (accord/answer/extractive.py).
 
 from __future__ import annotations
 
-from accord.answer.extractive import ExtractiveAnswerer
+import numpy as np
+
+from accord.answer.extractive import Candidate, ExtractiveAnswerer
 from accord.answer.kinds import given_words
 from accord.answer.leads import asks_agent, lead_of
 from accord.language.lexicon import lexicon
 from accord.language.text import reflow
-from accord.models import Document
+from accord.models import Document, RetrievedChunk
 
 DURATION = (
     "2. This MoU shall remain in force for a period of ten (10) years from the date of "
@@ -146,3 +148,36 @@ def test_a_sentence_that_ends_its_page_is_not_extended():
     start = text.index("2. This")
     end = text.index("months.") + 7
     assert _answerer(doc)._over_page("mou.pdf", start, end) is None
+
+
+def _passage(text: str, start: int = 100) -> RetrievedChunk:
+    return RetrievedChunk(
+        chunk_id="r#1",
+        text=text,
+        score=1.0,
+        metadata={"source": "r.md", "char_start": start},
+    )
+
+
+def _quoted(text: str, sentence: str, start: int = 100) -> Candidate:
+    at = start + text.index(sentence)
+    return Candidate(0, at, at + len(sentence), sentence, x=np.zeros(1))
+
+
+def test_the_sentences_that_lean_on_a_quote_continue_it():
+    text = (
+        "The Secretary raised the proposals the envoy had brought. These proposed an end "
+        "to the war of words.\nThey also\nproposed a meeting of officials. The talks then "
+        "turned to trade."
+    )
+    first = "The Secretary raised the proposals the envoy had brought."
+    got = _answerer(_doc())._continued(_quoted(text, first), [_passage(text)])
+    assert got.sentence == text[: text.index(" The talks")]
+    assert (got.start, got.end) == (100, 100 + len(got.sentence))  # a slice of the document
+
+
+def test_a_quote_is_not_continued_by_a_sentence_on_its_own():
+    text = "The Secretary raised the proposals. The talks then turned to trade. It ended."
+    first = "The Secretary raised the proposals."
+    c = _quoted(text, first)
+    assert _answerer(_doc())._continued(c, [_passage(text)]) is c
