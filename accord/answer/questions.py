@@ -301,9 +301,15 @@ def _noun_kind(low: list[str], lex: Lexicon, named: list[bool], window: int = 8)
             # on a body qualifies another noun ("what is the government position")
             kind = "who"
     if kind is None and len(low) > 2 and low[0] == "what" and low[1] in lex.phrase_ends:
-        last = low[-1]
-        if lex.kind_nouns.get(last) == "how_much":
-            kind = "how_much"
+        # "What did it cost?": the amount word ends the question; "What did the survey cost in
+        # all?": it follows the subject (a word, not an article) as its verb, ending its clause
+        for i in range(2, len(low)):
+            nxt = low[i + 1] if i + 1 < len(low) else None
+            if lex.kind_nouns.get(low[i]) == "how_much" and (
+                nxt is None or (low[i - 1] not in lex.stopwords and nxt in lex.phrase_ends)
+            ):
+                kind = "how_much"
+                break
     return kind
 
 

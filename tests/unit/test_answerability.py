@@ -65,6 +65,10 @@ LEX = lexicon()
         ("Which organisations ran Operation Coral Station last winter?", ["who"]),
         ("Which Minister opened Lortan Harbour?", ["who"]),
         ("Which station did the cutters leave from?", ["where"]),
+        # an amount word as the verb after the subject asks how much; after an article it is
+        # what the question is about
+        ("What did the survey of the reef cost in all?", ["how_much"]),
+        ("What did the envoy say about the cost of the survey?", ["what"]),
         # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
         ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
         ("What project did the envoy raise when the ministers met?", ["what"]),
