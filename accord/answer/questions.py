@@ -303,10 +303,12 @@ def _noun_kind(low: list[str], lex: Lexicon, named: list[bool], window: int = 8)
     if kind is None and len(low) > 2 and low[0] == "what" and low[1] in lex.phrase_ends:
         # "What did it cost?": the amount word ends the question; "What did the survey cost in
         # all?": it follows the subject (a word, not an article) as its verb, ending its clause
+        # ("What will the grant pay for?" asks what it funds, not how much)
         for i in range(2, len(low)):
             nxt = low[i + 1] if i + 1 < len(low) else None
             if lex.kind_nouns.get(low[i]) == "how_much" and (
-                nxt is None or (low[i - 1] not in lex.stopwords and nxt in lex.phrase_ends)
+                nxt is None
+                or (low[i - 1] not in lex.stopwords and nxt in lex.phrase_ends and nxt != "for")
             ):
                 kind = "how_much"
                 break

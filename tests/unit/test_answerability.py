@@ -69,6 +69,7 @@ LEX = lexicon()
         # what the question is about
         ("What did the survey of the reef cost in all?", ["how_much"]),
         ("What did the envoy say about the cost of the survey?", ["what"]),
+        ("What will the new grant pay for?", ["what"]),
         # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
         ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
         ("What project did the envoy raise when the ministers met?", ["what"]),
