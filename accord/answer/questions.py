@@ -263,8 +263,8 @@ def _subordinate(text: str, low: list[str], lex: Lexicon) -> bool:
 
 def _in_names(tokens: list[str]) -> list[bool]:
     """For each word of a question, whether it is a word of a proper name: capitalised after the
-    first word, in a question written mostly in lower case ("Which agencies led Exercise
-    Harbour Shield?": "Harbour" names the exercise; it does not ask where)."""
+    first word, in a question written mostly in lower case ("Which organisations ran Operation
+    Coral Station?": "Station" names the operation; it does not ask where)."""
     bare = [t.strip("\"'(“‘?,.;:)") for t in tokens]
     caps = [t[:1].isupper() for t in bare]
     if not any(t.isalpha() and t.islower() and len(t) >= 5 for t in bare):
