@@ -57,17 +57,17 @@ def test_a_wrapped_line_holds_its_sentence_where_the_sentence_opens_mid_line():
     text = (
         "The two Ministers spoke on matters of\n"
         "peace and security. The Minister invited the Commissioner to visit\n"
-        "Sarapura in early February for consultations.\n"
+        "Lortan in the spring for talks on the fisheries.\n"
         "Signature\n"
-        "Done at Sarapura."
+        "Done at Lortan."
     )
     got = [text[s:e] for s, e in sentence_spans(text)]
     assert got == [
         "The two Ministers spoke on matters of\npeace and security.",
-        "The Minister invited the Commissioner to visit\nSarapura in early February for "
-        "consultations.",
+        "The Minister invited the Commissioner to visit\nLortan in the spring for talks on the "
+        "fisheries.",
         "Signature",
-        "Done at Sarapura.",
+        "Done at Lortan.",
     ]
 
 

@@ -166,18 +166,18 @@ def _quoted(text: str, sentence: str, start: int = 100) -> Candidate:
 
 def test_the_sentences_that_lean_on_a_quote_continue_it():
     text = (
-        "The Secretary raised the proposals the envoy had brought. These proposed an end "
-        "to the war of words.\nThey also\nproposed a meeting of officials. The talks then "
+        "The Secretary raised the plan the envoy had brought. These set out a joint survey "
+        "of the reef.\nThey also\nset out a meeting of officials. The talks then "
         "turned to trade."
     )
-    first = "The Secretary raised the proposals the envoy had brought."
+    first = "The Secretary raised the plan the envoy had brought."
     got = _answerer(_doc())._continued(_quoted(text, first), [_passage(text)])
     assert got.sentence == text[: text.index(" The talks")]
     assert (got.start, got.end) == (100, 100 + len(got.sentence))  # a slice of the document
 
 
 def test_a_quote_is_not_continued_by_a_sentence_on_its_own():
-    text = "The Secretary raised the proposals. The talks then turned to trade. It ended."
-    first = "The Secretary raised the proposals."
+    text = "The Secretary raised the plan. The talks then turned to trade. It ended."
+    first = "The Secretary raised the plan."
     c = _quoted(text, first)
     assert _answerer(_doc())._continued(c, [_passage(text)]) is c
