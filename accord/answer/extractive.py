@@ -357,7 +357,7 @@ class ExtractiveAnswerer:
 
     def _continued(self, c: Candidate, chunks: Sequence[RetrievedChunk]) -> Candidate:
         """``c`` quoted with the sentences after it in its passage that lean on it: a sentence
-        that opens with a pronoun ("These proposed ...", "They agreed ...") continues what the
+        that opens with a pronoun ("These set out ...", "They agreed ...") continues what the
         one before it says, and is where a sentence that only names the subject leaves its
         answer. For a part answered by a whole sentence (one that asks for no date, name or
         figure, or whose sentence gives none)."""
