@@ -295,6 +295,10 @@ def _noun_kind(low: list[str], lex: Lexicon, named: list[bool], window: int = 8)
         if w in lex.phrase_ends and (i > 1 or w not in lex.copulas):
             break
         if w in lex.kind_nouns and (not named[i] or lex.kind_nouns[w] == "who"):
+            if lex.kind_nouns[w] == "who" and i <= 2:
+                # a body or a role right after the question word heads the phrase: what follows
+                # is its verb's ("which body runs the compensation scheme")
+                return "who"
             kind = lex.kind_nouns[w]
         elif i <= 2 and kind is None and _is_someone_noun(w, lex):
             # right after the question word ("which minister", "which port authorities"); further

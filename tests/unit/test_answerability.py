@@ -70,6 +70,9 @@ LEX = lexicon()
         ("What did the survey of the reef cost in all?", ["how_much"]),
         ("What did the envoy say about the cost of the survey?", ["what"]),
         ("What will the new grant pay for?", ["what"]),
+        # a body or a role right after "which" heads the phrase; a kind noun after its verb
+        # does not change the kind
+        ("Which body sets the fee for a fishing licence?", ["who"]),
         # a leading "When X happened," clause does not set the kind; an indirect "(a) when ..." does
         ("When the envoys met in Lortan last spring, what did they agree on fisheries?", ["what"]),
         ("What project did the envoy raise when the ministers met?", ["what"]),
