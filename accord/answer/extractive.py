@@ -41,9 +41,10 @@ from accord.answer.leads import Lead, LeadShown, asks_agent, lead_of
 from accord.answer.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.answer.questions import ParsedQuestion, Part, parse
 from accord.answer.reader import Reader, ReaderCandidate
+from accord.instruments.phrasings import head_noun
 from accord.language.dates import long_date
 from accord.language.lexicon import Lexicon, lexicon
-from accord.language.quotable import list_blocks, signature_blocks
+from accord.language.quotable import list_blocks, signature_blocks, signs
 from accord.language.text import is_heading, sentence_spans, words
 from accord.models import Answer, Citation, Document, RetrievedChunk
 from accord.ports import Embedder
@@ -324,6 +325,12 @@ class ExtractiveAnswerer:
             return PartResult(
                 part, NONE, [], confidence, list(chunks), self._gaps(part, chunks), cands
             )
+        own = self._own_signing(part, cands, chunks, best)
+        if own is not None:
+            best = own
+            if verdict == WEAK and confidence >= self.decision.answer_at:
+                verdict = ANSWER
+        signing = asks_signing(part) and signs(best.sentence)
         given = given_words(part.search)
         if part.kind not in SPAN_KINDS or not new_spans(part.kind, best.sentence, self.lex, given):
             best = self._continued(best, chunks)
@@ -338,6 +345,10 @@ class ExtractiveAnswerer:
                     break
                 if c is best or c.p < EXTRA_RATIO * best.p or not c.kind_ok:
                     continue
+                if signing and not (
+                    signs(c.sentence) and chunks[c.chunk].source == chunks[best.chunk].source
+                ):
+                    continue  # (the signing told by the instrument itself, not of another)
                 if (
                     any(
                         _overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, self.lex)
@@ -354,6 +365,32 @@ class ExtractiveAnswerer:
                     continue
                 chosen.append(c)
         return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
+
+    def _own_signing(
+        self,
+        part: Part,
+        cands: list[Candidate],
+        chunks: Sequence[RetrievedChunk],
+        best: Candidate,
+    ) -> Candidate | None:
+        """For a part that asks when, where or by whom an instrument was signed: the signing
+        statement of the instrument itself ("DONE at ... on ...", its signing block), when one
+        is nearly as likely as the best sentence and the best is not one. A sentence of
+        another document that mentions the signing ("the MoU signed at ... on ..." in a
+        protocol's preamble, "a draft protocol for the meeting in March") tells of it second
+        hand; the instrument's own statement is what an officer cites. The statement must come
+        from a document of the instrument the part names ("the protocol": a protocol)."""
+        if not asks_signing(part):
+            return None
+        asked = head_noun(part.text, any_case=True)
+
+        def own(c: Candidate) -> bool:
+            title = str(chunks[c.chunk].metadata.get("title") or "")
+            return signs(c.sentence) and (asked is None or head_noun(title) == asked)
+
+        if own(best):
+            return None
+        return next((c for c in cands if c.p >= KEEP_RATIO * best.p and c.kind_ok and own(c)), None)
 
     def _continued(self, c: Candidate, chunks: Sequence[RetrievedChunk]) -> Candidate:
         """``c`` quoted with the sentences after it in its passage that lean on it: a sentence
@@ -465,6 +502,11 @@ class ExtractiveAnswerer:
             ]
             gaps = [word for _, word in sorted(missing, reverse=True)[:1]]
         return gaps
+
+
+def asks_signing(part: Part) -> bool:
+    """The part asks when, where or by whom something was signed."""
+    return part.kind in ("when", "where", "who") and "sign" in part.terms
 
 
 def _labels(n: int) -> list[str]:

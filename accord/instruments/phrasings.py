@@ -62,10 +62,12 @@ def _canonical(noun: str) -> str:
     return "memorandum of understanding" if n == "mou" else n
 
 
-def head_noun(text: str) -> str | None:
+def head_noun(text: str, any_case: bool = False) -> str | None:
     """The first instrument noun in ``text`` ("memorandum of understanding" for "the MoU"),
-    lower case; None when it names none."""
-    m = phrases().noun_re.search(text)
+    lower case; None when it names none. ``any_case``: also written in lower case, as a
+    question may ("when was the protocol signed")."""
+    pattern = phrases().noun_re
+    m = re.search(pattern.pattern, text, re.I) if any_case else pattern.search(text)
     return _canonical(m.group(0)) if m else None
 
 

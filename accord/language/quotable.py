@@ -2,7 +2,9 @@
 short lines, none of which answers alone.
 
 ``signature_blocks`` finds "IN WITNESS WHEREOF ... DONE at ... on ... FOR THE GOVERNMENT OF ...
-(signed) NAME"; ``list_blocks`` a lead-in ending with a colon and the items after it.
+(signed) NAME" (``signs``: a text that is such a statement); ``list_blocks`` a lead-in ending
+with a colon and the items after it.
+with a colon and the items after it.
 ``FOOTER`` matches page footers, which are never quoted.
 """
 
@@ -16,6 +18,16 @@ _SIGN_START = re.compile(
 )
 _SIGN_LINE = re.compile(r"(FOR|For|ON BEHALF OF|On behalf of|DONE|Done|\(signed\)|\(Signed\))\b")
 FOOTER = re.compile(r"\bPage \d+\b|^\d+$")
+
+
+def signs(text: str) -> bool:
+    """``text`` is a document's own signing statement: it opens a signing block ("IN WITNESS
+    WHEREOF", "DONE at", "Signed at") or holds a "(signed)" line. A sentence that mentions
+    where another instrument was signed ("the MoU signed at ... on ...") is not one."""
+    return bool(_SIGN_START.match(text.lstrip()) or _SIGNED_MARK.search(text))
+
+
+_SIGNED_MARK = re.compile(r"\((?:signed|Signed|SIGNED)\)")
 
 
 def signature_blocks(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

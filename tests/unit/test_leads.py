@@ -181,3 +181,51 @@ def test_a_quote_is_not_continued_by_a_sentence_on_its_own():
     first = "The Secretary raised the plan."
     c = _quoted(text, first)
     assert _answerer(_doc())._continued(c, [_passage(text)]) is c
+
+
+def test_a_signing_statement_is_the_documents_own_not_a_mention_of_another():
+    from accord.language.quotable import signs
+
+    assert signs("DONE at Lortan on 2 May 2021, in two originals.")
+    assert signs("Signed at Varesh, on the 3rd of June 2020, in duplicate.")
+    assert signs("FOR THE GOVERNMENT OF LORTANIA: (signed) Ana Bel, Minister")
+    assert not signs("HAVING REGARD to the Agreement signed at Lortan on 2 May 2021;")
+    assert not signs("The Ministers signed the Agreement at Lortan on 2 May 2021.")
+
+
+def _titled(source: str, title: str) -> RetrievedChunk:
+    return RetrievedChunk(
+        chunk_id=f"{source}#0", text="", score=1.0, metadata={"source": source, "title": title}
+    )
+
+
+def test_when_an_instrument_was_signed_is_told_by_its_own_signing_statement():
+    from accord.answer.questions import parse
+
+    chunks = [_titled("p.html", "Protocol Amending the Agreement"), _titled("a.pdf", "Agreement")]
+    mention = "HAVING REGARD to the Agreement signed at Lortan on 2 May 2021 (the Agreement)"
+    own_protocol = "DONE at Varesh on 4 June 2024, in two originals."
+    own_agreement = "DONE at Lortan on 2 May 2021, in two originals."
+
+    def cands() -> list[Candidate]:
+        return [
+            Candidate(0, 0, 80, mention, x=np.zeros(1), p=0.99),
+            Candidate(0, 500, 550, own_protocol, x=np.zeros(1), p=0.95),
+            Candidate(1, 900, 950, own_agreement, x=np.zeros(1), p=0.90),
+        ]
+
+    ans = _answerer(_doc())
+    part = parse("When was the protocol amending the agreement signed?").parts[0]
+    cs = cands()
+    assert ans._own_signing(part, cs, chunks, cs[0]) is cs[1]
+    part = parse("When was the agreement signed?").parts[0]
+    cs = cands()
+    assert ans._own_signing(part, cs, chunks, cs[0]) is cs[2]
+    # far less likely than the best: not taken
+    cs = cands()
+    cs[2].p = 0.5
+    assert ans._own_signing(part, cs, chunks, cs[0]) is None
+    # a part that does not ask about signing is left alone
+    part = parse("When did the ministers meet?").parts[0]
+    cs = cands()
+    assert ans._own_signing(part, cs, chunks, cs[0]) is None
