@@ -21,7 +21,7 @@ from accord.answer.decision import Decision
 from accord.answer.extractive import ExtractiveAnswerer
 from accord.answer.followups import condense_plain
 from accord.answer.kinds import given_words
-from accord.answer.leads import asks_agent, lead_of
+from accord.answer.leads import asks_agent, contrasted, lead_of
 from accord.answer.questions import MAX_QUESTION_CHARS, check_question, parse  # noqa: F401
 from accord.errors import EmptyIndex, IndexNeedsResync
 from accord.instruments.registry import Registry, article_of, registry_of
@@ -374,6 +374,7 @@ def _lead_in_force(ans: Answer, old: Citation, new: Citation, label: str) -> boo
                 given_words(str(part.get("part", ""))),
                 lexicon(),
                 agent=asks_agent(str(part.get("part", ""))),
+                contrast=contrasted(str(part.get("part", ""))),
             )
             now = lead.text(new.quote)
             ans.text = ans.text.replace(was, f"{now} [{new.n}] ({label}: {was})", 1)

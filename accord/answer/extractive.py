@@ -37,7 +37,7 @@ from accord.answer.decision import (
     vector,
 )
 from accord.answer.kinds import KINDS, given_words, new_spans
-from accord.answer.leads import Lead, LeadShown, asks_agent, lead_of
+from accord.answer.leads import Lead, LeadShown, asks_agent, contrasted, lead_of, mentions
 from accord.answer.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.answer.questions import ParsedQuestion, Part, parse
 from accord.answer.reader import Reader, ReaderCandidate
@@ -331,6 +331,7 @@ class ExtractiveAnswerer:
             if verdict == WEAK and confidence >= self.decision.answer_at:
                 verdict = ANSWER
         signing = asks_signing(part) and signs(best.sentence)
+        contrast = contrasted(part.text)
         given = given_words(part.search)
         if part.kind not in SPAN_KINDS or not new_spans(part.kind, best.sentence, self.lex, given):
             best = self._continued(best, chunks)
@@ -349,6 +350,8 @@ class ExtractiveAnswerer:
                     signs(c.sentence) and chunks[c.chunk].source == chunks[best.chunk].source
                 ):
                     continue  # (the signing told by the instrument itself, not of another)
+                if contrast and mentions(c.sentence, contrast):
+                    continue  # (it speaks of the case the part sets aside: "urgent" cases)
                 if (
                     any(
                         _overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, self.lex)
@@ -454,7 +457,14 @@ class ExtractiveAnswerer:
                     index[key] = len(citations) + 1
                     citations.append(make_citation(index[key], ch, c.sentence, c.start, c.end, c.p))
                 lead = (
-                    lead_of(c.sentence, r.part.kind, given, self.lex, agent=asks_agent(r.part.text))
+                    lead_of(
+                        c.sentence,
+                        r.part.kind,
+                        given,
+                        self.lex,
+                        agent=asks_agent(r.part.text),
+                        contrast=contrasted(r.part.text),
+                    )
                     if r.verdict == ANSWER
                     else Lead(0, len(c.sentence), True)
                 )

@@ -74,11 +74,16 @@ class Lead:
 
 
 def lead_of(
-    sentence: str, kind: str, given: frozenset[str], lex: Lexicon, agent: bool = False
+    sentence: str,
+    kind: str,
+    given: frozenset[str],
+    lex: Lexicon,
+    agent: bool = False,
+    contrast: frozenset[str] = frozenset(),
 ) -> Lead:
     """The lead of a part of ``kind`` answered by ``sentence`` (``given``: the question's
     words, see ``accord.answer.kinds.given_words``; ``agent``: the part asks "by whom", so the
-    names after "by" lead)."""
+    names after "by" lead; ``contrast``: words the part negates, see ``contrasted``)."""
     whole = Lead(0, len(sentence), True)
     spans = new_spans(kind, sentence, lex, given) if kind != "list" else None
     if not spans:
@@ -97,6 +102,8 @@ def lead_of(
         if kind == "when":  # a day or a month before a bare year ("in May 2012" > "2004")
             dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i : i + n])]
             found = dated or found
+        if contrast:  # not a detail said of the case the question sets aside
+            found = [(i, n) for i, n in found if not _said_of(sentence, i, contrast)] or found
         near = [_nearby(sentence, i, n, given, lex) for i, n in found]
         found = found[near.index(max(near)) :]
     clauses = _clauses(sentence, lex)
@@ -153,6 +160,34 @@ def _nearby(sentence: str, at: int, length: int, given: frozenset[str], lex: Lex
         if stem(w) in wanted:
             score += 1.0 / (1 + dist)
     return score
+
+
+def _said_of(sentence: str, at: int, contrast: frozenset[str]) -> bool:
+    """The detail at ``sentence[at:]`` is said of a case the question sets aside: a word of
+    ``contrast`` stands within ``NEAR`` words before it, not itself after "non" ("an urgent
+    request within 72 hours" for a question about non-urgent ones)."""
+    before = words(sentence[:at])[-NEAR - 1 :]
+    return any(
+        stem(w) in contrast and (k == 0 or before[k - 1] != "non")
+        for k, w in enumerate(before)
+        if k or len(before) <= NEAR
+    )
+
+
+def mentions(sentence: str, contrast: frozenset[str]) -> bool:
+    """``sentence`` names a case the question sets aside (a word of ``contrast``, not after
+    "non")."""
+    ws = words(sentence)
+    return any(stem(w) in contrast and (k == 0 or ws[k - 1] != "non") for k, w in enumerate(ws))
+
+
+_NON = re.compile(r"\bnon[- ]([a-z]+)", re.I)
+
+
+def contrasted(question: str) -> frozenset[str]:
+    """The stems of the words a question negates with "non-" ("urgent" in "a non-urgent
+    request"): a detail said of them is said of the other case."""
+    return frozenset(stem(m.group(1).lower()) for m in _NON.finditer(question))
 
 
 def _find(sentence: str, span: str) -> int:

@@ -229,3 +229,21 @@ def test_when_an_instrument_was_signed_is_told_by_its_own_signing_statement():
     part = parse("When did the ministers meet?").parts[0]
     cs = cands()
     assert ans._own_signing(part, cs, chunks, cs[0]) is None
+
+
+def test_a_detail_said_of_the_case_the_question_sets_aside_does_not_lead():
+    from accord.answer.leads import contrasted, mentions
+
+    sentence = (
+        "An urgent permit shall be issued within five (5) days of the application, and any "
+        "other permit within sixty (60) days of the application."
+    )
+    q = "How long does the office take to issue a non-urgent permit?"
+    assert contrasted(q) == frozenset({"urgent"})
+    got = lead_of(sentence, "how_long", given_words(q), lexicon(), contrast=contrasted(q))
+    assert "sixty (60) days" in got.text(sentence) and "five" not in got.text(sentence)
+    q = "How long does the office take to issue an urgent permit?"
+    got = lead_of(sentence, "how_long", given_words(q), lexicon(), contrast=contrasted(q))
+    assert "five (5) days" in got.text(sentence)
+    assert mentions("In urgent cases the office may act at once.", frozenset({"urgent"}))
+    assert not mentions("A non-urgent case waits its turn.", frozenset({"urgent"}))
