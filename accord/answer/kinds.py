@@ -129,13 +129,43 @@ def _amounts(text: str, lex: Lexicon) -> list[str]:
     return out
 
 
+def _periods(text: str, lex: Lexicon) -> list[str]:
+    """Counts of time or length (how long): a count, then a unit of time or measure, a
+    bracketed figure between ("five (5) years", "18 months", "a 28-month delay", "412
+    kilometres"); a count of anything else ("a third party", "two officers") is none."""
+    counts = set(_counts(text, lex))
+    out = []
+    for m in _period_re(lex.time_units | lex.measure_units).finditer(text):
+        first = m.group(1)
+        if first in counts or all(w in lex.number_words for w in first.lower().split("-")):
+            out.append(m.group(0))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _period_re(units: frozenset[str]) -> re.Pattern[str]:
+    alt = "|".join(sorted(map(re.escape, units), key=len, reverse=True))
+    return re.compile(
+        rf"\b(\d[\d,]*(?:\.\d+)?|[A-Za-z]+(?:-[A-Za-z]+)?)[\s-]*(?:\(\s*\d[\d,]*\s*\)\s*)?"
+        rf"(?:{alt})\b",
+        re.I,
+    )
+
+
 def _frequencies(text: str, lex: Lexicon) -> list[str]:
     """ "weekly", "every Tuesday", "every two years": how often something happens."""
     low = plain_words(text)
     out = [w for w in low if w in lex.frequency_words]
     units = lex.weekdays | lex.time_units | lex.number_words
     out += [f"every {b}" for a, b in zip(low, low[1:], strict=False) if a == "every" and b in units]
+    # "once a year", "twice a month", "three times per year"
+    out += [m.group(0) for m in _TIMES_PER.finditer(text)]
     return out
+
+
+_TIMES_PER = re.compile(
+    r"\b(?:once|twice|thrice|\w+\s+times)\s+(?:a|an|per|each|every)\s+\w+", re.I
+)
 
 
 def _someone(text: str, lex: Lexicon) -> list[str]:
@@ -202,7 +232,7 @@ def answer_spans(kind: str, text: str, lex: Lexicon) -> list[str] | None:
     if kind == "how_many":
         return _counts(text, lex)
     if kind == "how_long":
-        return _counts(text, lex) + _frequencies(text, lex)
+        return _periods(text, lex) + _frequencies(text, lex)
     if kind == "how_much":
         return _amounts(text, lex)
     if kind == "quantity":  # a language's one word for "how many" and "how much"

@@ -202,6 +202,13 @@ def test_names_match_exactly_or_by_declared_alias(name, text, share):
         ("how_long", "The council meets every Tuesday in the capital.", True),
         ("how_long", "The council meets quarterly.", True),
         ("how_long", "The council made every effort to meet.", False),
+        ("how_long", "The council meets at least twice a year in the capital.", True),
+        # "how long": a count of time or length, not a count of anything else
+        ("how_long", "The licence runs for a period of three (3) years.", True),
+        ("how_long", "Talks ended after a 14-month pause.", True),
+        ("how_long", "The pipeline runs for 96 kilometres along the coast.", True),
+        ("how_long", "Disputes go to a third party for settlement.", False),
+        ("how_long", "The office is staffed by two officers from each side.", False),
         # "what is the name of ...": a proper name
         ("name", "The drill, Exercise Blue Heron, ended on Friday.", True),
         ("name", "The navies held a joint drill off the coast.", False),
