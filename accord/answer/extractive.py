@@ -4,7 +4,8 @@ For each part of a question (``accord.answer.questions``: "(a) ... (b) ...", "..
 every candidate sentence of the best retrieved passages gets the features of
 ``accord.answer.decision`` (meaning, the part's words and names in the sentence, passage and
 document, the kind of answer asked for, exclusions, rank) and a probability from the fitted
-``Decision``. The best becomes the part's answer, with up to two more that add to it; a best
+``Decision``. The best becomes the part's answer, with up to two more that add to it
+(``accord.answer.choice``: which sentences a part quotes); a best
 sentence below the answer threshold but above the weak one is given as "the closest the
 documents come", and below that the part is "not in the documents". Nothing is written that is
 not in a document, except those labels.
@@ -12,7 +13,6 @@ not in a document, except those labels.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from accord.answer.choice import Candidate, choose
 from accord.answer.citations import make_citation, related_sources
 from accord.answer.decision import (
     ANSWER,
-    FEATURES,
     NONE,
     WEAK,
     Decision,
@@ -36,15 +36,14 @@ from accord.answer.decision import (
     name_share,
     vector,
 )
-from accord.answer.kinds import KINDS, given_words, new_spans
-from accord.answer.leads import Lead, LeadShown, asks_agent, contrasted, lead_of, mentions
+from accord.answer.kinds import given_words
+from accord.answer.leads import Lead, LeadShown, asks_agent, contrasted, lead_of
 from accord.answer.page_breaks import SENTENCE_ENDS, over_page, running
 from accord.answer.questions import ParsedQuestion, Part, parse
 from accord.answer.reader import Reader, ReaderCandidate
-from accord.instruments.phrasings import head_noun
 from accord.language.dates import long_date
 from accord.language.lexicon import Lexicon, lexicon
-from accord.language.quotable import list_blocks, signature_blocks, signs
+from accord.language.quotable import list_blocks, signature_blocks
 from accord.language.text import is_heading, sentence_spans, words
 from accord.models import Answer, Citation, Document, RetrievedChunk
 from accord.ports import Embedder
@@ -55,26 +54,6 @@ REFUSAL = (
 )
 WEAK_LEAD = "The documents do not answer this directly. The closest they come is:"
 SCORE_CHARS = 200  # characters of a sentence embedded for scoring (the quote stays whole)
-# kinds answered by a piece of the sentence (a date, a name, a figure), not by all of it
-SPAN_KINDS = frozenset(KINDS) - {"list"}
-KEEP_RATIO = 0.85  # a sentence this close to the best may stand in for it (kind_ok)
-EXTRA_RATIO = 0.95  # a further sentence is quoted when this close to the best
-CONTINUED_CHARS = 400  # a continuing sentence is quoted up to this long (and the quote twice)
-_NAME_SENT = FEATURES.index("name_sent")
-
-
-@dataclass
-class Candidate:
-    chunk: int
-    start: int  # offsets in the document
-    end: int
-    sentence: str
-    x: np.ndarray = field(repr=False)
-    p: float = 0.0  # the ranker's probability that this sentence answers the part
-    kind_ok: bool = True
-    # on the best candidate: the decider's confidence that the part is answered (the one
-    # quantity a part's verdict, Answer.parts[i]["probability"] and Answer.evidence report)
-    confidence: float | None = None
 
 
 @dataclass
@@ -304,118 +283,13 @@ class ExtractiveAnswerer:
         cands = self.candidates(part, chunks, qvec, seen) if chunks else []
         if not cands:
             return PartResult(part, NONE, [], 0.0, list(chunks), self._gaps(part, chunks))
-        best = cands[0]
-        confidence = best.confidence if best.confidence is not None else best.p
-        verdict = self.decision.verdict(confidence, best.kind_ok)
-        if verdict == WEAK and not best.kind_ok:
-            # The best sentence lacks the kind of answer (a date for "when"): a close one that
-            # has it answers, if it is likely enough: from any passage when the kind is a span
-            # (a date, a name, a figure), from the same passage when it is the whole sentence
-            # (a sentence that denies what is asked does not hand over to another passage).
-            same = [
-                c
-                for c in cands
-                if c.kind_ok
-                and c.p >= best.p * KEEP_RATIO
-                and (c.chunk == best.chunk or part.kind in SPAN_KINDS)
-            ]
-            if same and confidence >= self.decision.answer_at:
-                best, verdict = same[0], ANSWER
+        limit = max_sentences or self.max_sentences
+        verdict, chosen, confidence = choose(part, cands, chunks, self.decision, self.lex, limit)
         if verdict == NONE:
             return PartResult(
                 part, NONE, [], confidence, list(chunks), self._gaps(part, chunks), cands
             )
-        own = self._own_signing(part, cands, chunks, best)
-        if own is not None:
-            best = own
-            if verdict == WEAK and confidence >= self.decision.answer_at:
-                verdict = ANSWER
-        signing = asks_signing(part) and signs(best.sentence)
-        contrast = contrasted(part.text)
-        given = given_words(part.search)
-        if part.kind not in SPAN_KINDS or not new_spans(part.kind, best.sentence, self.lex, given):
-            best = self._continued(best, chunks)
-        chosen = [best]
-        limit = max_sentences or self.max_sentences
-        if verdict == ANSWER and part.kind in SPAN_KINDS:
-            # Only quotes that answer: a further sentence is quoted when it is nearly as likely
-            # and gives a detail of the asked kind the quotes so far do not (the second
-            # signatory, the other date); a part that asks for no such detail has one quote.
-            for c in cands:
-                if len(chosen) >= limit:
-                    break
-                if c is best or c.p < EXTRA_RATIO * best.p or not c.kind_ok:
-                    continue
-                if signing and not (
-                    signs(c.sentence) and chunks[c.chunk].source == chunks[best.chunk].source
-                ):
-                    continue  # (the signing told by the instrument itself, not of another)
-                if contrast and mentions(c.sentence, contrast):
-                    continue  # (it speaks of the case the part sets aside: "urgent" cases)
-                if (
-                    any(
-                        _overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, self.lex)
-                        for o in chosen
-                    )
-                    or c.x[_NAME_SENT] < best.x[_NAME_SENT]
-                ):
-                    continue  # (nor one that names less of what the part names)
-                held = " ".join(o.sentence for o in chosen).lower()
-                if not any(
-                    s.lower() not in held and not set(words(s)) <= self.lex.ordinals
-                    for s in new_spans(part.kind, c.sentence, self.lex, given) or []
-                ):
-                    continue
-                chosen.append(c)
         return PartResult(part, verdict, chosen, confidence, list(chunks), [], cands)
-
-    def _own_signing(
-        self,
-        part: Part,
-        cands: list[Candidate],
-        chunks: Sequence[RetrievedChunk],
-        best: Candidate,
-    ) -> Candidate | None:
-        """For a part that asks when, where or by whom an instrument was signed: the signing
-        statement of the instrument itself ("DONE at ... on ...", its signing block), when one
-        is nearly as likely as the best sentence and the best is not one. A sentence of
-        another document that mentions the signing ("the MoU signed at ... on ..." in a
-        protocol's preamble, "a draft protocol for the meeting in March") tells of it second
-        hand; the instrument's own statement is what an officer cites. The statement must come
-        from a document of the instrument the part names ("the protocol": a protocol)."""
-        if not asks_signing(part):
-            return None
-        asked = head_noun(part.text, any_case=True)
-
-        def own(c: Candidate) -> bool:
-            title = str(chunks[c.chunk].metadata.get("title") or "")
-            return signs(c.sentence) and (asked is None or head_noun(title) == asked)
-
-        if own(best):
-            return None
-        return next((c for c in cands if c.p >= KEEP_RATIO * best.p and c.kind_ok and own(c)), None)
-
-    def _continued(self, c: Candidate, chunks: Sequence[RetrievedChunk]) -> Candidate:
-        """``c`` quoted with the sentences after it in its passage that lean on it: a sentence
-        that opens with a pronoun ("These set out ...", "They agreed ...") continues what the
-        one before it says, and is where a sentence that only names the subject leaves its
-        answer. For a part answered by a whole sentence (one that asks for no date, name or
-        figure, or whose sentence gives none)."""
-        ch = chunks[c.chunk]
-        base = int(ch.metadata.get("char_start", 0))
-        if not base <= c.start < c.end <= base + len(ch.text):
-            return c  # (quoted over a page break: it is whole already)
-        end = c.end
-        for s, e in sentence_spans(ch.text, c.end - base):
-            first = words(ch.text[s:e][:20])
-            if e - s > CONTINUED_CHARS or not first or ch.text[s:e][0].islower():
-                break
-            if first[0] not in self.lex.pronouns or base + e - c.start > 2 * CONTINUED_CHARS:
-                break
-            end = base + e
-        if end == c.end:
-            return c
-        return dataclasses.replace(c, end=end, sentence=ch.text[c.start - base : end - base])
 
     def compose(
         self,
@@ -514,11 +388,6 @@ class ExtractiveAnswerer:
         return gaps
 
 
-def asks_signing(part: Part) -> bool:
-    """The part asks when, where or by whom something was signed."""
-    return part.kind in ("when", "where", "who") and "sign" in part.terms
-
-
 def _labels(n: int) -> list[str]:
     return [f"({chr(ord('a') + i)})" for i in range(n)] if n > 1 else [""]
 
@@ -586,16 +455,3 @@ def refusal(
         related=related_sources(chunks),
         evidence=evidence,
     )
-
-
-def _overlaps(a: Candidate, b: Candidate, chunks: Sequence[RetrievedChunk]) -> bool:
-    """Two candidates quote overlapping text of one document (a line and its block)."""
-    return chunks[a.chunk].source == chunks[b.chunk].source and a.start < b.end and b.start < a.end
-
-
-def _adds_little(new: str, old: str, lex: Lexicon) -> bool:
-    """``new`` repeats ``old``: under a third of its content words are not in ``old`` (a second
-    sentence naming who signed is kept beside one naming where and when)."""
-    wn = set(words(new)) - lex.stopwords
-    fresh = wn - set(words(old))
-    return len(fresh) < max(2, len(wn) / 3)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from accord.answer.extractive import Candidate, ExtractiveAnswerer
+from accord.answer.choice import Candidate, continued, own_signing
+from accord.answer.extractive import ExtractiveAnswerer
 from accord.answer.kinds import given_words
 from accord.answer.leads import asks_agent, lead_of
 from accord.language.lexicon import lexicon
@@ -171,7 +172,7 @@ def test_the_sentences_that_lean_on_a_quote_continue_it():
         "turned to trade."
     )
     first = "The Secretary raised the plan the envoy had brought."
-    got = _answerer(_doc())._continued(_quoted(text, first), [_passage(text)])
+    got = continued(_quoted(text, first), [_passage(text)], lexicon())
     assert got.sentence == text[: text.index(" The talks")]
     assert (got.start, got.end) == (100, 100 + len(got.sentence))  # a slice of the document
 
@@ -180,7 +181,7 @@ def test_a_quote_is_not_continued_by_a_sentence_on_its_own():
     text = "The Secretary raised the plan. The talks then turned to trade. It ended."
     first = "The Secretary raised the plan."
     c = _quoted(text, first)
-    assert _answerer(_doc())._continued(c, [_passage(text)]) is c
+    assert continued(c, [_passage(text)], lexicon()) is c
 
 
 def test_a_signing_statement_is_the_documents_own_not_a_mention_of_another():
@@ -214,21 +215,20 @@ def test_when_an_instrument_was_signed_is_told_by_its_own_signing_statement():
             Candidate(1, 900, 950, own_agreement, x=np.zeros(1), p=0.90),
         ]
 
-    ans = _answerer(_doc())
     part = parse("When was the protocol amending the agreement signed?").parts[0]
     cs = cands()
-    assert ans._own_signing(part, cs, chunks, cs[0]) is cs[1]
+    assert own_signing(part, cs, chunks, cs[0]) is cs[1]
     part = parse("When was the agreement signed?").parts[0]
     cs = cands()
-    assert ans._own_signing(part, cs, chunks, cs[0]) is cs[2]
+    assert own_signing(part, cs, chunks, cs[0]) is cs[2]
     # far less likely than the best: not taken
     cs = cands()
     cs[2].p = 0.5
-    assert ans._own_signing(part, cs, chunks, cs[0]) is None
+    assert own_signing(part, cs, chunks, cs[0]) is None
     # a part that does not ask about signing is left alone
     part = parse("When did the ministers meet?").parts[0]
     cs = cands()
-    assert ans._own_signing(part, cs, chunks, cs[0]) is None
+    assert own_signing(part, cs, chunks, cs[0]) is None
 
 
 def test_a_detail_said_of_the_case_the_question_sets_aside_does_not_lead():
