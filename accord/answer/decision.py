@@ -139,7 +139,10 @@ class TextTerms:
 
 def name_share(name: Name, held: TextTerms, lex: Lexicon) -> float:
     """How much of ``name`` the text holds: 1.0 when its acronym or its expansion is there, else
-    the share of its words held exactly (a country also by its other names)."""
+    the share of its words held exactly (a country also by its other names); 0.0 when it names
+    a namesake with another figure ("... 2024" for "... 2023")."""
+    if name.figure and _other_figure(name, held.text):
+        return 0.0
     if name.acronym and (name.acronym in held.stems or name.acronym in held.acronyms):
         return 1.0
     expansion = lex.acronyms.get(name.text.replace(".", "").lower())
@@ -152,6 +155,15 @@ def name_share(name: Name, held: TextTerms, lex: Lexicon) -> float:
         if s in held.stems or lex.country_stems(word) & held.stems:
             hits += 1
     return hits / len(name.stems)
+
+
+def _other_figure(name: Name, text: str) -> bool:
+    """``text`` names a namesake of ``name`` with another figure and never with its own:
+    "Exercise Blue Heron 2024" is not the "Exercise Blue Heron 2023" asked about, "Module 2"
+    not "Module 1". (A text that names it without a figure may mean it.)"""
+    last = re.escape(name.text.split()[-1])
+    after = re.findall(rf"\b{last}\s+(\d+)\b", text, re.I)
+    return bool(after) and name.figure not in after
 
 
 def _name_words(name: Name, lex: Lexicon) -> list[str]:

@@ -376,7 +376,11 @@ class ExtractiveAnswerer:
         if not chunks:
             return []
         docs = [self.document_terms(ch) for ch in chunks[:3]]
-        gaps = [n.text for n in part.names if all(name_share(n, d, self.lex) < 0.5 for d in docs)]
+        gaps = [
+            f"{n.text} {n.figure}".strip()
+            for n in part.names
+            if all(name_share(n, d, self.lex) < 0.5 for d in docs)
+        ]
         if not gaps:
             weights = idf_weights(part, self.idf)
             missing = [

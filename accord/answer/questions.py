@@ -55,6 +55,7 @@ class Name:
     text: str
     stems: tuple[str, ...]
     acronym: str  # "uae" for "United Arab Emirates"; the name itself lower-cased if it is one
+    figure: str = ""  # the number the name ends on in the question ("Exercise Blue Heron 2023")
 
 
 @dataclass
@@ -416,6 +417,7 @@ def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
         (re.sub(r"['’]s$", "", m.group(0)).rstrip(".’'"), m.start()) for m in _TOKEN.finditer(text)
     ]
     runs: list[list[str]] = []
+    figures: list[str] = []  # per run, the figure right after it ("... Heron 2023")
     current: list[str] = []
     for i, (tok, start) in enumerate(toks):
         low = tok.lower()
@@ -442,11 +444,15 @@ def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
         else:
             if current:
                 runs.append(current)
+                figures.append(tok if tok.isdigit() and text[start - 1 : start] == " " else "")
             current = []
     if current:
         runs.append(current)
+        figures.append("")
     out: list[Name] = []
-    for run in runs:
+    for run, figure in zip(runs, figures, strict=True):
+        if run and run[-1].lower() in lex.name_connectors:
+            figure = ""
         while run and run[-1].lower() in lex.name_connectors:
             run = run[:-1]
         content = [t for t in run if t.lower() not in lex.name_connectors]
@@ -459,7 +465,7 @@ def names_in(text: str, lex: Lexicon | None = None) -> list[Name]:
             acr = "".join(t[0] for t in content).lower()
         else:
             acr = ""
-        out.append(Name(" ".join(run), stems, acr))
+        out.append(Name(" ".join(run), stems, acr, figure))
     return out
 
 

@@ -172,6 +172,19 @@ def test_names_match_exactly_or_by_declared_alias(name, text, share):
     assert name_share(n, TextTerms.of(text), LEX) == share
 
 
+def test_a_name_with_another_figure_names_another_thing():
+    [n] = parse("How many ships joined Operation Coral Gate 2021?").parts[0].names
+    assert (n.text, n.figure) == ("Operation Coral Gate", "2021")
+
+    def share(text: str) -> float:
+        return name_share(n, TextTerms.of(text), LEX)
+
+    assert share("Operation Coral Gate 2022 drew nine ships.") == 0.0
+    assert share("Operation Coral Gate 2021 drew nine ships.") == 1.0
+    assert share("Operation Coral Gate drew nine ships.") == 1.0  # (it may mean it)
+    assert share("Operation Coral Gate 2021 came after Operation Coral Gate 2020.") == 1.0
+
+
 @pytest.mark.parametrize(
     "kind,text,ok",
     [
