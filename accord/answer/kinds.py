@@ -29,7 +29,7 @@ _CURRENCY = re.compile(
     r"[$€£¥]\s?\d[\d,.]*(?:\s?(?:[mb]n|[mb]\b))?|\b[A-Z]{2,3}\$?\s?\d[\d,.]*"
     r"|\d[\d,.]*\s?[A-Z]{3}\b"
 )
-_PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|per ?cent\b|percent\b)", re.I)
+_PERCENT = re.compile(r"\d[\d,.]*\s?(?:%|per ?cent\b|percent\b|percentage points?\b)", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _ENUMERATOR = re.compile(r"^\s*(?:[(\[]?\d{1,3}[.)\]]|\d{1,3}(?:\.\d{1,3})+)\s")
 # A number that belongs to a name: glued to a capitalised word or acronym ("A320", "ISO-9001",
@@ -169,10 +169,11 @@ _TIMES_PER = re.compile(
 
 
 def _someone(text: str, lex: Lexicon) -> list[str]:
-    """People and bodies: a title before a capitalised word, a capitalised body word, or a run of
-    two or more capitalised words that does not open the sentence."""
+    """People and bodies: a title before a capitalised word, a capitalised body word, a run of
+    two or more capitalised words that does not open the sentence, or a country by its name
+    opening it ("Canada is financing the project")."""
     toks = WORD.findall(text)
-    out = []
+    out = toks[:1] if toks and lex.country_names.get(toks[0].lower()) == toks[0] else []
     for i, t in enumerate(toks):
         low = t.lower()
         if low in lex.bodies and t[:1].isupper():
@@ -186,12 +187,13 @@ def _someone(text: str, lex: Lexicon) -> list[str]:
 
 
 def _places(text: str, lex: Lexicon) -> list[str]:
-    # a preposition, up to three small words ("at the port of", "di pelabuhan"), then a name
+    # a preposition, up to three small words ("at the port of", "di pelabuhan"), then a name,
+    # perhaps in quotes ("at 'Greenhill'")
     preps = "|".join(sorted(lex.place_prepositions))
     out = [
-        m.group(1)
+        m.group(1).rstrip("'’")
         for m in re.finditer(
-            rf"\b(?:{preps})\s+(?:[a-z][\w'’-]*\s+){{0,3}}([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)",
+            rf"\b(?:{preps})\s+(?:[a-z][\w'’-]*\s+){{0,3}}['‘\"“]?([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)*)",
             text,
         )
     ]

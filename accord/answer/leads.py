@@ -99,7 +99,9 @@ def lead_of(
     if after_by:  # "by whom": the names from the first one after "by"
         found = [f for f in found if f[0] >= after_by[0]]
     else:  # the detail among the question's words ("2.5 kilograms of the goods ...")
-        if kind == "when":  # a day or a month before a bare year ("in May 2012" > "2004")
+        if kind == "when" and "year" not in given:
+            # a day or a month before a bare year ("in May 2012" > "2004"), unless a year is
+            # what the part asks for
             dated = [(i, n) for i, n in found if not _BARE_YEAR.fullmatch(sentence[i : i + n])]
             found = dated or found
         if contrast:  # not a detail said of the case the question sets aside
@@ -154,7 +156,12 @@ def _nearby(sentence: str, at: int, length: int, given: frozenset[str], lex: Lex
     words)."""
     before = words(sentence[:at])[-NEAR:]
     after = words(sentence[at + length :])[:NEAR]
-    wanted = {stem(w) for w in given if w not in lex.stopwords and not w.isdigit()}
+    # (the words that name the kind of answer, "date", "year", "cost", are not its context)
+    wanted = {
+        stem(w)
+        for w in given
+        if w not in lex.stopwords and w not in lex.kind_nouns and not w.isdigit()
+    }
     score = 0.0
     for dist, w in list(enumerate(reversed(before))) + list(enumerate(after)):
         if stem(w) in wanted:

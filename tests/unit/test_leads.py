@@ -247,3 +247,34 @@ def test_a_detail_said_of_the_case_the_question_sets_aside_does_not_lead():
     assert "five (5) days" in got.text(sentence)
     assert mentions("In urgent cases the office may act at once.", frozenset({"urgent"}))
     assert not mentions("A non-urgent case waits its turn.", frozenset({"urgent"}))
+
+
+def test_the_word_that_names_the_kind_asked_is_not_the_details_context():
+    # "date" asks for a date: the date after "dated" is not nearer the question for it
+    sentence = (
+        "A note dated 3 May, sent by the embassy in Varesh, said that the Government of "
+        "Lortania was agreeable to the signature of the fisheries accord at Varesh on 9 June "
+        "1960."
+    )
+    text = lead(sentence, "What date did Lortania accept for the signature of the accord?", "when")
+    assert "9 June 1960" in text and "3 May" not in text
+
+
+def test_a_part_that_asks_for_a_year_is_led_by_the_year():
+    sentence = (
+        "As you know from our talk on 4 March, we have taken into account that by 1975 we "
+        "might no longer be able to use the harbour."
+    )
+    text = lead(sentence, "By what year might they no longer be able to use the harbour?", "when")
+    assert "1975" in text and "4 March" not in text
+
+
+def test_details_that_kinds_find():
+    from accord.answer.kinds import answer_spans
+
+    lex = lexicon()
+    assert "12 percentage points" in answer_spans("how_much", "It cut 12 percentage points.", lex)
+    where = answer_spans("where", "They met in the capital and at 'Greenhill', his farm.", lex)
+    assert "Greenhill" in where
+    assert "Canada" in answer_spans("who", "Canada is paying for the new bridge.", lex)
+    assert answer_spans("who", "It opens markets to Canadian firms.", lex) == []
