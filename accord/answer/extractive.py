@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from accord.answer.choice import Candidate, choose
+from accord.answer.choice import SPAN_KINDS, Candidate, choose
 from accord.answer.citations import make_citation, related_sources
 from accord.answer.decision import (
     ANSWER,
@@ -148,15 +148,22 @@ class ExtractiveAnswerer:
 
     # -- candidates and their features ------------------------------------------------------
 
-    def _spans(self, chunks: Sequence[RetrievedChunk]) -> list[tuple[int, int, int, str, str]]:
+    def _spans(
+        self, chunks: Sequence[RetrievedChunk], lists: bool = True
+    ) -> list[tuple[int, int, int, str, str]]:
         """(chunk index, start, end, sentence, the sentence before it in the passage) in
-        document offsets, from the best passages."""
+        document offsets, from the best passages; ``lists``: with enumerations quoted whole
+        (a part that asks for a date, a name or a figure is answered by an item, itself a
+        candidate, not by the whole list)."""
         out = []
         for ci, ch in enumerate(chunks[: self.passages]):
             base = int(ch.metadata.get("char_start", 0))
             title = _norm(str(ch.metadata.get("title", "")))
             spans = sentence_spans(ch.text)
-            for s, e in signature_blocks(ch.text, spans) + list_blocks(ch.text, spans):
+            blocks = signature_blocks(ch.text, spans) + (
+                list_blocks(ch.text, spans) if lists else []
+            )
+            for s, e in blocks:
                 out.append((ci, base + s, base + e, ch.text[s:e], ""))
             prev = ""
             for s, e in spans:
@@ -193,7 +200,7 @@ class ExtractiveAnswerer:
         seen: dict[str, np.ndarray] | None = None,
     ) -> list[Candidate]:
         """Every candidate sentence with its features and probability, best first."""
-        spans = self._spans(chunks)
+        spans = self._spans(chunks, lists=part.kind not in SPAN_KINDS)
         if not spans:
             return []
         weights = idf_weights(part, self.idf)

@@ -130,7 +130,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             # A line break ends a sentence only where the line is short (a heading, a list
             # item, a signature line) or the next line opens a new item; PDF text wraps
             # long sentences across lines.
-            nxt = text[stop : stop + 8].lstrip(" \t")
+            ahead = text[stop : stop + 40]  # (an indented continuation line too)
+            nxt = ahead.lstrip(" \t")
             # (the whole line: a sentence that opens in the middle of a wrapped line
             # does not make the line short)
             line_start = text.rfind("\n", 0, m.start()) + 1
@@ -144,9 +145,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
                         len(line) >= 60
                         and (
                             not _ITEM.match(nxt)
-                            or FIGURE_GLOSS.match(
-                                text, stop + len(text[stop : stop + 8]) - len(nxt)
-                            )
+                            or FIGURE_GLOSS.match(text, stop + len(ahead) - len(nxt))
                         )
                     )
                 )

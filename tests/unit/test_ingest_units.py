@@ -71,6 +71,16 @@ def test_a_wrapped_line_holds_its_sentence_where_the_sentence_opens_mid_line():
     ]
 
 
+def test_an_indented_list_item_holds_its_sentence_over_its_wrapped_lines():
+    text = (
+        "    -   The total value of the fish landed at the port of Lortan was $41.2\n"
+        "        million in the last season.\n"
+        "    -   A second item follows.\n"
+    )
+    got = [text[s:e] for s, e in sentence_spans(text)]
+    assert got[0].endswith("million in the last season.") and len(got) == 2
+
+
 def _doc(text: str, page_starts=()) -> Document:
     return Document(
         source="d.pdf", text=text, sha256="ab" * 32, title="MoU", page_starts=list(page_starts)
