@@ -116,17 +116,32 @@ def is_heading(block: str) -> bool:
     return bool(caps) and all(w[0].isupper() for w in caps) and len(words) <= 12
 
 
+def word_lines(text: str, share: float = 0.6, least: int = 20) -> bool:
+    """``text`` has one word to a line: at least ``share`` of its (at least ``least``) lines
+    hold a single word, as some PDFs extract (each word placed on its own)."""
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) < least:
+        return False
+    return sum(len(ln.split()) == 1 for ln in lines) >= share * len(lines)
+
+
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` into sentences; return (start, end) offsets into ``text``.
 
     Spans are trimmed of surrounding whitespace, so ``text[s:e]`` is the sentence as written.
+    Text a PDF gave one word to a line (``word_lines``) ends sentences at stops and blank lines
+    only.
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     cur = start
+    one_word = word_lines(text[start:end])
     for m in _END.finditer(text, start, end):
         stop = m.end()
-        if m.group(0) == "\n":
+        if m.group(0) == "\n" and one_word:
+            if not text[stop : stop + 40].lstrip(" \t").startswith("\n"):
+                continue
+        elif m.group(0) == "\n":
             # A line break ends a sentence only where the line is short (a heading, a list
             # item, a signature line) or the next line opens a new item; PDF text wraps
             # long sentences across lines.

@@ -81,6 +81,21 @@ def test_an_indented_list_item_holds_its_sentence_over_its_wrapped_lines():
     assert got[0].endswith("million in the last season.") and len(got) == 2
 
 
+def test_text_a_pdf_gave_one_word_to_a_line_ends_sentences_at_stops_only():
+    body = (
+        "The panel of legal and clinical experts was chaired by Professor Ana Lim, a former "
+        "judge. Its report was published in May. The Minister accepted it in full."
+    )
+    text = "\n".join(body.split()) + "\n\nNext Heading"
+    got = [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
+    assert got == [
+        "The panel of legal and clinical experts was chaired by Professor Ana Lim, a former judge.",
+        "Its report was published in May.",
+        "The Minister accepted it in full.",
+        "Next Heading",
+    ]
+
+
 def _doc(text: str, page_starts=()) -> Document:
     return Document(
         source="d.pdf", text=text, sha256="ab" * 32, title="MoU", page_starts=list(page_starts)
