@@ -153,11 +153,16 @@ def _period_re(units: frozenset[str]) -> re.Pattern[str]:
 
 
 def _frequencies(text: str, lex: Lexicon) -> list[str]:
-    """ "weekly", "every Tuesday", "every two years": how often something happens."""
+    """ "weekly", "every Tuesday", "every two years", "each quarter": how often something
+    happens."""
     low = plain_words(text)
     out = [w for w in low if w in lex.frequency_words]
     units = lex.weekdays | lex.time_units | lex.number_words
-    out += [f"every {b}" for a, b in zip(low, low[1:], strict=False) if a == "every" and b in units]
+    out += [
+        f"{a} {b}"
+        for a, b in zip(low, low[1:], strict=False)
+        if a in ("every", "each") and b in units
+    ]
     # "once a year", "twice a month", "three times per year"
     out += [m.group(0) for m in _TIMES_PER.finditer(text)]
     return out

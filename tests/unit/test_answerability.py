@@ -216,6 +216,8 @@ def test_a_name_with_another_figure_names_another_thing():
         ("how_long", "The council meets quarterly.", True),
         ("how_long", "The council made every effort to meet.", False),
         ("how_long", "The council meets at least twice a year in the capital.", True),
+        ("how_long", "The bulletin appears every quarter in both languages.", True),
+        ("how_long", "The board meets each month at the ministry.", True),
         # "how long": a count of time or length, not a count of anything else
         ("how_long", "The licence runs for a period of three (3) years.", True),
         ("how_long", "Talks ended after a 14-month pause.", True),
