@@ -117,7 +117,7 @@ def further(
         ):
             continue  # (the signing told by the instrument itself, not of another)
         if contrast and mentions(c.sentence, contrast):
-            continue  # (it speaks of the case the part sets aside: "urgent" cases)
+            continue  # (it speaks of the case the part sets aside: "resident" ones)
         if (
             any(
                 _overlaps(c, o, chunks) or _adds_little(c.sentence, o.sentence, lex) for o in chosen

@@ -171,29 +171,31 @@ def _nearby(sentence: str, at: int, length: int, given: frozenset[str], lex: Lex
 
 def _said_of(sentence: str, at: int, contrast: frozenset[str]) -> bool:
     """The detail at ``sentence[at:]`` is said of a case the question sets aside: a word of
-    ``contrast`` stands within ``NEAR`` words before it, not itself after "non" ("an urgent
-    request within 72 hours" for a question about non-urgent ones)."""
-    before = words(sentence[:at])[-NEAR - 1 :]
-    return any(
-        stem(w) in contrast and (k == 0 or before[k - 1] != "non")
-        for k, w in enumerate(before)
-        if k or len(before) <= NEAR
-    )
+    ``contrast`` stands within ``NEAR`` words before it ("a resident applicant within 10 days"
+    for a question about non-resident ones)."""
+    return _names_case(words(sentence[:at]), contrast, NEAR)
 
 
 def mentions(sentence: str, contrast: frozenset[str]) -> bool:
-    """``sentence`` names a case the question sets aside (a word of ``contrast``, not after
-    "non")."""
+    """``sentence`` names a case the question sets aside (a word of ``contrast``)."""
     ws = words(sentence)
-    return any(stem(w) in contrast and (k == 0 or ws[k - 1] != "non") for k, w in enumerate(ws))
+    return _names_case(ws, contrast, len(ws))
+
+
+def _names_case(ws: list[str], contrast: frozenset[str], last: int) -> bool:
+    """A word of ``contrast`` among the ``last`` words of ``ws``, not itself after "non"."""
+    return any(
+        stem(ws[k]) in contrast and (k == 0 or ws[k - 1] != "non")
+        for k in range(max(0, len(ws) - last), len(ws))
+    )
 
 
 _NON = re.compile(r"\bnon[- ]([a-z]+)", re.I)
 
 
 def contrasted(question: str) -> frozenset[str]:
-    """The stems of the words a question negates with "non-" ("urgent" in "a non-urgent
-    request"): a detail said of them is said of the other case."""
+    """The stems of the words a question negates with "non-" ("resident" in "a non-resident
+    applicant"): a detail said of them is said of the other case."""
     return frozenset(stem(m.group(1).lower()) for m in _NON.finditer(question))
 
 

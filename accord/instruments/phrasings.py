@@ -29,6 +29,7 @@ _SELF_KINDS = ("supersedes", "terminates")  # only with the document itself as s
 class Phrases:
     nouns: tuple[str, ...]  # longest first
     noun_re: re.Pattern[str]
+    noun_any_case_re: re.Pattern[str]  # the same, written in any case (as a question may)
     token_re: re.Pattern[str]
     connectors: frozenset[str]
     self_re: re.Pattern[str]
@@ -46,6 +47,7 @@ def phrases(path: str | None = None) -> Phrases:
     return Phrases(
         nouns=nouns,
         noun_re=re.compile(r"\b(?:" + alt + r")\b"),
+        noun_any_case_re=re.compile(r"\b(?:" + alt + r")\b", re.I),
         token_re=re.compile(r"[A-Z0-9][\w.'’&/-]*"),
         connectors=frozenset(str(c) for c in data["reference_connectors"]),
         self_re=re.compile("|".join(data["self_subjects"])),
@@ -66,8 +68,8 @@ def head_noun(text: str, any_case: bool = False) -> str | None:
     """The first instrument noun in ``text`` ("memorandum of understanding" for "the MoU"),
     lower case; None when it names none. ``any_case``: also written in lower case, as a
     question may ("when was the protocol signed")."""
-    pattern = phrases().noun_re
-    m = re.search(pattern.pattern, text, re.I) if any_case else pattern.search(text)
+    ph = phrases()
+    m = (ph.noun_any_case_re if any_case else ph.noun_re).search(text)
     return _canonical(m.group(0)) if m else None
 
 

@@ -4,7 +4,6 @@ short lines, none of which answers alone.
 ``signature_blocks`` finds "IN WITNESS WHEREOF ... DONE at ... on ... FOR THE GOVERNMENT OF ...
 (signed) NAME" (``signs``: a text that is such a statement); ``list_blocks`` a lead-in ending
 with a colon and the items after it.
-with a colon and the items after it.
 ``FOOTER`` matches page footers, which are never quoted.
 """
 
